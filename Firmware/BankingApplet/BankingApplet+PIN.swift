@@ -1,0 +1,71 @@
+import CardOS
+import ISO7816
+
+extension BankingApplet {
+    /// VERIFY `00 20 00 81 [PIN]`: empty data asks the state (9000 if verified, else 63Cx).
+    func verifyPIN(_ data: [UInt8]) throws(StatusWord) -> [UInt8] {
+        if data.isEmpty {
+            let tries = pin.triesLeft(in: platform.memory)
+            guard tries > 0 else { throw .authenticationMethodBlocked }
+            guard pinVerified else { throw .verificationFailed(triesLeft: tries) }
+            return []
+        }
+        guard BankingApplet.isValidPIN(data) else { throw .wrongData }
+        try checkPIN { () throws(StatusWord) in try pin.verify(data, in: platform.memory) }
+        return []
+    }
+
+    /// CHANGE PIN `00 24 00 81 len(old) old len(new) new`.
+    func changePIN(_ data: [UInt8]) throws(StatusWord) -> [UInt8] {
+        guard let (old, new) = BankingApplet.splitPair(data),
+              BankingApplet.isValidPIN(old), BankingApplet.isValidPIN(new) else { throw .wrongData }
+        try checkPIN { () throws(StatusWord) in
+            try pin.verify(old, in: platform.memory) { record in
+                record.value = new
+                record.mustChange = false
+            }
+        }
+        return []
+    }
+
+    /// UNBLOCK PIN `00 2C 00 81 len(PUK) PUK len(new) new`: the PUK has its own counter; a
+    /// correct PUK sets the new PIN with full tries, clears must-change and leaves the PIN verified.
+    func unblockPIN(_ data: [UInt8]) throws(StatusWord) -> [UInt8] {
+        guard let (unblockingKey, new) = BankingApplet.splitPair(data),
+              BankingApplet.isValidPUK(unblockingKey), BankingApplet.isValidPIN(new),
+              let current = pin.read(from: platform.memory) else { throw .wrongData }
+        let replacement = PINRecord(value: new, maxTries: current.maxTries, mustChange: false)
+        let pukTriesBefore = puk.triesLeft(in: platform.memory)
+        do {
+            try puk.verify(unblockingKey, in: platform.memory, alsoWriting: [(BankingRecords.pin, replacement.bytes)])
+        } catch {
+            // The PUK's last try is gone: the PIN can never be unblocked again.
+            if error == .authenticationMethodBlocked && pukTriesBefore > 0 { platform.presence.notify(.pinBlocked) }
+            throw error
+        }
+        pinVerified = true
+        return []
+    }
+
+    /// Runs a PIN check: success verifies the PIN; failure clears the verified state and
+    /// reports a PIN that just became blocked.
+    private func checkPIN(_ check: () throws(StatusWord) -> Void) throws(StatusWord) {
+        let triesBefore = pin.triesLeft(in: platform.memory)
+        do {
+            try check()
+            pinVerified = true
+        } catch {
+            pinVerified = false
+            if error == .authenticationMethodBlocked && triesBefore > 0 { platform.presence.notify(.pinBlocked) }
+            throw error
+        }
+    }
+
+    /// `len(a) a len(b) b`, filling the data exactly.
+    static func splitPair(_ data: [UInt8]) -> ([UInt8], [UInt8])? {
+        guard let firstLength = data.first.map(Int.init), data.count > firstLength + 1 else { return nil }
+        let secondLength = Int(data[firstLength + 1])
+        guard data.count == firstLength + secondLength + 2 else { return nil }
+        return (Array(data[1..<1 + firstLength]), Array(data[(firstLength + 2)...]))
+    }
+}

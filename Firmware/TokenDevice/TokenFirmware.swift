@@ -1,0 +1,54 @@
+import BankingApplet
+import CardOS
+import ISO7816
+
+/// The token's card firmware as flashed: the card OS with its applets installed, plus the
+/// manufacturing step that writes a new token's factory state.
+public final class TokenFirmware<P: Platform> {
+    /// `3B 8B 80 01 80 F9 A0 00 00 03 08 00 00 10 00 C8`: direct convention; TD1 = 80, TD2 = 01
+    /// offer T=1 with the default IFSC 32 and BWI 4; the historical bytes are compact-TLV `80`
+    /// then `F9` and the PIV AID prefix, so OpenSC can type the card without workarounds.
+    public static var atr: [UInt8] {
+        [0x3B, 0x8B, 0x80, 0x01, 0x80, 0xF9, 0xA0, 0x00, 0x00, 0x03, 0x08, 0x00, 0x00, 0x10, 0x00, 0xC8]
+    }
+
+    public let card: CardOS<P>
+    public let banking: BankingApplet<P>
+
+    public init(platform: P) {
+        card = CardOS(platform: platform)
+        banking = BankingApplet(platform: platform)
+        card.install(banking)
+    }
+
+    /// Whether `memory` already holds a manufactured token.
+    public static func isManufactured(_ memory: some NonVolatileMemory) -> Bool {
+        memory.read(CardRecords.serial)?.count == 8
+    }
+
+    /// Writes a new token's factory state in one transaction: the 8-byte serial, the factory
+    /// PIN (6–16 digits, must change) and PUK (8–16 digits), 3 tries each, counter 0, no key.
+    public static func manufacture(_ memory: some NonVolatileMemory, serial: [UInt8], pin: [UInt8],
+                                   puk: [UInt8]) throws(ManufactureError) {
+        guard serial.count == 8 else { throw .invalidSerial }
+        guard BankingApplet<P>.isValidPIN(pin) else { throw .invalidPIN }
+        guard BankingApplet<P>.isValidPUK(puk) else { throw .invalidPUK }
+        guard !isManufactured(memory) else { throw .alreadyManufactured }
+        do {
+            try memory.commit([(CardRecords.serial, serial)] + BankingApplet<P>.factoryRecords(pin: pin, puk: puk))
+        } catch {
+            throw .memory(error)
+        }
+    }
+}
+
+/// Why a token could not be manufactured.
+public enum ManufactureError: Error, Equatable, Sendable {
+    case invalidSerial
+    /// The factory PIN is not 6–16 ASCII digits.
+    case invalidPIN
+    /// The factory PUK is not 8–16 ASCII digits.
+    case invalidPUK
+    case alreadyManufactured
+    case memory(NVMError)
+}

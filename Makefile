@@ -1,0 +1,80 @@
+# UKey — build, test and run. `make demo` and `make test` are all a fresh Debian 12 machine needs:
+# both install the missing apt packages first (see `deps`).
+
+SHELL := /bin/bash
+.SHELLFLAGS := -euo pipefail -c
+.DEFAULT_GOAL := build
+
+# Swift 6.3 lives in /opt/swift on our machines; use it when swift is not already on PATH.
+SWIFT ?= swift
+ifeq ($(shell command -v $(SWIFT) 2>/dev/null),)
+  ifneq ($(wildcard /opt/swift/usr/bin/swift),)
+    export PATH := /opt/swift/usr/bin:$(PATH)
+  endif
+endif
+SWIFT_BUILD_FLAGS ?=
+
+# apt packages. DEBS: what the package builds against today. INTEGRATION_DEBS: what the pcscd,
+# driver, vpcd and USB tests of later issues need; `deps` installs both sets already.
+DEBS ?= libssl-dev pkg-config openssl
+INTEGRATION_DEBS ?= libpcsclite-dev libusb-1.0-0-dev pcscd libccid pcsc-tools opensc \
+	python3-pyscard vsmartcard-vpcd umockdev gir1.2-umockdev-1.0 python3-gi
+APT_GET ?= apt-get
+
+TEST_LOG ?= .build/test.log
+
+# The demo: for now the in-process flow (firmware + host platform in one process).
+DEMO_CMD = $(SWIFT) run -c debug $(SWIFT_BUILD_FLAGS) ukey-bench --demo
+
+.PHONY: deps build test firmware bench demo clean help
+
+help:
+	@echo "make demo      install what is missing, build and run the demo"
+	@echo "make test      install what is missing, build, run all tests, build the firmware"
+	@echo "make build     debug build (swift build)"
+	@echo "make firmware  Embedded Swift build of the firmware for armv7em (scripts/build-firmware.sh)"
+	@echo "make bench     release build of ukey-bench, then run it"
+	@echo "make deps      install the missing apt packages"
+	@echo "make clean     remove build products"
+
+# Installs only what is missing; runs apt-get update first, and only when something is missing.
+deps:
+	@missing=""; \
+	for pkg in $(DEBS) $(INTEGRATION_DEBS); do \
+	    status=$$(dpkg -s "$$pkg" 2>/dev/null || true); \
+	    case "$$status" in *"Status: install ok installed"*) ;; *) missing="$$missing $$pkg" ;; esac; \
+	done; \
+	if [ -z "$$missing" ]; then echo "deps: all apt packages present"; exit 0; fi; \
+	echo "deps: missing:$$missing"; \
+	if [ "$$(id -u)" -ne 0 ]; then \
+	    echo "deps: not root; run as root:" >&2; \
+	    echo "  $(APT_GET) update && DEBIAN_FRONTEND=noninteractive $(APT_GET) install -y --no-install-recommends$$missing" >&2; \
+	    exit 1; \
+	fi; \
+	export DEBIAN_FRONTEND=noninteractive; \
+	$(APT_GET) update </dev/null; \
+	$(APT_GET) install -y --no-install-recommends $$missing </dev/null
+
+build: deps
+	$(SWIFT) build $(SWIFT_BUILD_FLAGS)
+
+# Builds everything, runs every test (output also in $(TEST_LOG); the exit code is swift test's),
+# then the Embedded firmware build.
+test: deps
+	$(SWIFT) build --build-tests $(SWIFT_BUILD_FLAGS)
+	@mkdir -p $(dir $(TEST_LOG))
+	$(SWIFT) test $(SWIFT_BUILD_FLAGS) 2>&1 | tee $(TEST_LOG)
+	$(MAKE) firmware
+
+firmware:
+	scripts/build-firmware.sh
+
+bench: deps
+	$(SWIFT) build -c release --product ukey-bench $(SWIFT_BUILD_FLAGS)
+	"$$($(SWIFT) build -c release $(SWIFT_BUILD_FLAGS) --show-bin-path)/ukey-bench"
+
+demo: deps
+	$(DEMO_CMD)
+
+clean:
+	rm -rf .build .build-firmware

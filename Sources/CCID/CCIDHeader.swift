@@ -1,0 +1,66 @@
+/// The 10-byte header shared by every bulk CCID message (CCID rev 1.1 §6.1, §6.2):
+///
+///     offset 0  bMessageType
+///            1  dwLength          (little-endian, size of abData that follows)
+///            5  bSlot
+///            6  bSeq
+///            7  3 message-specific bytes (bPowerSelect, bBWI + wLevelParameter,
+///               bStatus + bError + bChainParameter, …)
+///           10  abData[dwLength]
+///
+/// The header is kept raw so that a device can answer a command it could not parse
+/// (same bSlot and bSeq, the response type of bMessageType).
+public struct CCIDHeader: Hashable, Sendable {
+    /// The header size in bytes.
+    public static let count = 10
+
+    public var bMessageType: UInt8
+    public var dwLength: UInt32
+    public var bSlot: UInt8
+    public var bSeq: UInt8
+    /// Byte 7, the first message-specific byte (e.g. bPowerSelect, bBWI, bStatus).
+    public var byte7: UInt8
+    /// Byte 8 (e.g. the low byte of wLevelParameter, bError).
+    public var byte8: UInt8
+    /// Byte 9 (e.g. the high byte of wLevelParameter, bChainParameter, bClockStatus).
+    public var byte9: UInt8
+
+    public init(bMessageType: UInt8, dwLength: UInt32, bSlot: UInt8, bSeq: UInt8,
+                byte7: UInt8 = 0, byte8: UInt8 = 0, byte9: UInt8 = 0) {
+        self.bMessageType = bMessageType
+        self.dwLength = dwLength
+        self.bSlot = bSlot
+        self.bSeq = bSeq
+        self.byte7 = byte7
+        self.byte8 = byte8
+        self.byte9 = byte9
+    }
+
+    /// Parses the first 10 bytes; the bytes after them are not looked at.
+    public init(parsing bytes: some Collection<UInt8>) throws(CCIDError) {
+        var b: [UInt8] = []
+        b.reserveCapacity(CCIDHeader.count)
+        for byte in bytes.prefix(CCIDHeader.count) { b.append(byte) }
+        guard b.count == CCIDHeader.count else { throw .headerTooShort(count: b.count) }
+        self.init(bMessageType: b[0], dwLength: b.le32(at: 1), bSlot: b[5], bSeq: b[6],
+                  byte7: b[7], byte8: b[8], byte9: b[9])
+    }
+
+    /// bMessageType as a known type, or `nil`.
+    public var messageType: CCIDMessageType? { CCIDMessageType(rawValue: bMessageType) }
+
+    /// The message size announced by the header: 10 + dwLength.
+    public var messageLength: Int { CCIDHeader.count + Int(dwLength) }
+
+    /// wLevelParameter (bytes 8–9, little-endian) of XfrBlock and Secure.
+    public var wLevelParameter: UInt16 { UInt16(byte8) | UInt16(byte9) << 8 }
+
+    /// The encoded header.
+    public var bytes: [UInt8] {
+        var out: [UInt8] = [bMessageType]
+        out.reserveCapacity(CCIDHeader.count)
+        out.appendLE32(dwLength)
+        out += [bSlot, bSeq, byte7, byte8, byte9]
+        return out
+    }
+}

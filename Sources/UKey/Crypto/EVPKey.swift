@@ -1,0 +1,56 @@
+import COpenSSL
+
+/// Owns one `EVP_PKEY` (public or private) and frees it with `EVP_PKEY_free` when released.
+///
+/// libcrypto allows concurrent use of one key by operations that each create their own
+/// `EVP_PKEY_CTX` / `EVP_MD_CTX`, which is all UKey does, so the owner is shareable.
+final class EVPKey: @unchecked Sendable {
+    let pointer: OpaquePointer
+
+    /// Takes ownership of `pointer`.
+    init(taking pointer: OpaquePointer) {
+        self.pointer = pointer
+    }
+
+    deinit { EVP_PKEY_free(pointer) }
+
+    /// A fresh RSA key pair of `bits` bits, public exponent 65537
+    /// (`EVP_PKEY_keygen` with `EVP_PKEY_CTX_set_rsa_keygen_bits`).
+    static func generateRSA(bits: Int32) throws(PKIError) -> EVPKey {
+        guard let context = EVP_PKEY_CTX_new_id(EVP_PKEY_RSA, nil) else { throw .openSSL("EVP_PKEY_CTX_new_id") }
+        defer { EVP_PKEY_CTX_free(context) }
+        guard EVP_PKEY_keygen_init(context) == 1 else { throw .openSSL("EVP_PKEY_keygen_init") }
+        guard EVP_PKEY_CTX_set_rsa_keygen_bits(context, bits) == 1 else { throw .openSSL("EVP_PKEY_CTX_set_rsa_keygen_bits") }
+        var key: OpaquePointer? = nil
+        guard EVP_PKEY_keygen(context, &key) == 1, let key else { throw .openSSL("EVP_PKEY_keygen") }
+        return EVPKey(taking: key)
+    }
+
+    /// Reads a private key from PEM (`PEM_read_bio_PrivateKey`, unencrypted PKCS#8 or PKCS#1).
+    static func privateKey(pem: [UInt8]) throws(PKIError) -> EVPKey {
+        let key = MemoryBIO.reading(pem) { bio in PEM_read_bio_PrivateKey(bio, nil, nil, nil) }
+        guard let key else { throw .openSSL("PEM_read_bio_PrivateKey") }
+        return EVPKey(taking: key)
+    }
+
+    /// The private key as unencrypted PKCS#8 PEM (`PEM_write_bio_PrivateKey`). A secret: write it
+    /// only to a file of mode 0600.
+    func privateKeyPEM() throws(PKIError) -> [UInt8] {
+        let pem = MemoryBIO.writing(secret: true) { bio in PEM_write_bio_PrivateKey(bio, pointer, nil, nil, 0, nil, nil) == 1 }
+        guard let pem else { throw .openSSL("PEM_write_bio_PrivateKey") }
+        return pem
+    }
+
+    /// The public key as DER SubjectPublicKeyInfo (`i2d_PUBKEY`).
+    func derSubjectPublicKeyInfo() throws(PKIError) -> [UInt8] {
+        let length = i2d_PUBKEY(pointer, nil)
+        guard length > 0 else { throw .openSSL("i2d_PUBKEY") }
+        var der = [UInt8](repeating: 0, count: Int(length))
+        let written = der.withUnsafeMutableBufferPointer { buffer -> Int32 in
+            var cursor: UnsafeMutablePointer<UInt8>? = buffer.baseAddress
+            return i2d_PUBKEY(pointer, &cursor)
+        }
+        guard written == length else { throw .openSSL("i2d_PUBKEY") }
+        return der
+    }
+}

@@ -1,0 +1,53 @@
+import ISO7816
+
+/// One command and its response as a transcript run shows them, with secrets already removed:
+/// the data field of VERIFY (INS 20), CHANGE REFERENCE DATA (24) and RESET RETRY COUNTER (2C)
+/// — PINs and PUKs — is shown as `••••`, its length hidden too.
+public struct TranscriptExchange: Hashable, Sendable, CustomStringConvertible {
+    /// The line of the `>` command.
+    public var line: Int
+    /// The command in hex, fields separated (`00A40400 06 F0554B455901 00`), secrets redacted.
+    public var command: String
+    /// Whether `command` hides a data field.
+    public var isRedacted: Bool
+    public var response: ResponseAPDU
+
+    /// Records an exchange; `command` is redacted here and not kept.
+    public init(line: Int, command: [UInt8], response: ResponseAPDU) {
+        self.line = line
+        (self.command, isRedacted) = Self.display(command: command)
+        self.response = response
+    }
+
+    /// The instructions whose data field is a secret (ISO/IEC 7816-4 §11.5.6, .7, .10).
+    public static let secretInstructions: Set<UInt8> = [0x20, 0x24, 0x2C]
+
+    /// The command as hex with its fields apart, and whether a secret was hidden.
+    public static func display(command bytes: [UInt8]) -> (text: String, redacted: Bool) {
+        guard bytes.count > 4 else { return (bytes.hexString, false) }
+        let header = bytes[..<4].hexString
+        if secretInstructions.contains(bytes[1]) { return ("\(header) ••••", true) }
+        guard let apdu = try? CommandAPDU(parsing: bytes) else { return ("\(header) \(bytes[4...].hexString)", false) }
+        var parts = [header]
+        var lengthBytes = bytes.count - 4 - apdu.data.count
+        if !apdu.data.isEmpty {
+            let lc = apdu.isExtended ? 3 : 1
+            parts.append(bytes[4..<4 + lc].hexString)
+            parts.append(apdu.data.hexString)
+            lengthBytes -= lc
+        }
+        if lengthBytes > 0 { parts.append(bytes[(bytes.count - lengthBytes)...].hexString) }
+        return (parts.joined(separator: " "), false)
+    }
+
+    /// The response as `DATA SW` in hex.
+    public var responseText: String {
+        let sw = hexWord(response.statusWord.rawValue)
+        return response.data.isEmpty ? sw : "\(response.data.hexString) \(sw)"
+    }
+
+    /// `> command` and `< response` on two lines.
+    public var description: String {
+        "> \(command)\n< \(responseText)"
+    }
+}

@@ -1,0 +1,20 @@
+// ukey-bench: UKey's benchmarks. Every figure is reported next to a reference measured in the
+// same run, as a ratio (these machines are noisy; absolute numbers alone mean little).
+import Foundation
+
+let arguments = CommandLine.arguments.dropFirst()
+if arguments.contains("--demo") {
+    do {
+        try await InProcessDemo.run()
+    } catch {
+        FileHandle.standardError.write(Data("ukey-bench: \(error)\n".utf8))
+        exit(1)
+    }
+} else {
+    let seconds = arguments.firstIndex(of: "--seconds").flatMap { arguments[safe: $0 + 1] }.flatMap(Double.init) ?? 2.0
+    try FirmwareBenchmark.run(secondsPerRound: seconds)
+}
+
+extension ArraySlice {
+    subscript(safe index: Int) -> Element? { indices.contains(index) ? self[index] : nil }
+}

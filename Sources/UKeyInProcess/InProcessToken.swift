@@ -1,0 +1,100 @@
+import CardOS
+import Foundation
+import HostPlatform
+import TokenDevice
+import UKey
+
+/// A token whose firmware runs in this process, behind the same ``CardChannel`` interface as a
+/// token reached through PC/SC: for fast tests, benchmarks and `ukey --in-process`.
+///
+/// The holder is simulated by ``Confirmation``: approve (press OK through every page), deny, or
+/// external (wait for ``press(_:)`` from another task, until the token's own timeout).
+public final class InProcessToken<Memory: NonVolatileMemory>: CardChannel, @unchecked Sendable {
+    public typealias TokenPlatform = HostPlatform<Memory, SystemClock>
+
+    /// How the simulated holder answers a confirmation.
+    public enum Confirmation: Sendable {
+        case approve
+        case deny
+        /// Someone calls ``InProcessToken/press(_:)``.
+        case external
+    }
+
+    public let platform: TokenPlatform
+    private let firmware: TokenFirmware<TokenPlatform>
+    private let lock = NSLock()
+    private var decided: [UInt8]? = nil
+    private let confirmation: Confirmation
+
+    /// Boots the firmware over `memory`, which must hold a manufactured token.
+    public init(memory: Memory, confirmation: Confirmation = .approve, presence: HostPresence = HostPresence()) {
+        platform = HostPlatform(memory: memory, crypto: InProcessCrypto.shared, presence: presence, clock: SystemClock())
+        firmware = TokenFirmware(platform: platform)
+        self.confirmation = confirmation
+    }
+
+    /// Sends one command APDU; a CONFIRM TRANSFER returns once the simulated holder decided.
+    public func transmit(_ command: [UInt8]) async throws -> [UInt8] {
+        let output = locked { firmware.card.process(command) }
+        guard output == .waiting else {
+            guard case .response(let bytes) = output else { return [] }
+            return bytes
+        }
+        switch confirmation {
+        case .approve: return locked { pressUntilDecided(.ok) }
+        case .deny: return locked { pressUntilDecided(.cancel) }
+        case .external:
+            while true {
+                if let response = locked({ () -> [UInt8]? in
+                    defer { decided = nil }
+                    return decided ?? firmware.card.poll()
+                }) {
+                    return response
+                }
+                try await Task.sleep(nanoseconds: 5_000_000)
+            }
+        }
+    }
+
+    /// A button on the token (for ``Confirmation/external``).
+    public func press(_ button: Button) {
+        locked {
+            if let response = firmware.card.press(button) { decided = response }
+        }
+    }
+
+    /// The page on the token's screen, if it is waiting for the holder.
+    public var screen: Screen? { locked { firmware.card.screen } }
+
+    /// Power cycle: ends a waiting command and clears the security state.
+    public func reset() {
+        locked { firmware.card.reset() }
+    }
+
+    private func pressUntilDecided(_ button: Button) -> [UInt8] {
+        while true {
+            if let response = firmware.card.press(button) { return response }
+        }
+    }
+
+    private func locked<T>(_ body: () -> T) -> T {
+        lock.lock()
+        defer { lock.unlock() }
+        return body()
+    }
+}
+
+extension InProcessToken where Memory == MemoryNVM {
+    /// A factory-fresh token in memory with the given serial, factory PIN and PUK.
+    public static func manufactured(serial: [UInt8], pin: String, puk: String,
+                                    confirmation: Confirmation = .approve) throws -> InProcessToken<MemoryNVM> {
+        let memory = MemoryNVM()
+        try TokenFirmware<TokenPlatform>.manufacture(memory, serial: serial, pin: Array(pin.utf8), puk: Array(puk.utf8))
+        return InProcessToken(memory: memory, confirmation: confirmation)
+    }
+}
+
+/// One crypto engine for every in-process token (its key cache is shared and locked).
+enum InProcessCrypto {
+    static let shared = OpenSSLCryptoEngine()
+}

@@ -1,0 +1,135 @@
+import BankingApplet
+import CardOS
+import HostPlatform
+import ISO7816
+import Testing
+
+/// Power is cut at every NVM write index of a command; after the next power-up the token holds
+/// the old state or the new one — never a mix — a wrong PIN try is never given back and a
+/// counter value is never used twice.
+@Suite("Banking applet: power loss at every NVM write")
+struct PowerLossTests {
+    /// Runs `operation` once to count its NVM writes, then once per write index with power cut
+    /// there, handing each rebooted token (and the cut index) to `check`.
+    func everyCut(prepare: () -> TokenHarness, operation: (TokenHarness) -> Void,
+                  check: (_ before: [RecordID: [UInt8]], _ token: TokenHarness, _ cut: Int) throws -> Void) throws {
+        let probe = prepare()
+        let start = probe.memory.writeOperations
+        operation(probe)
+        let writes = probe.memory.writeOperations - start
+        #expect(writes > 0, "the operation writes NVM")
+        for cut in 0...writes {
+            let token = prepare()
+            let before = token.memory.committedRecords
+            token.memory.cutPower(atWrite: cut)
+            operation(token)
+            token.powerCycle()
+            try check(before, token, cut)
+        }
+    }
+
+    @Test("VERIFY with a wrong PIN: the try is spent or the state is untouched, never restored")
+    func wrongPIN() throws {
+        try everyCut(prepare: {
+            let token = TokenHarness()
+            token.select()
+            _ = token.verify("000000")
+            return token
+        }, operation: { _ = $0.verify("111111") }, check: { before, token, _ in
+            token.select()
+            let tries = token.pinTries
+            #expect(tries == 1 || tries == 2)
+            if tries == 2 { #expect(token.memory.committedRecords == before) }
+        })
+    }
+
+    @Test("VERIFY with the right PIN: a spent try may stay spent, but never more than one")
+    func rightPIN() throws {
+        try everyCut(prepare: {
+            let token = TokenHarness()
+            token.select()
+            _ = token.verify("000000")
+            return token
+        }, operation: { _ = $0.verify(TokenHarness.factoryPIN) }, check: { _, token, _ in
+            token.select()
+            #expect([1, 2, 3].contains(token.pinTries))
+        })
+    }
+
+    @Test("GENERATE: old key and certificate, or new key and no certificate")
+    func generate() throws {
+        try everyCut(prepare: {
+            let token = TokenHarness()
+            let key = try! TestRSA(publicKeyObject: token.personalize())
+            precondition(token.send(token.apdu("00DA0110", certificate(modulus: key.modulus, exponent: key.exponent))).statusWord == .success)
+            return token
+        }, operation: { _ = $0.send($0.apdu("00478001", [0x80, 0x01, 0x01], le: true)) }, check: { before, token, _ in
+            token.select()
+            let oldKey = before[0x0103]
+            let newKey = token.memory.committedRecords[0x0103]
+            let certificate = token.memory.committedRecords[0x0104]
+            if newKey == oldKey {
+                #expect(token.memory.committedRecords == before, "nothing changed")
+            } else {
+                #expect(certificate == nil, "a new key never keeps the old key's certificate")
+                #expect(token.send("0047810100").statusWord == .success)
+            }
+            #expect(token.counter == 0)
+        })
+    }
+
+    @Test("PUT CERTIFICATE: the old certificate or the new one")
+    func putCertificate() throws {
+        var der: [UInt8] = []
+        try everyCut(prepare: {
+            let token = TokenHarness()
+            let key = try! TestRSA(publicKeyObject: token.personalize())
+            der = certificate(modulus: key.modulus, exponent: key.exponent)
+            return token
+        }, operation: { _ = $0.send($0.apdu("00DA0110", der)) }, check: { before, token, _ in
+            let stored = token.memory.committedRecords[0x0104]
+            #expect(stored == nil || stored == der)
+            if stored == nil { #expect(token.memory.committedRecords == before) }
+        })
+    }
+
+    @Test("CONFIRM TRANSFER: a counter value that left the card is never used again")
+    func confirmTransfer() throws {
+        try everyCut(prepare: {
+            let token = TokenHarness()
+            token.personalize()
+            return token
+        }, operation: { token in
+            guard token.confirm(TransferBody().bytes) == nil else { return }
+            _ = token.approve()
+        }, check: { _, token, _ in
+            token.select()
+            let counter = token.counter
+            #expect(counter == 0 || counter == 1)
+            // Whatever happened, the next signature carries a counter above every earlier one.
+            #expect(token.verify(TokenHarness.pin) == .success)
+            #expect(token.confirm(TransferBody().bytes) == nil)
+            let response = token.approve()
+            let dtbs = try #require(try TLV(parsing: response.data).children().first(0x70))
+            let value = try #require(try dtbs.children().first(0x87)).value
+            #expect(value == [0, 0, 0, UInt8(counter + 1)])
+        })
+    }
+
+    @Test("a signature is only answered after its counter value is durable")
+    func signatureAfterCommit() throws {
+        let token = TokenHarness()
+        token.personalize()
+        let start = token.memory.writeOperations
+        _ = token.send(token.apdu("002A9E9A", TestRSA.sha256DigestInfoPrefix + [UInt8](repeating: 9, count: 32), le: true))
+        let writes = token.memory.writeOperations - start
+        for cut in 0..<writes {
+            let fresh = TokenHarness()
+            fresh.personalize()
+            fresh.memory.cutPower(atWrite: cut)
+            let response = fresh.send(fresh.apdu("002A9E9A", TestRSA.sha256DigestInfoPrefix + [UInt8](repeating: 9, count: 32), le: true))
+            #expect(response.statusWord == .memoryFailure, "no signature leaves the card when the counter write fails")
+            #expect(response.data.isEmpty)
+        }
+    }
+}

@@ -1,0 +1,140 @@
+import BankingApplet
+import CardOS
+import HostPlatform
+import ISO7816
+import TokenDevice
+
+typealias TestPlatform = HostPlatform<MemoryNVM, ManualClock>
+
+/// A manufactured token in memory, driven APDU by APDU, with power cycles.
+final class TokenHarness {
+    static let factoryPIN = "123456"
+    static let factoryPUK = "87654321"
+    static let pin = "24681357"
+    static let serial: [UInt8] = [0x55, 0x4B, 0x00, 0x00, 0x00, 0x00, 0x00, 0x01]
+    static let crypto = OpenSSLCryptoEngine()
+
+    private(set) var memory: MemoryNVM
+    private(set) var platform: TestPlatform
+    private(set) var firmware: TokenFirmware<TestPlatform>
+
+    init() {
+        memory = MemoryNVM()
+        try! TokenFirmware<TestPlatform>.manufacture(memory, serial: TokenHarness.serial,
+                                                     pin: Array(TokenHarness.factoryPIN.utf8),
+                                                     puk: Array(TokenHarness.factoryPUK.utf8))
+        (platform, firmware) = TokenHarness.boot(memory)
+    }
+
+    private static func boot(_ memory: MemoryNVM) -> (TestPlatform, TokenFirmware<TestPlatform>) {
+        let platform = HostPlatform(memory: memory, crypto: crypto, presence: HostPresence(), clock: ManualClock())
+        return (platform, TokenFirmware(platform: platform))
+    }
+
+    var card: CardOS<TestPlatform> { firmware.card }
+
+    /// Power goes away and comes back: the NVM keeps only what was committed.
+    func powerCycle() {
+        memory = memory.powerUp()
+        (platform, firmware) = TokenHarness.boot(memory)
+    }
+
+    /// Sends a command that must complete at once.
+    @discardableResult
+    func send(_ command: [UInt8]) -> ResponseAPDU {
+        guard case .response(let bytes) = card.process(command) else {
+            fatalError("the command waits for the holder")
+        }
+        return try! ResponseAPDU(parsing: bytes)
+    }
+
+    @discardableResult
+    func send(_ hex: String) -> ResponseAPDU { send([UInt8](hex: hex)!) }
+
+    /// The command with the data field's Lc computed, and Le 00 when `le`.
+    func apdu(_ header: String, _ data: [UInt8] = [], le: Bool = false) -> [UInt8] {
+        let head = [UInt8](hex: header)!
+        let command = try! CommandAPDU(cla: head[0], ins: head[1], p1: head[2], p2: head[3], data: data,
+                                       ne: le ? (data.count > 255 ? 65_536 : 256) : nil)
+        return command.bytes
+    }
+
+    func select() { precondition(send("00A4040C06F0554B455901").statusWord == .success) }
+
+    func verify(_ pin: String) -> StatusWord { send(apdu("00200081", Array(pin.utf8))).statusWord }
+
+    func change(_ old: String, to new: String) -> StatusWord {
+        send(apdu("00240081", [UInt8(old.utf8.count)] + Array(old.utf8) + [UInt8(new.utf8.count)] + Array(new.utf8))).statusWord
+    }
+
+    /// Selects, changes the factory PIN and generates a key: a token ready to sign.
+    @discardableResult
+    func personalize(algorithm: UInt8 = 0x01) -> [UInt8] {
+        select()
+        precondition(change(TokenHarness.factoryPIN, to: TokenHarness.pin) == .success)
+        return generate(algorithm: algorithm)
+    }
+
+    /// GENERATE KEY; returns the `7F49` public-key object (fetching 61xx parts).
+    func generate(algorithm: UInt8 = 0x01) -> [UInt8] {
+        let response = fetchRemaining(send(apdu("00478001", [0x80, 0x01, algorithm], le: true)))
+        precondition(response.statusWord == .success, "GENERATE failed: \(response.statusWord)")
+        return response.data
+    }
+
+    /// GET DATA token info as TLVs.
+    var info: [TLV] { try! TLV.sequence(parsing: send("00CA010000").data) }
+    var counter: UInt32 { info.first(0xC5)!.value.reduce(0) { $0 << 8 | UInt32($1) } }
+    var pinTries: Int { Int(info.first(0xC3)!.value[0]) }
+    var pukTries: Int { Int(info.first(0xC4)!.value[0]) }
+
+    /// Sends CONFIRM TRANSFER; the answer is `nil` while the holder decides.
+    func confirm(_ body: [UInt8]) -> ResponseAPDU? {
+        switch card.process(apdu("80C00000", body, le: true)) {
+        case .response(let bytes): return try! ResponseAPDU(parsing: bytes)
+        case .waiting: return nil
+        }
+    }
+
+    /// Presses OK through every page; returns the final answer, with any 61xx parts fetched.
+    func approve() -> ResponseAPDU {
+        while true {
+            if let bytes = card.press(.ok) { return fetchRemaining(try! ResponseAPDU(parsing: bytes)) }
+        }
+    }
+
+    /// Follows 61xx with GET RESPONSE until the whole answer is in.
+    func fetchRemaining(_ first: ResponseAPDU) -> ResponseAPDU {
+        var response = first
+        var data = first.data
+        while response.statusWord.sw1 == 0x61 {
+            response = send("00C0000000")
+            data += response.data
+        }
+        return ResponseAPDU(data: data, statusWord: response.statusWord)
+    }
+}
+
+/// A CONFIRM TRANSFER body built field by field (tags 80–85), for valid and invalid transfers.
+struct TransferBody {
+    var fields: [(UInt32, [UInt8])] = [
+        (0x80, Array("DE89370400440532013000".utf8)),
+        (0x81, Array("Zhang San".utf8)),
+        (0x82, Array("1234.56".utf8)),
+        (0x83, Array("CNY".utf8)),
+        (0x84, Array("Invoice 42".utf8)),
+        (0x85, [UInt8](repeating: 0xC5, count: 16)),
+    ]
+
+    func replacing(_ tag: UInt32, with value: [UInt8]) -> TransferBody {
+        var copy = self
+        copy.fields = fields.map { $0.0 == tag ? ($0.0, value) : $0 }
+        return copy
+    }
+
+    func replacing(_ tag: UInt32, text: String) -> TransferBody { replacing(tag, with: Array(text.utf8)) }
+
+    var bytes: [UInt8] {
+        TLV(tag: 0x70, children: fields.map { TLV(tag: Tag($0.0), value: $0.1) }).bytes
+    }
+}
