@@ -9,7 +9,11 @@ let package = Package(
     name: "UKey",
     products: [
         .library(name: "UKey", targets: ["UKey"]),
+        .executable(name: "ukey", targets: ["UKeyCLI"]),
         .executable(name: "ukey-bench", targets: ["UKeyBench"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
     ],
     targets: [
         // Wire formats: Foundation-free, Embedded-buildable.
@@ -20,7 +24,7 @@ let package = Package(
         // Firmware: Foundation-free, Embedded-buildable, reaches the platform only through CardOS's HAL.
         .target(name: "CardOS", dependencies: ["ISO7816"], path: "Firmware/CardOS"),
         .target(name: "BankingApplet", dependencies: ["CardOS", "ISO7816"], path: "Firmware/BankingApplet"),
-        .target(name: "TokenDevice", dependencies: ["CardOS", "BankingApplet", "ISO7816"], path: "Firmware/TokenDevice"),
+        .target(name: "TokenDevice", dependencies: ["CardOS", "BankingApplet", "ISO7816", "CCID", "USBIP"], path: "Firmware/TokenDevice"),
 
         // System libraries.
         .systemLibrary(name: "COpenSSL", path: "Sources/COpenSSL", pkgConfig: "libcrypto",
@@ -29,18 +33,31 @@ let package = Package(
         // The host platform under the firmware: OpenSSL crypto engine, NVM in memory and in a file.
         .target(name: "HostPlatform", dependencies: ["CardOS", "ISO7816", "COpenSSL"]),
 
+        // The emulator: hosts the firmware as a USB device over USB/IP, as a vpcd card, with its
+        // state on disk, a confirmation screen and a control socket.
+        .target(name: "UKeyEmulator",
+                dependencies: ["TokenDevice", "HostPlatform", "USBIP", "CCID", "CardOS", "BankingApplet", "ISO7816"]),
+
         // Host side.
         .target(name: "UKey", dependencies: ["ISO7816", "COpenSSL"]),
         .target(name: "UKeyInProcess", dependencies: ["UKey", "HostPlatform", "TokenDevice", "CardOS", "ISO7816"]),
+        .executableTarget(name: "UKeyCLI",
+                          dependencies: ["UKeyEmulator", "UKey", "UKeyInProcess", "ISO7816",
+                                         .product(name: "ArgumentParser", package: "swift-argument-parser")]),
         .executableTarget(name: "UKeyBench",
                           dependencies: ["UKey", "UKeyInProcess", "HostPlatform", "TokenDevice", "CardOS", "ISO7816", "COpenSSL"]),
 
         .testTarget(name: "ISO7816Tests", dependencies: ["ISO7816"]),
+        .testTarget(name: "TokenDeviceTests",
+                    dependencies: ["TokenDevice", "CardOS", "BankingApplet", "CCID", "USBIP", "ISO7816", "HostPlatform"]),
         .testTarget(name: "CCIDTests", dependencies: ["CCID"]),
         .testTarget(name: "USBIPTests", dependencies: ["USBIP"]),
         .testTarget(name: "CardOSTests", dependencies: ["CardOS", "ISO7816", "HostPlatform"]),
         .testTarget(name: "BankingAppletTests",
                     dependencies: ["BankingApplet", "CardOS", "ISO7816", "HostPlatform", "TokenDevice", "COpenSSL"]),
+        .testTarget(name: "UKeyEmulatorTests",
+                    dependencies: ["UKeyEmulator", "TokenDevice", "USBIP", "CCID", "ISO7816", "HostPlatform", "UKey"],
+                    resources: [.copy("Scripts")]),
         .testTarget(name: "HostPlatformTests", dependencies: ["HostPlatform", "CardOS", "ISO7816", "COpenSSL"]),
         .testTarget(name: "UKeyTests",
                     dependencies: ["UKey", "UKeyInProcess", "HostPlatform", "ISO7816", "COpenSSL"],
