@@ -186,10 +186,7 @@ public final class CardOS<P: Platform> {
         guard command.p1 == 0, command.p2 == 0 else { return StatusWord.wrongP1P2.bytes }
         guard command.data.isEmpty else { return StatusWord.wrongLength.bytes }
         guard !available.isEmpty else { return StatusWord.conditionsNotSatisfied.bytes }
-        pendingResponse = available
-        let data = pendingResponse
-        pendingResponse = []
-        return fit(data, to: command)
+        return fit(available, to: command)
     }
 
     /// SELECT `00 A4 04 P2 Lc AID`: P2 00 answers the FCI, 0C nothing.

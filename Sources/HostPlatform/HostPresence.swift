@@ -31,12 +31,13 @@ public final class HostPresence: UserPresence, Sendable {
     }
 
     private let state: Mutex<State>
-    /// How many screens and events are remembered (the oldest are dropped beyond it), so a
-    /// long-running emulator does not grow without bound.
+    /// How many screens and events are remembered at least; beyond twice that the oldest are
+    /// dropped in one go (amortised O(1) per entry), so a long-running emulator with many
+    /// tokens does not grow without bound and a full history costs nothing per screen.
     public let historyLimit: Int
 
     public init(confirmationTimeout: UInt64 = HostPresence.defaultConfirmationTimeout,
-                historyLimit: Int = 10_000,
+                historyLimit: Int = 256,
                 onShow: ScreenObserver? = nil, onClear: ClearObserver? = nil, onNotify: EventObserver? = nil) {
         precondition(historyLimit > 0, "the history keeps at least one entry")
         self.historyLimit = historyLimit
@@ -117,6 +118,6 @@ public final class HostPresence: UserPresence, Sendable {
 
     private static func append<Element>(_ element: Element, to history: inout [Element], limit: Int) {
         history.append(element)
-        if history.count > limit { history.removeFirst(history.count - limit) }
+        if history.count >= 2 * limit { history.removeFirst(history.count - limit) }
     }
 }

@@ -21,7 +21,7 @@ public struct StatusWord: RawRepresentable, Error, Hashable, Sendable {
     public static let success = StatusWord(0x9000)
     /// 61xx: SW2 more bytes available, fetched with GET RESPONSE (00 means 256 or more).
     public static func bytesAvailable(_ count: Int) -> StatusWord {
-        StatusWord(sw1: 0x61, sw2: count >= 256 ? 0 : UInt8(count))
+        StatusWord(sw1: 0x61, sw2: count >= 256 ? 0 : UInt8(clamping: count))
     }
     /// 63Cx: verification failed, x further tries allowed.
     public static func verificationFailed(triesLeft: Int) -> StatusWord {

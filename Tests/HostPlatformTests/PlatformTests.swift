@@ -41,11 +41,14 @@ struct PlatformTests {
         #expect(HostPresence(confirmationTimeout: 30_000).confirmationTimeout == 30_000)
     }
 
-    @Test("the history keeps only the newest entries beyond its limit")
+    @Test("the history keeps at least the newest `limit` entries and stays below twice the limit")
     func historyLimit() {
         let presence = HostPresence(historyLimit: 2)
-        for counter in 1...3 { presence.notify(.signed(counter: UInt32(counter))) }
-        #expect(presence.events == [.signed(counter: 2), .signed(counter: 3)])
+        for counter in 1...4 { presence.notify(.signed(counter: UInt32(counter))) }
+        #expect(presence.events == [.signed(counter: 3), .signed(counter: 4)])
+        for counter in 5...100 { presence.notify(.signed(counter: UInt32(counter))) }
+        #expect(presence.events.count < 4)
+        #expect(presence.events.suffix(2) == [.signed(counter: 99), .signed(counter: 100)])
         presence.removeHistory()
         #expect(presence.events.isEmpty)
     }
