@@ -10,6 +10,8 @@ let package = Package(
     products: [
         .library(name: "UKey", targets: ["UKey"]),
         .executable(name: "ukey", targets: ["UKeyCLI"]),
+        // The pcscd IFD handler: libifd-ukey.so.
+        .library(name: "ifd-ukey", type: .dynamic, targets: ["UKeyDriver"]),
         .executable(name: "ukey-bench", targets: ["UKeyBench"]),
     ],
     dependencies: [
@@ -30,6 +32,11 @@ let package = Package(
         .systemLibrary(name: "COpenSSL", path: "Sources/COpenSSL", pkgConfig: "libcrypto",
                        providers: [.apt(["libssl-dev"])]),
 
+        .systemLibrary(name: "CLibUSB", path: "Sources/CLibUSB", pkgConfig: "libusb-1.0",
+                       providers: [.apt(["libusb-1.0-0-dev"])]),
+        // pcsc-lite's ifdhandler.h / reader.h: headers only, never linked (pcscd loads the driver).
+        .systemLibrary(name: "CIFDHandler", path: "Sources/CIFDHandler"),
+
         // The host platform under the firmware: OpenSSL crypto engine, NVM in memory and in a file.
         .target(name: "HostPlatform", dependencies: ["CardOS", "ISO7816", "COpenSSL"]),
 
@@ -37,6 +44,12 @@ let package = Package(
         // state on disk, a confirmation screen and a control socket.
         .target(name: "UKeyEmulator",
                 dependencies: ["TokenDevice", "HostPlatform", "USBIP", "CCID", "CardOS", "BankingApplet", "ISO7816"]),
+
+        // The PC/SC driver: IFDH entry points -> reader/slot model -> CCID host layer -> transport
+        // (USB/IP client or libusb).
+        .target(name: "UKeyDriver",
+                dependencies: ["ISO7816", "CCID", "USBIP", "CIFDHandler", "CLibUSB"],
+                swiftSettings: [.unsafeFlags(["-Xcc", "-I/usr/include/PCSC"])]),
 
         // Host side.
         .target(name: "UKey", dependencies: ["ISO7816", "COpenSSL"]),
@@ -58,6 +71,8 @@ let package = Package(
         .testTarget(name: "UKeyEmulatorTests",
                     dependencies: ["UKeyEmulator", "TokenDevice", "USBIP", "CCID", "ISO7816", "HostPlatform", "UKey"],
                     resources: [.copy("Scripts")]),
+        .testTarget(name: "UKeyDriverTests",
+                    dependencies: ["UKeyDriver", "TokenDevice", "HostPlatform", "CardOS", "CCID", "USBIP", "ISO7816", "UKey"]),
         .testTarget(name: "HostPlatformTests", dependencies: ["HostPlatform", "CardOS", "ISO7816", "COpenSSL"]),
         .testTarget(name: "UKeyTests",
                     dependencies: ["UKey", "UKeyInProcess", "HostPlatform", "ISO7816", "COpenSSL"],

@@ -8,26 +8,58 @@ import USBIP
 ///
 /// One CCID interface (class 0x0B) with one slot:
 /// - endpoint 0: standard requests (USB 2.0 ch. 9) and the CCID class requests ABORT,
-///   GET_CLOCK_FREQUENCIES, GET_DATA_RATES;
+///   GET_CLOCK_FREQUENCIES, GET_DATA_RATES (CCID rev 1.1 §5.3);
 /// - ``bulkOutEndpoint`` 0x01: PC_to_RDR messages; ``bulkInEndpoint`` 0x82: RDR_to_PC replies;
 /// - ``interruptEndpoint`` 0x83: RDR_to_PC_NotifySlotChange on insertion and removal.
 ///
 /// Nothing blocks: the host side (USB/IP server, a test) feeds transfers in, takes replies out
 /// when there are some, and calls ``tick()`` so time extensions and timeouts happen. While the
 /// card waits for the holder, a time-extension reply (bStatus 0x80) goes out every
-/// ``timeExtensionInterval`` milliseconds.
+/// ``timeExtensionInterval`` milliseconds; at TPDU level the card also asks for time with a
+/// T=1 S(WTX request) every ``wtxInterval`` milliseconds.
 ///
 /// Not thread-safe: the host serialises calls per device.
 public final class TokenDevice<P: Platform> {
-    public static var bulkOutEndpoint: UInt8 { 0x01 }
-    public static var bulkInEndpoint: UInt8 { 0x82 }
-    public static var interruptEndpoint: UInt8 { 0x83 }
-    public static var vendorID: UInt16 { 0x1209 }
-    public static var productID: UInt16 { 0x0001 }
+    public static var bulkOutEndpoint: UInt8 { TokenDescriptors.bulkOutEndpoint }
+    public static var bulkInEndpoint: UInt8 { TokenDescriptors.bulkInEndpoint }
+    public static var interruptEndpoint: UInt8 { TokenDescriptors.interruptEndpoint }
+    public static var vendorID: UInt16 { TokenDescriptors.idVendor }
+    public static var productID: UInt16 { TokenDescriptors.idProduct }
     public static var timeExtensionInterval: UInt64 { 500 }
+    /// TPDU level: how long the card waits after the reader's S(WTX response) before asking
+    /// again (multiplier 1), below one block waiting time (BWI 4 at 4 MHz, Fi 372: ≈ 1.43 s).
+    public static var wtxInterval: UInt64 { 1_000 }
 
     public let firmware: TokenFirmware<P>
     public let exchange: ExchangeLevel
+    /// The USB descriptors, including the strings and the USB/IP device record.
+    public let descriptors: TokenDescriptors
+
+    // USB state.
+    /// bConfigurationValue set by SET_CONFIGURATION (0: not configured).
+    public internal(set) var configuration: UInt8 = 0
+    var haltedEndpoints: [UInt8] = []
+    var reader = CCIDMessageReader(maxMessageLength: Int(TokenDescriptors.maxCCIDMessageLength))
+    /// Bytes of an over-long message still to be discarded from bulk OUT.
+    var bulkOutDiscard = 0
+    var bulkInReplies: [[UInt8]] = []
+    var pendingSlotChange: CCIDSlotChange? = nil
+
+    // Slot state.
+    var cardPresent = true
+    /// Whether the ICC is powered (activated by IccPowerOn).
+    var iccActive = false
+    var clockStopped = false
+    var protocolData = CCIDProtocolData.t1(TokenDevice.defaultT1Parameters)
+    var open: OpenCommand? = nil
+    /// bSeq of a control ABORT whose PC_to_RDR_Abort has not arrived yet (§5.3.1).
+    var abortingSeq: UInt8? = nil
+    /// bSeq of the last PC_to_RDR_Abort answered, so a control ABORT after it finds it done.
+    var lastAbortSeq: UInt8? = nil
+    var t1 = T1CardProtocol()
+    /// When to poll the card next while it waits with no command open (TPDU level, between
+    /// S(WTX request) and S(WTX response)).
+    var pollDeadline: UInt64? = nil
 
     /// - Parameters:
     ///   - firmware: the card behind the slot.
@@ -36,67 +68,167 @@ public final class TokenDevice<P: Platform> {
     public init(firmware: TokenFirmware<P>, serial: [UInt8], exchange: ExchangeLevel = .extendedAPDU) {
         self.firmware = firmware
         self.exchange = exchange
-        _ = serial
+        descriptors = TokenDescriptors(serial: serial, exchange: exchange)
     }
+
+    var card: CardOS<P> { firmware.card }
+    var now: UInt64 { firmware.card.platform.clock.milliseconds }
 
     // MARK: USB
 
     /// A control transfer on endpoint 0: `data` is the OUT data stage (empty for IN requests).
     public func control(_ setup: USBSetupPacket, data: [UInt8]) -> ControlResult {
-        .stall
+        let result = controlRequest(setup, data: data)
+        if case .data(let bytes) = result { return .data(Array(bytes.prefix(Int(setup.wLength)))) }
+        return result
     }
 
-    /// A bulk OUT transfer on 0x01 (one PC_to_RDR message, or a part of one).
-    public func bulkOut(_ bytes: [UInt8]) {}
+    /// A bulk OUT transfer on 0x01 (one PC_to_RDR message, or a part of one). Every complete
+    /// message is answered on bulk IN; a malformed one with the spec's failure reply when its
+    /// header can be read. Ignored while the endpoint is halted.
+    public func bulkOut(_ bytes: [UInt8]) {
+        guard !isHalted(endpoint: TokenDevice.bulkOutEndpoint) else { return }
+        var rest = bytes[...]
+        // Feed at most one maximum message at a time so the reader's buffer never overflows.
+        while !rest.isEmpty {
+            let skipped = min(bulkOutDiscard, rest.count)
+            rest = rest.dropFirst(skipped)
+            bulkOutDiscard -= skipped
+            guard !rest.isEmpty else { return }
+            let chunk = rest.prefix(reader.maxMessageLength)
+            rest = rest.dropFirst(chunk.count)
+            do {
+                try reader.append(chunk)
+            } catch {
+                reader.reset()
+            }
+            takeCommands()
+        }
+    }
 
     /// Takes up to `maxLength` bytes of the next RDR_to_PC reply for a bulk IN transfer on 0x82;
-    /// `nil` while there is none (the IN transfer stays pending).
-    public func takeBulkIn(maxLength: Int) -> [UInt8]? { nil }
+    /// `nil` while there is none (the IN transfer stays pending). A reply longer than
+    /// `maxLength` continues in the next transfer; one transfer never mixes two replies.
+    public func takeBulkIn(maxLength: Int) -> [UInt8]? {
+        guard maxLength > 0, !isHalted(endpoint: TokenDevice.bulkInEndpoint), let first = bulkInReplies.first else {
+            return nil
+        }
+        guard first.count > maxLength else {
+            bulkInReplies.removeFirst()
+            return first
+        }
+        bulkInReplies[0] = Array(first[maxLength...])
+        return Array(first[..<maxLength])
+    }
 
-    /// Takes the next interrupt IN message for 0x83; `nil` while there is none.
-    public func takeInterrupt(maxLength: Int) -> [UInt8]? { nil }
+    /// Takes the next interrupt IN message for 0x83; `nil` while there is none. Slot changes
+    /// not yet taken are merged into one message (the changed bit stays set).
+    public func takeInterrupt(maxLength: Int) -> [UInt8]? {
+        guard maxLength > 0, !isHalted(endpoint: TokenDevice.interruptEndpoint),
+              let change = pendingSlotChange else { return nil }
+        pendingSlotChange = nil
+        return Array(CCIDInterruptMessage.notifySlotChange(change).bytes.prefix(maxLength))
+    }
 
-    /// Lets time pass (the platform's clock): time extensions, the holder's timeout.
-    public func tick() {}
+    /// Whether an endpoint is halted (SET_FEATURE ENDPOINT_HALT until CLEAR_FEATURE): the host
+    /// side answers its transfers with a stall.
+    public func isHalted(endpoint: UInt8) -> Bool { haltedEndpoints.contains(endpoint) }
+
+    /// Lets time pass (the platform's clock): the holder's timeout, time extensions.
+    public func tick() {
+        if card.isWaiting, let response = card.poll() {
+            cardAnswered(response)
+        }
+        let time = now
+        if card.isWaiting && open == nil {
+            pollDeadline = time + TokenDevice.timeExtensionInterval
+        } else if !card.isWaiting {
+            pollDeadline = nil
+        }
+        guard var command = open else { return }
+        if let deadline = command.wtxDeadline, time >= deadline {
+            open = nil
+            reply(dataBlock(answering: command.header, t1.requestWaitingTimeExtension().bytes))
+            pollDeadline = time + TokenDevice.timeExtensionInterval
+        } else if time >= command.nextTimeExtension {
+            reply(CCIDReply.timeExtension(answering: command.header, multiplier: 1))
+            command.nextTimeExtension = time + TokenDevice.timeExtensionInterval
+            open = command
+        }
+    }
 
     /// When ``tick()`` has something to do next (platform clock milliseconds), if ever.
-    public var nextDeadline: UInt64? { nil }
+    public var nextDeadline: UInt64? {
+        guard let command = open else { return pollDeadline }
+        return min(command.nextTimeExtension, command.wtxDeadline ?? UInt64.max)
+    }
 
     // MARK: The physical token
 
-    /// The card goes into the slot (NotifySlotChange: present, changed).
-    public func insertCard() {}
+    /// The card goes into the slot (NotifySlotChange: present, changed). It stays unpowered
+    /// until IccPowerOn.
+    public func insertCard() {
+        guard !cardPresent else { return }
+        cardPresent = true
+        iccActive = false
+        notifySlotChange()
+    }
 
-    /// The card leaves the slot: a command in progress fails with ICC absent.
-    public func removeCard() {}
+    /// The card leaves the slot: a command in progress fails with ICC absent (bmICCStatus 2,
+    /// ICC_MUTE), the card loses power (NotifySlotChange: absent, changed).
+    public func removeCard() {
+        guard cardPresent else { return }
+        cardPresent = false
+        powerDown()
+        if let command = open {
+            open = nil
+            reply(.failure(answering: command.header, error: .ICC_MUTE, iccStatus: .absent))
+        }
+        notifySlotChange()
+    }
 
-    /// A button on the token.
-    public func press(_ button: Button) {}
+    /// A button on the token; may complete the command that waits for the holder.
+    public func press(_ button: Button) {
+        guard let response = card.press(button) else { return }
+        cardAnswered(response)
+    }
 
-    public var isCardPresent: Bool { true }
+    public var isCardPresent: Bool { cardPresent }
 
     /// Whether a command is in progress (the card waits for the holder).
-    public var isBusy: Bool { false }
+    public var isBusy: Bool { open != nil || card.isWaiting }
 
     /// The device's descriptors, for OP_REP_DEVLIST / OP_REP_IMPORT.
-    public var deviceDescriptor: [UInt8] { [] }
-    public var configurationDescriptor: [UInt8] { [] }
-}
+    public var deviceDescriptor: [UInt8] { descriptors.deviceDescriptor }
+    public var configurationDescriptor: [UInt8] { descriptors.configurationDescriptor }
+    /// The CCID class descriptor inside ``configurationDescriptor``.
+    public var classDescriptor: CCIDClassDescriptor { descriptors.classDescriptor }
 
-/// How the host exchanges data with the card (CCID dwFeatures).
-public enum ExchangeLevel: Sendable, Equatable {
-    /// Short and extended APDUs in XfrBlock (dwFeatures 0x00040000).
-    case extendedAPDU
-    /// T=1 blocks in XfrBlock (dwFeatures 0x00010000); the device runs T=1 itself.
-    case tpdu
-}
+    /// The OP_REP_DEVLIST / OP_REP_IMPORT entry (usbip_protocol.rst).
+    public func exportedDevice(path: String, busid: String, busnum: UInt32, devnum: UInt32) -> USBIPExportedDevice {
+        descriptors.exportedDevice(path: path, busid: busid, busnum: busnum, devnum: devnum)
+    }
 
-/// The answer to a control transfer.
-public enum ControlResult: Sendable, Equatable {
-    /// IN data stage (already cut to wLength).
-    case data([UInt8])
-    /// Status stage only (OUT requests, or IN requests with nothing to say).
-    case ok
-    /// The request is not supported: the endpoint stalls (-EPIPE in USB/IP).
-    case stall
+    // MARK: Internals shared by the extensions
+
+    /// Queues an RDR_to_PC reply on bulk IN.
+    func reply(_ message: CCIDReply) {
+        bulkInReplies.append(message.bytes)
+    }
+
+    /// Queues a NotifySlotChange with the slot's present bit and the changed bit.
+    func notifySlotChange() {
+        var change = pendingSlotChange ?? CCIDSlotChange(slotCount: 1)
+        change.set(slot: 0, present: cardPresent, changed: true)
+        pendingSlotChange = change
+    }
+
+    /// Power off (IccPowerOff, removal): the card resets, a T=1 exchange starts over.
+    func powerDown() {
+        card.reset()
+        t1.reset()
+        iccActive = false
+        clockStopped = false
+        pollDeadline = nil
+    }
 }

@@ -1,0 +1,192 @@
+import CCID
+import ISO7816
+import USBIP
+
+/// The token's USB descriptors (USB 2.0 §9.6) and the CCID class descriptor inside its
+/// configuration (CCID rev 1.1 §5.1).
+///
+///     device         12 01 0200 00 00 00 40 1209 0001 0100 01 02 03 01
+///     configuration  09 02 005D 01 01 00 80 32        (bus powered, 100 mA)
+///       interface    09 04 00 00 03 0B 00 00 00       (CCID, 3 endpoints)
+///       CCID class   36 21 0110 …                     (54 bytes, ``classDescriptor``)
+///       endpoint     07 05 01 02 0040 00              bulk OUT
+///       endpoint     07 05 82 02 0040 00              bulk IN
+///       endpoint     07 05 83 03 0008 10              interrupt IN, every 16 frames
+///
+/// Strings: 0 the LANGID list (0409, English US), 1 "UKey", 2 "UKey Banking Token", 3 the
+/// token serial as 16 upper-case hex digits; all UTF-16LE.
+public struct TokenDescriptors: Hashable, Sendable {
+    // USB 2.0 Table 9-5 descriptor types.
+    public static let DEVICE: UInt8 = 0x01
+    public static let CONFIGURATION: UInt8 = 0x02
+    public static let STRING: UInt8 = 0x03
+    public static let INTERFACE: UInt8 = 0x04
+    public static let ENDPOINT: UInt8 = 0x05
+
+    /// idVendor 1209 and idProduct 0001: the pid.codes test VID:PID.
+    public static let idVendor: UInt16 = 0x1209
+    public static let idProduct: UInt16 = 0x0001
+    /// Endpoint addresses: bulk OUT 0x01 (PC_to_RDR), bulk IN 0x82 (RDR_to_PC), interrupt IN 0x83.
+    public static let bulkOutEndpoint: UInt8 = 0x01
+    public static let bulkInEndpoint: UInt8 = 0x82
+    public static let interruptEndpoint: UInt8 = 0x83
+    /// bcdUSB 2.00.
+    public static let bcdUSB: UInt16 = 0x0200
+    /// bcdDevice 1.00, the firmware release.
+    public static let bcdDevice: UInt16 = 0x0100
+    /// bDeviceClass 0: the class is given per interface.
+    public static let bDeviceClass: UInt8 = 0x00
+    public static let bDeviceSubClass: UInt8 = 0x00
+    public static let bDeviceProtocol: UInt8 = 0x00
+    /// bMaxPacketSize0: 64 bytes on endpoint 0.
+    public static let bMaxPacketSize0: UInt8 = 64
+    /// bConfigurationValue of the one configuration.
+    public static let bConfigurationValue: UInt8 = 1
+    public static let bNumConfigurations: UInt8 = 1
+    public static let bNumInterfaces: UInt8 = 1
+    /// bInterfaceClass 0x0B, Smart Card (CCID rev 1.1 §4.3); subclass and protocol 0.
+    public static let bInterfaceClass: UInt8 = 0x0B
+    public static let bInterfaceSubClass: UInt8 = 0x00
+    public static let bInterfaceProtocol: UInt8 = 0x00
+    /// wMaxPacketSize of the bulk endpoints (full speed).
+    public static let bulkMaxPacketSize: UInt16 = 64
+    /// wMaxPacketSize of the interrupt endpoint: a NotifySlotChange for one slot is 2 bytes.
+    public static let interruptMaxPacketSize: UInt16 = 8
+    /// bInterval of the interrupt endpoint, in frames (ms at full speed).
+    public static let interruptInterval: UInt8 = 16
+    /// LANGID 0x0409, English (United States), the only language of the strings.
+    public static let languageID: UInt16 = 0x0409
+
+    /// The default and only ICC clock, kHz (dwDefaultClock, dwMaximumClock, GET_CLOCK_FREQUENCIES).
+    public static let clockFrequency: UInt32 = 4000
+    /// The default data rate, bps: 4 MHz / 372 (dwDataRate, GET_DATA_RATES).
+    public static let dataRate: UInt32 = 10752
+    /// The fastest data rate, bps: 4 MHz × 32 / 372 (Di 32).
+    public static let maxDataRate: UInt32 = 344_086
+    /// dwMaxCCIDMessageLength: 10-byte header + 8214 bytes of abData. That covers the largest
+    /// command the applets accept — 8192 bytes of data (``CardOS/maxChainedData``) in one
+    /// extended APDU (4 header + 3 Lc + 3 Le bytes) — so the host never needs wLevelParameter
+    /// chaining; a T=1 block (at most 258 bytes) fits as well.
+    public static let maxCCIDMessageLength: UInt32 = 0x2020
+    /// wLcdLayout: 4 lines × 16 characters, the token's screen.
+    public static let wLcdLayout: UInt16 = 0x0410
+
+    public let manufacturer = "UKey"
+    public let product = "UKey Banking Token"
+    /// The iSerialNumber string: the 8-byte token serial as 16 upper-case hex digits.
+    public let serialNumber: String
+    public let exchange: ExchangeLevel
+
+    public init(serial: [UInt8], exchange: ExchangeLevel) {
+        serialNumber = serial.hexString
+        self.exchange = exchange
+    }
+
+    /// The 18-byte device descriptor (USB 2.0 Table 9-8).
+    public var deviceDescriptor: [UInt8] {
+        var out: [UInt8] = [18, TokenDescriptors.DEVICE]
+        out.appendLE16(TokenDescriptors.bcdUSB)
+        out += [TokenDescriptors.bDeviceClass, TokenDescriptors.bDeviceSubClass, TokenDescriptors.bDeviceProtocol,
+                TokenDescriptors.bMaxPacketSize0]
+        out.appendLE16(TokenDescriptors.idVendor)
+        out.appendLE16(TokenDescriptors.idProduct)
+        out.appendLE16(TokenDescriptors.bcdDevice)
+        // iManufacturer, iProduct, iSerialNumber, bNumConfigurations.
+        out += [1, 2, 3, TokenDescriptors.bNumConfigurations]
+        return out
+    }
+
+    /// The CCID class descriptor: dwFeatures 0x000400FE (extended APDU level) or 0x000100FE
+    /// (TPDU level), each with automatic parameter configuration, activation, voltage, clock,
+    /// baud rate, parameter negotiation and PPS.
+    public var classDescriptor: CCIDClassDescriptor {
+        let automatic: CCIDFeatures = [.automaticParameterConfiguration, .automaticActivation, .automaticVoltage,
+                                       .automaticClock, .automaticBaud, .automaticParameterNegotiation,
+                                       .automaticPPS]
+        let level: CCIDFeatures = exchange == .tpdu ? .tpduLevel : .extendedAPDULevel
+        return CCIDClassDescriptor(
+            bcdCCID: 0x0110, bMaxSlotIndex: 0, bVoltageSupport: [.volts5_0, .volts3_0, .volts1_8],
+            dwProtocols: [.t0, .t1], dwDefaultClock: TokenDescriptors.clockFrequency,
+            dwMaximumClock: TokenDescriptors.clockFrequency, dwDataRate: TokenDescriptors.dataRate,
+            dwMaxDataRate: TokenDescriptors.maxDataRate, dwMaxIFSD: UInt32(T1Block.maxInformationFieldSize),
+            dwFeatures: automatic.union(level), dwMaxCCIDMessageLength: TokenDescriptors.maxCCIDMessageLength,
+            bClassGetResponse: 0xFF, bClassEnvelope: 0xFF, wLcdLayout: TokenDescriptors.wLcdLayout,
+            bPINSupport: [], bMaxCCIDBusySlots: 1)
+    }
+
+    /// The configuration descriptor with everything under it, in the order a host reads them:
+    /// configuration, interface, CCID class descriptor, endpoints (CCID rev 1.1 §5.1).
+    public var configurationDescriptor: [UInt8] {
+        var tail: [UInt8] = [9, TokenDescriptors.INTERFACE, 0, 0, 3, TokenDescriptors.bInterfaceClass,
+                             TokenDescriptors.bInterfaceSubClass, TokenDescriptors.bInterfaceProtocol, 0]
+        tail += classDescriptor.bytes
+        tail += TokenDescriptors.endpoint(TokenDescriptors.bulkOutEndpoint, attributes: 0x02,
+                                          maxPacketSize: TokenDescriptors.bulkMaxPacketSize, interval: 0)
+        tail += TokenDescriptors.endpoint(TokenDescriptors.bulkInEndpoint, attributes: 0x02,
+                                          maxPacketSize: TokenDescriptors.bulkMaxPacketSize, interval: 0)
+        tail += TokenDescriptors.endpoint(TokenDescriptors.interruptEndpoint, attributes: 0x03,
+                                          maxPacketSize: TokenDescriptors.interruptMaxPacketSize,
+                                          interval: TokenDescriptors.interruptInterval)
+        var out: [UInt8] = [9, TokenDescriptors.CONFIGURATION]
+        out.appendLE16(UInt16(9 + tail.count))
+        // bNumInterfaces, bConfigurationValue, iConfiguration, bmAttributes (bus powered),
+        // bMaxPower (2 mA units: 100 mA).
+        out += [TokenDescriptors.bNumInterfaces, TokenDescriptors.bConfigurationValue, 0, 0x80, 50]
+        return out + tail
+    }
+
+    /// String descriptor `index` (USB 2.0 §9.6.7): 0 is the LANGID list; `nil` for an index
+    /// the device does not have.
+    public func stringDescriptor(index: UInt8) -> [UInt8]? {
+        switch index {
+        case 0:
+            var out: [UInt8] = [4, TokenDescriptors.STRING]
+            out.appendLE16(TokenDescriptors.languageID)
+            return out
+        case 1: return TokenDescriptors.string(manufacturer)
+        case 2: return TokenDescriptors.string(product)
+        case 3: return TokenDescriptors.string(serialNumber)
+        default: return nil
+        }
+    }
+
+    /// The OP_REP_DEVLIST / OP_REP_IMPORT entry for this device (usbip_protocol.rst): full
+    /// speed, configured, one CCID interface.
+    public func exportedDevice(path: String, busid: String, busnum: UInt32, devnum: UInt32) -> USBIPExportedDevice {
+        let device = USBIPUSBDevice(
+            path: path, busid: busid, busnum: busnum, devnum: devnum, speed: .full,
+            idVendor: TokenDescriptors.idVendor, idProduct: TokenDescriptors.idProduct,
+            bcdDevice: TokenDescriptors.bcdDevice, bDeviceClass: TokenDescriptors.bDeviceClass,
+            bDeviceSubClass: TokenDescriptors.bDeviceSubClass, bDeviceProtocol: TokenDescriptors.bDeviceProtocol,
+            bConfigurationValue: TokenDescriptors.bConfigurationValue,
+            bNumConfigurations: TokenDescriptors.bNumConfigurations, bNumInterfaces: TokenDescriptors.bNumInterfaces)
+        let interface = USBIPUSBInterface(bInterfaceClass: TokenDescriptors.bInterfaceClass,
+                                          bInterfaceSubClass: TokenDescriptors.bInterfaceSubClass,
+                                          bInterfaceProtocol: TokenDescriptors.bInterfaceProtocol)
+        return USBIPExportedDevice(device: device, interfaces: [interface])
+    }
+
+    /// An endpoint descriptor (USB 2.0 Table 9-13).
+    static func endpoint(_ address: UInt8, attributes: UInt8, maxPacketSize: UInt16, interval: UInt8) -> [UInt8] {
+        var out: [UInt8] = [7, TokenDescriptors.ENDPOINT, address, attributes]
+        out.appendLE16(maxPacketSize)
+        out.append(interval)
+        return out
+    }
+
+    /// A string descriptor: bLength, bDescriptorType 3, the text in UTF-16LE.
+    static func string(_ text: String) -> [UInt8] {
+        var units: [UInt8] = []
+        for scalar in text.unicodeScalars {
+            var value = scalar.value
+            if value > 0xFFFF {
+                value -= 0x10000
+                units.appendLE16(UInt16(0xD800 | value >> 10))
+                units.appendLE16(UInt16(0xDC00 | value & 0x3FF))
+            } else {
+                units.appendLE16(UInt16(value))
+            }
+        }
+        return [UInt8(2 + units.count), TokenDescriptors.STRING] + units
+    }
+}

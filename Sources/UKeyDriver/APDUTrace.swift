@@ -1,0 +1,50 @@
+import ISO7816
+
+/// Trace text for APDUs: the command's header, name and data, with the data of VERIFY,
+/// CHANGE REFERENCE DATA and RESET RETRY COUNTER (INS 20, 24, 2C) replaced by `••••`; the
+/// response's data and status word with its meaning.
+public enum APDUTrace {
+    /// INS codes whose data is a PIN or PUK.
+    static let secretINS: Set<UInt8> = [0x20, 0x24, 0x2C]
+
+    public static func command(_ bytes: [UInt8]) -> String {
+        guard bytes.count >= 4 else { return "> (\(bytes.count) bytes, not an APDU)" }
+        let header = Array(bytes[0..<4]).hexString
+        let name = insName(cla: bytes[0], ins: bytes[1])
+        if secretINS.contains(bytes[1]) {
+            return "> \(header) \(name) " + (bytes.count > 5 ? "••••" : Array(bytes[4...]).hexString)
+        }
+        guard let apdu = try? CommandAPDU(parsing: bytes) else {
+            return "> \(header) \(name) \(Array(bytes[4...]).hexString)"
+        }
+        var text = "> \(header) \(name)"
+        if !apdu.data.isEmpty { text += " [\(apdu.data.count)] " + apdu.data.hexString }
+        if let ne = apdu.ne { text += " Le=\(ne)" }
+        return text
+    }
+
+    public static func response(_ bytes: [UInt8]) -> String {
+        guard bytes.count >= 2 else { return "< (\(bytes.count) bytes, no status word)" }
+        let status = StatusWord(sw1: bytes[bytes.count - 2], sw2: bytes[bytes.count - 1])
+        let data = Array(bytes[..<(bytes.count - 2)])
+        return "< " + (data.isEmpty ? "" : "[\(data.count)] " + data.hexString + " ") + status.description
+    }
+
+    static func insName(cla: UInt8, ins: UInt8) -> String {
+        switch ins {
+        case 0xA4: return "SELECT"
+        case 0xCA: return "GET DATA"
+        case 0xCB: return "GET DATA"
+        case 0x20: return "VERIFY"
+        case 0x24: return "CHANGE REFERENCE DATA"
+        case 0x2C: return "RESET RETRY COUNTER"
+        case 0x47: return "GENERATE ASYMMETRIC KEY PAIR"
+        case 0x2A: return "PERFORM SECURITY OPERATION"
+        case 0x88: return "INTERNAL AUTHENTICATE"
+        case 0x84: return "GET CHALLENGE"
+        case 0xDA, 0xDB: return "PUT DATA"
+        case 0xC0: return cla & 0x80 != 0 ? "CONFIRM TRANSFER" : "GET RESPONSE"
+        default: return "INS " + [ins].hexString
+        }
+    }
+}

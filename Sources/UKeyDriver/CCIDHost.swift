@@ -1,0 +1,187 @@
+import CCID
+import ISO7816
+
+/// The host side of one CCID slot (CCID rev 1.1 §6): numbers commands with bSeq, sends each
+/// PC_to_RDR message and waits for the RDR_to_PC reply with the same bSeq, keeps waiting while
+/// the reader asks for time extensions, and turns failures into `DriverError`s.
+///
+/// Not thread-safe: its `Reader` calls it with the reader's lock held.
+public final class CCIDHost: @unchecked Sendable {
+    public let transport: any USBTransport
+    public let descriptor: CCIDClassDescriptor
+    public let bSlot: UInt8
+    /// How long to wait for a reply, or for the next one after a time extension (which
+    /// multiplies it by bError); no overall limit while extensions keep coming.
+    public var readTimeout: Int
+    /// Stale replies (earlier bSeq) skipped before giving up.
+    static let maxStaleReplies = 4
+
+    public private(set) var bSeq: UInt8 = 0
+    private var messages: CCIDMessageReader
+
+    public init(transport: any USBTransport, bSlot: UInt8 = 0, readTimeout: Int = 10_000) {
+        self.transport = transport
+        descriptor = transport.device.interface.classDescriptor
+        self.bSlot = bSlot
+        self.readTimeout = readTimeout
+        let maximum = min(max(Int(descriptor.dwMaxCCIDMessageLength), CCIDLimits.minMessageLength),
+                          CCIDLimits.maxMessageLength)
+        messages = CCIDMessageReader(maxMessageLength: maximum)
+    }
+
+    /// dwMaxCCIDMessageLength, bounded by the spec.
+    public var maxMessageLength: Int { messages.maxMessageLength }
+
+    /// Sends `message` and returns its reply (bmCommandStatus 0).
+    public func transact(_ message: PCtoRDR) throws(DriverError) -> CCIDReply {
+        let seq = bSeq
+        bSeq &+= 1
+        let command = CCIDCommand(bSlot: bSlot, bSeq: seq, message)
+        let bytes = command.bytes
+        guard bytes.count <= maxMessageLength else {
+            throw .communication("message of \(bytes.count) bytes exceeds dwMaxCCIDMessageLength \(maxMessageLength)")
+        }
+        Trace.log { "CCID → \(CCIDHost.name(message.messageType)) bSeq \(seq) dwLength \(bytes.count - CCIDHeader.count)" }
+        messages.reset()
+        var received = try transport.bulkOutIn(bytes, inLength: maxMessageLength, timeout: readTimeout)
+        var stale = 0
+        var timeout = readTimeout
+        while true {
+            do {
+                try messages.append(received)
+            } catch {
+                messages.reset()
+                throw .badCCIDReply(error)
+            }
+            while let reply = try nextReply() {
+                Trace.log {
+                    "CCID ← \(CCIDHost.name(reply.message.messageType)) bSeq \(reply.bSeq) bStatus "
+                        + [reply.bStatus.bStatus, reply.bError.rawValue].hexString + " dwLength \(reply.header.dwLength)"
+                }
+                guard reply.bSeq == seq, reply.bSlot == bSlot else {
+                    stale += 1
+                    guard stale <= CCIDHost.maxStaleReplies else {
+                        throw .sequenceMismatch(expected: seq, got: reply.bSeq)
+                    }
+                    continue
+                }
+                let expected = message.messageType.responseType ?? .slotStatus
+                guard reply.message.messageType == expected else {
+                    throw .unexpectedReply(expected: expected, got: reply.message.messageType)
+                }
+                switch reply.bStatus.bmCommandStatus {
+                case .processedWithoutError:
+                    // One bulk IN transfer carries one message: more bytes are a broken device.
+                    guard messages.bufferedByteCount == 0 else {
+                        let extra = messages.bufferedByteCount
+                        messages.reset()
+                        throw .badCCIDReply(.trailingBytes(reply.header, available: reply.header.messageLength + extra))
+                    }
+                    return reply
+                case .timeExtension:
+                    timeout = readTimeout * max(1, Int(reply.bError.rawValue))
+                    Trace.log { "CCID   time extension ×\(reply.bError.rawValue): waiting" }
+                case .failed:
+                    if reply.bStatus.bmICCStatus == .absent { throw .iccNotPresent }
+                    throw .slotError(reply.bError)
+                }
+            }
+            received = try transport.bulkIn(maxLength: maxMessageLength, timeout: timeout)
+        }
+    }
+
+    private func nextReply() throws(DriverError) -> CCIDReply? {
+        do {
+            return try messages.nextReply()
+        } catch {
+            throw .badCCIDReply(error)
+        }
+    }
+
+    // MARK: Commands
+
+    /// PC_to_RDR_IccPowerOn: the ATR.
+    public func iccPowerOn() throws(DriverError) -> [UInt8] {
+        let automatic = descriptor.dwFeatures.contains(.automaticVoltage)
+        let reply = try transact(.iccPowerOn(bPowerSelect: automatic ? .automatic : .volts5_0))
+        guard case .dataBlock(_, let atr) = reply.message, !atr.isEmpty else { throw .iccNotPresent }
+        return atr
+    }
+
+    public func iccPowerOff() throws(DriverError) {
+        _ = try transact(.iccPowerOff)
+    }
+
+    /// PC_to_RDR_GetSlotStatus: the slot's bmICCStatus (absent also when the reader fails
+    /// the request with "ICC absent").
+    public func slotStatus() throws(DriverError) -> CCIDSlotStatus.ICCStatus {
+        do {
+            return try transact(.getSlotStatus).bStatus.bmICCStatus
+        } catch .iccNotPresent {
+            return .absent
+        } catch .slotError(.ICC_MUTE) {
+            return .presentInactive
+        }
+    }
+
+    /// PC_to_RDR_SetParameters: the parameters the reader now uses.
+    public func setParameters(_ parameters: CCIDProtocolData) throws(DriverError) -> CCIDProtocolData? {
+        let reply: CCIDReply
+        do {
+            reply = try transact(.setParameters(parameters))
+        } catch .slotError(let error) where error.parameterOffset != nil || error == .ICC_PROTOCOL_NOT_SUPPORTED {
+            throw .protocolNotSupported
+        }
+        guard case .parameters(let current) = reply.message else { return nil }
+        return current
+    }
+
+    /// One PC_to_RDR_XfrBlock: the abData and bChainParameter of its DataBlock.
+    public func xfrBlock(_ abData: [UInt8], wLevelParameter: UInt16 = 0, bBWI: UInt8 = 0) throws(DriverError)
+        -> (abData: [UInt8], chain: CCIDChainParameter)
+    {
+        let reply = try transact(.xfrBlock(bBWI: bBWI, wLevelParameter: wLevelParameter, abData: abData))
+        guard case .dataBlock(let chain, let data) = reply.message else {
+            throw .unexpectedReply(expected: .dataBlock, got: reply.message.messageType)
+        }
+        return (data, chain)
+    }
+
+    /// A command APDU at short or extended APDU level: whole if it fits in one message, else
+    /// in wLevelParameter chained parts (01 begins, 03 continues, 02 ends); a chained response
+    /// is collected with empty XfrBlocks of wLevelParameter 0010 (CCID rev 1.1 §6.1.4, §6.2.1).
+    public func transmitAPDU(_ apdu: [UInt8]) throws(DriverError) -> [UInt8] {
+        let room = maxMessageLength - CCIDHeader.count
+        var reply: (abData: [UInt8], chain: CCIDChainParameter)
+        if apdu.count <= room {
+            reply = try xfrBlock(apdu)
+        } else {
+            var offset = 0
+            repeat {
+                let end = min(apdu.count, offset + room)
+                let level: UInt16 = offset == 0 ? 0x01 : (end == apdu.count ? 0x02 : 0x03)
+                reply = try xfrBlock(Array(apdu[offset..<end]), wLevelParameter: level)
+                offset = end
+            } while offset < apdu.count
+        }
+        var response = reply.abData
+        var parts = 0
+        while reply.chain == .begins || reply.chain == .continues {
+            parts += 1
+            guard parts < 1024, response.count <= 65_538 else { throw .communication("endless response chain") }
+            reply = try xfrBlock([], wLevelParameter: UInt16(CCIDChainParameter.continueNext.rawValue))
+            response += reply.abData
+        }
+        return response
+    }
+
+    /// The spec's name of a message type, for traces.
+    static func name(_ type: CCIDMessageType) -> String {
+        let text = String(describing: type)
+        let capitalised = text.prefix(1).uppercased() + text.dropFirst()
+        switch type.direction {
+        case .pcToRDR: return "PC_to_RDR_" + capitalised
+        case .rdrToPCBulk, .rdrToPCInterrupt: return "RDR_to_PC_" + capitalised
+        }
+    }
+}

@@ -1,0 +1,77 @@
+import CCID
+import USBIP
+
+/// The libFuzzer entry for everything the driver parses from a device: `bytes` are fed, whole
+/// and in chunks, to the CCID reply and interrupt parsers, the CCID host layer (as the reply
+/// to a command), the USB/IP client decoder (as a server's answers after import) and the USB
+/// descriptor parsers. It must never crash, hang or allocate without bound.
+public func parseDeviceReply(_ bytes: [UInt8]) {
+    _ = try? CCIDReply(parsing: bytes)
+    _ = try? CCIDInterruptMessage(parsing: bytes)
+    _ = try? CCIDInterfaceDescriptor(configuration: bytes)
+    _ = try? USBDeviceDescriptor(parsing: bytes)
+    _ = USBDeviceDescriptor.string(fromDescriptor: bytes)
+
+    var reader = CCIDMessageReader(maxMessageLength: 271)
+    for chunk in chunks(bytes) {
+        guard (try? reader.append(chunk)) != nil else { break }
+        while let reply = try? reader.nextReply() { _ = reply }
+    }
+
+    // The host layer: the bytes answer an XfrBlock, then one more bulk IN.
+    let transport = ReplayTransport(replies: Array(chunks(bytes)))
+    let host = CCIDHost(transport: transport, readTimeout: 0)
+    _ = try? host.transmitAPDU([0x00, 0xA4, 0x04, 0x00])
+
+    // USB/IP: the server's replies to one bulk IN CMD_SUBMIT (seqnum 1) and a control (2).
+    var decoder = USBIPStreamDecoder(role: .client, limits: USBIPLimits(maxTransferBufferLength: 65_536,
+                                                                       maxPendingSubmits: 8),
+                                     phase: .urb)
+    try? decoder.willSend(.USBIP_CMD_SUBMIT(.in(seqnum: 1, devid: 0x10002, ep: 2, length: 271)))
+    try? decoder.willSend(.USBIP_CMD_SUBMIT(.in(seqnum: 2, devid: 0x10002, ep: 0, length: 255)))
+    for chunk in chunks(bytes) {
+        guard (try? decoder.append(chunk)) != nil else { break }
+        while let message = try? decoder.next() { _ = message }
+    }
+    var handshake = USBIPStreamDecoder(role: .client)
+    if (try? handshake.append(bytes)) != nil { _ = try? handshake.next() }
+}
+
+/// Splits `bytes` where a transport might: 64-byte USB packets.
+private func chunks(_ bytes: [UInt8]) -> [[UInt8]] {
+    stride(from: 0, to: bytes.count, by: 64).map { Array(bytes[$0..<min(bytes.count, $0 + 64)]) }
+}
+
+/// A transport that answers bulk IN transfers from a list, then times out.
+final class ReplayTransport: USBTransport, @unchecked Sendable {
+    private var replies: [[UInt8]]
+    let device: USBDeviceInfo
+
+    init(replies: [[UInt8]], classDescriptor: CCIDClassDescriptor? = nil) {
+        self.replies = replies
+        let descriptor = classDescriptor ?? CCIDClassDescriptor(
+            bVoltageSupport: .volts5_0, dwProtocols: .t1, dwDefaultClock: 4000, dwMaximumClock: 4000,
+            dwDataRate: 10752, dwMaxDataRate: 10752, dwMaxIFSD: 254, dwFeatures: .extendedAPDULevel,
+            dwMaxCCIDMessageLength: 271)
+        device = USBDeviceInfo(deviceDescriptor: USBDeviceDescriptor(idVendor: 0x1209, idProduct: 0x0001),
+                               interface: CCIDInterfaceDescriptor(bulkOut: 0x01, bulkIn: 0x82, interruptIn: 0x83,
+                                                                  classDescriptor: descriptor))
+    }
+
+    func bulkOutIn(_ message: [UInt8], inLength: Int, timeout: Int) throws(DriverError) -> [UInt8] {
+        try bulkIn(maxLength: inLength, timeout: timeout)
+    }
+
+    func bulkIn(maxLength: Int, timeout: Int) throws(DriverError) -> [UInt8] {
+        guard !replies.isEmpty else { throw .timeout }
+        return Array(replies.removeFirst().prefix(maxLength))
+    }
+
+    func control(_ setup: USBSetupPacket, data: [UInt8], timeout: Int) throws(DriverError) -> [UInt8] {
+        throw .notSupported("control")
+    }
+
+    func interruptIn(timeout: Int) throws(DriverError) -> [UInt8]? { nil }
+    func wakeInterrupt() {}
+    func close() {}
+}

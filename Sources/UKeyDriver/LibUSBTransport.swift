@@ -1,0 +1,177 @@
+import CLibUSB
+import USBIP
+
+/// A CCID reader on a local USB bus, through libusb: opens the device by vendor/product id
+/// (and bus/address when pcscd's hotplug names one), finds the CCID interface (class 0x0B)
+/// from the configuration descriptor, claims it (detaching a kernel driver), and runs
+/// synchronous bulk, control and interrupt transfers with timeouts. LIBUSB_ERROR_NO_DEVICE
+/// (unplug) becomes `noSuchDevice`.
+///
+/// The interrupt pipe is read in slices of at most `interruptSlice` ms so that
+/// `wakeInterrupt()` and `close()` take effect promptly; `close()` waits for transfers in
+/// flight before releasing the handle.
+public final class LibUSBTransport: USBTransport, @unchecked Sendable {
+    public private(set) var device: USBDeviceInfo
+    private let context: OpaquePointer
+    private let handle: OpaquePointer
+    private let lock = ConditionLock()
+    private var inFlight = 0
+    private var closed = false
+    private var wakeGeneration = 0
+    static let interruptSlice = 250
+
+    public init(vendorID: UInt16, productID: UInt16, bus: Int? = nil, address: Int? = nil,
+                timeout: Int = 5_000) throws(DriverError) {
+        var context: OpaquePointer?
+        guard libusb_init(&context) == 0, let context else { throw .noSuchDevice("libusb_init failed") }
+        var list: UnsafeMutablePointer<OpaquePointer?>?
+        let count = libusb_get_device_list(context, &list)
+        var handle: OpaquePointer?
+        if count > 0, let list {
+            for index in 0..<count {
+                guard let candidate = list[index] else { continue }
+                var descriptor = libusb_device_descriptor()
+                guard libusb_get_device_descriptor(candidate, &descriptor) == 0,
+                      descriptor.idVendor == vendorID, descriptor.idProduct == productID else { continue }
+                if let bus, Int(libusb_get_bus_number(candidate)) != bus { continue }
+                if let address, Int(libusb_get_device_address(candidate)) != address { continue }
+                if libusb_open(candidate, &handle) == 0 { break }
+                handle = nil
+            }
+            libusb_free_device_list(list, 1)
+        }
+        guard let handle else {
+            libusb_exit(context)
+            throw .noSuchDevice("no openable USB device \(DeviceName.usb(vendorID: vendorID, productID: productID, bus: bus, address: address))")
+        }
+        self.context = context
+        self.handle = handle
+        device = USBDeviceInfo(deviceDescriptor: USBDeviceDescriptor(idVendor: vendorID, idProduct: productID),
+                               interface: CCIDInterfaceDescriptor(bulkOut: 0, bulkIn: 0, interruptIn: nil,
+                                   classDescriptor: .init(bVoltageSupport: [], dwProtocols: [], dwDefaultClock: 0,
+                                       dwMaximumClock: 0, dwDataRate: 0, dwMaxDataRate: 0, dwMaxIFSD: 0,
+                                       dwFeatures: [], dwMaxCCIDMessageLength: 271)))
+        do throws(DriverError) {
+            device = try DescriptorReader.read { (setup) throws(DriverError) in
+                try self.control(setup, data: [], timeout: timeout)
+            }
+            _ = libusb_set_auto_detach_kernel_driver(handle, 1)
+            let claimed = libusb_claim_interface(handle, Int32(device.interface.bInterfaceNumber))
+            guard claimed == 0 else { throw LibUSBTransport.error(claimed, "libusb_claim_interface") }
+        } catch {
+            libusb_close(handle)
+            libusb_exit(context)
+            throw error
+        }
+    }
+
+    deinit {
+        libusb_release_interface(handle, Int32(device.interface.bInterfaceNumber))
+        libusb_close(handle)
+        libusb_exit(context)
+    }
+
+    // MARK: USBTransport
+
+    public func bulkOutIn(_ message: [UInt8], inLength: Int, timeout: Int) throws(DriverError) -> [UInt8] {
+        var out = message
+        let written = try transfer { handle in
+            var done: Int32 = 0
+            let result = out.withUnsafeMutableBufferPointer {
+                libusb_bulk_transfer(handle, device.interface.bulkOut, $0.baseAddress, Int32($0.count), &done, UInt32(timeout))
+            }
+            return (result, Int(done))
+        }
+        guard written == message.count else { throw .communication("bulk OUT wrote \(written) of \(message.count) bytes") }
+        return try bulkIn(maxLength: inLength, timeout: timeout)
+    }
+
+    public func bulkIn(maxLength: Int, timeout: Int) throws(DriverError) -> [UInt8] {
+        var buffer = [UInt8](repeating: 0, count: maxLength)
+        let count = try transfer { handle in
+            var done: Int32 = 0
+            let result = buffer.withUnsafeMutableBufferPointer {
+                libusb_bulk_transfer(handle, device.interface.bulkIn, $0.baseAddress, Int32($0.count), &done, UInt32(timeout))
+            }
+            return (result, Int(done))
+        }
+        return Array(buffer[0..<count])
+    }
+
+    public func control(_ setup: USBSetupPacket, data: [UInt8], timeout: Int) throws(DriverError) -> [UInt8] {
+        var buffer = setup.isDeviceToHost ? [UInt8](repeating: 0, count: Int(setup.wLength)) : data
+        let count = try transfer { handle in
+            let result = buffer.withUnsafeMutableBufferPointer {
+                libusb_control_transfer(handle, setup.bmRequestType, setup.bRequest, setup.wValue, setup.wIndex,
+                                        $0.baseAddress, UInt16($0.count), UInt32(timeout))
+            }
+            return (min(result, 0), Int(max(result, 0)))
+        }
+        return setup.isDeviceToHost ? Array(buffer[0..<count]) : []
+    }
+
+    public func interruptIn(timeout: Int) throws(DriverError) -> [UInt8]? {
+        guard let endpoint = device.interface.interruptIn else { return nil }
+        let deadline = Deadline.after(milliseconds: timeout)
+        let generation = lock.withLock { wakeGeneration }
+        while !deadline.hasPassed, lock.withLock({ wakeGeneration }) == generation {
+            var buffer = [UInt8](repeating: 0, count: 64)
+            let slice = min(LibUSBTransport.interruptSlice, max(1, deadline.remainingMilliseconds))
+            do {
+                let count = try transfer { handle in
+                    var done: Int32 = 0
+                    let result = buffer.withUnsafeMutableBufferPointer {
+                        libusb_interrupt_transfer(handle, endpoint, $0.baseAddress, Int32($0.count), &done, UInt32(slice))
+                    }
+                    return (result, Int(done))
+                }
+                if count > 0 { return Array(buffer[0..<count]) }
+            } catch .timeout {
+                continue
+            }
+        }
+        return nil
+    }
+
+    public func wakeInterrupt() {
+        lock.withLock {
+            wakeGeneration += 1
+            lock.broadcast()
+        }
+    }
+
+    public func close() {
+        lock.withLock {
+            closed = true
+            wakeGeneration += 1
+            let deadline = Deadline.after(milliseconds: 15_000)
+            while inFlight > 0, lock.wait(until: deadline) {}
+        }
+    }
+
+    // MARK: Internals
+
+    /// Runs one libusb call unless closed, counting it in flight; maps its error.
+    private func transfer(_ body: (OpaquePointer) -> (Int32, Int)) throws(DriverError) -> Int {
+        try lock.withLock { () throws(DriverError) in
+            guard !closed else { throw DriverError.noSuchDevice("reader closed") }
+            inFlight += 1
+        }
+        let (result, count) = body(handle)
+        lock.withLock {
+            inFlight -= 1
+            lock.broadcast()
+        }
+        guard result >= 0 else { throw LibUSBTransport.error(result, "transfer") }
+        return count
+    }
+
+    static func error(_ code: Int32, _ call: String) -> DriverError {
+        switch code {
+        case LIBUSB_ERROR_TIMEOUT.rawValue: return .timeout
+        case LIBUSB_ERROR_NO_DEVICE.rawValue: return .noSuchDevice("device unplugged")
+        case LIBUSB_ERROR_PIPE.rawValue: return .notSupported("endpoint stalled")
+        default: return .communication("\(call): " + String(cString: libusb_error_name(code)))
+        }
+    }
+}

@@ -1,0 +1,65 @@
+import CIFDHandler
+
+/// PC/SC part 10 (IFDs with secure PIN entry), what this reader offers through IFDHControl:
+/// CM_IOCTL_GET_FEATURE_REQUEST lists FEATURE_GET_TLV_PROPERTIES, whose ioctl returns the
+/// reader's properties (part 10 §2.6.14).
+public enum Part10Features {
+    /// CM_IOCTL_GET_FEATURE_REQUEST, SCARD_CTL_CODE(3400).
+    public static let getFeatureRequest = UInt(0x4200_0000 + 3400)
+    /// The ioctl of FEATURE_GET_TLV_PROPERTIES: SCARD_CTL_CODE(0x330000 + feature), as libccid.
+    public static let getTLVProperties = UInt(0x4200_0000 + 0x33_0000 + UInt(FEATURE_GET_TLV_PROPERTIES))
+
+    /// The feature list: one TLV per feature, the 4-byte ioctl code big-endian (part 10 §2.2).
+    public static var featureList: [UInt8] {
+        [UInt8(FEATURE_GET_TLV_PROPERTIES), 4] + be32(UInt32(getTLVProperties))
+    }
+
+    /// The TLV properties, values little-endian (part 10 §2.6.14).
+    public static func tlvProperties(_ reader: Reader) -> [UInt8] {
+        let device = reader.device
+        let descriptor = device.interface.classDescriptor
+        var out: [UInt8] = []
+        func put(_ tag: Int32, _ value: [UInt8]) { out += [UInt8(tag), UInt8(value.count)] + value }
+        if descriptor.wLcdLayout != 0 {
+            put(PCSCv2_PART10_PROPERTY_wLcdLayout, le16(descriptor.wLcdLayout))
+            put(PCSCv2_PART10_PROPERTY_wLcdMaxCharacters, le16(UInt16(descriptor.lcdCharactersPerLine)))
+            put(PCSCv2_PART10_PROPERTY_wLcdMaxLines, le16(UInt16(descriptor.lcdLines)))
+        }
+        if !descriptor.bPINSupport.isEmpty {
+            put(PCSCv2_PART10_PROPERTY_bMinPINSize, [6])
+            put(PCSCv2_PART10_PROPERTY_bMaxPINSize, [16])
+        }
+        let firmware = (device.product ?? "UKey") + " " + bcdText(device.deviceDescriptor.bcdDevice)
+        put(PCSCv2_PART10_PROPERTY_sFirmwareID, Array(firmware.utf8.prefix(64)))
+        put(PCSCv2_PART10_PROPERTY_dwMaxAPDUDataSize, le32(maxAPDUDataSize(reader)))
+        put(PCSCv2_PART10_PROPERTY_wIdVendor, le16(device.deviceDescriptor.idVendor))
+        put(PCSCv2_PART10_PROPERTY_wIdProduct, le16(device.deviceDescriptor.idProduct))
+        return out
+    }
+
+    /// dwMaxAPDUDataSize: 0 for short APDUs only; 65,536 when extended APDUs get through
+    /// (extended APDU level with wLevelParameter chaining, or T=1 chaining at TPDU level).
+    static func maxAPDUDataSize(_ reader: Reader) -> UInt32 {
+        switch reader.exchangeLevel {
+        case .extendedAPDU?, .tpdu?: return 65_536
+        default: return 0
+        }
+    }
+
+    /// IFDHControl: the response to `code` with `input`.
+    public static func control(_ reader: Reader, code: UInt, input: [UInt8]) throws(DriverError) -> [UInt8] {
+        switch code {
+        case getFeatureRequest: return featureList
+        case getTLVProperties: return tlvProperties(reader)
+        default: throw .notSupported("control code 0x" + String(code, radix: 16))
+        }
+    }
+
+    static func bcdText(_ bcd: UInt16) -> String {
+        String(bcd >> 8, radix: 16) + "." + String(bcd >> 4 & 0x0F, radix: 16) + String(bcd & 0x0F, radix: 16)
+    }
+}
+
+func le16(_ value: UInt16) -> [UInt8] { [UInt8(truncatingIfNeeded: value), UInt8(truncatingIfNeeded: value >> 8)] }
+func le32(_ value: UInt32) -> [UInt8] { le16(UInt16(truncatingIfNeeded: value)) + le16(UInt16(truncatingIfNeeded: value >> 16)) }
+func be32(_ value: UInt32) -> [UInt8] { le32(value).reversed() }

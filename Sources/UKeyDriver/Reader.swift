@@ -1,0 +1,202 @@
+import CCID
+import ISO7816
+
+/// One reader (one CCID device, one slot): the slot's state, a lock so that pcscd's threads
+/// run one command at a time, and the cached card presence that the interrupt pipe and
+/// GetSlotStatus keep up to date.
+public final class Reader: @unchecked Sendable {
+    public let host: CCIDHost
+    public let transport: any USBTransport
+    /// SCARD_ATTR_CHANNEL_ID: 0x0020 (USB) << 16, or the reader.conf CHANNELID.
+    public let channelID: UInt32
+
+    private let commandLock = ConditionLock()
+    // Guarded by `commandLock`:
+    private var atr: [UInt8] = []
+    private var protocolNumber: UInt8?
+    private var t1: T1Host?
+
+    private let presenceLock = ConditionLock()
+    // Guarded by `presenceLock`:
+    private var cachedPresence: CCIDSlotStatus.ICCStatus?
+    private var pollingStopped = false
+
+    public init(transport: any USBTransport, channelID: UInt32 = 0x0020_0000, readTimeout: Int = 10_000) {
+        self.transport = transport
+        self.channelID = channelID
+        host = CCIDHost(transport: transport, readTimeout: readTimeout)
+    }
+
+    /// Opens the transport a device name points at.
+    public static func open(_ name: DeviceName, timeout: Int = 5_000) throws(DriverError) -> Reader {
+        switch name {
+        case .usbip(let address, let busid):
+            return Reader(transport: try USBIPTransport(address: address, busid: busid, timeout: timeout))
+        case .usb(let vendor, let product, let bus, let address):
+            return Reader(transport: try LibUSBTransport(vendorID: vendor, productID: product, bus: bus,
+                                                         address: address, timeout: timeout))
+        }
+    }
+
+    public var device: USBDeviceInfo { transport.device }
+    public var exchangeLevel: CCIDFeatures.ExchangeLevel? { host.descriptor.dwFeatures.exchangeLevel }
+
+    public func close() {
+        stopPolling()
+        transport.close()
+    }
+
+    // MARK: Slot
+
+    /// IFD_POWER_UP / IFD_RESET: the ATR. A reset powers the card off and on again.
+    public func powerUp(reset: Bool = false) throws(DriverError) -> [UInt8] {
+        try locked { () throws(DriverError) -> [UInt8] in
+            atr = []
+            protocolNumber = nil
+            t1 = nil
+            if reset { try? host.iccPowerOff() }
+            do throws(DriverError) {
+                atr = try host.iccPowerOn()
+            } catch {
+                if error == .iccNotPresent { setPresence(.absent) }
+                throw error
+            }
+            setPresence(.presentActive)
+            Trace.log { "slot powered: ATR " + self.atr.hexString }
+            return atr
+        }
+    }
+
+    public func powerDown() throws(DriverError) {
+        try locked { () throws(DriverError) in
+            atr = []
+            protocolNumber = nil
+            t1 = nil
+            try host.iccPowerOff()
+            setPresence(.presentInactive)
+        }
+    }
+
+    /// The ATR of the powered card, empty when none.
+    public var currentATR: [UInt8] { commandLock.withLock { atr } }
+
+    /// IFDHSetProtocolParameters: `protocolNumber` 0 (T=0) or 1 (T=1). At TPDU level T=1 sends
+    /// SetParameters from the ATR and negotiates IFSD; at APDU level the reader does the work.
+    public func setProtocol(_ requested: UInt8) throws(DriverError) {
+        try locked { () throws(DriverError) in
+            guard !atr.isEmpty else { throw .iccNotPresent }
+            let card = try? ATR(parsing: atr)
+            let offered = card?.protocols ?? [0]
+            guard offered.contains(requested) || (requested == 0 && offered.isEmpty) else { throw .protocolNotSupported }
+            switch exchangeLevel {
+            case .tpdu?:
+                guard requested == 1 else { throw .protocolNotSupported }
+                try startT1(card)
+            case .shortAPDU?, .extendedAPDU?:
+                break
+            case .character?, nil:
+                throw .notSupported("character-level readers")
+            }
+            protocolNumber = requested
+        }
+    }
+
+    /// IFDHTransmitToICC: one command APDU, its response APDU.
+    public func transmit(_ apdu: [UInt8]) throws(DriverError) -> [UInt8] {
+        try locked { () throws(DriverError) -> [UInt8] in
+            guard !atr.isEmpty else { throw .iccNotPresent }
+            Trace.log { APDUTrace.command(apdu) }
+            let response: [UInt8]
+            do throws(DriverError) {
+                switch exchangeLevel {
+                case .extendedAPDU?:
+                    response = try host.transmitAPDU(apdu)
+                case .shortAPDU?:
+                    if let command = try? CommandAPDU(parsing: apdu), command.isExtended {
+                        throw DriverError.notSupported("extended APDU on a short APDU level reader")
+                    }
+                    response = try host.transmitAPDU(apdu)
+                case .tpdu?:
+                    if t1 == nil { try startT1(try? ATR(parsing: atr)) }
+                    response = try t1!.transceive(apdu)
+                case .character?, nil:
+                    throw DriverError.notSupported("character-level readers")
+                }
+            } catch {
+                if error == .iccNotPresent {
+                    atr = []
+                    t1 = nil
+                    setPresence(.absent)
+                }
+                throw error
+            }
+            Trace.log { APDUTrace.response(response) }
+            return response
+        }
+    }
+
+    private func startT1(_ card: ATR?) throws(DriverError) {
+        let parameters = T1Host.parameters(for: card)
+        guard !parameters.usesCRC else { throw .protocolNotSupported }     // the shared codec is LRC only
+        _ = try host.setParameters(.t1(parameters))
+        let session = T1Host(host: host, ifsc: Int(parameters.bIFSC), usesCRC: parameters.usesCRC)
+        if !host.descriptor.dwFeatures.contains(.automaticIFSD) {
+            try session.negotiateIFSD()
+        }
+        t1 = session
+    }
+
+    // MARK: Presence
+
+    /// IFDHICCPresence: the cached state when a command is running (the card is busy, not
+    /// gone), else GetSlotStatus.
+    public func isCardPresent() throws(DriverError) -> Bool {
+        guard commandLock.tryLock() else {
+            return presenceLock.withLock { cachedPresence ?? .presentActive } != .absent
+        }
+        defer { commandLock.unlock() }
+        let status = try host.slotStatus()
+        if status == .absent {
+            atr = []
+            t1 = nil
+        }
+        setPresence(status)
+        return status != .absent
+    }
+
+    /// TAG_IFD_POLLING_THREAD_WITH_TIMEOUT: waits up to `timeout` ms for NotifySlotChange.
+    /// Returns whether a slot change arrived.
+    public func waitForSlotChange(timeout: Int) throws(DriverError) -> Bool {
+        if presenceLock.withLock({ pollingStopped }) { return false }
+        guard let message = try transport.interruptIn(timeout: timeout) else { return false }
+        guard case .notifySlotChange(let change)? = try? CCIDInterruptMessage(parsing: message) else {
+            Trace.log { "interrupt: ignored " + message.hexString }
+            return false
+        }
+        let present = change.isPresent(slot: Int(host.bSlot))
+        Trace.log { "interrupt: NotifySlotChange, card " + (present ? "present" : "absent") }
+        setPresence(present ? .presentInactive : .absent)
+        return true
+    }
+
+    /// TAG_IFD_STOP_POLLING_THREAD.
+    public func stopPolling() {
+        presenceLock.withLock { pollingStopped = true }
+        transport.wakeInterrupt()
+    }
+
+    public var hasInterruptPipe: Bool { transport.device.interface.interruptIn != nil }
+
+    /// The last known presence (SCARD_ATTR_ICC_PRESENCE).
+    public var cachedICCStatus: CCIDSlotStatus.ICCStatus? { presenceLock.withLock { cachedPresence } }
+
+    private func setPresence(_ status: CCIDSlotStatus.ICCStatus) {
+        presenceLock.withLock { cachedPresence = status }
+    }
+
+    private func locked<T>(_ body: () throws(DriverError) -> T) throws(DriverError) -> T {
+        commandLock.lock()
+        defer { commandLock.unlock() }
+        return try body()
+    }
+}

@@ -1,0 +1,85 @@
+import Foundation
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// A client of an emulator's control socket (`DIR/control.sock`): what `ukey emulator status`,
+/// `press`, `insert`, `remove` and `events` use, and tests too. Requests and replies are JSON
+/// objects, one per line (README, "Emulator control socket").
+///
+/// Blocking; one thread at a time.
+public final class ControlClient {
+    private let fd: Int32
+    private var buffer: [UInt8] = []
+    /// The socket path connected to.
+    public let path: String
+
+    /// Connects to `DIR/control.sock`; `stateDirectory` `nil` means the default directory.
+    public convenience init(stateDirectory: String?,
+                            environment: [String: String] = ProcessInfo.processInfo.environment) throws(EmulatorError) {
+        let directory = stateDirectory ?? StateDirectory.defaultPath(environment: environment)
+        try self.init(socketPath: directory + "/control.sock")
+    }
+
+    /// Connects to the control socket at `socketPath`.
+    public init(socketPath: String) throws(EmulatorError) {
+        path = socketPath
+        do {
+            fd = try POSIXSocket.connectUnix(socketPath)
+        } catch {
+            throw .control("no emulator answers on \(socketPath) (\(error)); start one with: ukey emulator run")
+        }
+    }
+
+    deinit { Glibc.close(fd) }
+
+    /// Sends one request and returns its reply (a reply with `"ok": false` is returned, not thrown).
+    public func request(_ object: [String: Any]) throws(EmulatorError) -> [String: Any] {
+        try send(object)
+        guard let reply = try nextLine(timeout: 30) else { throw .control("the emulator did not answer within 30 s") }
+        return reply
+    }
+
+    /// Sends one request line without waiting for the reply.
+    public func send(_ object: [String: Any]) throws(EmulatorError) {
+        let bytes = ControlSession.encode(object)
+        var sent = 0
+        while sent < bytes.count {
+            let count = bytes.withUnsafeBytes { Glibc.send(fd, $0.baseAddress! + sent, $0.count - sent, Int32(MSG_NOSIGNAL)) }
+            if count < 0 && errno == EINTR { continue }
+            guard count > 0 else { throw .system(operation: "send(\(path))", errno: errno) }
+            sent += count
+        }
+    }
+
+    /// The next line the emulator sent, parsed; `nil` after `timeout` seconds (`nil`: wait for
+    /// ever). Throws when the emulator closed the connection.
+    public func nextLine(timeout: Double? = nil) throws(EmulatorError) -> [String: Any]? {
+        let deadline = timeout.map { Date().addingTimeInterval($0) }
+        while true {
+            if let newline = buffer.firstIndex(of: 0x0A) {
+                let line = Array(buffer[..<newline])
+                buffer.removeFirst(newline + 1)
+                guard let object = try? JSONSerialization.jsonObject(with: Data(line)) as? [String: Any] else {
+                    throw .control("the emulator sent a line that is not a JSON object")
+                }
+                return object
+            }
+            var milliseconds: Int32 = -1
+            if let deadline {
+                let left = deadline.timeIntervalSinceNow
+                if left <= 0 { return nil }
+                milliseconds = Int32(min(left * 1000 + 1, 60_000))
+            }
+            var descriptor = pollfd(fd: fd, events: Int16(POLLIN), revents: 0)
+            let ready = poll(&descriptor, 1, milliseconds)
+            if ready < 0 && errno != EINTR { throw .system(operation: "poll(\(path))", errno: errno) }
+            guard ready > 0 else { continue }
+            var chunk = [UInt8](repeating: 0, count: 16 * 1024)
+            let count = chunk.withUnsafeMutableBytes { recv(fd, $0.baseAddress, $0.count, 0) }
+            if count < 0 && (errno == EINTR || errno == EAGAIN) { continue }
+            guard count > 0 else { throw .control("the emulator closed the control connection") }
+            buffer += chunk[..<count]
+        }
+    }
+}

@@ -1,0 +1,75 @@
+import CardOS
+import HostPlatform
+import TokenDevice
+import USBIP
+
+/// One token of the emulator: its bus id, its firmware as a USB device over its NVM file, and
+/// who is using it (the USB/IP session that imported it, or a card port such as vpcd's).
+///
+/// Reactor thread only.
+final class EmulatedToken {
+    typealias TokenPlatform = HostPlatform<FileNVM, SystemClock>
+
+    /// 1 for bus id 1-1.
+    let index: Int
+    let busid: String
+    let serial: [UInt8]
+    let platform: TokenPlatform
+    let device: TokenDevice<TokenPlatform>
+    /// The USB/IP session that imported the device, if any.
+    var session: USBIPSession?
+    /// A card port (vpcd) serves this token: it is not offered for import.
+    var cardPort: TokenCardPort?
+
+    init(index: Int, serial: [UInt8], platform: TokenPlatform, exchange: ExchangeLevel) {
+        self.index = index
+        busid = "1-\(index)"
+        self.serial = serial
+        self.platform = platform
+        device = TokenDevice(firmware: TokenFirmware(platform: platform), serial: serial, exchange: exchange)
+    }
+
+    /// busnum 1, devnum = index.
+    var busnum: UInt32 { 1 }
+    var devnum: UInt32 { UInt32(index) }
+    /// The devid of USB/IP headers for this device: busnum << 16 | devnum.
+    var devid: UInt32 { busnum << 16 | devnum }
+
+    /// Whether the card waits for the holder.
+    var isWaiting: Bool { device.firmware.card.isWaiting }
+
+    /// The page on the screen, if any.
+    var screen: Screen? { platform.presence.currentScreen }
+
+    /// The serial as upper-case hex.
+    var serialHex: String { serial.map { String($0, radix: 16, uppercase: true) }.map { $0.count == 1 ? "0" + $0 : $0 }.joined() }
+
+    /// The record of OP_REP_DEVLIST / OP_REP_IMPORT: bus 1, device `index`, full speed, the IDs
+    /// and classes from the device's own descriptors.
+    var exportedDevice: USBIPExportedDevice {
+        let summary = USBDescriptorSummary(device: device.deviceDescriptor,
+                                           configuration: device.configurationDescriptor,
+                                           vendorID: TokenDevice<TokenPlatform>.vendorID,
+                                           productID: TokenDevice<TokenPlatform>.productID)
+        let record = USBIPUSBDevice(path: "/sys/devices/ukey/\(busid)", busid: busid, busnum: busnum, devnum: devnum,
+                                    speed: .full, idVendor: summary.idVendor, idProduct: summary.idProduct,
+                                    bcdDevice: summary.bcdDevice, bDeviceClass: summary.bDeviceClass,
+                                    bDeviceSubClass: summary.bDeviceSubClass, bDeviceProtocol: summary.bDeviceProtocol,
+                                    bConfigurationValue: summary.bConfigurationValue,
+                                    bNumConfigurations: summary.bNumConfigurations)
+        return USBIPExportedDevice(device: record, interfaces: summary.interfaces)
+    }
+
+    /// Presses `button` once, or — OK with `throughEveryPage` — until the card stops waiting
+    /// (every page shown, then approved). Returns whether the card was waiting.
+    @discardableResult
+    func press(_ button: Button, throughEveryPage: Bool) -> Bool {
+        guard isWaiting else { return false }
+        var presses = 0
+        repeat {
+            device.press(button)
+            presses += 1
+        } while throughEveryPage && button == .ok && isWaiting && presses < 1_000
+        return true
+    }
+}

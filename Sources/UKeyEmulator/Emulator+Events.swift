@@ -1,0 +1,67 @@
+import CardOS
+
+/// What the tokens' screens and events do: logged to the diagnostics stream (never secrets),
+/// sent to control-socket subscribers, drawn on the terminal (`--confirm ask`), and answered at
+/// once under `--confirm approve` / `deny`.
+extension Emulator {
+    /// Connects `token`'s screen to the emulator. The observers run on the reactor thread, inside
+    /// the firmware call that showed the page: presses they cause wait for ``Reactor/soon(_:)``.
+    func observe(_ token: EmulatedToken) {
+        let busid = token.busid
+        let presence = token.platform.presence
+        presence.onShow = { [unowned self] screen in screenShown(screen, busid: busid) }
+        presence.onClear = { [unowned self] in terminal?.cleared(busid: busid) }
+        presence.onNotify = { [unowned self] event in tokenEvent(event, busid: busid) }
+    }
+
+    private func screenShown(_ screen: Screen, busid: String) {
+        let page = "\(screen.page + 1)/\(screen.pageCount)"
+        configuration.diagnostics("ukey emulator: \(busid) screen \(page): " + screen.lines.map { "[\($0)]" }.joined(separator: " "))
+        terminal?.draw(screen, busid: busid)
+        broadcast(["event": "display", "token": busid, "lines": screen.lines, "page": screen.page + 1, "pages": screen.pageCount])
+    }
+
+    private func tokenEvent(_ event: TokenEvent, busid: String) {
+        var line: [String: Any] = ["token": busid]
+        switch event {
+        case .waiting(let page, let pages):
+            line["event"] = "waiting"
+            line["page"] = page + 1
+            line["pages"] = pages
+            if page == 0 { decideAutomatically(busid: busid) }
+        case .signed(let counter):
+            line["event"] = "signed"
+            line["counter"] = Int(counter)
+        case .denied: line["event"] = "denied"
+        case .timedOut: line["event"] = "timeout"
+        case .aborted: line["event"] = "aborted"
+        case .pinBlocked: line["event"] = "pin-blocked"
+        }
+        configuration.diagnostics("ukey emulator: \(busid) \(line["event"] as? String ?? "event")"
+                                  + (line["counter"].map { " counter \($0)" } ?? ""))
+        broadcast(line)
+    }
+
+    /// `--confirm approve|deny`: press OK through every page, or Cancel, once the current
+    /// firmware call has returned.
+    private func decideAutomatically(busid: String) {
+        let button: Button
+        switch configuration.confirmation {
+        case .approve: button = .ok
+        case .deny: button = .cancel
+        case .ask, .external: return
+        }
+        reactor.soon { [unowned self] in
+            guard let token = tokens.first(where: { $0.busid == busid }) else { return }
+            token.press(button, throughEveryPage: true)
+            pump(token)
+        }
+    }
+
+    /// Sends one event line to every subscriber of the control socket.
+    func broadcast(_ line: [String: Any]) {
+        for session in controlSessions.values where session.subscribed {
+            if !session.send(line) { closeControl(session) }
+        }
+    }
+}

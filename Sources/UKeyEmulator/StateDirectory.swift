@@ -1,0 +1,80 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// The emulator's state directory (`--state DIR`): created 0700, refused when group or others
+/// can reach it, and locked with `flock(DIR/lock)` for as long as this value lives, so that two
+/// emulators never share one. It holds one directory per token (named by bus id) and
+/// `control.sock`.
+final class StateDirectory {
+    let path: String
+    private var lockDescriptor: Int32
+
+    /// `${XDG_STATE_HOME:-~/.local/state}/ukey`.
+    static func defaultPath(environment: [String: String]) -> String {
+        if let state = environment["XDG_STATE_HOME"], !state.isEmpty { return state + "/ukey" }
+        let home = environment["HOME"] ?? String(cString: getpwuid(getuid())?.pointee.pw_dir ?? strdup("/"))
+        return home + "/.local/state/ukey"
+    }
+
+    /// Creates (0700) or checks `path`, then takes its lock.
+    init(path: String) throws(EmulatorError) {
+        let trimmed = path.count > 1 && path.hasSuffix("/") ? String(path.dropLast()) : path
+        self.path = trimmed
+        try StateDirectory.makeDirectories(trimmed)
+        try StateDirectory.checkPrivate(trimmed)
+        let fd = open(trimmed + "/lock", O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0o600)
+        guard fd >= 0 else { throw .system(operation: "open(\(trimmed)/lock)", errno: errno) }
+        guard flock(fd, LOCK_EX | LOCK_NB) == 0 else {
+            let code = errno
+            close(fd)
+            if code == EWOULDBLOCK { throw .stateDirectoryLocked(trimmed) }
+            throw .system(operation: "flock(\(trimmed)/lock)", errno: code)
+        }
+        lockDescriptor = fd
+    }
+
+    deinit { unlock() }
+
+    /// Releases the lock (also done when the value goes away).
+    func unlock() {
+        guard lockDescriptor >= 0 else { return }
+        close(lockDescriptor)
+        lockDescriptor = -1
+    }
+
+    /// `DIR/control.sock`.
+    var controlSocketPath: String { path + "/control.sock" }
+
+    /// The directory of the token with bus id `busid`, created 0700 if needed.
+    func tokenDirectory(_ busid: String) throws(EmulatorError) -> String {
+        let directory = path + "/" + busid
+        if mkdir(directory, 0o700) != 0 && errno != EEXIST {
+            throw .system(operation: "mkdir(\(directory))", errno: errno)
+        }
+        try StateDirectory.checkPrivate(directory)
+        return directory
+    }
+
+    /// `mkdir -p` with mode 0700 for what it creates.
+    static func makeDirectories(_ path: String) throws(EmulatorError) {
+        var prefix = path.hasPrefix("/") ? "" : "."
+        for component in path.split(separator: "/") {
+            prefix += "/" + component
+            if mkdir(prefix, 0o700) != 0 && errno != EEXIST {
+                throw .system(operation: "mkdir(\(prefix))", errno: errno)
+            }
+        }
+    }
+
+    /// Refuses a directory that is not ours or that group or others can access.
+    static func checkPrivate(_ path: String) throws(EmulatorError) {
+        var info = stat()
+        guard lstat(path, &info) == 0 else { throw .system(operation: "stat(\(path))", errno: errno) }
+        guard info.st_mode & S_IFMT == S_IFDIR else {
+            throw .badConfiguration("state directory \(path) is not a directory")
+        }
+        guard info.st_uid == geteuid() else { throw .foreignStateDirectory(path) }
+        guard info.st_mode & 0o077 == 0 else { throw .unsafeStateDirectory(path) }
+    }
+}

@@ -1,0 +1,83 @@
+import CardOS
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// `--confirm ask`: the token's 4 × 16 screen drawn in a box on the terminal, with the page
+/// number, and the keys Enter / o (OK, one page) and c / Esc (Cancel) read from stdin in raw
+/// mode (no echo, no line buffering; Ctrl-C still interrupts). ``restore()`` gives the terminal
+/// back its settings.
+///
+/// Reactor thread only.
+final class TerminalConfirmation {
+    private let input: Int32
+    private let write: (String) -> Void
+    private var saved: termios?
+
+    /// Puts `input` (a terminal) into raw mode.
+    init(input: Int32 = STDIN_FILENO, write: @escaping (String) -> Void) {
+        self.input = input
+        self.write = write
+        var settings = termios()
+        guard isatty(input) == 1, tcgetattr(input, &settings) == 0 else { return }
+        saved = settings
+        settings.c_lflag &= ~tcflag_t(ICANON | ECHO)
+        withUnsafeMutableBytes(of: &settings.c_cc) { cc in
+            cc[Int(VMIN)] = 1
+            cc[Int(VTIME)] = 0
+        }
+        _ = tcsetattr(input, TCSANOW, &settings)
+    }
+
+    /// The descriptor the reactor watches for keys.
+    var descriptor: Int32 { input }
+
+    /// Restores the terminal (idempotent).
+    func restore() {
+        guard var settings = saved else { return }
+        _ = tcsetattr(input, TCSANOW, &settings)
+        saved = nil
+    }
+
+    /// Draws one page for token `busid`.
+    func draw(_ screen: Screen, busid: String) {
+        let width = Screen.columnCount
+        let title = " \(busid) \(screen.page + 1)/\(screen.pageCount) "
+        var lines = ["┌" + TerminalConfirmation.pad(title, to: width, with: "─") + "┐"]
+        for index in 0..<Screen.lineCount {
+            let text = index < screen.lines.count ? screen.lines[index] : ""
+            lines.append("│" + TerminalConfirmation.pad(text, to: width, with: " ") + "│")
+        }
+        lines.append("└" + String(repeating: "─", count: width) + "┘")
+        lines.append(screen.isLastPage ? "Enter/o: OK (approve)   c/Esc: Cancel" : "Enter/o: next page   c/Esc: Cancel")
+        write(lines.joined(separator: "\n"))
+    }
+
+    /// Tells the holder that the confirmation ended.
+    func cleared(busid: String) {
+        write("(\(busid): screen cleared)")
+    }
+
+    /// Reads the keys typed; returns the buttons they stand for, or `nil` at end of input.
+    func readButtons() -> [Button]? {
+        var buffer = [UInt8](repeating: 0, count: 64)
+        let count = buffer.withUnsafeMutableBytes { read(input, $0.baseAddress, $0.count) }
+        if count == 0 { return nil }
+        if count < 0 { return errno == EAGAIN || errno == EINTR ? [] : nil }
+        return buffer[..<count].compactMap { key in
+            switch key {
+            case 0x0D, 0x0A, UInt8(ascii: "o"), UInt8(ascii: "O"): return .ok
+            case UInt8(ascii: "c"), UInt8(ascii: "C"), 0x1B: return .cancel
+            default: return nil
+            }
+        }
+    }
+
+    /// `text` cut or padded to `width` scalars.
+    static func pad(_ text: String, to width: Int, with fill: Character) -> String {
+        let scalars = Array(text.unicodeScalars.prefix(width))
+        var out = String(String.UnicodeScalarView(scalars))
+        out += String(repeating: fill, count: width - scalars.count)
+        return out
+    }
+}

@@ -1,0 +1,79 @@
+import CardOS
+import HostPlatform
+import TokenDevice
+
+/// Opens the tokens of a state directory: `DIR/1-k` for k = 1…N, each with its ``FileNVM``.
+/// A directory without a manufactured token gets one: a random 8-byte serial and the factory
+/// PIN and PUK of ``FactorySecrets``, shown on the terminal only when they were generated and
+/// the configuration allows it.
+struct TokenFactory {
+    let configuration: EmulatorConfiguration
+    let state: StateDirectory
+    let clock: SystemClock
+    /// One engine for all tokens (its key cache is locked).
+    let crypto = OpenSSLCryptoEngine()
+
+    func openTokens() throws(EmulatorError) -> [EmulatedToken] {
+        var tokens: [EmulatedToken] = []
+        tokens.reserveCapacity(configuration.tokens)
+        for index in 1...configuration.tokens {
+            tokens.append(try openToken(index))
+        }
+        return tokens
+    }
+
+    private func openToken(_ index: Int) throws(EmulatorError) -> EmulatedToken {
+        let busid = "1-\(index)"
+        let directory = try state.tokenDirectory(busid)
+        let memory: FileNVM
+        do {
+            memory = try FileNVM(directory: directory)
+        } catch {
+            throw .tokenState(busid: busid, reason: "\(directory)/\(FileNVM.imageName): \(error)")
+        }
+        typealias Firmware = TokenFirmware<EmulatedToken.TokenPlatform>
+        if !Firmware.isManufactured(memory) {
+            try manufacture(memory, busid: busid, directory: directory)
+        }
+        guard let serial = memory.read(CardRecords.serial), serial.count == 8 else {
+            throw .tokenState(busid: busid, reason: "no serial after manufacturing")
+        }
+        let presence = HostPresence(confirmationTimeout: configuration.confirmationTimeout, historyLimit: 64)
+        let platform = EmulatedToken.TokenPlatform(memory: memory, crypto: crypto, presence: presence, clock: clock)
+        return EmulatedToken(index: index, serial: serial, platform: platform, exchange: configuration.exchange)
+    }
+
+    private func manufacture(_ memory: FileNVM, busid: String, directory: String) throws(EmulatorError) {
+        let random: (Int) throws -> [UInt8] = { count in try crypto.randomBytes(count) }
+        var secrets = try FactorySecrets.obtain(directory: directory, environment: configuration.environment, random: random)
+        defer { secrets.wipe() }
+        let serial: [UInt8]
+        do {
+            serial = try crypto.randomBytes(8)
+            try TokenFirmware<EmulatedToken.TokenPlatform>.manufacture(memory, serial: serial, pin: secrets.pin, puk: secrets.puk)
+        } catch {
+            throw .tokenState(busid: busid, reason: "manufacturing failed: \(error)")
+        }
+        let hex = serial.map { hexDigits($0) }.joined()
+        configuration.diagnostics("ukey emulator: token \(busid) manufactured, serial \(hex)")
+        guard secrets.generated else { return }
+        if configuration.showFactorySecrets {
+            var parts: [String] = []
+            if configuration.environment[FactorySecrets.pinVariable] == nil {
+                parts.append("factory PIN " + String(decoding: secrets.pin, as: UTF8.self))
+            }
+            if configuration.environment[FactorySecrets.pukVariable] == nil {
+                parts.append("PUK " + String(decoding: secrets.puk, as: UTF8.self))
+            }
+            configuration.output("ukey emulator: token \(busid) \(parts.joined(separator: ", ")) "
+                                 + "(kept in \(directory)/\(FactorySecrets.fileName))")
+        } else {
+            configuration.output("ukey emulator: token \(busid) factory secrets are in \(directory)/\(FactorySecrets.fileName)")
+        }
+    }
+
+    private func hexDigits(_ byte: UInt8) -> String {
+        let text = String(byte, radix: 16, uppercase: true)
+        return text.count == 1 ? "0" + text : text
+    }
+}

@@ -1,0 +1,133 @@
+import Foundation
+import USBIP
+
+/// A minimal usbipd for tests: listens on a unix socket, exports one device as bus id `1-1`,
+/// answers OP_REQ_IMPORT, CMD_SUBMIT (control now; bulk and interrupt IN kept pending until
+/// the device has data) and CMD_UNLINK. Each connection runs on its own thread; `stop()`
+/// closes everything (the emulator exiting).
+final class MiniUSBIPServer: @unchecked Sendable {
+    static let busid = "1-1"
+    let path: String
+    let model: any EmulatedUSBDevice
+    /// Runs on every loop turn (about every millisecond): tests advance clocks here.
+    var onTick: (@Sendable () -> Void)?
+    private let listener: Int32
+    private let lock = NSLock()
+    private var connections: [Int32] = []
+    private var stopped = false
+    private(set) var unlinkCount = 0
+    /// Sizes of the writes that carried CMD_SUBMITs (to check OUT + IN go in one write).
+    private(set) var submitsPerRead: [Int] = []
+
+    init(model: any EmulatedUSBDevice) throws {
+        self.model = model
+        path = NSTemporaryDirectory() + "ukey-drv-\(getpid())-\(UInt32.random(in: 0...UInt32.max)).sock"
+        listener = socket(AF_UNIX, Int32(SOCK_STREAM.rawValue), 0)
+        var address = sockaddr_un()
+        address.sun_family = sa_family_t(AF_UNIX)
+        withUnsafeMutableBytes(of: &address.sun_path) { raw in
+            for (index, byte) in path.utf8.enumerated() { raw[index] = byte }
+        }
+        let bound = withUnsafePointer(to: &address) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(listener, $0, socklen_t(MemoryLayout<sockaddr_un>.size)) }
+        }
+        guard bound == 0, listen(listener, 8) == 0 else { throw POSIXError(.EADDRINUSE) }
+        Thread.detachNewThread { [self] in acceptLoop() }
+    }
+
+    var deviceName: String { "usbip:unix:\(path)/\(MiniUSBIPServer.busid)" }
+
+    func stop() {
+        lock.lock()
+        stopped = true
+        let open = connections
+        lock.unlock()
+        for fd in open { shutdown(fd, Int32(SHUT_RDWR)) }
+        shutdown(listener, Int32(SHUT_RDWR))
+        close(listener)
+        unlink(path)
+    }
+
+    private var isStopped: Bool { lock.withLock { stopped } }
+
+    private func acceptLoop() {
+        while !isStopped {
+            let fd = accept(listener, nil, nil)
+            guard fd >= 0 else { return }
+            lock.withLock { connections.append(fd) }
+            Thread.detachNewThread { [self] in serve(fd) }
+        }
+    }
+
+    private func serve(_ fd: Int32) {
+        defer { close(fd) }
+        var decoder = USBIPStreamDecoder(role: .server)
+        var pendingBulk: [USBIPCmdSubmit] = []
+        var pendingInterrupt: [USBIPCmdSubmit] = []
+        var buffer = [UInt8](repeating: 0, count: 65_536)
+        while !isStopped {
+            var out: [UInt8] = []
+            var descriptor = pollfd(fd: fd, events: Int16(POLLIN), revents: 0)
+            if poll(&descriptor, 1, 1) == 1 {
+                let count = read(fd, &buffer, buffer.count)
+                guard count > 0, (try? decoder.append(buffer[0..<count])) != nil else { return }
+                var submits = 0
+                while let message = try? decoder.next() {
+                    switch message {
+                    case .OP_REQ_IMPORT(let request):
+                        guard request.busidString == MiniUSBIPServer.busid else {
+                            out += USBIPImportReply(failure: .noDevice).bytes
+                            continue
+                        }
+                        out += USBIPImportReply(device: USBIPUSBDevice(
+                            path: "/sys/devices/ukey/1-1", busid: MiniUSBIPServer.busid, busnum: 1, devnum: 2,
+                            speed: .full, idVendor: 0x1209, idProduct: 0x0001, bcdDevice: 0x0100)).bytes
+                    case .USBIP_CMD_SUBMIT(let submit):
+                        submits += 1
+                        switch (submit.ep, submit.direction) {
+                        case (0, _):
+                            switch model.control(submit.setup, data: submit.transferBuffer) {
+                            case .data(let data): out += USBIPRetSubmit.in(seqnum: submit.seqnum, data: data).bytes
+                            case .ok: out += USBIPRetSubmit.out(seqnum: submit.seqnum, actualLength: 0).bytes
+                            case .stall: out += USBIPRetSubmit.in(seqnum: submit.seqnum, data: [], status: -32).bytes
+                            }
+                        case (_, .out):
+                            model.bulkOut(submit.transferBuffer)
+                            out += USBIPRetSubmit.out(seqnum: submit.seqnum, actualLength: UInt32(submit.transferBuffer.count)).bytes
+                        case (3, .in):
+                            pendingInterrupt.append(submit)
+                        case (_, .in):
+                            pendingBulk.append(submit)
+                        }
+                    case .USBIP_CMD_UNLINK(let unlink):
+                        lock.withLock { unlinkCount += 1 }
+                        let before = pendingBulk.count + pendingInterrupt.count
+                        pendingBulk.removeAll { $0.seqnum == unlink.unlinkSeqnum }
+                        pendingInterrupt.removeAll { $0.seqnum == unlink.unlinkSeqnum }
+                        let found = before != pendingBulk.count + pendingInterrupt.count
+                        out += USBIPRetUnlink(seqnum: unlink.seqnum, status: found ? USBIPRetUnlink.ECONNRESET : 0).bytes
+                    default:
+                        return
+                    }
+                }
+                if submits > 0 { lock.withLock { submitsPerRead.append(submits) } }
+            }
+            onTick?()
+            model.tick()
+            while let submit = pendingBulk.first,
+                  let data = model.takeBulkIn(maxLength: Int(submit.transferBufferLength)) {
+                pendingBulk.removeFirst()
+                out += USBIPRetSubmit.in(seqnum: submit.seqnum, data: data).bytes
+            }
+            while let submit = pendingInterrupt.first,
+                  let data = model.takeInterrupt(maxLength: Int(submit.transferBufferLength)) {
+                pendingInterrupt.removeFirst()
+                out += USBIPRetSubmit.in(seqnum: submit.seqnum, data: data).bytes
+            }
+            if !out.isEmpty {
+                let written = out.withUnsafeBytes { send(fd, $0.baseAddress, $0.count, Int32(MSG_NOSIGNAL)) }
+                guard written == out.count else { return }
+            }
+        }
+    }
+}

@@ -1,0 +1,107 @@
+import CCID
+import Foundation
+import ISO7816
+import Testing
+import TokenDevice
+@testable import UKeyDriver
+
+/// The driver's reader model against the real firmware (TokenDevice) in process.
+@Suite(.serialized) struct TokenDeviceHostTests {
+    static let select: [UInt8] = [0x00, 0xA4, 0x04, 0x00, 0x06, 0xF0, 0x55, 0x4B, 0x45, 0x59, 0x01]
+    static let getData: [UInt8] = [0x00, 0xCA, 0x01, 0x00, 0x00]
+
+    static func apdu(_ cla: UInt8, _ ins: UInt8, _ p1: UInt8, _ p2: UInt8, _ data: [UInt8], le: Bool = false) -> [UInt8] {
+        try! CommandAPDU(cla: cla, ins: ins, p1: p1, p2: p2, data: data, ne: le ? 256 : nil).bytes
+    }
+
+    static func reader(_ fixture: TokenFixture) throws -> (Reader, LoopbackTransport) {
+        let transport = try LoopbackTransport(LockedDevice(fixture))
+        return (Reader(transport: transport, readTimeout: 2_000), transport)
+    }
+
+    /// SELECT, VERIFY the factory PIN, CHANGE it, GENERATE an RSA-1024 key.
+    static func prepare(_ reader: Reader) throws {
+        _ = try reader.powerUp()
+        try reader.setProtocol(1)
+        #expect(try reader.transmit(select).suffix(2) == [0x90, 0x00])
+        #expect(try reader.transmit(apdu(0x00, 0x20, 0x00, 0x81, TokenFixture.pin)) == [0x90, 0x00])
+        let change = [UInt8(TokenFixture.pin.count)] + TokenFixture.pin + [UInt8(TokenFixture.newPIN.count)] + TokenFixture.newPIN
+        #expect(try reader.transmit(apdu(0x00, 0x24, 0x00, 0x81, change)) == [0x90, 0x00])
+        #expect(try reader.transmit(apdu(0x00, 0x47, 0x80, 0x01, [0x80, 0x01, 0x01], le: true)).suffix(2) == [0x90, 0x00])
+    }
+
+    static var confirmTransfer: [UInt8] {
+        func tlv(_ tag: UInt8, _ value: [UInt8]) -> [UInt8] { [tag, UInt8(value.count)] + value }
+        let body = tlv(0x80, Array("DE89370400440532013000".utf8)) + tlv(0x81, Array("Alice".utf8))
+            + tlv(0x82, Array("12.50".utf8)) + tlv(0x83, Array("CNY".utf8)) + tlv(0x85, [UInt8](repeating: 7, count: 16))
+        return apdu(0x80, 0xC0, 0x00, 0x00, tlv(0x70, body), le: true)
+    }
+
+    @Test func powerOnGivesTheATRAndSelectAndGetDataWork() throws {
+        let fixture = TokenFixture()
+        let (reader, _) = try Self.reader(fixture)
+        #expect(try reader.powerUp() == TokenFirmware<TestPlatform>.atr)
+        try reader.setProtocol(1)
+        let fci = try reader.transmit(Self.select)
+        #expect(fci.suffix(2) == [0x90, 0x00])
+        let info = try reader.transmit(Self.getData)
+        #expect(info.suffix(2) == [0x90, 0x00])
+        #expect(info.starts(with: [0xC0, 0x08] + TokenFixture.serial))
+        #expect(try reader.isCardPresent())
+    }
+
+    @Test func confirmTransferWaitsWithTimeExtensionsUntilOK() throws {
+        let fixture = TokenFixture()
+        let (reader, transport) = try Self.reader(fixture)
+        try Self.prepare(reader)
+        transport.onIdle = {
+            fixture.advance(100)
+            if fixture.clock.milliseconds >= 5_000 { fixture.confirm() }
+        }
+        let response = try reader.transmit(Self.confirmTransfer)
+        #expect(response.suffix(2) == [0x90, 0x00])
+        #expect(response.first == 0x7C)
+        let extensions = transport.bulkInReplies.filter { $0.count >= 10 && $0[7] & 0xC0 == 0x80 }
+        #expect(extensions.count >= 5, "the host kept waiting through time extensions")
+    }
+
+    @Test func removalDuringACommandEndsItWithICCNotPresent() throws {
+        let fixture = TokenFixture()
+        let (reader, transport) = try Self.reader(fixture)
+        try Self.prepare(reader)
+        transport.onIdle = {
+            fixture.advance(100)
+            if fixture.clock.milliseconds >= 2_000 { fixture.locked { if $0.isCardPresent { $0.removeCard() } } }
+        }
+        #expect(throws: DriverError.iccNotPresent) { try reader.transmit(Self.confirmTransfer) }
+        #expect(IFDResponse.code(for: .iccNotPresent) == 616)
+        #expect(try reader.isCardPresent() == false)
+    }
+
+    @Test func tpduLevelT1ChainsBothWaysAndGrantsWTX() throws {
+        let fixture = TokenFixture(exchange: .tpdu)
+        let (reader, transport) = try Self.reader(fixture)
+        #expect(reader.exchangeLevel == .tpdu)
+        try Self.prepare(reader)
+        // READ PUBLIC KEY: ~140 bytes in one block once IFSD is 254.
+        let key = try reader.transmit(Self.apdu(0x00, 0x47, 0x81, 0x01, [], le: true))
+        #expect(key.suffix(2) == [0x90, 0x00])
+        #expect(key.count > 130)
+        // GET CHALLENGE for 256 bytes: 258 response bytes, longer than IFSD 254.
+        let challenge = try reader.transmit([0x00, 0x84, 0x00, 0x00, 0x00])
+        #expect(challenge.count == 258)
+        #expect(challenge.suffix(2) == [0x90, 0x00])
+        transport.onIdle = {
+            fixture.advance(100)
+            if fixture.clock.milliseconds >= 5_000 { fixture.confirm() }
+        }
+        let signed = try reader.transmit(Self.confirmTransfer)
+        #expect(signed.suffix(2) == [0x90, 0x00])
+        // The card's blocks as they came back in DataBlocks (PCB at abData[1]).
+        let pcbs = transport.bulkInReplies.filter { $0.count >= 13 && $0[0] == 0x80 && $0[7] & 0xC0 == 0 }.map { $0[11] }
+        #expect(pcbs.contains { $0 & 0x80 == 0 && $0 & 0x20 != 0 }, "a response chained over I-blocks with M = 1")
+        #expect(pcbs.contains(0xC3), "the card asked for S(WTX) while waiting for OK")
+        #expect(pcbs.contains(0xE1), "the card answered S(IFS request) for IFSD 254")
+        #expect(pcbs.contains { $0 & 0xEF == 0x80 }, "the card acknowledged parts of a chained command (IFSC 32)")
+    }
+}

@@ -1,0 +1,91 @@
+import Foundation
+import UKeyEmulator
+
+/// Lines an emulator printed, collected from any thread.
+final class CollectedLines: @unchecked Sendable {
+    private let lock = NSLock()
+    private var lines: [String] = []
+    func append(_ line: String) { lock.withLock { lines.append(line) } }
+    var all: [String] { lock.withLock { lines } }
+}
+
+/// An emulator running in this process on its own thread, on private sockets (TCP port 0 and a
+/// unix socket) and a temporary state directory. ``stop()`` (also on failure, through
+/// ``withEmulator(_:_:)``) shuts it down and removes the directory.
+final class EmulatorHarness: @unchecked Sendable {
+    static let factoryPIN = "123456"
+    static let factoryPUK = "87654321"
+
+    let directory: TemporaryDirectory
+    let emulator: Emulator
+    let output = CollectedLines()
+    let diagnostics = CollectedLines()
+
+    /// Starts an emulator; `adjust` changes the configuration first. The state lives in
+    /// `directory/state` (a given `directory` survives ``stop()`` when `keepDirectory` is set).
+    init(directory: TemporaryDirectory? = nil, _ adjust: (inout EmulatorConfiguration) -> Void = { _ in }) throws {
+        let ownsDirectory = directory == nil
+        let directory = try directory ?? TemporaryDirectory()
+        self.directory = directory
+        var configuration = EmulatorConfiguration()
+        configuration.listen = [.tcp(host: "127.0.0.1", port: 0), .unix(path: directory.file("usbip.sock"))]
+        configuration.stateDirectory = directory.file("state")
+        configuration.confirmation = .approve
+        configuration.environment = ["UKEY_FACTORY_PIN": Self.factoryPIN, "UKEY_FACTORY_PUK": Self.factoryPUK,
+                                     "HOME": directory.path]
+        let output = self.output
+        let diagnostics = self.diagnostics
+        configuration.output = { output.append($0) }
+        configuration.diagnostics = { diagnostics.append($0) }
+        adjust(&configuration)
+        do {
+            emulator = try Emulator(configuration: configuration)
+        } catch {
+            if ownsDirectory { directory.remove() }
+            throw error
+        }
+        emulator.start()
+    }
+
+    /// The TCP listener (`127.0.0.1:PORT`).
+    var tcpAddress: String { emulator.listenerAddresses.first { !$0.hasPrefix("unix:") }! }
+    /// The unix listener (`unix:PATH`).
+    var unixAddress: String? { emulator.listenerAddresses.first { $0.hasPrefix("unix:") } }
+
+    /// A new USB/IP client on the TCP listener.
+    func client() throws -> USBIPTestClient { try USBIPTestClient(tcpAddress) }
+
+    /// A client with `busid` imported.
+    func importedClient(_ busid: String = "1-1") throws -> USBIPTestClient {
+        let client = try client()
+        let reply = try client.importDevice(busid)
+        guard reply.status == .ok else { throw TestClientError("import of \(busid) refused: \(reply.status.rawValue)") }
+        return client
+    }
+
+    /// A control-socket client.
+    func control() throws -> ControlClient { try ControlClient(socketPath: emulator.controlSocketPath) }
+
+    /// Stops the emulator (the directory stays).
+    func stopEmulator() { emulator.shutdown() }
+
+    /// Stops the emulator and removes the directory.
+    func stop() {
+        emulator.shutdown()
+        directory.remove()
+    }
+}
+
+/// Runs `body` with a started in-process emulator and always stops it.
+func withEmulator<T>(_ adjust: (inout EmulatorConfiguration) -> Void = { _ in },
+                     _ body: (EmulatorHarness) async throws -> T) async throws -> T {
+    let harness = try EmulatorHarness(adjust)
+    do {
+        let result = try await body(harness)
+        harness.stop()
+        return result
+    } catch {
+        harness.stop()
+        throw error
+    }
+}

@@ -1,0 +1,109 @@
+import Foundation
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// `ukey emulator run` as a real process: the built binary (next to the test bundle, or from
+/// `swift build --show-bin-path`), started with arguments and environment, its stdout read for
+/// the "usbip listening on" lines. ``terminate()`` sends SIGTERM and waits; ``kill()`` is the
+/// fallback every test runs on its way out.
+final class EmulatorProcess: @unchecked Sendable {
+    let process = Process()
+    let output = CollectedLines()
+    let errors = CollectedLines()
+    /// The addresses the emulator reported.
+    private(set) var addresses: [String] = []
+
+    /// The `ukey` executable.
+    static func binary() throws -> URL {
+        if let path = ProcessInfo.processInfo.environment["UKEY_BINARY"] { return URL(fileURLWithPath: path) }
+        var candidates: [URL] = []
+        var directory = URL(fileURLWithPath: CommandLine.arguments[0]).resolvingSymlinksInPath().deletingLastPathComponent()
+        for _ in 0..<4 {
+            candidates.append(directory.appendingPathComponent("ukey"))
+            directory = directory.deletingLastPathComponent()
+        }
+        candidates.append(Bundle.main.bundleURL.deletingLastPathComponent().appendingPathComponent("ukey"))
+        if let found = candidates.first(where: { FileManager.default.isExecutableFile(atPath: $0.path) }) { return found }
+        let swift = Process()
+        swift.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+        swift.arguments = ["swift", "build", "--show-bin-path"]
+        let pipe = Pipe()
+        swift.standardOutput = pipe
+        try swift.run()
+        swift.waitUntilExit()
+        let path = String(decoding: pipe.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+            .trimmingCharacters(in: .whitespacesAndNewlines)
+        let url = URL(fileURLWithPath: path).appendingPathComponent("ukey")
+        guard FileManager.default.isExecutableFile(atPath: url.path) else { throw TestClientError("no ukey binary found") }
+        return url
+    }
+
+    /// Starts `ukey emulator run ARGUMENTS` and waits until it printed `listeners` listening lines.
+    init(arguments: [String], environment: [String: String], listeners: Int) throws {
+        process.executableURL = try Self.binary()
+        process.arguments = ["emulator", "run"] + arguments
+        process.environment = environment
+        let stdout = Pipe()
+        let stderr = Pipe()
+        process.standardOutput = stdout
+        process.standardError = stderr
+        process.standardInput = FileHandle.nullDevice
+        Self.collect(stdout.fileHandleForReading, into: output)
+        Self.collect(stderr.fileHandleForReading, into: errors)
+        try process.run()
+        let deadline = Date().addingTimeInterval(30)
+        while Date() < deadline {
+            let found = output.all.compactMap { line -> String? in
+                guard let range = line.range(of: "usbip listening on ") else { return nil }
+                return String(line[range.upperBound...])
+            }
+            if found.count >= listeners {
+                addresses = found
+                return
+            }
+            guard process.isRunning else { break }
+            usleep(20_000)
+        }
+        kill()
+        throw TestClientError("the emulator did not start: \(errors.all.joined(separator: " | "))")
+    }
+
+    private static func collect(_ handle: FileHandle, into lines: CollectedLines) {
+        let thread = Thread {
+            var pending = Data()
+            while true {
+                let chunk = handle.availableData
+                if chunk.isEmpty { break }
+                pending.append(chunk)
+                while let newline = pending.firstIndex(of: 0x0A) {
+                    lines.append(String(decoding: pending[pending.startIndex..<newline], as: UTF8.self))
+                    pending = Data(pending[(newline + 1)...])
+                }
+            }
+        }
+        thread.start()
+    }
+
+    /// SIGTERM, then waits up to `timeout` seconds; returns the exit status (nil: still running,
+    /// killed).
+    func terminate(timeout: Double = 10) -> Int32? {
+        guard process.isRunning else { return process.terminationStatus }
+        Glibc.kill(process.processIdentifier, SIGTERM)
+        let deadline = Date().addingTimeInterval(timeout)
+        while process.isRunning && Date() < deadline { usleep(10_000) }
+        guard !process.isRunning else {
+            kill()
+            return nil
+        }
+        return process.terminationStatus
+    }
+
+    /// SIGKILL if still running.
+    func kill() {
+        if process.isRunning {
+            Glibc.kill(process.processIdentifier, SIGKILL)
+            process.waitUntilExit()
+        }
+    }
+}

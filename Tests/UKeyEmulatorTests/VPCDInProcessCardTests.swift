@@ -1,0 +1,89 @@
+import Foundation
+import ISO7816
+import Testing
+import UKeyEmulator
+
+/// ``InProcessVPCDCard`` behind a real ``VPCDLink``: the banking applet over the vpcd protocol,
+/// and the three confirmation policies.
+@Suite(.serialized) struct VPCDInProcessCardTests {
+    /// SELECT, CHANGE PIN (factory → new), GENERATE RSA-1024: a token ready to confirm.
+    private func personalize(_ vpcd: VPCDFakeServer.Connection) throws {
+        #expect(try vpcd.exchange([0x00, 0xA4, 0x04, 0x00, 0x06, 0xF0, 0x55, 0x4B, 0x45, 0x59, 0x01, 0x00]).suffix(2) == [0x90, 0x00])
+        let old = Array(VPCDTestToken.factoryPIN.utf8), new = Array(VPCDTestToken.newPIN.utf8)
+        let body = [UInt8(old.count)] + old + [UInt8(new.count)] + new
+        #expect(try vpcd.exchange([0x00, 0x24, 0x00, 0x81, UInt8(body.count)] + body) == [0x90, 0x00])
+        let key = try vpcd.exchange([0x00, 0x47, 0x80, 0x01, 0x03, 0x80, 0x01, 0x01, 0x00])
+        #expect(key.prefix(2) == [0x7F, 0x49] && key.suffix(2) == [0x90, 0x00])
+    }
+
+    private var confirmTransfer: [UInt8] {
+        let body = TLV(tag: 0x70, children: [
+            TLV(tag: 0x80, value: Array("DE44500105175407324931".utf8)),
+            TLV(tag: 0x81, value: Array("Alice".utf8)),
+            TLV(tag: 0x82, value: Array("12.50".utf8)),
+            TLV(tag: 0x83, value: Array("EUR".utf8)),
+            TLV(tag: 0x85, value: [UInt8](repeating: 0x42, count: 16)),
+        ]).bytes
+        return [0x80, 0xC0, 0x00, 0x00, UInt8(body.count)] + body + [0x00]
+    }
+
+    @Test("approve and deny policies answer CONFIRM TRANSFER at once", arguments: [true, false])
+    func immediatePolicies(approve: Bool) throws {
+        let server = try VPCDFakeServer()
+        let card = try VPCDTestToken.card(confirmation: approve ? .approve : .deny)
+        let link = VPCDLink(endpoint: server.endpoint, card: card, reconnect: VPCDLinkTests.quick)
+        link.start()
+        defer { link.stop() }
+        let vpcd = try server.accept()
+        try vpcd.sendFrame([VPCDControl.powerOn.rawValue])
+        #expect(try vpcd.exchange([VPCDControl.getATR.rawValue]) == card.atr)
+        try personalize(vpcd)
+        let response = try vpcd.exchange(confirmTransfer)
+        if approve {
+            #expect(response.first == 0x7C && response.suffix(2) == [0x90, 0x00], "signed DTBS")
+        } else {
+            #expect(response == [0x69, 0x85], "Cancel → 6985")
+        }
+    }
+
+    @Test("the external policy answers when the holder presses OK through every page")
+    func externalConfirmation() throws {
+        let server = try VPCDFakeServer()
+        let card = try VPCDTestToken.card(confirmation: .external)
+        let link = VPCDLink(endpoint: server.endpoint, card: card, reconnect: VPCDLinkTests.quick)
+        link.start()
+        defer { link.stop() }
+        let vpcd = try server.accept()
+        try personalize(vpcd)
+        try vpcd.sendFrame(confirmTransfer)
+        let deadline = Date().addingTimeInterval(5)
+        while !card.isWaiting && Date() < deadline { usleep(5_000) }
+        #expect(card.isWaiting && card.screen != nil, "the transfer is on the screen")
+        var presses = 0
+        while card.isWaiting && presses < 20 {
+            card.press(.ok)
+            presses += 1
+        }
+        let response = try #require(try vpcd.readFrame())
+        #expect(response.first == 0x7C && response.suffix(2) == [0x90, 0x00])
+        #expect(presses > 1, "OK counts only after the last page")
+    }
+
+    @Test("a reset ends a waiting command without an answer; the card serves again")
+    func resetWhileWaiting() throws {
+        let server = try VPCDFakeServer()
+        let card = try VPCDTestToken.card(confirmation: .external)
+        let link = VPCDLink(endpoint: server.endpoint, card: card, reconnect: VPCDLinkTests.quick)
+        link.start()
+        defer { link.stop() }
+        let vpcd = try server.accept()
+        try personalize(vpcd)
+        try vpcd.sendFrame(confirmTransfer)
+        let deadline = Date().addingTimeInterval(5)
+        while !card.isWaiting && Date() < deadline { usleep(5_000) }
+        vpcd.close()  // vpcd gone: the link powers the card off
+        let again = try server.accept()
+        #expect(!card.isWaiting, "power-off ended the confirmation")
+        #expect(try again.exchange([0x00, 0xCA, 0x01, 0x00, 0x00]) == [0x6D, 0x00], "no applet selected after power-off")
+    }
+}
