@@ -69,10 +69,13 @@ let package = Package(
         .testTarget(name: "BankingAppletTests",
                     dependencies: ["BankingApplet", "CardOS", "ISO7816", "HostPlatform", "TokenDevice", "COpenSSL"]),
         .testTarget(name: "UKeyEmulatorTests",
-                    dependencies: ["UKeyEmulator", "TokenDevice", "USBIP", "CCID", "ISO7816", "HostPlatform", "UKey"],
+                    dependencies: ["UKeyEmulator", "PCSCTestSupport", "TokenDevice", "USBIP", "CCID", "ISO7816", "HostPlatform", "UKey"],
                     resources: [.copy("Scripts")]),
+        // Test support shared by the emulator and driver tests: a private pcscd in its own mount
+        // namespace, and running helper processes.
+        .target(name: "PCSCTestSupport", path: "Tests/PCSCTestSupport"),
         .testTarget(name: "UKeyDriverTests",
-                    dependencies: ["UKeyDriver", "TokenDevice", "HostPlatform", "CardOS", "CCID", "USBIP", "ISO7816", "UKey"]),
+                    dependencies: ["UKeyDriver", "PCSCTestSupport", "TokenDevice", "HostPlatform", "CardOS", "CCID", "USBIP", "ISO7816", "UKey"]),
         .testTarget(name: "HostPlatformTests", dependencies: ["HostPlatform", "CardOS", "ISO7816", "COpenSSL"]),
         .testTarget(name: "UKeyTests",
                     dependencies: ["UKey", "UKeyInProcess", "HostPlatform", "ISO7816", "COpenSSL"],

@@ -1,3 +1,4 @@
+import PCSCTestSupport
 import Foundation
 
 /// What the pcscd end-to-end tests need from the machine: the built driver, pcscd + unshare,

@@ -1,3 +1,4 @@
+import PCSCTestSupport
 import Foundation
 import Testing
 

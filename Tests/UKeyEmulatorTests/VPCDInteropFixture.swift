@@ -1,3 +1,4 @@
+import PCSCTestSupport
 import Foundation
 import HostPlatform
 import UKeyEmulator
@@ -58,15 +59,15 @@ final class VPCDInteropFixture: @unchecked Sendable {
 
     /// `opensc-tool ARGUMENTS` against the private pcscd.
     @discardableResult
-    func openscTool(_ arguments: [String]) throws -> VPCDTestProcess.Output {
-        try VPCDTestProcess.run(["/usr/bin/opensc-tool"] + arguments, environment: environment(), timeout: 30)
+    func openscTool(_ arguments: [String]) throws -> TestProcess.Output {
+        try TestProcess.run(["/usr/bin/opensc-tool"] + arguments, environment: environment(), timeout: 30)
     }
 
     /// A script from Scripts/ run with /usr/bin/python3.
     func script(_ name: String, _ arguments: [String] = [], environment extra: [String: String] = [:],
-                timeout: Double = 120) throws -> VPCDTestProcess.Output {
+                timeout: Double = 120) throws -> TestProcess.Output {
         let path = VPCDTestToken.scripts.appendingPathComponent(name).path
-        return try VPCDTestProcess.run([VPCDTestToken.python, path] + arguments, environment: environment(extra),
+        return try TestProcess.run([VPCDTestToken.python, path] + arguments, environment: environment(extra),
                                        timeout: timeout)
     }
 
@@ -79,7 +80,7 @@ final class VPCDInteropFixture: @unchecked Sendable {
     /// Waits until opensc-tool sees a card with the UKey ATR in the reader.
     func waitForCard(timeout: Double = 15) throws {
         let deadline = Date().addingTimeInterval(timeout)
-        var last: VPCDTestProcess.Output? = nil
+        var last: TestProcess.Output? = nil
         while Date() < deadline {
             let output = try openscTool(["-r", readerName, "-a"])
             if output.status == 0 && output.stdout.lowercased().contains(VPCDTestToken.atrText) { return }

@@ -1,3 +1,4 @@
+import PCSCTestSupport
 import Foundation
 import Testing
 import UKey
@@ -47,8 +48,8 @@ struct VPCDInteropTests {
         let key = try RSAPublicKey(publicKeyTemplate: template)
         #expect(key.bitCount == 1024)
         try key.pem().write(to: out.appendingPathComponent("pub.pem"), atomically: true, encoding: .utf8)
-        let verify = { (message: String) throws -> VPCDTestProcess.Output in
-            try VPCDTestProcess.run(["/usr/bin/openssl", "dgst", "-sha256", "-verify", out.appendingPathComponent("pub.pem").path,
+        let verify = { (message: String) throws -> TestProcess.Output in
+            try TestProcess.run(["/usr/bin/openssl", "dgst", "-sha256", "-verify", out.appendingPathComponent("pub.pem").path,
                                      "-signature", out.appendingPathComponent("signature.bin").path,
                                      out.appendingPathComponent(message).path])
         }

@@ -7,15 +7,15 @@ extension PCSCDHarness {
     /// A child process started in a process group of its own (`posix_spawn` with
     /// `POSIX_SPAWN_SETPGROUP`), so that stopping it signals the whole group: nothing it
     /// started outlives the test.
-    final class ProcessGroup: @unchecked Sendable {
+    public final class ProcessGroup: @unchecked Sendable {
         /// The child's pid, which is also the group id.
-        let pid: pid_t
+        public let pid: pid_t
         private let lock = NSLock()
         private var exitStatus: Int32? = nil
 
         /// Starts `arguments[0]` (an absolute path) with `environment`; stdin is /dev/null and
         /// stdout + stderr go to `logPath`.
-        init(arguments: [String], environment: [String: String], logPath: String) throws {
+        public init(arguments: [String], environment: [String: String], logPath: String) throws {
             var actions = posix_spawn_file_actions_t()
             posix_spawn_file_actions_init(&actions)
             defer { posix_spawn_file_actions_destroy(&actions) }
@@ -55,14 +55,14 @@ extension PCSCDHarness {
         }
 
         /// Whether the child is still running (reaps it once it has exited).
-        var isRunning: Bool {
+        public var isRunning: Bool {
             lock.lock()
             defer { lock.unlock() }
             return reap(block: false) == nil
         }
 
         /// SIGTERM to the group, SIGKILL after `grace` seconds, then reaps the child. Idempotent.
-        func stop(grace: Double = 3) {
+        public func stop(grace: Double = 3) {
             lock.lock()
             defer { lock.unlock() }
             guard reap(block: false) == nil else { return }

@@ -6,17 +6,17 @@ import Glibc
 /// Runs a command-line tool for a test (opensc-tool, a pyscard script, openssl) and collects
 /// its output. Secrets go in `environment`, never in `arguments`. A tool that runs past
 /// `timeout` is killed, so a hung peer fails the test instead of hanging it.
-struct VPCDTestProcess {
-    struct Output: CustomStringConvertible {
-        var status: Int32
-        var stdout: String
-        var stderr: String
-        var description: String { "exit \(status)\nstdout:\n\(stdout)\nstderr:\n\(stderr)" }
+public struct TestProcess {
+    public struct Output: CustomStringConvertible {
+        public var status: Int32
+        public var stdout: String
+        public var stderr: String
+        public var description: String { "exit \(status)\nstdout:\n\(stdout)\nstderr:\n\(stderr)" }
     }
 
     /// Runs `arguments[0]` (absolute path) and waits for it.
     @discardableResult
-    static func run(_ arguments: [String], environment: [String: String] = ProcessInfo.processInfo.environment,
+    public static func run(_ arguments: [String], environment: [String: String] = ProcessInfo.processInfo.environment,
                     timeout: Double = 60) throws -> Output {
         let scratch = FileManager.default.temporaryDirectory.appendingPathComponent("ukey-run-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: scratch, withIntermediateDirectories: true)

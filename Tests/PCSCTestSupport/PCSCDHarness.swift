@@ -3,6 +3,8 @@ import Foundation
 import Glibc
 #endif
 
+/// Shared by the emulator and driver tests (`PCSCTestSupport`).
+///
 /// A private pcscd for tests: it never touches the system's pcscd, its readers or its socket.
 ///
 /// pcsc-lite 1.9.9 hard-codes its socket to /run/pcscd/pcscd.comm, so the daemon runs in a
@@ -17,44 +19,45 @@ import Glibc
 /// let port = try PCSCDHarness.freePortPair()
 /// let pcscd = try PCSCDHarness(readers: [.vpcd(port: port)])
 /// defer { pcscd.stop() }
-/// try VPCDTestProcess.run(["/usr/bin/opensc-tool", "-l"], environment: pcscd.environment)
+/// try TestProcess.run(["/usr/bin/opensc-tool", "-l"], environment: pcscd.environment)
 /// ```
-final class PCSCDHarness: @unchecked Sendable {
+public final class PCSCDHarness: @unchecked Sendable {
     /// The temporary directory holding everything below.
-    let directory: String
+    public let directory: String
     /// Bind-mounted on /run/pcscd inside the namespace: pcscd.comm and pcscd.pid appear here.
-    let socketDirectory: String
+    public let socketDirectory: String
     /// The `pcscd -c` directory: one file per reader entry.
-    let configDirectory: String
+    public let configDirectory: String
     /// pcscd's stdout and stderr (`-f`).
-    let logPath: String
-    let readers: [ReaderEntry]
+    public let logPath: String
+    public let readers: [ReaderEntry]
     private let process: ProcessGroup
     private let lock = NSLock()
     private var stopped = false
 
     /// The client socket.
-    var socketPath: String { socketDirectory + "/pcscd.comm" }
+    public var socketPath: String { socketDirectory + "/pcscd.comm" }
 
     /// This process's environment plus `PCSCLITE_CSOCK_NAME`, for PC/SC clients.
-    var environment: [String: String] {
+    public var environment: [String: String] {
         ProcessInfo.processInfo.environment.merging(["PCSCLITE_CSOCK_NAME": socketPath]) { $1 }
     }
 
     /// pcscd's log so far.
-    var log: String { (try? String(contentsOfFile: logPath, encoding: .utf8)) ?? "" }
+    public var log: String { (try? String(contentsOfFile: logPath, encoding: .utf8)) ?? "" }
 
     /// Whether pcscd and unshare are installed.
-    static var isAvailable: Bool {
+    public static var isAvailable: Bool {
         FileManager.default.isExecutableFile(atPath: pcscdPath) && FileManager.default.isExecutableFile(atPath: unsharePath)
     }
 
-    static let pcscdPath = "/usr/sbin/pcscd"
-    static let unsharePath = "/usr/bin/unshare"
+    public static let pcscdPath = "/usr/sbin/pcscd"
+    public static let unsharePath = "/usr/bin/unshare"
 
     /// Starts pcscd with `readers` and returns once its socket accepts connections.
     /// `debug` adds `-d -a` (APDU log) to pcscd's log.
-    init(readers: [ReaderEntry], debug: Bool = false, startTimeout: Double = 10) throws {
+    public init(readers: [ReaderEntry], debug: Bool = false, startTimeout: Double = 10,
+         extraEnvironment: [String: String] = [:]) throws {
         var template = Array("/tmp/ukey-pcscd.XXXXXX".utf8CString)
         guard let made = mkdtemp(&template) else { throw PCSCDHarnessError("mkdtemp failed: errno \(errno)") }
         directory = String(cString: made)
@@ -74,7 +77,8 @@ final class PCSCDHarness: @unchecked Sendable {
         let arguments = [PCSCDHarness.unsharePath] + unshare + ["--propagation", "private", "/bin/sh", "-c", script,
                                                                 socketDirectory, configDirectory]
         do {
-            process = try ProcessGroup(arguments: arguments, environment: ProcessInfo.processInfo.environment,
+            process = try ProcessGroup(arguments: arguments,
+                                       environment: ProcessInfo.processInfo.environment.merging(extraEnvironment) { $1 },
                                        logPath: logPath)
         } catch {
             try? files.removeItem(atPath: directory)
@@ -93,7 +97,7 @@ final class PCSCDHarness: @unchecked Sendable {
     }
 
     /// Ends pcscd's process group and removes the directory. Idempotent.
-    func stop() {
+    public func stop() {
         lock.lock()
         defer { lock.unlock() }
         guard !stopped else { return }
@@ -103,7 +107,7 @@ final class PCSCDHarness: @unchecked Sendable {
     }
 
     /// Whether pcscd is still running.
-    var isRunning: Bool { process.isRunning }
+    public var isRunning: Bool { process.isRunning }
 
     private func waitUntilAnswering(timeout: Double) throws {
         let deadline = Date().addingTimeInterval(timeout)
@@ -116,7 +120,7 @@ final class PCSCDHarness: @unchecked Sendable {
     }
 
     /// Whether a unix-domain socket at `path` accepts a connection.
-    static func socketAnswers(_ path: String) -> Bool {
+    public static func socketAnswers(_ path: String) -> Bool {
         let fd = socket(AF_UNIX, Int32(SOCK_STREAM.rawValue), 0)
         guard fd >= 0 else { return false }
         defer { close(fd) }

@@ -6,7 +6,7 @@ import Glibc
 extension PCSCDHarness {
     /// A TCP port `P` such that `P` and `P + 1` are both free on all interfaces now (one vpcd
     /// entry listens on both). The kernel picks `P`; the check binds both, then releases them.
-    static func freePortPair() throws -> UInt16 {
+    public static func freePortPair() throws -> UInt16 {
         for _ in 0..<50 {
             guard let first = bindProbe(port: 0) else { continue }
             defer { close(first.descriptor) }
@@ -18,7 +18,7 @@ extension PCSCDHarness {
     }
 
     /// Binds a TCP socket to 0.0.0.0:`port` (0: any); its descriptor and port, or `nil`.
-    static func bindProbe(port: UInt16) -> (descriptor: Int32, port: UInt16)? {
+    public static func bindProbe(port: UInt16) -> (descriptor: Int32, port: UInt16)? {
         let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
         guard fd >= 0 else { return nil }
         var address = sockaddr_in()
