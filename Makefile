@@ -70,6 +70,7 @@ firmware:
 	scripts/build-firmware.sh
 
 bench: deps
+	$(SWIFT) build -c release --product ukey $(SWIFT_BUILD_FLAGS)
 	$(SWIFT) build -c release --product ukey-bench $(SWIFT_BUILD_FLAGS)
 	"$$($(SWIFT) build -c release $(SWIFT_BUILD_FLAGS) --show-bin-path)/ukey-bench"
 

@@ -75,7 +75,8 @@ let package = Package(
         // namespace, and running helper processes.
         .target(name: "PCSCTestSupport", path: "Tests/PCSCTestSupport"),
         .testTarget(name: "UKeyDriverTests",
-                    dependencies: ["UKeyDriver", "PCSCTestSupport", "TokenDevice", "HostPlatform", "CardOS", "CCID", "USBIP", "ISO7816", "UKey"]),
+                    dependencies: ["UKeyDriver", "PCSCTestSupport", "TokenDevice", "HostPlatform", "CardOS", "CCID", "USBIP", "ISO7816", "UKey"],
+                    resources: [.copy("Scripts")]),
         .testTarget(name: "HostPlatformTests", dependencies: ["HostPlatform", "CardOS", "ISO7816", "COpenSSL"]),
         .testTarget(name: "UKeyTests",
                     dependencies: ["UKey", "UKeyInProcess", "HostPlatform", "ISO7816", "COpenSSL"],

@@ -187,6 +187,26 @@ public final class TokenDevice<P: Platform> {
         notifySlotChange()
     }
 
+    /// The host went away (USB/IP disconnect, bus reset): as after unplugging and replugging the
+    /// token, everything the host had under way is forgotten — the card loses power (no verified
+    /// PIN survives), a half-received message, queued replies, an open command, an abort in
+    /// progress, halted endpoints and the configuration. The card stays in the slot.
+    public func detach() {
+        open = nil
+        powerDown()
+        reader.reset()
+        bulkOutDiscard = 0
+        bulkInReplies = []
+        pendingSlotChange = nil
+        abortingSeq = nil
+        lastAbortSeq = nil
+        haltedEndpoints = []
+        configuration = 0
+        pollDeadline = nil
+        clockStopped = false
+        protocolData = .t1(TokenDevice.defaultT1Parameters)
+    }
+
     /// A button on the token; may complete the command that waits for the holder.
     public func press(_ button: Button) {
         guard let response = card.press(button) else { return }

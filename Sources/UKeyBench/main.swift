@@ -1,5 +1,7 @@
 // ukey-bench: UKey's benchmarks. Every figure is reported next to a reference measured in the
 // same run, as a ratio (these machines are noisy; absolute numbers alone mean little).
+// Options: --seconds S (firmware rounds), --firmware-only, --emulator-only (the emulator section
+// needs the `ukey` binary next to ukey-bench), --demo.
 import Foundation
 
 let arguments = CommandLine.arguments.dropFirst()
@@ -12,7 +14,8 @@ if arguments.contains("--demo") {
     }
 } else {
     let seconds = arguments.firstIndex(of: "--seconds").flatMap { arguments[safe: $0 + 1] }.flatMap(Double.init) ?? 2.0
-    try FirmwareBenchmark.run(secondsPerRound: seconds)
+    if !arguments.contains("--emulator-only") { try FirmwareBenchmark.run(secondsPerRound: seconds) }
+    if !arguments.contains("--firmware-only") { try EmulatorBenchmark.run() }
 }
 
 extension ArraySlice {

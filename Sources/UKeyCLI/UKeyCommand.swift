@@ -5,5 +5,5 @@ struct UKeyCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "ukey",
         abstract: "UKey: a USB banking token simulated in software, and the tools around it.",
-        subcommands: [EmulatorCommand.self])
+        subcommands: [EmulatorCommand.self, DriverCommand.self, PCSCDCommand.self])
 }

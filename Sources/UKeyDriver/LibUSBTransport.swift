@@ -18,6 +18,8 @@ public final class LibUSBTransport: USBTransport, @unchecked Sendable {
     private var inFlight = 0
     private var closed = false
     private var wakeGeneration = 0
+    /// Whether the CCID interface was claimed (and so is released by `deinit`).
+    private var claimed = false
     static let interruptSlice = 250
 
     public init(vendorID: UInt16, productID: UInt16, bus: Int? = nil, address: Int? = nil,
@@ -51,22 +53,19 @@ public final class LibUSBTransport: USBTransport, @unchecked Sendable {
                                    classDescriptor: .init(bVoltageSupport: [], dwProtocols: [], dwDefaultClock: 0,
                                        dwMaximumClock: 0, dwDataRate: 0, dwMaxDataRate: 0, dwMaxIFSD: 0,
                                        dwFeatures: [], dwMaxCCIDMessageLength: 271)))
-        do throws(DriverError) {
-            device = try DescriptorReader.read { (setup) throws(DriverError) in
-                try self.control(setup, data: [], timeout: timeout)
-            }
-            _ = libusb_set_auto_detach_kernel_driver(handle, 1)
-            let claimed = libusb_claim_interface(handle, Int32(device.interface.bInterfaceNumber))
-            guard claimed == 0 else { throw LibUSBTransport.error(claimed, "libusb_claim_interface") }
-        } catch {
-            libusb_close(handle)
-            libusb_exit(context)
-            throw error
+        // Every stored property is set: from here a throw runs `deinit`, which closes the handle
+        // and the context (closing them here as well would free them twice).
+        device = try DescriptorReader.read { (setup) throws(DriverError) in
+            try self.control(setup, data: [], timeout: timeout)
         }
+        _ = libusb_set_auto_detach_kernel_driver(handle, 1)
+        let result = libusb_claim_interface(handle, Int32(device.interface.bInterfaceNumber))
+        guard result == 0 else { throw LibUSBTransport.error(result, "libusb_claim_interface") }
+        claimed = true
     }
 
     deinit {
-        libusb_release_interface(handle, Int32(device.interface.bInterfaceNumber))
+        if claimed { libusb_release_interface(handle, Int32(device.interface.bInterfaceNumber)) }
         libusb_close(handle)
         libusb_exit(context)
     }

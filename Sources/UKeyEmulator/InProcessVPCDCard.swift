@@ -6,8 +6,8 @@ import ISO7816
 import TokenDevice
 
 /// A ``VPCDCard`` over token firmware running in this process: each call takes a lock, so the
-/// firmware sees one thread at a time. For tests, and for the emulator until its reactor drives
-/// the firmware itself.
+/// firmware sees one thread at a time. Used by tests that need a vpcd card without the emulator's
+/// reactor (the emulator itself serves vpcd through `VPCDTokenCard`).
 ///
 /// A command that waits for the holder (``CardOS/process(_:)`` answers ``CardOutput/waiting``)
 /// completes through the ``Confirmation`` policy: press OK through every page, press Cancel, or

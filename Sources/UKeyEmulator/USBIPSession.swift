@@ -175,16 +175,13 @@ final class USBIPSession {
     }
 
     /// The connection ended: the device is free again, its pending URBs are dropped, and — as
-    /// when a token is unplugged — the card loses power: the next importer finds no verified PIN,
-    /// no open command and no stale reply of this client.
+    /// when a token is unplugged — the device forgets everything this client had under way
+    /// (``TokenDevice/detach()``): no verified PIN, no open command, no half-sent message, no
+    /// stale reply.
     func detach() {
         if let token, token.session === self {
             token.session = nil
-            if token.device.isCardPresent {
-                token.device.removeCard()
-                token.device.insertCard()
-            }
-            while token.device.takeBulkIn(maxLength: Int(USBIPSession.limits.maxTransferBufferLength)) != nil {}
+            token.device.detach()
         }
         token = nil
         bulkIn.removeAll()

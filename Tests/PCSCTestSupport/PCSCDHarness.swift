@@ -56,8 +56,14 @@ public final class PCSCDHarness: @unchecked Sendable {
 
     /// Starts pcscd with `readers` and returns once its socket accepts connections.
     /// `debug` adds `-d -a` (APDU log) to pcscd's log.
+    ///
+    /// `bindMounts` are bind-mounted inside the namespace before pcscd starts (a private
+    /// drivers directory over /usr/lib/pcsc/drivers: pcscd 1.9.9 has no setting for it), and
+    /// `daemonEnvironment` is set for pcscd alone, not for the `unshare`/`mount` steps (the
+    /// umockdev preload: `UMOCKDEV_DIR`, `LD_PRELOAD`).
     public init(readers: [ReaderEntry], debug: Bool = false, startTimeout: Double = 10,
-         extraEnvironment: [String: String] = [:]) throws {
+         extraEnvironment: [String: String] = [:], bindMounts: [BindMount] = [],
+         daemonEnvironment: [String: String] = [:]) throws {
         var template = Array("/tmp/ukey-pcscd.XXXXXX".utf8CString)
         guard let made = mkdtemp(&template) else { throw PCSCDHarnessError("mkdtemp failed: errno \(errno)") }
         directory = String(cString: made)
@@ -71,11 +77,24 @@ public final class PCSCDHarness: @unchecked Sendable {
         for (index, reader) in readers.enumerated() {
             try reader.text.write(toFile: configDirectory + "/reader-\(index)", atomically: true, encoding: .utf8)
         }
-        let script = "mount -n -t tmpfs tmpfs /run && mkdir /run/pcscd && mount -n --bind \"$0\" /run/pcscd"
-            + " && exec \(PCSCDHarness.pcscdPath) -f \(debug ? "-d -a " : "")-c \"$1\""
+        // Paths and environment values travel as positional parameters ($0, $1, …), never
+        // spliced into the script text, so no quoting is involved.
+        var parameters = [socketDirectory, configDirectory]
+        var script = "mount -n -t tmpfs tmpfs /run && mkdir /run/pcscd && mount -n --bind \"$0\" /run/pcscd"
+        for mount in bindMounts {
+            parameters += [mount.source, mount.target]
+            script += " && mount -n --bind \"${\(parameters.count - 2)}\" \"${\(parameters.count - 1)}\""
+        }
+        var environmentWords = ""
+        for (key, value) in daemonEnvironment.sorted(by: { $0.key < $1.key }) {
+            parameters.append("\(key)=\(value)")
+            environmentWords += " \"${\(parameters.count - 1)}\""
+        }
+        script += " && exec" + (daemonEnvironment.isEmpty ? "" : " /usr/bin/env" + environmentWords)
+            + " \(PCSCDHarness.pcscdPath) -f \(debug ? "-d -a " : "")-c \"$1\""
         let unshare = getuid() == 0 ? ["-m"] : ["-r", "-m"]
-        let arguments = [PCSCDHarness.unsharePath] + unshare + ["--propagation", "private", "/bin/sh", "-c", script,
-                                                                socketDirectory, configDirectory]
+        let arguments = [PCSCDHarness.unsharePath] + unshare + ["--propagation", "private", "/bin/sh", "-c", script]
+            + parameters
         do {
             process = try ProcessGroup(arguments: arguments,
                                        environment: ProcessInfo.processInfo.environment.merging(extraEnvironment) { $1 },

@@ -1,0 +1,169 @@
+import Foundation
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// A private temporary directory (0700) for one bench section, removed by ``remove()``.
+struct BenchDirectory {
+    let path: String
+
+    init() throws {
+        var template = Array("/tmp/ukey-bench-XXXXXX".utf8CString)
+        guard let made = mkdtemp(&template) else { throw BenchError("mkdtemp failed: errno \(errno)") }
+        path = String(cString: made)
+    }
+
+    func file(_ name: String) -> String { path + "/" + name }
+    func remove() { try? FileManager.default.removeItem(atPath: path) }
+}
+
+/// `ukey emulator run ARGUMENTS` started by the bench: stdout goes to a file that is polled for
+/// the "usbip listening on" line. The factory PIN and PUK come from the environment, never argv.
+final class BenchEmulator {
+    static let factoryPIN = "123456"
+    static let factoryPUK = "87654321"
+
+    let process = Process()
+    let startedAt: UInt64
+    let outputPath: String
+
+    /// The `ukey` executable next to `ukey-bench` (same build folder), or `UKEY_BINARY`.
+    static func binary() -> String? {
+        if let path = ProcessInfo.processInfo.environment["UKEY_BINARY"] { return path }
+        let path = URL(fileURLWithPath: CommandLine.arguments[0]).resolvingSymlinksInPath().deletingLastPathComponent()
+            .appendingPathComponent("ukey").path
+        return FileManager.default.isExecutableFile(atPath: path) ? path : nil
+    }
+
+    init(binary: String, arguments: [String], directory: BenchDirectory, name: String = "emulator") throws {
+        outputPath = directory.file("\(name).out")
+        FileManager.default.createFile(atPath: outputPath, contents: nil)
+        process.executableURL = URL(fileURLWithPath: binary)
+        process.arguments = ["emulator", "run"] + arguments
+        process.environment = ["UKEY_FACTORY_PIN": Self.factoryPIN, "UKEY_FACTORY_PUK": Self.factoryPUK, "HOME": directory.path,
+                               "PATH": ProcessInfo.processInfo.environment["PATH"] ?? "/usr/bin:/bin"]
+        process.standardInput = FileHandle.nullDevice
+        process.standardOutput = try FileHandle(forWritingTo: URL(fileURLWithPath: outputPath))
+        process.standardError = FileHandle.nullDevice
+        startedAt = DispatchTime.now().uptimeNanoseconds
+        try process.run()
+    }
+
+    /// Waits (polling every 0.2 ms) until the emulator printed its first listening line.
+    func waitUntilListening(timeout: Double = 120) throws {
+        let deadline = DispatchTime.now().uptimeNanoseconds + UInt64(timeout * 1e9)
+        while DispatchTime.now().uptimeNanoseconds < deadline {
+            if let text = try? String(contentsOfFile: outputPath, encoding: .utf8), text.contains("usbip listening on") { return }
+            guard process.isRunning else { throw BenchError("ukey emulator run exited (\(process.terminationStatus))") }
+            usleep(200)
+        }
+        throw BenchError("ukey emulator run did not listen within \(timeout) s")
+    }
+
+    /// VmRSS from /proc/PID/status, in bytes.
+    var residentBytes: Double? {
+        guard let status = try? String(contentsOfFile: "/proc/\(process.processIdentifier)/status", encoding: .utf8),
+              let line = status.split(separator: "\n").first(where: { $0.hasPrefix("VmRSS:") }),
+              let kilobytes = Double(line.split(separator: " ").dropFirst().first ?? "") else { return nil }
+        return kilobytes * 1024
+    }
+
+    /// SIGTERM, then SIGKILL after 5 s; waits for the exit.
+    func stop() {
+        guard process.isRunning else { return }
+        kill(process.processIdentifier, SIGTERM)
+        let deadline = Date().addingTimeInterval(5)
+        while process.isRunning && Date() < deadline { usleep(5_000) }
+        if process.isRunning { kill(process.processIdentifier, SIGKILL) }
+        process.waitUntilExit()
+    }
+}
+
+/// A private pcscd with one stock vpcd reader (a small copy of the tests' PCSCDHarness): pcscd
+/// runs in a mount namespace of its own (`unshare -m`, `-rm` without root) where a tmpfs covers
+/// /run and `directory/run` is bind-mounted on /run/pcscd; clients use `PCSCLITE_CSOCK_NAME`.
+/// `sh` execs pcscd, so the started pid is pcscd itself.
+final class BenchPCSCD {
+    static let vpcdDriver = ["/usr/lib/pcsc/drivers/serial/libifdvpcd.so",
+                             "/usr/lib/x86_64-linux-gnu/pcsc/drivers/serial/libifdvpcd.so"]
+        .first { FileManager.default.fileExists(atPath: $0) }
+    static let readerName = "UKey bench vpcd 00 00"
+
+    /// Why the vpcd section cannot run, or nil.
+    static var missing: String? {
+        let tools = ["/usr/sbin/pcscd", "/usr/bin/unshare", "/usr/bin/python3"]
+        if let tool = tools.first(where: { !FileManager.default.isExecutableFile(atPath: $0) }) { return "\(tool) is missing" }
+        if vpcdDriver == nil { return "stock vsmartcard vpcd (libifdvpcd.so) is missing" }
+        if !FileManager.default.fileExists(atPath: "/usr/lib/python3/dist-packages/smartcard/__init__.py") { return "pyscard is missing" }
+        return nil
+    }
+
+    let process = Process()
+    let socketPath: String
+    let port: UInt16
+
+    init(directory: BenchDirectory) throws {
+        port = try Self.freePortPair()
+        let run = directory.file("run"), config = directory.file("reader.conf.d")
+        try FileManager.default.createDirectory(atPath: run, withIntermediateDirectories: true)
+        try FileManager.default.createDirectory(atPath: config, withIntermediateDirectories: true)
+        try "FRIENDLYNAME \"UKey bench vpcd\"\nDEVICENAME /dev/null:\(port)\nLIBPATH \(Self.vpcdDriver!)\n"
+            .write(toFile: config + "/vpcd", atomically: true, encoding: .utf8)
+        socketPath = run + "/pcscd.comm"
+        let script = "mount -n -t tmpfs tmpfs /run && mkdir /run/pcscd && mount -n --bind \"$0\" /run/pcscd"
+            + " && exec /usr/sbin/pcscd -f -c \"$1\""
+        process.executableURL = URL(fileURLWithPath: "/usr/bin/unshare")
+        process.arguments = (getuid() == 0 ? ["-m"] : ["-r", "-m"]) + ["--propagation", "private", "/bin/sh", "-c", script, run, config]
+        process.standardInput = FileHandle.nullDevice
+        process.standardOutput = FileHandle.nullDevice
+        process.standardError = FileHandle.nullDevice
+        try process.run()
+        let deadline = Date().addingTimeInterval(10)
+        while !FileManager.default.fileExists(atPath: socketPath) {
+            guard process.isRunning, Date() < deadline else {
+                stop()
+                throw BenchError("the private pcscd did not start")
+            }
+            usleep(20_000)
+        }
+    }
+
+    var environment: [String: String] {
+        ProcessInfo.processInfo.environment.merging(["PCSCLITE_CSOCK_NAME": socketPath, "UKEY_READER": Self.readerName]) { $1 }
+    }
+
+    func stop() {
+        guard process.isRunning else { return }
+        kill(process.processIdentifier, SIGTERM)
+        let deadline = Date().addingTimeInterval(3)
+        while process.isRunning && Date() < deadline { usleep(10_000) }
+        if process.isRunning { kill(process.processIdentifier, SIGKILL) }
+        process.waitUntilExit()
+    }
+
+    /// A port P with P and P + 1 free on all interfaces (vpcd listens on both).
+    static func freePortPair() throws -> UInt16 {
+        for _ in 0..<50 {
+            guard let first = bindProbe(0) else { continue }
+            defer { close(first.fd) }
+            guard first.port < UInt16.max, let second = bindProbe(first.port + 1) else { continue }
+            close(second.fd)
+            return first.port
+        }
+        throw BenchError("no free pair of TCP ports")
+    }
+
+    private static func bindProbe(_ port: UInt16) -> (fd: Int32, port: UInt16)? {
+        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        var address = sockaddr_in()
+        address.sin_family = sa_family_t(AF_INET)
+        address.sin_port = port.bigEndian
+        address.sin_addr.s_addr = INADDR_ANY
+        var length = socklen_t(MemoryLayout<sockaddr_in>.size)
+        let ok = withUnsafeMutablePointer(to: &address) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, length) == 0 && getsockname(fd, $0, &length) == 0 }
+        }
+        guard ok else { close(fd); return nil }
+        return (fd, UInt16(bigEndian: address.sin_port))
+    }
+}

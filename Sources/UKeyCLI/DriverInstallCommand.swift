@@ -1,0 +1,45 @@
+import ArgumentParser
+import Foundation
+import UKeyEmulator
+
+/// `ukey driver install [--uninstall] [--library PATH] [--reader usbip:…] [--prefix DIR]`.
+struct DriverInstallCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "install",
+        abstract: "Copy the driver bundle, the udev rule and reader.conf entries where pcscd looks.",
+        discussion: """
+            The bundle goes into $(pkg-config libpcsclite --variable=usbdropdir)/ifd-ukey.bundle, the rule \
+            into /etc/udev/rules.d/92-ukey.rules, readers into /etc/reader.conf.d/ukey. Restart pcscd afterwards.
+            """)
+
+    @Flag(help: "Remove exactly what install wrote.")
+    var uninstall = false
+
+    @Option(help: "The built driver (default: libifd-ukey.so next to this ukey binary).")
+    var library: String?
+
+    @Option(name: .customLong("reader"), help: "An emulator reader for /etc/reader.conf.d/ukey: usbip:HOST:PORT/BUSID or usbip:unix:PATH/BUSID; repeatable.")
+    var readers: [String] = []
+
+    @Option(help: "A root for every path (a staging directory); default: the live system.")
+    var prefix = ""
+
+    @Option(help: "The folder holding 92-ukey.rules and ifd-ukey.bundle (default: the source tree's udev/).")
+    var files: String?
+
+    func run() throws {
+        var installer = DriverInstaller(prefix: prefix, library: library ?? PrivatePCSCD.defaultDriver(),
+                                        filesDirectory: files ?? DriverInstaller.defaultFilesDirectory())
+        installer.readers = readers
+        if uninstall {
+            installer.uninstall()
+            return
+        }
+        do {
+            try installer.install()
+        } catch {
+            FileHandle.standardError.write(Data("ukey driver install: \(error)\n".utf8))
+            throw ExitCode(1)
+        }
+    }
+}

@@ -1,0 +1,121 @@
+import Foundation
+import PCSCTestSupport
+import Testing
+
+/// The libusb transport without hardware: the emulated token presented as a live USB device
+/// by umockdev (``UMockdevToken``), every URB answered by the real TokenDevice over USB/IP.
+/// Our driver drives it through `LibUSBTransport` — directly through its IFDH entry points, and
+/// from a private pcscd whose libudev hotplug finds it — and so does stock libccid.
+@Suite(.serialized, .enabled(if: UMockdevToken.available && UMockdevToken.driverLibrary != nil && EndToEndTools.available))
+struct UMockdevTests {
+    static let atr = "3b:8b:80:01:80:f9:a0:00:00:03:08:00:00:10:00:c8"
+    static let select = "00A4040006F0554B455901"
+    static let getData = "00CA010000"
+    /// Reader name prefix: pcscd names hotplugged readers from the USB product string.
+    static let readerName = "UKey Banking Token"
+
+    @Test func libusbTransportDrivesTheEmulatedTokenThroughItsEntryPoints() throws {
+        let token = try UMockdevToken()
+        defer { token.stop() }
+        let environment = ProcessInfo.processInfo.environment.merging(token.preloadEnvironment) { $1 }
+        let output = try TestProcess.run([UMockdevToken.python, UMockdevToken.scripts + "/ifdh_libusb_check.py",
+                                          UMockdevToken.driverLibrary!, UMockdevToken.deviceName, "300"],
+                                         environment: environment, timeout: 60)
+        #expect(output.status == 0, "the driver opens the umockdev device over libusb:\n\(output)\n\(token.logs)")
+        #expect(output.stdout.contains("ATR " + Self.atr.replacingOccurrences(of: ":", with: "")),
+                "IccPowerOn over bulk URBs returns the token's ATR:\n\(output)")
+        #expect(output.stdout.contains("SELECT 6f18") && output.stdout.contains("9000\nGETDATA c008"),
+                "SELECT and GET DATA answer 9000 with the FCI and the serial:\n\(output)")
+        let rate = output.stdout.split(separator: "\n").first { $0.hasPrefix("roundtrips") }
+        #expect(rate != nil, "300 GET DATA round trips complete:\n\(output)")
+        print("umockdev libusb round trips (IFDH entry points): \(rate ?? "none")")
+    }
+
+    @Test func pcscdHotplugLoadsOurDriverWhichDrivesTheTokenOverLibusbAndSeesUnplugAndReplug() throws {
+        let token = try UMockdevToken()
+        defer { token.stop() }
+        let drivers = try DriverBundles()
+        defer { drivers.remove() }
+        try drivers.addUKeyBundle()
+        let pcscd = try PCSCDHarness(readers: [], debug: true, extraEnvironment: ["UKEY_DRIVER_TRACE": "1"],
+                                     bindMounts: [.drivers(drivers.directory)],
+                                     daemonEnvironment: token.preloadEnvironment)
+        defer { pcscd.stop() }
+
+        let listing = try Self.waitForReaders(pcscd, present: true)
+        #expect(listing.contains(Self.readerName), "hotplug adds the reader:\n\(listing)\n\(pcscd.log)\n\(token.logs)")
+        #expect(pcscd.log.contains("ifd-ukey.bundle/Contents/Linux/libifd-ukey.so"), "pcscd picked our bundle by VID:PID")
+        #expect(pcscd.log.contains("IFDHCreateChannelByName Lun 0x0 usb:1209/0001:libudev:"),
+                "the driver got the libudev device name")
+
+        try Self.expectTokenAnswers(pcscd, "our driver over libusb")
+        let rate = try Self.measureRoundTrips(pcscd)
+        print("umockdev round trips through pcscd + libifd-ukey (LibUSBTransport): \(String(format: "%.0f", rate))/s")
+
+        try token.unplug()
+        let gone = try Self.waitForReaders(pcscd, present: false)
+        #expect(!gone.contains(Self.readerName), "unplug removes the reader:\n\(gone)\n\(pcscd.log)")
+        #expect(pcscd.isRunning, "pcscd survives the unplug")
+
+        try token.replug()
+        let back = try Self.waitForReaders(pcscd, present: true)
+        #expect(back.contains(Self.readerName), "replug brings the reader back:\n\(back)\n\(pcscd.log)\n\(token.logs)")
+        try Self.expectTokenAnswers(pcscd, "our driver after replug")
+    }
+
+    @Test func stockLibccidDrivesTheEmulatedTokenAsACCIDReader() throws {
+        let token = try UMockdevToken()
+        defer { token.stop() }
+        let drivers = try DriverBundles()
+        defer { drivers.remove() }
+        try drivers.addLibccidBundleListingUKey()
+        let pcscd = try PCSCDHarness(readers: [], debug: true, bindMounts: [.drivers(drivers.directory)],
+                                     daemonEnvironment: token.preloadEnvironment)
+        defer { pcscd.stop() }
+
+        let listing = try Self.waitForReaders(pcscd, present: true)
+        #expect(listing.contains(Self.readerName), "libccid's bundle matches 1209:0001:\n\(listing)\n\(pcscd.log)\n\(token.logs)")
+        #expect(pcscd.log.contains("ifd-ccid.bundle/Contents/Linux/libccid.so"), "pcscd loaded stock libccid")
+        try Self.expectTokenAnswers(pcscd, "stock libccid")
+        let rate = try Self.measureRoundTrips(pcscd)
+        print("umockdev round trips through pcscd + stock libccid: \(String(format: "%.0f", rate))/s")
+    }
+
+    // MARK: Helpers
+
+    /// `opensc-tool -l` until the reader is listed (`present`) or gone, up to 15 s.
+    static func waitForReaders(_ pcscd: PCSCDHarness, present: Bool) throws -> String {
+        var listing = ""
+        for _ in 0..<150 {
+            listing = try TestProcess.run([EndToEndTools.openscTool, "-l"], environment: pcscd.environment, timeout: 20).stdout
+            if listing.contains(readerName) == present { return listing }
+            usleep(100_000)
+        }
+        return listing
+    }
+
+    /// ATR, SELECT and GET DATA through pcscd with `opensc-tool`.
+    static func expectTokenAnswers(_ pcscd: PCSCDHarness, _ path: Comment) throws {
+        let atr = try TestProcess.run([EndToEndTools.openscTool, "-r", "0", "-a"], environment: pcscd.environment, timeout: 20)
+        #expect(atr.stdout.lowercased().contains(Self.atr), "\(path): the UKey ATR:\n\(atr)\n\(pcscd.log)")
+        let exchange = try TestProcess.run([EndToEndTools.openscTool, "-r", "0", "-s", select, "-s", getData],
+                                           environment: pcscd.environment, timeout: 20)
+        let answers = exchange.stdout.components(separatedBy: "SW1=0x90, SW2=0x00").count - 1
+        #expect(answers == 2, "\(path): SELECT and GET DATA answer 9000:\n\(exchange)")
+        #expect(exchange.stdout.uppercased().contains("C0 08 "), "\(path): GET DATA carries the serial:\n\(exchange)")
+    }
+
+    /// Trivial APDUs (GET DATA) per second through pcscd, 200 in one opensc-tool session (pcscd
+    /// with `-d -a` and, for our driver, its trace on: a lower bound).
+    static func measureRoundTrips(_ pcscd: PCSCDHarness, count: Int = 200) throws -> Double {
+        // SELECT first: GET DATA outside the applet answers 6D00.
+        let arguments = [EndToEndTools.openscTool, "-r", "0", "-s", select]
+            + Array(repeating: ["-s", getData], count: count).flatMap { $0 }
+        let started = Date()
+        let output = try TestProcess.run(arguments, environment: pcscd.environment, timeout: 60)
+        let elapsed = Date().timeIntervalSince(started)
+        let answered = output.stdout.components(separatedBy: "SW1=0x90, SW2=0x00").count - 1
+        #expect(answered == count + 1, "SELECT and all \(count) GET DATA round trips answer 9000:\n\(output.stderr)")
+        return Double(answered) / elapsed
+    }
+}

@@ -1,0 +1,95 @@
+import Foundation
+import PCSCTestSupport
+import Testing
+import UKeyEmulator
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// `ukey pcscd start|env|stop` and `ukey driver install [--uninstall]` as a user runs them: the
+/// built binary, against an in-process emulator and a temporary directory.
+@Suite("ukey pcscd and ukey driver install", .serialized, .enabled(if: PCSCDClient.available))
+struct PCSCDCommandLineTests {
+    func ukey(_ arguments: [String], environment: [String: String] = ProcessInfo.processInfo.environment) throws -> TestProcess.Output {
+        try TestProcess.run([try EmulatorProcess.binary().path] + arguments, environment: environment, timeout: 60)
+    }
+
+    @Test("ukey pcscd start finds the emulator's tokens, env points opensc-tool at it, stop ends exactly that pcscd")
+    func pcscdStartEnvStop() async throws {
+        try await withEmulator({ $0.tokens = 2 }) { emulator in
+            let directory = emulator.directory.file("pcscd")
+            let stop = { _ = try? self.ukey(["pcscd", "stop", "--dir", directory]) }
+            defer { stop() }
+            let started = Date()
+            let start = try ukey(["pcscd", "start", "--dir", directory, "--state", emulator.emulator.stateDirectory,
+                                  "--driver", PCSCDClient.driverLibrary!, "--trace"])
+            print("ukey pcscd start returned after \(Date().timeIntervalSince(started)) s")
+            try #require(start.status == 0, "start succeeds:\n\(start)")
+            #expect(PCSCDHarness.socketAnswers(directory + "/pcscd.comm"), "start returns once the socket answers")
+
+            let env = try ukey(["pcscd", "env", "--dir", directory])
+            #expect(env.stdout == "export PCSCLITE_CSOCK_NAME=\(directory)/pcscd.comm\n")
+            let socket = String(env.stdout.dropFirst("export PCSCLITE_CSOCK_NAME=".count).dropLast())
+            var environment = ProcessInfo.processInfo.environment
+            environment["PCSCLITE_CSOCK_NAME"] = socket
+            var listing = ""
+            for _ in 0..<50 {
+                listing = try TestProcess.run(["/usr/bin/opensc-tool", "-l"], environment: environment).stdout
+                if listing.contains("UKey 1-1") && listing.contains("UKey 1-2") { break }
+                usleep(100_000)
+            }
+            #expect(listing.contains("UKey 1-1") && listing.contains("UKey 1-2"), "one reader per token:\n\(listing)")
+            let apdu = try TestProcess.run(["/usr/bin/opensc-tool", "-r", "UKey 1-1 01 00", "-s", "00A4040006F0554B45590100"],
+                                           environment: environment).stdout
+            _ = apdu
+            let log = (try? String(contentsOfFile: directory + "/pcscd.log", encoding: .utf8)) ?? ""
+            #expect(log.contains("ukey-driver"), "--trace puts the driver's trace in DIR/pcscd.log")
+
+            let pidText = try String(contentsOfFile: directory + "/pcscd.pid", encoding: .utf8)
+            let pid = try #require(pid_t(pidText.trimmingCharacters(in: .whitespacesAndNewlines)))
+            #expect(kill(pid, 0) == 0)
+            let again = try ukey(["pcscd", "start", "--dir", directory, "--state", emulator.emulator.stateDirectory,
+                                  "--driver", PCSCDClient.driverLibrary!])
+            #expect(again.status != 0 && again.stderr.contains("already runs"), "a second start refuses:\n\(again)")
+
+            let stopped = try ukey(["pcscd", "stop", "--dir", directory])
+            #expect(stopped.stdout.contains("pcscd \(pid) stopped"), "\(stopped)")
+            #expect(kill(pid, 0) != 0, "that pcscd is gone")
+            #expect(!FileManager.default.fileExists(atPath: directory + "/pcscd.pid"), "stop removes the pid file")
+            #expect(!PCSCDHarness.socketAnswers(directory + "/pcscd.comm"))
+            let idle = try ukey(["pcscd", "stop", "--dir", directory])
+            #expect(idle.stdout.contains("no pcscd of ours"), "stop with nothing running stops nothing")
+        }
+    }
+
+    @Test("ukey pcscd start without readers fails with a message, and leaves nothing running")
+    func pcscdStartWithoutEmulator() throws {
+        let directory = try TemporaryDirectory()
+        defer { directory.remove() }
+        let out = try ukey(["pcscd", "start", "--dir", directory.file("p"), "--state", directory.file("none")])
+        #expect(out.status != 0 && out.stderr.contains("no emulator answers"), "\(out)")
+    }
+
+    @Test("ukey driver install --prefix writes the bundle, rule and reader.conf; --uninstall leaves exactly nothing")
+    func driverInstallRoundTrip() throws {
+        let root = try TemporaryDirectory()
+        defer { root.remove() }
+        let install = try ukey(["driver", "install", "--prefix", root.path, "--library", PCSCDClient.driverLibrary!,
+                                "--reader", "usbip:127.0.0.1:3240/1-1", "--reader", "usbip:unix:/tmp/u.sock/1-2"])
+        try #require(install.status == 0, "\(install)")
+        let drop = DriverInstaller.usbDropDirectory()
+        let bundle = root.path + drop + "/ifd-ukey.bundle/Contents"
+        let files = FileManager.default
+        #expect(files.contentsEqual(atPath: bundle + "/Linux/libifd-ukey.so", andPath: PCSCDClient.driverLibrary!))
+        let plist = try String(contentsOfFile: bundle + "/Info.plist", encoding: .utf8)
+        #expect(plist.contains("<string>0x1209</string>") && plist.contains("<string>libifd-ukey.so</string>"))
+        #expect(files.fileExists(atPath: root.file("etc/udev/rules.d/92-ukey.rules")))
+        let conf = try String(contentsOfFile: root.file("etc/reader.conf.d/ukey"), encoding: .utf8)
+        #expect(conf.contains("DEVICENAME   usbip:unix:/tmp/u.sock/1-2"))
+        #expect(conf.contains("LIBPATH      \(drop)/ifd-ukey.bundle/Contents/Linux/libifd-ukey.so"), "LIBPATH has no prefix")
+
+        let uninstall = try ukey(["driver", "install", "--prefix", root.path, "--uninstall"])
+        #expect(uninstall.status == 0)
+        #expect(try files.contentsOfDirectory(atPath: root.path).isEmpty, "nothing left behind: \(uninstall.stdout)")
+    }
+}

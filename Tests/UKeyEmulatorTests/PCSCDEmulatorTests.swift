@@ -1,0 +1,264 @@
+import Foundation
+import PCSCTestSupport
+import Testing
+import UKey
+import UKeyEmulator
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// Stock pcscd + our libifd-ukey.so + the in-process emulator over USB/IP (TCP), with
+/// libpcsclite clients in separate processes (`Scripts/pcsc_ctypes.py`). Everything started is
+/// stopped on the way out, also on failure (`withEmulator`, `defer pcscd.stop()`).
+@Suite("pcscd + libifd-ukey.so + the emulator", .serialized, .enabled(if: PCSCDClient.available))
+struct PCSCDEmulatorTests {
+    static let newPIN = "24681357"
+
+    /// Runs `body` with an emulator of `tokens` tokens and a private pcscd with one reader each.
+    func withStack(tokens: Int = 1, confirmation: ConfirmationMode = .approve, exchange: String = "apdu",
+                   _ body: (EmulatorHarness, PCSCDHarness) async throws -> Void) async throws {
+        try await withEmulator({
+            $0.tokens = tokens
+            $0.confirmation = confirmation
+            try? $0.setExchange(named: exchange)
+        }) { emulator in
+            let pcscd = try PCSCDHarness(readers: PCSCDClient.readers(emulator), extraEnvironment: ["UKEY_DRIVER_TRACE": "1"])
+            defer { pcscd.stop() }
+            let names = try PCSCDClient.waitForReaders(tokens, pcscd)
+            try #require(names.count == tokens, "pcscd lists every token:\n\(names)\n\(pcscd.log)")
+            try await body(emulator, pcscd)
+            #expect(pcscd.isRunning, "pcscd is still up at the end")
+        }
+    }
+
+    @Test("--tokens 3 appears as three readers, each answering with its own serial")
+    func threeTokensThreeReaders() async throws {
+        try await withStack(tokens: 3) { emulator, pcscd in
+            let names = try PCSCDClient.waitForReaders(3, pcscd)
+            for token in emulator.emulator.serials {
+                #expect(names.contains { $0.hasPrefix("UKey \(token.busid) ") }, "reader for \(token.busid) in \(names)")
+                let out = try PCSCDClient.run(["loop", "UKey \(token.busid)", "3"], pcscd)
+                #expect(out.stdout.contains("OK 3 \(token.serial.uppercased())"), "\(token.busid) answers with its serial:\n\(out)")
+            }
+        }
+    }
+
+    @Test("two processes on two tokens at once, and two on one token with SCardBeginTransaction: correct, uninterleaved")
+    func concurrentClients() async throws {
+        try await withStack(tokens: 2) { emulator, pcscd in
+            let serials = emulator.emulator.serials
+            let rounds = "300"
+            // Different tokens at the same time.
+            let started = Date()
+            let together = String(Date().timeIntervalSince1970 + 1)
+            async let first = Self.runDetached(["loop", "UKey 1-1", rounds, "plain", "0", together], pcscd)
+            async let second = Self.runDetached(["loop", "UKey 1-2", rounds, "plain", "0", together], pcscd)
+            let (a, b) = try await (first, second)
+            print("two tokens, 2 x \(rounds) rounds from a common start: \(Date().timeIntervalSince(started) - 1) s")
+            #expect(a.stdout.contains("OK \(rounds) \(serials[0].serial.uppercased())"), "token 1-1:\n\(a)")
+            #expect(b.stdout.contains("OK \(rounds) \(serials[1].serial.uppercased())"), "token 1-2:\n\(b)")
+
+            // One token, two processes, every round inside a transaction.
+            // Both start at the same instant and pause 2 ms between rounds (outside the transaction:
+            // pcscd polls a held lock every 100 ms), so their rounds alternate.
+            let startAt = String(Date().timeIntervalSince1970 + 1.5)
+            async let third = Self.runDetached(["loop", "UKey 1-1", rounds, "transaction", "2", startAt], pcscd)
+            async let fourth = Self.runDetached(["loop", "UKey 1-1", rounds, "transaction", "2", startAt], pcscd)
+            let (c, d) = try await (third, fourth)
+            #expect(c.stdout.contains("OK \(rounds) \(serials[0].serial.uppercased())"), "first client:\n\(c.stderr)")
+            #expect(d.stdout.contains("OK \(rounds) \(serials[0].serial.uppercased())"), "second client:\n\(d.stderr)")
+            let left = Self.transactions(c.stdout), right = Self.transactions(d.stdout)
+            #expect(left.count == Int(rounds)! && right.count == Int(rounds)!)
+            let overlapping = left.filter { l in right.contains { r in l.start < r.end && r.start < l.end } }
+            #expect(overlapping.isEmpty, "no two transactions on one token overlap in time: \(overlapping.prefix(3))")
+            let ordered = (left.map { ($0.start, 0) } + right.map { ($0.start, 1) }).sorted { $0.0 < $1.0 }
+            let handovers = zip(ordered, ordered.dropFirst()).filter { $0.1 != $1.1 }.count
+            print("one token, 2 x \(rounds) transactions: the lock changed hands \(handovers) times")
+            #expect(handovers >= 3, "the two clients' transactions alternated (not one after the other: that is 1)")
+            if let l = left.first, let ll = left.last, let r = right.first, let rl = right.last {
+                #expect(l.start < rl.end && r.start < ll.end, "the two clients ran at the same time (interleaved rounds)")
+            }
+        }
+    }
+
+    @Test("CONFIRM TRANSFER waits 30 s for `ukey emulator press ok` and completes through pcscd (the transcript)")
+    func confirmWaitsThirtySeconds() async throws {
+        try await withStack(confirmation: .external) { emulator, pcscd in
+            let presser = Presser(emulator: emulator, delay: 30)
+            presser.start()
+            defer { presser.cancel() }
+            let result = try await runTranscript(pcscd)
+            #expect(result.exchanges.count == 15, "every command of the transcript ran")
+            let confirm = try #require(result.exchanges.first { $0.command.hasPrefix("80C0") || $0.command.hasPrefix("80 C0") })
+            print("CONFIRM TRANSFER through pcscd took \(presser.waited) s of holder time; pressed: \(presser.pressOutput)")
+            #expect(presser.waited >= 30, "the holder pressed OK only after 30 s")
+            #expect(confirm.response.statusWord.rawValue == 0x9000)
+        }
+    }
+
+    @Test("the personalize transcript through pcscd with --exchange tpdu (T=1 chaining, WTX while waiting for OK)")
+    func transcriptOverTPDU() async throws {
+        try await withStack(confirmation: .external, exchange: "tpdu") { emulator, pcscd in
+            let presser = Presser(emulator: emulator, delay: 5)
+            presser.start()
+            defer { presser.cancel() }
+            let result = try await runTranscript(pcscd)
+            #expect(result.exchanges.count == 15)
+            #expect(presser.waited >= 5, "CONFIRM waited (WTX) for the press")
+            let log = pcscd.log
+            #expect(log.contains("T=1 IFSD 254 accepted"), "the driver negotiated IFSD")
+            #expect(log.contains(", M) ["), "a response longer than IFSD came chained (I-blocks with M)")
+            #expect(log.contains("S(WTX request"), "the card asked for WTX while waiting for OK, and got it")
+        }
+    }
+
+    @Test("removing the card or stopping the emulator during a waiting transmit ends it within 5 s; pcscd stays up")
+    func removalAndEmulatorExitDuringTransmit() async throws {
+        try await withStack(confirmation: .external) { emulator, pcscd in
+            let presser = Presser(emulator: emulator, delay: 0)
+            presser.start()
+            _ = try await runTranscript(pcscd)
+            presser.cancel()
+
+            // Card removed while CONFIRM TRANSFER waits for the holder.
+            var code = try await waitingConfirm(pcscd, emulator) {
+                _ = try emulator.control().request(["op": "remove", "token": "1-1"])
+            }
+            print("removal: \(String(format: "0x%08X", code.code)) after \(code.seconds) s, next call \(String(format: "0x%08X", code.next ?? 0))")
+            // pcscd maps the driver's IFD_ICC_NOT_PRESENT for the transmit in flight to
+            // SCARD_E_NO_SMARTCARD; the handle's next call reports SCARD_W_REMOVED_CARD.
+            #expect([PCSCDClient.SCARD_E_NO_SMARTCARD, PCSCDClient.SCARD_W_REMOVED_CARD].contains(code.code),
+                    "removal ends the waiting transmit (no smart card / removed card)")
+            #expect(code.next == PCSCDClient.SCARD_W_REMOVED_CARD, "the client's next call gets SCARD_W_REMOVED_CARD")
+            #expect(code.seconds < 5)
+            #expect(pcscd.isRunning)
+            _ = try emulator.control().request(["op": "insert", "token": "1-1"])
+            var answer = ""
+            for _ in 0..<50 {
+                answer = try PCSCDClient.run(["transmit", "UKey 1-1", "00A4040006F0554B45590100"], pcscd).stdout
+                if answer.contains("9000 ") { break }
+                usleep(100_000)
+            }
+            #expect(answer.hasPrefix("RESPONSE 6F") && answer.contains("9000 "), "after insert the card works: \(answer)")
+
+            // The emulator stops while CONFIRM TRANSFER waits.
+            code = try await waitingConfirm(pcscd, emulator) { emulator.stopEmulator() }
+            print("emulator stop: \(String(format: "0x%08X", code.code)) after \(code.seconds) s")
+            #expect([PCSCDClient.SCARD_E_READER_UNAVAILABLE, PCSCDClient.SCARD_W_REMOVED_CARD, 0x8010_002F].contains(code.code),
+                    "emulator exit ends the transmit with reader unavailable / removed / comm error")
+            #expect(code.seconds < 5)
+            #expect(pcscd.isRunning, "pcscd survives the emulator's exit:\n\(pcscd.log.suffix(2000))")
+        }
+    }
+
+    // MARK: helpers
+
+    /// The personalization transcript (Tests/UKeyTests/Transcripts) over a ``PCSCDCardChannel``.
+    func runTranscript(_ pcscd: PCSCDHarness) async throws -> TranscriptResult {
+        let path = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+            .appendingPathComponent("UKeyTests/Transcripts/personalize.ukey").path
+        let transcript = try Transcript(parsing: String(contentsOfFile: path, encoding: .utf8))
+        let channel = try PCSCDCardChannel(reader: "UKey 1-1", pcscd: pcscd)
+        defer { channel.close() }
+        let runner = TranscriptRunner(channel: channel, steps: TranscriptSteps.standard(ca: try TestCertificateAuthority()),
+                                      environment: ["FACTORY_PIN": EmulatorHarness.factoryPIN, "PIN": Self.newPIN])
+        return try await runner.run(transcript)
+    }
+
+    /// VERIFY + a CONFIRM TRANSFER that waits for the holder; once the token shows it, `action`;
+    /// returns the PC/SC error the transmit ended with and how long after `action`.
+    func waitingConfirm(_ pcscd: PCSCDHarness, _ emulator: EmulatorHarness,
+                        _ action: () throws -> Void) async throws -> (code: UInt32, seconds: Double, next: UInt32?) {
+        let channel = try PCSCDCardChannel(reader: "UKey 1-1", pcscd: pcscd)
+        defer { channel.close() }
+        _ = try await channel.transmit([UInt8](hexString: "00A4040006F0554B45590100")!)
+        let pin = Array(Self.newPIN.utf8)
+        let verify = try await channel.transmit([0x00, 0x20, 0x00, 0x81, UInt8(pin.count)] + pin)
+        try #require(verify == [0x90, 0x00], "VERIFY with the new PIN")
+        let confirm = Task { () -> UInt32? in
+            do {
+                _ = try await channel.transmit(Self.confirmTransfer)
+                return nil
+            } catch let failure as PCSCDCardChannel.PCSCFailure {
+                return failure.code
+            }
+        }
+        for _ in 0..<100 where !(try Presser.isWaiting(emulator)) { usleep(50_000) }
+        let acted = Date()
+        try action()
+        let code = try #require(await confirm.value, "the waiting transmit ended with an error")
+        let seconds = Date().timeIntervalSince(acted)
+        var next: UInt32? = nil
+        do {
+            _ = try await channel.transmit([UInt8](hexString: "00A4040006F0554B45590100")!)
+        } catch let failure as PCSCDCardChannel.PCSCFailure {
+            next = failure.code
+        }
+        return (code, seconds, next)
+    }
+
+    static let confirmTransfer = [UInt8](hexString: "80C0000051"
+        + "704F80164445383933373034303034343035333230313330303081095A68616E672053616E8207313233342E35368303434E59"
+        + "840A496E766F696365203432851000112233445566778899AABBCCDDEEFF" + "00")!
+
+    static func runDetached(_ arguments: [String], _ pcscd: PCSCDHarness) async throws -> TestProcess.Output {
+        try await withCheckedThrowingContinuation { continuation in
+            DispatchQueue.global().async {
+                continuation.resume(with: Result { try PCSCDClient.run(arguments, pcscd, timeout: 120) })
+            }
+        }
+    }
+
+    static func transactions(_ output: String) -> [(start: Double, end: Double)] {
+        output.split(separator: "\n").compactMap { line in
+            let parts = line.split(separator: " ")
+            guard parts.count == 3, parts[0] == "T", let start = Double(parts[1]), let end = Double(parts[2]) else { return nil }
+            return (start, end)
+        }
+    }
+}
+
+/// The holder: once token 1-1 waits for a confirmation, waits `delay` seconds and runs
+/// `ukey emulator press ok` (the CLI binary) against the emulator's control socket.
+final class Presser: @unchecked Sendable {
+    let emulator: EmulatorHarness
+    let delay: Double
+    private let lock = NSLock()
+    private var cancelled = false
+    private(set) var waited: Double = 0
+    private(set) var pressOutput = ""
+
+    init(emulator: EmulatorHarness, delay: Double) {
+        self.emulator = emulator
+        self.delay = delay
+    }
+
+    static func isWaiting(_ emulator: EmulatorHarness) throws -> Bool {
+        let reply = try emulator.control().request(["op": "status"])
+        return ((reply["tokens"] as? [[String: Any]])?.first?["waiting"] as? Bool) == true
+    }
+
+    func start() {
+        let thread = Thread { [self] in
+            while !lock.withLock({ cancelled }) {
+                guard (try? Self.isWaiting(emulator)) == true else {
+                    usleep(50_000)
+                    continue
+                }
+                let since = Date()
+                while Date().timeIntervalSince(since) < delay && !lock.withLock({ cancelled }) { usleep(50_000) }
+                let binary = (try? EmulatorProcess.binary().path) ?? "/nonexistent"
+                let out = try? TestProcess.run([binary, "emulator", "press", "ok", "--state", emulator.emulator.stateDirectory,
+                                                "--token", "1-1"], timeout: 30)
+                lock.withLock {
+                    waited = Date().timeIntervalSince(since)
+                    pressOutput = out.map { $0.stdout + $0.stderr } ?? "press failed to run"
+                }
+                usleep(200_000)
+            }
+        }
+        thread.start()
+    }
+
+    func cancel() { lock.withLock { cancelled = true } }
+}

@@ -1,0 +1,156 @@
+"""A PC/SC client on libpcsclite through ctypes (no pyscard needed); run with /usr/bin/python3.
+
+Finds pcscd through PCSCLITE_CSOCK_NAME like every libpcsclite client. Never prints a PIN.
+
+  readers                          one reader name per line
+  loop READER COUNT [transaction|plain] [PAUSE_MS] [START_AT]
+                                   COUNT rounds of SELECT + GET DATA + VERIFY-status; every answer
+                                   is checked (same serial every time, 9000, same VERIFY status);
+                                   with `transaction` each round runs inside SCardBeginTransaction
+                                   and prints "T START END" (CLOCK_MONOTONIC); last line "OK N SERIAL SW";
+                                   PAUSE_MS between rounds (outside the transaction: pcscd polls a
+                                   held lock every 100 ms), START_AT (time.time()) a common start
+  transmit READER HEX              one APDU; prints "RC 0x… SECONDS" or "RESPONSE HEX SECONDS"
+  serve READER                     a line server: hex APDU in, "R HEX" or "E 0x…" out (a CardChannel)
+"""
+import ctypes
+import sys
+import time
+
+lib = ctypes.CDLL("libpcsclite.so.1")
+LONG = ctypes.c_long
+DWORD = ctypes.c_ulong
+SCARD_SCOPE_USER = 0
+SCARD_SHARE_SHARED = 2
+SCARD_PROTOCOL_T0, SCARD_PROTOCOL_T1 = 1, 2
+SCARD_LEAVE_CARD = 0
+
+
+class IORequest(ctypes.Structure):
+    _fields_ = [("dwProtocol", DWORD), ("cbPciLength", DWORD)]
+
+
+class PCSCError(Exception):
+    def __init__(self, what, rc):
+        super().__init__("%s: 0x%08X" % (what, rc & 0xFFFFFFFF))
+        self.rc = rc & 0xFFFFFFFF
+
+
+def check(what, rc):
+    if rc != 0:
+        raise PCSCError(what, rc)
+
+
+def context():
+    handle = LONG()
+    check("SCardEstablishContext", lib.SCardEstablishContext(SCARD_SCOPE_USER, None, None, ctypes.byref(handle)))
+    return handle
+
+
+def reader_names(ctx):
+    size = DWORD(0)
+    rc = lib.SCardListReaders(ctx, None, None, ctypes.byref(size))
+    if rc == 0x8010002E:  # SCARD_E_NO_READERS_AVAILABLE
+        return []
+    check("SCardListReaders", rc)
+    buffer = ctypes.create_string_buffer(size.value)
+    check("SCardListReaders", lib.SCardListReaders(ctx, None, buffer, ctypes.byref(size)))
+    return [n.decode() for n in buffer.raw[:size.value].split(b"\0") if n]
+
+
+def connect(ctx, wanted):
+    names = reader_names(ctx)
+    chosen = [n for n in names if n == wanted] or [n for n in names if wanted in n]
+    if not chosen:
+        raise SystemExit("no reader %r among %r" % (wanted, names))
+    card, protocol = LONG(), DWORD()
+    check("SCardConnect", lib.SCardConnect(ctx, chosen[0].encode(), SCARD_SHARE_SHARED,
+                                           SCARD_PROTOCOL_T0 | SCARD_PROTOCOL_T1, ctypes.byref(card), ctypes.byref(protocol)))
+    return card, protocol.value
+
+
+def transmit(card, protocol, apdu):
+    pci = IORequest(protocol, ctypes.sizeof(IORequest))
+    out = ctypes.create_string_buffer(65538)
+    length = DWORD(len(out))
+    check("SCardTransmit", lib.SCardTransmit(card, ctypes.byref(pci), bytes(apdu), len(apdu), None, out, ctypes.byref(length)))
+    return out.raw[:length.value]
+
+
+SELECT = bytes.fromhex("00A4040006F0554B45590100")
+GET_DATA = bytes.fromhex("00CA010000")
+VERIFY_STATUS = bytes.fromhex("00200081")
+
+
+def loop(name, count, use_transaction, pause, start_at):
+    ctx = context()
+    card, protocol = connect(ctx, name)
+    if start_at > time.time():
+        time.sleep(start_at - time.time())
+    serial, status = None, None
+    for round_ in range(count):
+        if use_transaction:
+            check("SCardBeginTransaction", lib.SCardBeginTransaction(card))
+            start = time.monotonic()
+        selected = transmit(card, protocol, SELECT)
+        info = transmit(card, protocol, GET_DATA)
+        verify = transmit(card, protocol, VERIFY_STATUS)
+        if use_transaction:
+            end = time.monotonic()
+            check("SCardEndTransaction", lib.SCardEndTransaction(card, SCARD_LEAVE_CARD))
+            print("T %.6f %.6f" % (start, end))
+        if selected[-2:] != b"\x90\x00" or b"\x84\x06\xf0\x55\x4b\x45\x59\x01" not in selected:
+            raise SystemExit("round %d: SELECT answered %s" % (round_, selected.hex()))
+        if info[-2:] != b"\x90\x00" or info[:2] != b"\xc0\x08":
+            raise SystemExit("round %d: GET DATA answered %s" % (round_, info.hex()))
+        serial = serial or info[2:10]
+        if info[2:10] != serial:
+            raise SystemExit("round %d: serial changed to %s" % (round_, info[2:10].hex()))
+        status = status or verify
+        if verify != status or len(verify) != 2:
+            raise SystemExit("round %d: VERIFY status %s after %s" % (round_, verify.hex(), status.hex()))
+        if pause:
+            time.sleep(pause)
+    lib.SCardDisconnect(card, SCARD_LEAVE_CARD)
+    print("OK %d %s %s" % (count, serial.hex().upper(), status.hex().upper()))
+
+
+def one(name, hex_apdu):
+    ctx = context()
+    card, protocol = connect(ctx, name)
+    start = time.monotonic()
+    try:
+        response = transmit(card, protocol, bytes.fromhex(hex_apdu))
+        print("RESPONSE %s %.3f" % (response.hex().upper(), time.monotonic() - start))
+    except PCSCError as error:
+        print("RC 0x%08X %.3f" % (error.rc, time.monotonic() - start))
+    sys.stdout.flush()
+    lib.SCardDisconnect(card, SCARD_LEAVE_CARD)
+
+
+def serve(name):
+    ctx = context()
+    card, protocol = connect(ctx, name)
+    print("READY", flush=True)
+    for line in sys.stdin:
+        line = line.strip()
+        if not line:
+            break
+        try:
+            print("R " + transmit(card, protocol, bytes.fromhex(line)).hex().upper(), flush=True)
+        except PCSCError as error:
+            print("E 0x%08X" % error.rc, flush=True)
+    lib.SCardDisconnect(card, SCARD_LEAVE_CARD)
+
+
+if __name__ == "__main__":
+    command = sys.argv[1]
+    if command == "readers":
+        print("\n".join(reader_names(context())))
+    elif command == "loop":
+        loop(sys.argv[2], int(sys.argv[3]), len(sys.argv) > 4 and sys.argv[4] == "transaction",
+             float(sys.argv[5]) / 1000 if len(sys.argv) > 5 else 0, float(sys.argv[6]) if len(sys.argv) > 6 else 0)
+    elif command == "transmit":
+        one(sys.argv[2], sys.argv[3])
+    elif command == "serve":
+        serve(sys.argv[2])
