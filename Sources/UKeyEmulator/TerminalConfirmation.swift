@@ -6,13 +6,16 @@ import Glibc
 /// `--confirm ask`: the token's 4 × 16 screen drawn in a box on the terminal, with the page
 /// number, and the keys Enter / o (OK, one page) and c / Esc (Cancel) read from stdin in raw
 /// mode (no echo, no line buffering; Ctrl-C still interrupts). ``restore()`` gives the terminal
-/// back its settings.
+/// back its settings, and its file status flags: the emulator makes `input` non-blocking, and
+/// that flag lives in the open file description it shares with the shell.
 ///
 /// Reactor thread only.
 final class TerminalConfirmation {
     private let input: Int32
     private let write: (String) -> Void
     private var saved: termios?
+    /// `input`'s file status flags (O_NONBLOCK) before the emulator changed them.
+    private var savedFlags: Int32?
 
     /// Puts `input` (a terminal) into raw mode.
     init(input: Int32 = STDIN_FILENO, write: @escaping (String) -> Void) {
@@ -21,6 +24,8 @@ final class TerminalConfirmation {
         var settings = termios()
         guard isatty(input) == 1, tcgetattr(input, &settings) == 0 else { return }
         saved = settings
+        let flags = fcntl(input, F_GETFL)
+        if flags >= 0 { savedFlags = flags }
         settings.c_lflag &= ~tcflag_t(ICANON | ECHO)
         withUnsafeMutableBytes(of: &settings.c_cc) { cc in
             cc[Int(VMIN)] = 1
@@ -34,13 +39,19 @@ final class TerminalConfirmation {
 
     /// Restores the terminal (idempotent).
     func restore() {
+        if let flags = savedFlags {
+            _ = fcntl(input, F_SETFL, flags)
+            savedFlags = nil
+        }
         guard var settings = saved else { return }
         _ = tcsetattr(input, TCSANOW, &settings)
         saved = nil
     }
 
-    /// Draws one page for token `busid`.
+    /// Draws one page for token `busid`. Keys typed before the page appears are discarded
+    /// first, so type-ahead can never approve a page the holder has not seen.
     func draw(_ screen: Screen, busid: String) {
+        _ = tcflush(input, TCIFLUSH)
         let width = Screen.columnCount
         let title = " \(busid) \(screen.page + 1)/\(screen.pageCount) "
         var lines = ["┌" + TerminalConfirmation.pad(title, to: width, with: "─") + "┐"]
@@ -58,19 +69,22 @@ final class TerminalConfirmation {
         write("(\(busid): screen cleared)")
     }
 
-    /// Reads the keys typed; returns the buttons they stand for, or `nil` at end of input.
+    /// Reads the keys typed; returns the button the first of them stands for (a burst of keys
+    /// — a held Enter, pasted text — is one press, like a debounced hardware button), `[]` for
+    /// none, or `nil` at end of input.
     func readButtons() -> [Button]? {
         var buffer = [UInt8](repeating: 0, count: 64)
         let count = buffer.withUnsafeMutableBytes { read(input, $0.baseAddress, $0.count) }
         if count == 0 { return nil }
         if count < 0 { return errno == EAGAIN || errno == EINTR ? [] : nil }
-        return buffer[..<count].compactMap { key in
+        let buttons = buffer[..<count].compactMap { key -> Button? in
             switch key {
             case 0x0D, 0x0A, UInt8(ascii: "o"), UInt8(ascii: "O"): return .ok
             case UInt8(ascii: "c"), UInt8(ascii: "C"), 0x1B: return .cancel
             default: return nil
             }
         }
+        return Array(buttons.prefix(1))
     }
 
     /// `text` cut or padded to `width` scalars.
