@@ -71,6 +71,7 @@ firmware:
 
 bench: deps
 	$(SWIFT) build -c release --product ukey $(SWIFT_BUILD_FLAGS)
+	$(SWIFT) build -c release --product ifd-ukey $(SWIFT_BUILD_FLAGS)
 	$(SWIFT) build -c release --product ukey-bench $(SWIFT_BUILD_FLAGS)
 	"$$($(SWIFT) build -c release $(SWIFT_BUILD_FLAGS) --show-bin-path)/ukey-bench"
 

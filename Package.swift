@@ -57,6 +57,10 @@ let package = Package(
         .executableTarget(name: "UKeyCLI",
                           dependencies: ["UKeyEmulator", "UKey", "UKeyInProcess", "ISO7816",
                                          .product(name: "ArgumentParser", package: "swift-argument-parser")]),
+        // libFuzzer target for the driver's parsing of device replies (scripts/fuzz.sh builds it
+        // with -sanitize=fuzzer,address; a plain build is a corpus replayer).
+        .executableTarget(name: "FuzzDriverReplies", dependencies: ["UKeyDriver"], path: "Fuzz/DriverReplies",
+                          exclude: ["corpus"]),
         .executableTarget(name: "UKeyBench",
                           dependencies: ["UKey", "UKeyInProcess", "HostPlatform", "TokenDevice", "CardOS", "ISO7816", "COpenSSL"]),
 

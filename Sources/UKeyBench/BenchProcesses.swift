@@ -79,7 +79,7 @@ final class BenchEmulator {
     }
 }
 
-/// A private pcscd with one stock vpcd reader (a small copy of the tests' PCSCDHarness): pcscd
+/// A private pcscd with one stock vpcd reader or one reader of our driver (a small copy of the tests' PCSCDHarness): pcscd
 /// runs in a mount namespace of its own (`unshare -m`, `-rm` without root) where a tmpfs covers
 /// /run and `directory/run` is bind-mounted on /run/pcscd; clients use `PCSCLITE_CSOCK_NAME`.
 /// `sh` execs pcscd, so the started pid is pcscd itself.
@@ -98,17 +98,51 @@ final class BenchPCSCD {
         return nil
     }
 
+    static let driverReaderName = "UKey bench driver 00 00"
+
+    /// Why the driver section cannot run, or nil (the vpcd tools minus vpcd, plus libifd-ukey.so).
+    static var driverMissing: String? {
+        let tools = ["/usr/sbin/pcscd", "/usr/bin/unshare", "/usr/bin/python3"]
+        if let tool = tools.first(where: { !FileManager.default.isExecutableFile(atPath: $0) }) { return "\(tool) is missing" }
+        if !FileManager.default.fileExists(atPath: "/usr/lib/python3/dist-packages/smartcard/__init__.py") { return "pyscard is missing" }
+        if driverLibrary == nil {
+            return "no libifd-ukey.so next to ukey-bench (build it: swift build -c release --product ifd-ukey)"
+        }
+        return nil
+    }
+
+    /// Our IFD handler: `libifd-ukey.so` next to `ukey-bench` (same build folder), or `UKEY_DRIVER_LIBRARY`.
+    static var driverLibrary: String? {
+        if let path = ProcessInfo.processInfo.environment["UKEY_DRIVER_LIBRARY"] { return path }
+        let path = URL(fileURLWithPath: CommandLine.arguments[0]).resolvingSymlinksInPath().deletingLastPathComponent()
+            .appendingPathComponent("libifd-ukey.so").path
+        return FileManager.default.fileExists(atPath: path) ? path : nil
+    }
+
     let process = Process()
     let socketPath: String
     let port: UInt16
+    let readerName: String
 
-    init(directory: BenchDirectory) throws {
-        port = try Self.freePortPair()
+    /// A stock vpcd reader (the emulator connects to `port`), or, with `driverDevice`, one
+    /// reader of our driver (`libifd-ukey.so`) at that DEVICENAME (e.g. `usbip:unix:PATH/1-1`;
+    /// the socket must be outside /run, which the namespace hides).
+    init(directory: BenchDirectory, driverDevice: String? = nil) throws {
         let run = directory.file("run"), config = directory.file("reader.conf.d")
         try FileManager.default.createDirectory(atPath: run, withIntermediateDirectories: true)
         try FileManager.default.createDirectory(atPath: config, withIntermediateDirectories: true)
-        try "FRIENDLYNAME \"UKey bench vpcd\"\nDEVICENAME /dev/null:\(port)\nLIBPATH \(Self.vpcdDriver!)\n"
-            .write(toFile: config + "/vpcd", atomically: true, encoding: .utf8)
+        if let driverDevice {
+            guard let library = Self.driverLibrary else { throw BenchError("libifd-ukey.so not found") }
+            port = 0
+            readerName = Self.driverReaderName
+            try "FRIENDLYNAME \"UKey bench driver\"\nDEVICENAME \(driverDevice)\nLIBPATH \(library)\n"
+                .write(toFile: config + "/ukey", atomically: true, encoding: .utf8)
+        } else {
+            port = try Self.freePortPair()
+            readerName = Self.readerName
+            try "FRIENDLYNAME \"UKey bench vpcd\"\nDEVICENAME /dev/null:\(port)\nLIBPATH \(Self.vpcdDriver!)\n"
+                .write(toFile: config + "/vpcd", atomically: true, encoding: .utf8)
+        }
         socketPath = run + "/pcscd.comm"
         let script = "mount -n -t tmpfs tmpfs /run && mkdir /run/pcscd && mount -n --bind \"$0\" /run/pcscd"
             + " && exec /usr/sbin/pcscd -f -c \"$1\""
@@ -129,7 +163,7 @@ final class BenchPCSCD {
     }
 
     var environment: [String: String] {
-        ProcessInfo.processInfo.environment.merging(["PCSCLITE_CSOCK_NAME": socketPath, "UKEY_READER": Self.readerName]) { $1 }
+        ProcessInfo.processInfo.environment.merging(["PCSCLITE_CSOCK_NAME": socketPath, "UKEY_READER": readerName]) { $1 }
     }
 
     func stop() {

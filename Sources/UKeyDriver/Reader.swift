@@ -20,6 +20,7 @@ public final class Reader: @unchecked Sendable {
     // Guarded by `presenceLock`:
     private var cachedPresence: CCIDSlotStatus.ICCStatus?
     private var pollingStopped = false
+    private var stopRequested = false
 
     public init(transport: any USBTransport, channelID: UInt32 = 0x0020_0000, readTimeout: Int = 10_000) {
         self.transport = transport
@@ -42,7 +43,8 @@ public final class Reader: @unchecked Sendable {
     public var exchangeLevel: CCIDFeatures.ExchangeLevel? { host.descriptor.dwFeatures.exchangeLevel }
 
     public func close() {
-        stopPolling()
+        presenceLock.withLock { pollingStopped = true }
+        transport.wakeInterrupt()
         transport.close()
     }
 
@@ -167,7 +169,11 @@ public final class Reader: @unchecked Sendable {
     /// TAG_IFD_POLLING_THREAD_WITH_TIMEOUT: waits up to `timeout` ms for NotifySlotChange.
     /// Returns whether a slot change arrived.
     public func waitForSlotChange(timeout: Int) throws(DriverError) -> Bool {
-        if presenceLock.withLock({ pollingStopped }) { return false }
+        let stopped = presenceLock.withLock { () -> Bool in
+            defer { stopRequested = false }
+            return pollingStopped || stopRequested
+        }
+        if stopped { return false }
         guard let message = try transport.interruptIn(timeout: timeout) else { return false }
         guard case .notifySlotChange(let change)? = try? CCIDInterruptMessage(parsing: message) else {
             Trace.log { "interrupt: ignored " + message.hexString }
@@ -179,9 +185,16 @@ public final class Reader: @unchecked Sendable {
         return true
     }
 
-    /// TAG_IFD_STOP_POLLING_THREAD.
+    /// TAG_IFD_STOP_POLLING_THREAD: ends the current wait only. pcscd calls it on every
+    /// SCardDisconnect that powers the card down, to wake its event thread, and then keeps
+    /// polling (as with the stock CCID driver, which only cancels the pending interrupt
+    /// transfer). Latching it made every later wait return at once, so pcscd's event thread
+    /// spun on IFDHICCPresence (a GetSlotStatus round trip per turn, a core busy) and slowed
+    /// every APDU after the first disconnect. Only `close()` stops polling for good.
+    /// A stop that lands while no wait is under way is kept for the next wait, which then
+    /// returns at once (pcscd's reader shutdown joins its event thread right after the call).
     public func stopPolling() {
-        presenceLock.withLock { pollingStopped = true }
+        presenceLock.withLock { stopRequested = true }
         transport.wakeInterrupt()
     }
 

@@ -11,7 +11,7 @@ enum EndToEndTools {
         if let path = ProcessInfo.processInfo.environment["UKEY_DRIVER_LIBRARY"] { return path }
         let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
             .deletingLastPathComponent().path
-        let candidates = [".build-drv/debug", ".build/debug", ".build/release"].map { root + "/" + $0 + "/libifd-ukey.so" }
+        let candidates = [".build-fuzz/debug", ".build-drv/debug", ".build/debug", ".build/release"].map { root + "/" + $0 + "/libifd-ukey.so" }
         return candidates.filter { FileManager.default.fileExists(atPath: $0) }.max {
             let a = (try? FileManager.default.attributesOfItem(atPath: $0)[.modificationDate] as? Date) ?? .distantPast
             let b = (try? FileManager.default.attributesOfItem(atPath: $1)[.modificationDate] as? Date) ?? .distantPast

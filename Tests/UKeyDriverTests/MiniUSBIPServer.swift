@@ -11,6 +11,10 @@ final class MiniUSBIPServer: @unchecked Sendable {
     let model: any EmulatedUSBDevice
     /// Runs on every loop turn (about every millisecond): tests advance clocks here.
     var onTick: (@Sendable () -> Void)?
+    /// What goes on the wire for a bulk IN's RET_SUBMIT (`reply`, already encoded): a
+    /// misbehaving server returns other bytes, and `reset: true` closes the connection right
+    /// after them. Set before the first connection.
+    var bulkReplyFilter: (@Sendable (_ submit: USBIPCmdSubmit, _ reply: [UInt8]) -> (bytes: [UInt8], reset: Bool))?
     private let listener: Int32
     private let lock = NSLock()
     private var connections: [Int32] = []
@@ -117,7 +121,18 @@ final class MiniUSBIPServer: @unchecked Sendable {
             while let submit = pendingBulk.first,
                   let data = model.takeBulkIn(maxLength: Int(submit.transferBufferLength)) {
                 pendingBulk.removeFirst()
-                out += USBIPRetSubmit.in(seqnum: submit.seqnum, data: data).bytes
+                let reply = USBIPRetSubmit.in(seqnum: submit.seqnum, data: data).bytes
+                guard let filter = bulkReplyFilter else {
+                    out += reply
+                    continue
+                }
+                let (bytes, reset) = filter(submit, reply)
+                out += bytes
+                if reset {
+                    _ = out.withUnsafeBytes { send(fd, $0.baseAddress, $0.count, Int32(MSG_NOSIGNAL)) }
+                    shutdown(fd, Int32(SHUT_RDWR))
+                    return
+                }
             }
             while let submit = pendingInterrupt.first,
                   let data = model.takeInterrupt(maxLength: Int(submit.transferBufferLength)) {

@@ -1,4 +1,5 @@
 import CCID
+import Foundation
 import Testing
 @testable import UKeyDriver
 
@@ -106,6 +107,18 @@ import Testing
         let reply = Self.dataBlock([0x01, 0x02, 0x90, 0x00])
         for cut in 0..<reply.count {
             #expect(throws: (any Error).self) { try run([Array(reply[..<cut])]) }
+        }
+    }
+
+    /// Fuzz/DriverReplies/corpus: the fuzzer's seeds and every input that ever crashed it
+    /// (kept there as regressions) go through the fuzz entry point in every test run.
+    @Test func fuzzCorpusReplaysWithoutCrashing() throws {
+        let corpus = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+            .deletingLastPathComponent().appendingPathComponent("Fuzz/DriverReplies/corpus")
+        let names = try FileManager.default.contentsOfDirectory(atPath: corpus.path).sorted()
+        #expect(names.count >= 12, "the seed corpus is there")
+        for name in names {
+            parseDeviceReply(Array(try Data(contentsOf: corpus.appendingPathComponent(name))))
         }
     }
 

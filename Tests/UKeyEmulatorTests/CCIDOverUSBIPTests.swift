@@ -89,7 +89,9 @@ struct CCIDOverUSBIPTests {
             _ = try events.request(["op": "events"])
             let transfer = [UInt8](hex: "704F80164445383933373034303034343035333230313330303081095A68616E672053616E8207313233342E35368303434E59840A496E766F696365203432851000112233445566778899AABBCCDDEEFF")!
             let confirm: [UInt8] = [0x80, 0xC0, 0x00, 0x00, UInt8(transfer.count)] + transfer + [0x00]
-            let answer = Task.detached { try client.transmit(confirm) }
+            // On its own thread: a blocking transmit must not wait for a cooperative-pool thread
+            // (2 on this machine, often busy with other suites' blocking work).
+            let answer = PendingTransmit(client: client, apdu: confirm)
             var seen: [String] = []
             while !seen.contains("waiting") {
                 seen.append(try #require(try events.nextLine(timeout: 20))["event"] as? String ?? "")
@@ -98,7 +100,7 @@ struct CCIDOverUSBIPTests {
             let status = try harness.control().request(["op": "status"])
             #expect((status["tokens"] as? [[String: Any]])?.first?["waiting"] as? Bool == true)
             #expect(try harness.control().request(["op": "press", "button": button])["ok"] as? Bool == true)
-            let response = try await answer.value
+            let response = try #require(answer.response(within: 30), "CONFIRM TRANSFER answered after press \(button)")
             if button == "ok" {
                 #expect(response.suffix(2) == [0x90, 0x00])
                 var last = ""

@@ -1,0 +1,238 @@
+import CCID
+import Foundation
+import PCSCTestSupport
+import Testing
+import TokenDevice
+import USBIP
+
+/// A device that imports normally and serves honest descriptors (`FakeCCIDDevice`'s), then
+/// answers the CCID commands in `scope` with one kind of garbage; every other command gets its
+/// honest reply (so pcscd sees a card and powers it, and the bad reply reaches the parser
+/// that matters).
+final class GarbageCCIDDevice: EmulatedUSBDevice, @unchecked Sendable {
+    enum Misbehaviour: String, CaseIterable, Sendable, CustomTestStringConvertible {
+        /// Replies for another bSeq (more than the host skips as stale).
+        case wrongSequenceNumber
+        /// dwLength 40 with 2 bytes of data: the rest never comes.
+        case dwLengthTooLong
+        /// dwLength 2 with 6 bytes of data.
+        case dwLengthTooShort
+        /// dwLength 0x7FFFFFFF.
+        case dwLengthHuge
+        /// The first 6 bytes of the reply, nothing more.
+        case truncatedMessage
+        /// bMessageType 0x99.
+        case unknownMessageType
+        /// Random bytes.
+        case randomBytes
+        /// Time extensions every 100 ms, forever.
+        case endlessTimeExtensions
+        /// USB/IP: the bulk IN's RET_SUBMIT carries another seqnum.
+        case retSubmitWithWrongSeqnum
+        /// USB/IP: half the RET_SUBMIT, then the connection is reset.
+        case connectionResetMidReply
+
+        var testDescription: String { rawValue }
+        var isTransportLevel: Bool { self == .retSubmitWithWrongSeqnum || self == .connectionResetMidReply }
+    }
+
+    /// Which commands get garbage: IccPowerOn (pcscd powers the card as soon as it sees it),
+    /// or XfrBlock (the ATR is fine, the APDUs are not).
+    enum Scope: String, CaseIterable, Sendable, CustomTestStringConvertible {
+        case iccPowerOn, xfrBlock
+        var testDescription: String { rawValue }
+    }
+
+    let misbehaviour: Misbehaviour
+    let scope: Scope
+    private let honest = FakeCCIDDevice()
+    private let lock = NSLock()
+    private var garbage: [[UInt8]] = []
+    private var endlessFor: CCIDHeader?
+    private var lastExtension = Date.distantPast
+    private var transportFaultArmed = false
+    private(set) var misbehaved = 0
+
+    init(_ misbehaviour: Misbehaviour, scope: Scope) {
+        self.misbehaviour = misbehaviour
+        self.scope = scope
+    }
+
+    func control(_ setup: USBSetupPacket, data: [UInt8]) -> ControlResult { honest.control(setup, data: data) }
+
+    func bulkOut(_ bytes: [UInt8]) {
+        guard let command = try? CCIDCommand(parsing: bytes), targets(command.message) else {
+            honest.bulkOut(bytes)
+            return
+        }
+        lock.lock()
+        defer { lock.unlock() }
+        misbehaved += 1
+        let header = command.header
+        let ok = CCIDReply(bSeq: command.bSeq, bStatus: .init(.presentActive),
+                           .dataBlock(bChainParameter: .beginsAndEnds, abData: FakeCCIDDevice.atr + [0x90, 0x00])).bytes
+        switch misbehaviour {
+        case .wrongSequenceNumber:
+            for offset in 1...8 {
+                garbage.append(CCIDReply(bSeq: command.bSeq &+ UInt8(offset), bStatus: .init(.presentActive),
+                                         .dataBlock(bChainParameter: .beginsAndEnds, abData: [0x90, 0x00])).bytes)
+            }
+        case .dwLengthTooLong:
+            garbage.append(CCIDHeader(bMessageType: 0x80, dwLength: 40, bSlot: 0, bSeq: command.bSeq).bytes + [0x90, 0x00])
+        case .dwLengthTooShort:
+            garbage.append(CCIDHeader(bMessageType: 0x80, dwLength: 2, bSlot: 0, bSeq: command.bSeq).bytes
+                           + [0x90, 0x00, 0xAA, 0xBB, 0xCC, 0xDD])
+        case .dwLengthHuge:
+            garbage.append(CCIDHeader(bMessageType: 0x80, dwLength: 0x7FFF_FFFF, bSlot: 0, bSeq: command.bSeq).bytes
+                           + [0x90, 0x00])
+        case .truncatedMessage:
+            garbage.append(Array(ok.prefix(6)))
+        case .unknownMessageType:
+            garbage.append(CCIDHeader(bMessageType: 0x99, dwLength: 2, bSlot: 0, bSeq: command.bSeq).bytes + [0x90, 0x00])
+        case .randomBytes:
+            garbage.append((0..<Int.random(in: 1...64)).map { _ in UInt8.random(in: 0...255) })
+        case .endlessTimeExtensions:
+            endlessFor = header
+        case .retSubmitWithWrongSeqnum, .connectionResetMidReply:
+            transportFaultArmed = true
+            garbage.append(ok)
+        }
+    }
+
+    func takeBulkIn(maxLength: Int) -> [UInt8]? {
+        lock.lock()
+        if let header = endlessFor {
+            defer { lock.unlock() }
+            guard Date().timeIntervalSince(lastExtension) >= 0.1 else { return nil }
+            lastExtension = Date()
+            return CCIDReply.timeExtension(answering: header).bytes
+        }
+        if !garbage.isEmpty {
+            defer { lock.unlock() }
+            return garbage.removeFirst()
+        }
+        lock.unlock()
+        return honest.takeBulkIn(maxLength: maxLength)
+    }
+
+    func takeInterrupt(maxLength: Int) -> [UInt8]? { honest.takeInterrupt(maxLength: maxLength) }
+    func tick() {}
+
+    /// The server's bulk reply filter: the USB/IP-level misbehaviours.
+    func filter(_ submit: USBIPCmdSubmit, _ reply: [UInt8]) -> (bytes: [UInt8], reset: Bool) {
+        lock.lock()
+        defer { lock.unlock() }
+        guard transportFaultArmed else { return (reply, false) }
+        transportFaultArmed = false
+        switch misbehaviour {
+        case .retSubmitWithWrongSeqnum:
+            return (USBIPRetSubmit.in(seqnum: submit.seqnum &+ 1000, data: Array(reply.dropFirst(48))).bytes, false)
+        case .connectionResetMidReply:
+            return (Array(reply.prefix(reply.count / 2)), true)
+        default:
+            return (reply, false)
+        }
+    }
+
+    private func targets(_ message: PCtoRDR) -> Bool {
+        switch (scope, message) {
+        case (.iccPowerOn, .iccPowerOn), (.xfrBlock, .xfrBlock): return true
+        default: return false
+        }
+    }
+}
+
+/// Malformed replies from a device never crash pcscd: a private pcscd loads our driver for a
+/// misbehaving fake device and for a well-behaved token (the real firmware behind a second
+/// USB/IP server); opensc-tool against the bad reader fails (any error), pcscd is still
+/// running afterwards, and the good reader still answers SELECT with 9000.
+@Suite(.serialized, .enabled(if: EndToEndTools.available))
+struct MisbehavingDeviceThroughPCSCDTests {
+    static let badName = "UKey Garbage"
+    static let goodName = "UKey Good"
+    static let select = "00A4040006F0554B455901"
+    static let atr = "3b:8b:80:01:80:f9:a0:00:00:03:08:00:00:10:00:c8"
+
+    /// Runs a client; `timedOut` if it had to be killed after `timeout` seconds.
+    static func run(_ arguments: [String], environment: [String: String], timeout: Double)
+        throws -> (output: String, timedOut: Bool)
+    {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: arguments[0])
+        process.arguments = Array(arguments.dropFirst())
+        process.environment = environment
+        let output = Pipe()
+        process.standardOutput = output
+        process.standardError = output
+        try process.run()
+        let deadline = Date().addingTimeInterval(timeout)
+        while process.isRunning && Date() < deadline { usleep(20_000) }
+        let timedOut = process.isRunning
+        if timedOut {
+            process.terminate()
+            usleep(200_000)
+            if process.isRunning { kill(process.processIdentifier, SIGKILL) }
+        }
+        process.waitUntilExit()
+        return (String(decoding: output.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self), timedOut)
+    }
+
+    @Test(arguments: GarbageCCIDDevice.Misbehaviour.allCases, GarbageCCIDDevice.Scope.allCases)
+    func misbehavingDeviceNeverTakesPcscdDown(_ misbehaviour: GarbageCCIDDevice.Misbehaviour,
+                                              _ scope: GarbageCCIDDevice.Scope) throws {
+        let device = GarbageCCIDDevice(misbehaviour, scope: scope)
+        let bad = try MiniUSBIPServer(model: device)
+        bad.bulkReplyFilter = { device.filter($0, $1) }
+        defer { bad.stop() }
+        let good = try MiniUSBIPServer(model: LockedDevice(TokenFixture()))
+        defer { good.stop() }
+        let library = try #require(EndToEndTools.driverLibrary)
+        let pcscd = try PCSCDHarness(readers: [
+            .init(friendlyName: Self.badName, deviceName: bad.deviceName, libraryPath: library),
+            .init(friendlyName: Self.goodName, deviceName: good.deviceName, libraryPath: library),
+        ], extraEnvironment: ["UKEY_DRIVER_TRACE": "1"])
+        defer { pcscd.stop() }
+        let environment = pcscd.environment
+
+        // Readers are numbered in configuration order (reader-0, reader-1). `opensc-tool -l`
+        // is no readiness probe here: it connects to the bad reader and waits on it.
+        let badIndex = 0
+        let goodIndex = 1
+        usleep(500_000)
+
+        // The misbehaving reader: ATR and an APDU; any error is fine, success is not (except
+        // the honest ATR when only the APDUs are garbled). Endless time extensions keep the
+        // reader busy: the client is then killed, which is fine as long as pcscd lives.
+        // Known open defect (issue 5 note): a connection reset in the middle of an XfrBlock
+        // reply leaves the client waiting well past 45 s; 10 s is enough to see it.
+        let resetMidAPDU = misbehaviour == .connectionResetMidReply && scope == .xfrBlock
+        let clientTimeout: Double = misbehaviour == .endlessTimeExtensions ? 8 : resetMidAPDU ? 10 : 45
+        let atr = try Self.run([EndToEndTools.openscTool, "-r", "\(badIndex)", "-a"], environment: environment,
+                               timeout: clientTimeout)
+        if scope == .iccPowerOn {
+            #expect(!atr.output.lowercased().contains(Self.atr), "no ATR from a garbled IccPowerOn:\n\(atr.output)")
+        }
+        let apdu = try Self.run([EndToEndTools.openscTool, "-r", "\(badIndex)", "-c", "default", "-s", Self.select],
+                                environment: environment, timeout: clientTimeout)
+        #expect(!apdu.output.contains("SW1=0x90"), "no APDU succeeds through the garbage:\n\(apdu.output)")
+        if misbehaviour != .endlessTimeExtensions {
+            withKnownIssue("a connection reset mid-reply during an APDU hangs the client", isIntermittent: true) {
+                #expect(!atr.timedOut && !apdu.timedOut, "the client gets an error, not a hang:\n\(atr.output)\n\(apdu.output)")
+            } when: { resetMidAPDU }
+        }
+        #expect(device.misbehaved > 0, "the device got to misbehave (\(misbehaviour), \(scope))\n\(pcscd.log)")
+        #expect(pcscd.isRunning, "pcscd survives \(misbehaviour) on \(scope):\n\(pcscd.log)")
+
+        // The other reader in the same pcscd still works. Known open defect (issue 5 note): a
+        // reader stuck in endless time extensions stalls the other UKey reader of the same pcscd.
+        let goodATR = try Self.run([EndToEndTools.openscTool, "-r", "\(goodIndex)", "-a"], environment: environment,
+                                   timeout: 20)
+        let exchange = try Self.run([EndToEndTools.openscTool, "-r", "\(goodIndex)", "-s", Self.select],
+                                    environment: environment, timeout: 20)
+        withKnownIssue("endless time extensions on one reader stall the other reader", isIntermittent: true) {
+            #expect(goodATR.output.lowercased().contains(Self.atr), "the good reader's ATR:\n\(goodATR.output)")
+            #expect(exchange.output.contains("SW1=0x90, SW2=0x00"), "the good reader answers:\n\(exchange.output)\n\(pcscd.log)")
+        } when: { misbehaviour == .endlessTimeExtensions }
+        #expect(pcscd.isRunning, "pcscd still running at the end:\n\(pcscd.log)")
+    }
+}
