@@ -11,13 +11,18 @@ public struct TestProcess {
         public var status: Int32
         public var stdout: String
         public var stderr: String
+        /// Whether the tool ran past the timeout and was killed (only with `throwOnTimeout: false`).
+        public var timedOut = false
+        /// stdout then stderr, for checks that don't care which stream said it.
+        public var combined: String { stdout + stderr }
         public var description: String { "exit \(status)\nstdout:\n\(stdout)\nstderr:\n\(stderr)" }
     }
 
-    /// Runs `arguments[0]` (absolute path) and waits for it.
+    /// Runs `arguments[0]` (absolute path) and waits for it. Past `timeout` the tool is killed;
+    /// that throws, or with `throwOnTimeout: false` returns what it wrote, `timedOut` set.
     @discardableResult
     public static func run(_ arguments: [String], environment: [String: String] = ProcessInfo.processInfo.environment,
-                    timeout: Double = 60) throws -> Output {
+                    timeout: Double = 60, throwOnTimeout: Bool = true) throws -> Output {
         let scratch = FileManager.default.temporaryDirectory.appendingPathComponent("ukey-run-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: scratch, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(at: scratch) }
@@ -39,13 +44,15 @@ public struct TestProcess {
         let exited = DispatchSemaphore(value: 0)
         process.terminationHandler = { _ in exited.signal() }
         try process.run()
-        if exited.wait(timeout: .now() + timeout) == .timedOut {
+        let timedOut = exited.wait(timeout: .now() + timeout) == .timedOut
+        if timedOut {
             kill(process.processIdentifier, SIGKILL)
             exited.wait()
-            throw PCSCDHarnessError("\(arguments[0]) ran past \(timeout) s and was killed")
+            if throwOnTimeout { throw PCSCDHarnessError("\(arguments[0]) ran past \(timeout) s and was killed") }
         }
         return Output(status: process.terminationStatus,
                       stdout: (try? String(contentsOf: outURL, encoding: .utf8)) ?? "",
-                      stderr: (try? String(contentsOf: errURL, encoding: .utf8)) ?? "")
+                      stderr: (try? String(contentsOf: errURL, encoding: .utf8)) ?? "",
+                      timedOut: timedOut)
     }
 }

@@ -157,24 +157,8 @@ struct MisbehavingDeviceThroughPCSCDTests {
     static func run(_ arguments: [String], environment: [String: String], timeout: Double)
         throws -> (output: String, timedOut: Bool)
     {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: arguments[0])
-        process.arguments = Array(arguments.dropFirst())
-        process.environment = environment
-        let output = Pipe()
-        process.standardOutput = output
-        process.standardError = output
-        try process.run()
-        let deadline = Date().addingTimeInterval(timeout)
-        while process.isRunning && Date() < deadline { usleep(20_000) }
-        let timedOut = process.isRunning
-        if timedOut {
-            process.terminate()
-            usleep(200_000)
-            if process.isRunning { kill(process.processIdentifier, SIGKILL) }
-        }
-        process.waitUntilExit()
-        return (String(decoding: output.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self), timedOut)
+        let result = try TestProcess.run(arguments, environment: environment, timeout: timeout, throwOnTimeout: false)
+        return (result.combined, result.timedOut)
     }
 
     @Test(arguments: GarbageCCIDDevice.Misbehaviour.allCases, GarbageCCIDDevice.Scope.allCases)

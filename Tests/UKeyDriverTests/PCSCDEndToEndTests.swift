@@ -7,20 +7,9 @@ import TokenDevice
 /// at the test's USB/IP server, which serves the real firmware; opensc-tool is the client.
 @Suite(.serialized, .enabled(if: EndToEndTools.available))
 struct PCSCDEndToEndTests {
+    /// A client's output (stdout then stderr); one that hangs is killed after `timeout` s.
     static func run(_ arguments: [String], environment: [String: String], timeout: Double = 20) throws -> String {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: arguments[0])
-        process.arguments = Array(arguments.dropFirst())
-        process.environment = environment
-        let output = Pipe()
-        process.standardOutput = output
-        process.standardError = output
-        try process.run()
-        let deadline = Date().addingTimeInterval(timeout)
-        while process.isRunning && Date() < deadline { usleep(10_000) }
-        if process.isRunning { process.terminate() }
-        process.waitUntilExit()
-        return String(decoding: output.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        try TestProcess.run(arguments, environment: environment, timeout: timeout, throwOnTimeout: false).combined
     }
 
     @Test func openscToolReachesTheTokenThroughPcscdAndTheDriver() throws {
