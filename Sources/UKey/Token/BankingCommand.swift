@@ -1,0 +1,98 @@
+/// One command of the banking applet (docs/ARCHITECTURE.md, "The banking applet"), built here so
+/// that no byte array is hand-filled in the middle of the token's logic.
+///
+/// ``apdus`` encodes it in short form, as every reader and PC/SC stack accepts: data longer than
+/// 255 bytes goes out as a command chain (CLA bit 0x10 on every part but the last), and a command
+/// that returns data carries Le = 00 (up to 256 bytes; the card announces more with 61xx).
+struct BankingCommand {
+    var cla: UInt8 = 0x00
+    let ins: UInt8
+    let p1: UInt8
+    let p2: UInt8
+    var data: [UInt8] = []
+    /// The Le byte of a command that returns data (00: up to 256 bytes), `nil` for none.
+    var le: UInt8? = nil
+    /// Whether `data` holds a secret (a PIN or PUK): the encoded APDUs are zeroed after use.
+    var isSecret = false
+
+    /// The short-form APDUs that carry the command: one, or a chain.
+    var apdus: [[UInt8]] {
+        let le: [UInt8] = le.map { [$0] } ?? []
+        guard !data.isEmpty else { return [[cla, ins, p1, p2] + le] }
+        var parts: [[UInt8]] = []
+        var offset = 0
+        while offset < data.count {
+            let end = min(offset + 255, data.count)
+            let isLast = end == data.count
+            parts.append([isLast ? cla : cla | 0x10, ins, p1, p2, UInt8(end - offset)]
+                         + data[offset..<end] + (isLast ? le : []))
+            offset = end
+        }
+        return parts
+    }
+
+    /// `F0 55 4B 45 59 01`: "UKEY" version 1.
+    static let aid: [UInt8] = [0xF0, 0x55, 0x4B, 0x45, 0x59, 0x01]
+
+    /// SELECT by AID, first or only occurrence, FCI returned.
+    static let select = BankingCommand(ins: 0xA4, p1: 0x04, p2: 0x00, data: aid, le: 0x00)
+    static let getTokenInfo = BankingCommand(ins: 0xCA, p1: 0x01, p2: 0x00, le: 0x00)
+    static let getCertificate = BankingCommand(ins: 0xCA, p1: 0x01, p2: 0x10, le: 0x00)
+    static let readPublicKey = BankingCommand(ins: 0x47, p1: 0x81, p2: 0x01, le: 0x00)
+
+    /// VERIFY PIN; without a PIN it asks whether the PIN is verified (9000 / 63Cx).
+    static func verify(_ pin: Secret?) -> BankingCommand {
+        BankingCommand(ins: 0x20, p1: 0x00, p2: 0x81, data: pin?.bytes ?? [], isSecret: true)
+    }
+
+    /// CHANGE PIN: `len(old) old len(new) new`.
+    static func changePIN(old: Secret, new: Secret) -> BankingCommand {
+        BankingCommand(ins: 0x24, p1: 0x00, p2: 0x81, data: lengthPrefixed(old, new), isSecret: true)
+    }
+
+    /// UNBLOCK PIN: `len(PUK) PUK len(new) new`.
+    static func unblockPIN(puk: Secret, new: Secret) -> BankingCommand {
+        BankingCommand(ins: 0x2C, p1: 0x00, p2: 0x81, data: lengthPrefixed(puk, new), isSecret: true)
+    }
+
+    static func generateKey(_ algorithm: KeyAlgorithm) -> BankingCommand {
+        BankingCommand(ins: 0x47, p1: 0x80, p2: 0x01, data: [0x80, 0x01, algorithm.reference], le: 0x00)
+    }
+
+    static func putCertificate(_ der: [UInt8]) -> BankingCommand {
+        BankingCommand(ins: 0xDA, p1: 0x01, p2: 0x10, data: der)
+    }
+
+    /// SIGN (PERFORM SECURITY OPERATION: compute digital signature) of a DER DigestInfo.
+    static func sign(digestInfo: [UInt8]) -> BankingCommand {
+        BankingCommand(ins: 0x2A, p1: 0x9E, p2: 0x9A, data: digestInfo, le: 0x00)
+    }
+
+    /// DECIPHER (PERFORM SECURITY OPERATION: decipher): padding indicator 00, then the cryptogram.
+    static func decipher(_ ciphertext: [UInt8]) -> BankingCommand {
+        BankingCommand(ins: 0x2A, p1: 0x80, p2: 0x86, data: [0x00] + ciphertext, le: 0x00)
+    }
+
+    static func internalAuthenticate(_ challenge: [UInt8]) -> BankingCommand {
+        BankingCommand(ins: 0x88, p1: 0x00, p2: 0x00, data: challenge, le: 0x00)
+    }
+
+    /// GET CHALLENGE of 1–256 random bytes.
+    static func getChallenge(count: Int) -> BankingCommand {
+        BankingCommand(ins: 0x84, p1: 0x00, p2: 0x00, le: UInt8(truncatingIfNeeded: count))
+    }
+
+    /// CONFIRM TRANSFER (proprietary class 80): the card shows the transfer and waits for OK.
+    static func confirmTransfer(_ transfer: Transfer, challenge: [UInt8]) -> BankingCommand {
+        BankingCommand(cla: 0x80, ins: 0xC0, p1: 0x00, p2: 0x00, data: transfer.commandData(challenge: challenge), le: 0x00)
+    }
+
+    /// GET RESPONSE for the bytes a 61xx announced (SW2, 00 = 256 or more).
+    static func getResponse(_ sw2: UInt8) -> BankingCommand {
+        BankingCommand(ins: 0xC0, p1: 0x00, p2: 0x00, le: sw2)
+    }
+
+    private static func lengthPrefixed(_ first: Secret, _ second: Secret) -> [UInt8] {
+        [UInt8(clamping: first.bytes.count)] + first.bytes + [UInt8(clamping: second.bytes.count)] + second.bytes
+    }
+}

@@ -1,0 +1,84 @@
+import ISO7816
+
+/// Why a token operation failed, in the terms a banking client acts on.
+///
+/// The card's status words map here once (``Token``'s status check); transports map their own
+/// errors to ``removed``, ``noToken`` or ``transport(_:)``.
+public enum TokenError: Error, Hashable, Sendable, CustomStringConvertible {
+    /// VERIFY, CHANGE or UNBLOCK with a wrong PIN or PUK; `triesLeft` more are allowed (63Cx).
+    case wrongPIN(triesLeft: Int)
+    /// The PIN (or, for UNBLOCK, the PUK) has no tries left (6983).
+    case blocked
+    /// The PIN or PUK is not of the card's format (6–16 digits, PUK 8–16): no try was used.
+    case invalidPINFormat
+    /// The operation needs a verified PIN (6982 with the factory PIN already changed).
+    case pinNotVerified
+    /// The token cannot do this until it is personalized: the factory PIN is unchanged, or it
+    /// holds no key or no certificate.
+    case notPersonalized(NotPersonalizedReason)
+    /// The holder pressed Cancel on the token (6985).
+    case userDenied
+    /// The holder did not decide before the token's timeout (6401).
+    case timedOut
+    /// The token was removed before or during the operation.
+    case removed
+    /// No reader holds a UKey token.
+    case noToken
+    /// The card refused the input (6A80, 6700): `detail` says which input.
+    case invalidInput(String)
+    /// The card answered a status word this operation does not expect.
+    case unexpectedStatus(StatusWord, operation: String)
+    /// The card's answer is not what the banking applet sends.
+    case malformedResponse(String)
+    /// PC/SC, the driver or the emulator failed below the APDU level.
+    case transport(String)
+
+    public enum NotPersonalizedReason: String, Hashable, Sendable {
+        case factoryPIN = "the factory PIN has not been changed"
+        case noKey = "the token holds no key"
+        case noCertificate = "the token holds no certificate"
+    }
+
+    public var description: String {
+        switch self {
+        case .wrongPIN(let tries): return "wrong PIN: \(tries) \(tries == 1 ? "try" : "tries") left"
+        case .blocked: return "the PIN is blocked: unblock it with the PUK"
+        case .invalidPINFormat: return "a PIN is 6–16 digits and a PUK 8–16 digits; no try was used"
+        case .pinNotVerified: return "the PIN must be verified first"
+        case .notPersonalized(let reason): return "the token is not personalized: \(reason.rawValue)"
+        case .userDenied: return "the holder refused the transfer on the token"
+        case .timedOut: return "the holder did not confirm on the token in time"
+        case .removed: return "the token was removed"
+        case .noToken: return "no UKey token found: insert one (or start an emulator)"
+        case .invalidInput(let detail): return "the token refused the input: \(detail)"
+        case .unexpectedStatus(let status, let operation):
+            return "\(operation): the token answered \(status.rawValue.hex4) (\(status.meaning))"
+        case .malformedResponse(let detail): return "malformed answer from the token: \(detail)"
+        case .transport(let detail): return "cannot reach the token: \(detail)"
+        }
+    }
+
+    /// A stable name for JSON output and scripts: `wrongPIN`, `userDenied`, …
+    public var code: String {
+        switch self {
+        case .wrongPIN: return "wrongPIN"
+        case .blocked: return "blocked"
+        case .invalidPINFormat: return "invalidPINFormat"
+        case .pinNotVerified: return "pinNotVerified"
+        case .notPersonalized: return "notPersonalized"
+        case .userDenied: return "userDenied"
+        case .timedOut: return "timedOut"
+        case .removed: return "removed"
+        case .noToken: return "noToken"
+        case .invalidInput: return "invalidInput"
+        case .unexpectedStatus: return "unexpectedStatus"
+        case .malformedResponse: return "malformedResponse"
+        case .transport: return "transport"
+        }
+    }
+}
+
+extension UInt16 {
+    /// Four upper-case hex digits: `6983`.
+    var hex4: String { hexByte(UInt8(self >> 8)) + hexByte(UInt8(self & 0xFF)) }
+}

@@ -1,0 +1,206 @@
+import Foundation
+import HostPlatform
+import ISO7816
+import Testing
+import UKey
+import UKeyInProcess
+
+/// The host library's `Token` against the firmware in memory: every operation, every refusal
+/// mapped to its `TokenError`.
+@Suite("Token API over the in-process channel")
+struct TokenTests {
+    static let factoryPIN: Secret = "123456"
+    static let pin: Secret = "24681357"
+    static let puk: Secret = "87654321"
+    static let serial: [UInt8] = [0x55, 0x4B, 0x00, 0x00, 0x00, 0x00, 0x01, 0x07]
+
+    static func factoryToken(confirmation: InProcessToken<MemoryNVM>.Confirmation = .approve) throws
+        -> (Token, InProcessToken<MemoryNVM>) {
+        let card = try InProcessToken.manufactured(serial: serial, pin: "123456", puk: "87654321", confirmation: confirmation)
+        return (Token(channel: card), card)
+    }
+
+    /// A token personalized by `Token.personalize` with a certificate from `ca`.
+    static func personalizedToken(ca: TestCertificateAuthority = CryptoFixtures.bank,
+                                  confirmation: InProcessToken<MemoryNVM>.Confirmation = .approve) async throws
+        -> (Token, InProcessToken<MemoryNVM>, Certificate) {
+        let (token, card) = try factoryToken(confirmation: confirmation)
+        let certificate = try await token.personalize(factoryPIN: factoryPIN, newPIN: pin, subject: "CN=Zhang San, O=UKey Test Bank") {
+            try ca.issue(for: $0)
+        }
+        return (token, card, certificate)
+    }
+
+    static let transfer = Transfer(payeeAccount: "6222020200112233", payeeName: "李四 Li Si", amount: "1234.56",
+                                   currency: "CNY", reference: "Invoice 42")
+    static let challenge: [UInt8] = Array(0x10..<0x30)
+
+    @Test("a factory token: PIN must change, no key, 3 and 3 tries, counter 0, 4×16 display")
+    func factoryInfo() async throws {
+        let (token, _) = try Self.factoryToken()
+        let info = try await token.info()
+        #expect(info.serial == "554B000000000107")
+        #expect(info.pinMustChange)
+        #expect(info.key == .none)
+        #expect(info.pinTriesLeft == 3 && info.pukTriesLeft == 3)
+        #expect(info.signatureCounter == 0)
+        #expect(info.displayLines == 4 && info.displayColumns == 16)
+    }
+
+    @Test("before the factory PIN is changed, signing is refused as not personalized")
+    func factoryPINCannotSign() async throws {
+        let (token, _) = try Self.factoryToken()
+        try await token.verifyPIN(Self.factoryPIN)
+        await #expect(throws: TokenError.notPersonalized(.factoryPIN)) {
+            try await token.sign(data: [1, 2, 3])
+        }
+    }
+
+    @Test("wrong PINs count down to blocked; the PUK unblocks and leaves the PIN verified")
+    func wrongPINsAndUnblock() async throws {
+        let (token, _, _) = try await Self.personalizedToken()
+        await #expect(throws: TokenError.wrongPIN(triesLeft: 2)) { try await token.verifyPIN("000000") }
+        await #expect(throws: TokenError.wrongPIN(triesLeft: 1)) { try await token.verifyPIN("000000") }
+        await #expect(throws: TokenError.blocked) { try await token.verifyPIN("000000") }
+        await #expect(throws: TokenError.blocked) { try await token.verifyPIN(Self.pin) }
+        await #expect(throws: TokenError.wrongPIN(triesLeft: 2)) { try await token.unblockPIN(puk: "11111111", newPIN: "135790") }
+        try await token.unblockPIN(puk: Self.puk, newPIN: "135790")
+        #expect(try await token.isPINVerified())
+        let info = try await token.info()
+        #expect(info.pinTriesLeft == 3 && info.pukTriesLeft == 3)
+        _ = try await token.sign(data: [1, 2, 3])
+    }
+
+    @Test("a PIN of the wrong format is refused without using a try")
+    func pinFormat() async throws {
+        let (token, _, _) = try await Self.personalizedToken()
+        await #expect(throws: TokenError.invalidPINFormat) { try await token.verifyPIN("12ab56") }
+        await #expect(throws: TokenError.invalidPINFormat) { try await token.verifyPIN("123") }
+        #expect(try await token.info().pinTriesLeft == 3)
+    }
+
+    @Test("after a reset the PIN must be verified again")
+    func resetClearsPIN() async throws {
+        let (token, card, _) = try await Self.personalizedToken()
+        card.reset()
+        #expect(try await token.isPINVerified() == false)
+        await #expect(throws: TokenError.pinNotVerified) { try await token.sign(data: [1]) }
+        try await token.verifyPIN(Self.pin)
+        _ = try await token.sign(data: [1])
+    }
+
+    @Test("personalize: the CSR is signed by the card and names its serial; the certificate is stored")
+    func personalization() async throws {
+        let (token, _) = try Self.factoryToken()
+        try await token.changePIN(old: Self.factoryPIN, new: Self.pin)
+        await #expect(throws: TokenError.notPersonalized(.noKey)) { try await token.publicKey() }
+        let publicKey = try await token.generateKey()
+        #expect(publicKey.bitCount == 1024)
+        #expect(try await token.publicKey() == publicKey)
+        await #expect(throws: TokenError.notPersonalized(.noCertificate)) { try await token.certificate() }
+        let request = try await token.certificateSigningRequest(subject: "CN=Zhang San, O=UKey Test Bank")
+        #expect(request.isSignatureValid)
+        #expect(request.publicKey == publicKey)
+        #expect(request.subject == "CN=Zhang San, O=UKey Test Bank, serialNumber=554B000000000107")
+        let certificate = try CryptoFixtures.bank.issue(for: request)
+        try await token.putCertificate(certificate)
+        #expect(try await token.certificate() == certificate)
+        let info = try await token.info()
+        #expect(info.key == .rsa1024 && !info.pinMustChange)
+    }
+
+    @Test("the card refuses a certificate for another key")
+    func foreignCertificate() async throws {
+        let (token, _, _) = try await Self.personalizedToken()
+        let other = try Certificate(der: CryptoFixtures.bank.issue(for: CryptoFixtures.otherToken.publicKey, subject: "CN=Other"))
+        await #expect(throws: TokenError.self) { try await token.putCertificate(other) }
+    }
+
+    @Test("confirmTransfer returns the DTBS the card showed, signed, with the certificate")
+    func confirmTransfer() async throws {
+        let (token, _, certificate) = try await Self.personalizedToken()
+        let before = try await token.info().signatureCounter
+        let signed = try await token.confirmTransfer(Self.transfer, challenge: Self.challenge)
+        #expect(signed.transfer == Self.transfer)
+        #expect(signed.challenge == Self.challenge)
+        #expect(signed.tokenSerial == Self.serial)
+        #expect(signed.counter == before + 1)
+        #expect(signed.certificate == certificate.der)
+        #expect(certificate.publicKey.verify(signature: signed.signature, data: signed.dtbs))
+
+        let again = try await token.confirmTransfer(Self.transfer, challenge: Self.challenge)
+        #expect(again.counter == signed.counter + 1, "the counter never repeats")
+
+        let json = try JSONEncoder().encode(signed)
+        #expect(try JSONDecoder().decode(SignedTransfer.self, from: json) == signed)
+    }
+
+    @Test("an edited SignedTransfer JSON does not decode")
+    func editedJSON() async throws {
+        let (token, _, _) = try await Self.personalizedToken()
+        let signed = try await token.confirmTransfer(Self.transfer, challenge: Self.challenge)
+        let text = String(decoding: try JSONEncoder().encode(signed), as: UTF8.self)
+        let edited = text.replacingOccurrences(of: "1234.56", with: "9234.56")
+        #expect(edited != text)
+        #expect(throws: (any Error).self) { try JSONDecoder().decode(SignedTransfer.self, from: Data(edited.utf8)) }
+    }
+
+    @Test("Cancel on the token: userDenied, and the counter does not move")
+    func denied() async throws {
+        let (token, _, _) = try await Self.personalizedToken(confirmation: .deny)
+        let before = try await token.info().signatureCounter
+        await #expect(throws: TokenError.userDenied) {
+            try await token.confirmTransfer(Self.transfer, challenge: Self.challenge)
+        }
+        #expect(try await token.info().signatureCounter == before)
+    }
+
+    @Test("a transfer the card finds deceptive is refused as invalid input", arguments: [
+        Transfer(payeeAccount: "6222\u{202E}0202", payeeName: "Li Si", amount: "1.00", currency: "CNY"),
+        Transfer(payeeAccount: "6222020200112233", payeeName: "Li Si", amount: "0", currency: "CNY"),
+        Transfer(payeeAccount: "6222020200112233", payeeName: "Li Si", amount: "1.5", currency: "cny"),
+    ])
+    func deceptive(transfer: Transfer) async throws {
+        let (token, _, _) = try await Self.personalizedToken()
+        await #expect(throws: TokenError.self) { try await token.confirmTransfer(transfer, challenge: Self.challenge) }
+    }
+
+    @Test("a token without a certificate does not show the transfer")
+    func noCertificate() async throws {
+        let (token, _) = try Self.factoryToken()
+        try await token.changePIN(old: Self.factoryPIN, new: Self.pin)
+        _ = try await token.generateKey()
+        await #expect(throws: TokenError.notPersonalized(.noCertificate)) {
+            try await token.confirmTransfer(Self.transfer, challenge: Self.challenge)
+        }
+    }
+
+    @Test("sign, internal authenticate and random bytes")
+    func signing() async throws {
+        let (token, _, certificate) = try await Self.personalizedToken()
+        let digest = DigestAlgorithm.sha256.hash(Array("pay".utf8))
+        let signature = try await token.sign(digest: digest)
+        #expect(certificate.publicKey.verify(signature: signature, digest: digest, algorithm: .sha256))
+        let sha1 = DigestAlgorithm.sha1.hash(Array("pay".utf8))
+        #expect(certificate.publicKey.verify(signature: try await token.sign(digest: sha1, algorithm: .sha1), digest: sha1, algorithm: .sha1))
+        await #expect(throws: TokenError.invalidInput("a sha256 digest has 32 bytes, not 3")) { try await token.sign(digest: [1, 2, 3]) }
+        let login = Array(repeating: UInt8(7), count: 16)
+        #expect(certificate.publicKey.verify(signature: try await token.internalAuthenticate(challenge: login), data: login))
+        let random = try await token.randomBytes(count: 32)
+        let another = try await token.randomBytes(count: 32)
+        #expect(random.count == 32 && random != another)
+    }
+
+    @Test("a card without the banking applet is not a token")
+    func notAToken() async throws {
+        let token = Token(channel: ScriptedCard { _ in [0x6A, 0x82] })
+        await #expect(throws: TokenError.noToken) { try await token.info() }
+    }
+
+    @Test("secrets print as dots")
+    func secretDescription() {
+        let secret: Secret = "24681357"
+        #expect("\(secret)" == "••••••••")
+        #expect(String(reflecting: secret) == "Secret(••••••••)")
+    }
+}
