@@ -1,5 +1,6 @@
 import CIFDHandler
 import Foundation
+import ISO7816
 import Testing
 @testable import UKeyDriver
 
