@@ -21,10 +21,13 @@ extension Array where Element == UInt8 {
 
     /// Upper-case hex digits, no separators: `9000`.
     public var hexString: String {
-        var text = ""
-        text.reserveCapacity(count * 2)
-        for byte in self { text.append(hexByte(byte)) }
-        return text
+        var digits: [UInt8] = []
+        digits.reserveCapacity(count * 2)
+        for byte in self {
+            digits.append(hexDigit(byte >> 4))
+            digits.append(hexDigit(byte & 0x0F))
+        }
+        return String(decoding: digits, as: UTF8.self)
     }
 }
 
@@ -34,8 +37,12 @@ extension ArraySlice where Element == UInt8 {
 
 /// Two upper-case hex digits for one byte.
 public func hexByte(_ byte: UInt8) -> String {
-    let digits: [Character] = ["0", "1", "2", "3", "4", "5", "6", "7", "8", "9", "A", "B", "C", "D", "E", "F"]
-    return String(digits[Int(byte >> 4)]) + String(digits[Int(byte & 0x0F)])
+    String(decoding: [hexDigit(byte >> 4), hexDigit(byte & 0x0F)], as: UTF8.self)
+}
+
+/// The ASCII upper-case hex digit for a nibble (0–15).
+func hexDigit(_ nibble: UInt8) -> UInt8 {
+    nibble < 10 ? 0x30 + nibble : 0x41 - 10 + nibble
 }
 
 /// Four upper-case hex digits for a 16-bit value.

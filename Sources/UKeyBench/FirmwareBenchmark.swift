@@ -50,9 +50,9 @@ enum FirmwareBenchmark {
     }
 
     /// A token in memory, PIN changed, RSA-1024 key generated, PIN verified.
-    static func personalizedFirmware() throws -> TokenFirmware<BenchPlatform> {
+    static func personalizedFirmware(serial: [UInt8] = [1, 2, 3, 4, 5, 6, 7, 8]) throws -> TokenFirmware<BenchPlatform> {
         let memory = MemoryNVM()
-        try TokenFirmware<BenchPlatform>.manufacture(memory, serial: [1, 2, 3, 4, 5, 6, 7, 8],
+        try TokenFirmware<BenchPlatform>.manufacture(memory, serial: serial,
                                                      pin: Array("123456".utf8), puk: Array("12345678".utf8))
         let platform = HostPlatform(memory: memory, crypto: OpenSSLCryptoEngine(), presence: HostPresence(), clock: SystemClock())
         let firmware = TokenFirmware(platform: platform)

@@ -1,7 +1,7 @@
 // ukey-bench: UKey's benchmarks. Every figure is reported next to a reference measured in the
 // same run, as a ratio (these machines are noisy; absolute numbers alone mean little).
-// Options: --seconds S (firmware rounds), --firmware-only, --emulator-only (the emulator section
-// needs the `ukey` binary next to ukey-bench), --demo.
+// Options: --seconds S (firmware and verifier rounds), --firmware-only, --verifier-only,
+// --emulator-only (the emulator section needs the `ukey` binary next to ukey-bench), --demo.
 import Foundation
 
 let arguments = CommandLine.arguments.dropFirst()
@@ -14,8 +14,10 @@ if arguments.contains("--demo") {
     }
 } else {
     let seconds = arguments.firstIndex(of: "--seconds").flatMap { arguments[safe: $0 + 1] }.flatMap(Double.init) ?? 2.0
-    if !arguments.contains("--emulator-only") { try FirmwareBenchmark.run(secondsPerRound: seconds) }
-    if !arguments.contains("--firmware-only") { try EmulatorBenchmark.run() }
+    let only = ["--firmware-only", "--verifier-only", "--emulator-only"].first { arguments.contains($0) }
+    if only == nil || only == "--firmware-only" { try FirmwareBenchmark.run(secondsPerRound: seconds) }
+    if only == nil || only == "--verifier-only" { try VerifierBenchmark.run(secondsPerRound: seconds) }
+    if only == nil || only == "--emulator-only" { try EmulatorBenchmark.run() }
 }
 
 extension ArraySlice {

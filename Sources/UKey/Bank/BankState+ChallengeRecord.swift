@@ -1,0 +1,37 @@
+import Foundation
+
+extension BankState {
+    /// One issued challenge in the state: its expiry, when it was used (once a signature over
+    /// it verified), and — only while it can still be used — the intended transfer.
+    ///
+    /// JSON: `{ "expiresAt": "…", "usedAt": "…", "issued": { IssuedChallenge } }`, `usedAt` and
+    /// `issued` optional.
+    struct ChallengeRecord: Codable, Sendable {
+        var expiresAt: Date
+        var usedAt: Date?
+        /// The challenge as issued, with the intended transfer; `nil` once used or expired.
+        var issued: IssuedChallenge?
+
+        init(expiresAt: Date, usedAt: Date? = nil, issued: IssuedChallenge?) {
+            self.expiresAt = expiresAt
+            self.usedAt = usedAt
+            self.issued = issued
+        }
+
+        private enum CodingKeys: String, CodingKey { case expiresAt, usedAt, issued }
+
+        init(from decoder: any Decoder) throws {
+            let c = try decoder.container(keyedBy: CodingKeys.self)
+            expiresAt = try BankTime.decode(c, .expiresAt)
+            usedAt = try BankTime.decodeIfPresent(c, .usedAt)
+            issued = try c.decodeIfPresent(IssuedChallenge.self, forKey: .issued)
+        }
+
+        func encode(to encoder: any Encoder) throws {
+            var c = encoder.container(keyedBy: CodingKeys.self)
+            try c.encode(BankTime.string(expiresAt), forKey: .expiresAt)
+            try c.encodeIfPresent(usedAt.map(BankTime.string), forKey: .usedAt)
+            try c.encodeIfPresent(issued, forKey: .issued)
+        }
+    }
+}

@@ -1,0 +1,86 @@
+/// Why the bank refuses a ``SignedTransfer``: one case per check of ``TransferVerifier``, each
+/// with a sentence for people (``description``) and a stable identifier for programs (``code``,
+/// the `"code"` of the JSON form).
+public enum TransferRejection: Error, Hashable, Sendable, CustomStringConvertible {
+    /// The signed transfer cannot be read: bad JSON, a DTBS that breaks the grammar, a
+    /// certificate that is not DER X.509 with an RSA key.
+    case malformed(String)
+    /// The certificate does not chain to a CA the bank trusts, or is not a token certificate
+    /// (a CA certificate, a key usage without digitalSignature / nonRepudiation). The text is
+    /// OpenSSL's reason.
+    case untrustedCertificate(String)
+    /// The certificate (or its CA) was no longer valid at verification time.
+    case certificateExpired
+    /// The certificate (or its CA) was not yet valid at verification time.
+    case certificateNotYetValid
+    /// The certificate's subject `serialNumber` (upper-case hex) is missing or is not the token
+    /// serial in the DTBS (tag 86): the certificate was issued to another token.
+    case serialMismatch(certificate: String?, signed: String)
+    /// The signature is not RSA PKCS#1 v1.5 with SHA-256 over the DTBS by the certificate's key.
+    case badSignature
+    /// The bank never issued this challenge (or forgot it long after it expired).
+    case unknownChallenge
+    /// The challenge was already used by an earlier signed transfer.
+    case challengeReused
+    /// The challenge's lifetime had ended at verification time.
+    case challengeExpired
+    /// The challenge was issued for another token (hex serials).
+    case wrongToken(expected: String, signed: String)
+    /// The signed transfer is not the one the bank intended: `field` is the first that differs.
+    case fieldsDiffer(TransferField)
+    /// The signature counter (DTBS tag 87) is not above the last one the bank accepted from
+    /// this token: a replayed or reordered signature.
+    case counterNotIncreasing(last: UInt32, got: UInt32)
+    /// The bank's policy sets no limits for this currency, so it takes no transfers in it.
+    case currencyNotAllowed(String)
+    /// The amount is above the policy's limit for one transfer.
+    case overTransferLimit(amount: DecimalAmount, limit: DecimalAmount, currency: String)
+    /// Today's accepted transfers plus this one exceed the policy's daily limit.
+    case overDailyLimit(amount: DecimalAmount, acceptedToday: DecimalAmount, limit: DecimalAmount, currency: String)
+
+    /// A stable, machine-readable identifier: the case name, `"fieldsDiffer"`, `"badSignature"`, ….
+    public var code: String {
+        switch self {
+        case .malformed: return "malformed"
+        case .untrustedCertificate: return "untrustedCertificate"
+        case .certificateExpired: return "certificateExpired"
+        case .certificateNotYetValid: return "certificateNotYetValid"
+        case .serialMismatch: return "serialMismatch"
+        case .badSignature: return "badSignature"
+        case .unknownChallenge: return "unknownChallenge"
+        case .challengeReused: return "challengeReused"
+        case .challengeExpired: return "challengeExpired"
+        case .wrongToken: return "wrongToken"
+        case .fieldsDiffer: return "fieldsDiffer"
+        case .counterNotIncreasing: return "counterNotIncreasing"
+        case .currencyNotAllowed: return "currencyNotAllowed"
+        case .overTransferLimit: return "overTransferLimit"
+        case .overDailyLimit: return "overDailyLimit"
+        }
+    }
+
+    public var description: String {
+        switch self {
+        case .malformed(let reason): return "malformed signed transfer: \(reason)"
+        case .untrustedCertificate(let reason): return "the token's certificate is not trusted: \(reason)"
+        case .certificateExpired: return "the token's certificate has expired"
+        case .certificateNotYetValid: return "the token's certificate is not valid yet"
+        case .serialMismatch(let certificate, let signed):
+            return "the certificate belongs to token \(certificate ?? "(no serialNumber in its subject)"), the transfer was signed by token \(signed)"
+        case .badSignature: return "the signature does not verify with the certificate's key"
+        case .unknownChallenge: return "the bank did not issue this challenge"
+        case .challengeReused: return "the challenge was already used"
+        case .challengeExpired: return "the challenge has expired"
+        case .wrongToken(let expected, let signed):
+            return "the challenge was issued for token \(expected), the transfer was signed by token \(signed)"
+        case .fieldsDiffer(let field): return "the signed \(field.rawValue) differs from the transfer the bank intended"
+        case .counterNotIncreasing(let last, let got):
+            return "signature counter \(got) is not above \(last), the last one accepted from this token"
+        case .currencyNotAllowed(let currency): return "the bank takes no transfers in \(currency)"
+        case .overTransferLimit(let amount, let limit, let currency):
+            return "\(amount) \(currency) is over the limit of \(limit) \(currency) per transfer"
+        case .overDailyLimit(let amount, let acceptedToday, let limit, let currency):
+            return "\(amount) \(currency) after \(acceptedToday) \(currency) today is over the daily limit of \(limit) \(currency)"
+        }
+    }
+}

@@ -1,0 +1,156 @@
+import COpenSSL
+import Foundation
+
+/// The bank's check of a ``SignedTransfer`` (ARCHITECTURE.md, "Bank side").
+///
+/// The bank first issues a challenge for the transfer it intends (``issueChallenge(for:tokenSerial:accountHolder:)``);
+/// the client has the token confirm that transfer with that challenge and hands back the
+/// signed result, which ``verify(_:)`` accepts or refuses with a specific ``TransferRejection``.
+/// The checks, in order:
+///
+/// 1. the certificate chains to a CA in `ca-cert.pem` and is valid now (OpenSSL
+///    `X509_verify_cert`): ``TransferRejection/untrustedCertificate(_:)``,
+///    ``TransferRejection/certificateExpired``, ``TransferRejection/certificateNotYetValid``;
+/// 2. the certificate was issued to the token that signed: its subject's `serialNumber`
+///    attribute (OID 2.5.4.5) is the DTBS serial (tag 86) in hex — required;
+///    ``TransferRejection/serialMismatch(certificate:signed:)``;
+/// 3. the signature is RSA PKCS#1 v1.5 with SHA-256 over the DTBS by the certificate's key:
+///    ``TransferRejection/badSignature``;
+/// 4. the challenge is one this bank issued, unused and unexpired: ``TransferRejection/unknownChallenge``,
+///    ``TransferRejection/challengeReused``, ``TransferRejection/challengeExpired``;
+/// 5. it was issued for this token, if the bank bound it to one: ``TransferRejection/wrongToken(expected:signed:)``;
+/// 6. every field is the intended one, as exact text: ``TransferRejection/fieldsDiffer(_:)``;
+/// 7. the counter is above the last one accepted from this token: ``TransferRejection/counterNotIncreasing(last:got:)``;
+/// 8. the limits of ``BankPolicy`` for the currency, per transfer and per UTC day, compared as
+///    exact decimals: ``TransferRejection/currencyNotAllowed(_:)``, ``TransferRejection/overTransferLimit(amount:limit:currency:)``,
+///    ``TransferRejection/overDailyLimit(amount:acceptedToday:limit:currency:)``.
+///
+/// **When a challenge is used up.** Checks 1–3 need no state and change none: anyone can send
+/// a bad signature or a foreign certificate with a challenge they saw on the wire, and that must
+/// not burn the customer's challenge. Once the signature verifies, the token really signed with
+/// this challenge, so from check 4 on the challenge is consumed whatever the verdict — a
+/// refused transfer (fields, counter, limits) needs a new challenge for a new intention. Only an
+/// acceptance raises the token's counter and the holder's daily total. Each verification runs
+/// checks 4–8 and writes the result under an exclusive lock on the bank directory, so two
+/// processes or threads racing with one challenge get one acceptance and one ``TransferRejection/challengeReused``.
+public final class TransferVerifier: Sendable {
+    /// The CA certificates the bank trusts.
+    public let trustedCertificates: [Certificate]
+    /// The rules in force.
+    public let policy: BankPolicy
+    /// Where the state lives.
+    public let directory: BankDirectory
+    private let trust: TrustStore
+    private let now: @Sendable () -> Date
+
+    /// A verifier over a bank directory: trusts its `ca-cert.pem`, follows its `policy.json`
+    /// (defaults when absent) and keeps its state in `state.json`. `now` is the clock (injectable
+    /// for tests); the verifier reads it once per operation.
+    public convenience init(directory url: URL, now: @escaping @Sendable () -> Date = { Date() }) throws(BankError) {
+        let directory = try BankDirectory(url)
+        try self.init(directory: directory, trusting: directory.trustedCertificates(), policy: directory.policy(), now: now)
+    }
+
+    /// A verifier with explicit trust anchors and policy, keeping its state in `directory`.
+    public init(directory: BankDirectory, trusting certificates: [Certificate], policy: BankPolicy,
+                now: @escaping @Sendable () -> Date = { Date() }) throws(BankError) {
+        try policy.validate()
+        trust = try TrustStore(trusting: certificates)
+        trustedCertificates = certificates
+        self.policy = policy
+        self.directory = directory
+        self.now = now
+    }
+
+    /// Issues a fresh random challenge (`RAND_bytes`, ``BankPolicy/challengeLength`` bytes) for
+    /// `transfer`, valid for ``BankPolicy/challengeLifetimeSeconds``, and records it. With
+    /// `tokenSerial`, only that token may use it; `accountHolder` makes the daily limit count per
+    /// holder rather than per token. Throws ``BankError/invalidTransfer(_:)`` for a transfer the
+    /// card would refuse (amount or currency grammar, field lengths).
+    public func issueChallenge(for transfer: Transfer, tokenSerial: [UInt8]? = nil,
+                               accountHolder: String? = nil) throws(BankError) -> IssuedChallenge {
+        try transfer.validateForToken()
+        var bytes = [UInt8](repeating: 0, count: policy.challengeLength)
+        guard RAND_bytes(&bytes, Int32(bytes.count)) == 1 else {
+            ERR_clear_error()
+            throw .randomUnavailable
+        }
+        let issuedAt = BankTime.wholeSeconds(now())
+        let challenge = IssuedChallenge(challenge: bytes, transfer: transfer, issuedAt: issuedAt,
+                                        expiresAt: issuedAt.addingTimeInterval(TimeInterval(policy.challengeLifetimeSeconds)),
+                                        tokenSerial: tokenSerial, accountHolder: accountHolder)
+        let retention = policy.challengeRetentionSeconds
+        try directory.update { state in
+            state.prune(at: issuedAt, retention: retention)
+            state.issue(challenge)
+            return ((), true)
+        }
+        return challenge
+    }
+
+    /// Checks `signed` and, when it is accepted, records it: the challenge is used, the token's
+    /// counter and the holder's daily total move. A refusal after a valid signature still uses
+    /// the challenge (see the type's documentation). Throws only when the bank directory cannot
+    /// be read or written.
+    public func verify(_ signed: SignedTransfer) throws(BankError) -> TransferVerdict {
+        try evaluate(signed, commit: true)
+    }
+
+    /// The same checks as ``verify(_:)`` without recording anything (a dry run): an
+    /// ``TransferVerdict/accepted(_:)`` here means `verify` would accept now.
+    public func check(_ signed: SignedTransfer) throws(BankError) -> TransferVerdict {
+        try evaluate(signed, commit: false)
+    }
+
+    /// ``verify(_:)`` of the JSON form of ``SignedTransfer``; JSON that does not decode is
+    /// ``TransferRejection/malformed(_:)``.
+    public func verify(json: [UInt8]) throws(BankError) -> TransferVerdict {
+        switch Self.decode(json) {
+        case .success(let signed): return try verify(signed)
+        case .failure(let rejection): return .rejected(rejection)
+        }
+    }
+
+    /// ``check(_:)`` of the JSON form of ``SignedTransfer``.
+    public func check(json: [UInt8]) throws(BankError) -> TransferVerdict {
+        switch Self.decode(json) {
+        case .success(let signed): return try check(signed)
+        case .failure(let rejection): return .rejected(rejection)
+        }
+    }
+
+    private static func decode(_ json: [UInt8]) -> Result<SignedTransfer, TransferRejection> {
+        do {
+            return .success(try JSONDecoder().decode(SignedTransfer.self, from: Data(json)))
+        } catch let error as SignedTransferError {
+            return .failure(.malformed(error.description))
+        } catch {
+            return .failure(.malformed("not a signed transfer: \(error)"))
+        }
+    }
+
+    private func evaluate(_ signed: SignedTransfer, commit: Bool) throws(BankError) -> TransferVerdict {
+        let at = now()
+        let certificate: TrustedCertificate
+        switch trust.certificate(der: signed.certificate, at: at) {
+        case .success(let trusted): certificate = trusted
+        case .failure(let rejection): return .rejected(rejection)
+        }
+        guard certificate.isIssued(toSerial: signed.tokenSerial) else {
+            return .rejected(.serialMismatch(certificate: certificate.serialNumber, signed: signed.tokenSerial.hexString))
+        }
+        guard certificate.verify(signature: signed.signature, data: signed.dtbs) else { return .rejected(.badSignature) }
+
+        let policy = self.policy
+        guard commit else {
+            return try directory.snapshot { state in state.decide(signed, certificateSubject: certificate.subject, at: at, policy: policy).verdict }
+        }
+        return try directory.update { state in
+            let (verdict, usesChallenge) = state.decide(signed, certificateSubject: certificate.subject, at: at, policy: policy)
+            guard usesChallenge else { return (verdict, false) }
+            state.record(signed, verdict: verdict, at: at)
+            state.prune(at: at, retention: policy.challengeRetentionSeconds)
+            return (verdict, true)
+        }
+    }
+}

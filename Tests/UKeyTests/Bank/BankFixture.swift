@@ -1,0 +1,79 @@
+import Foundation
+import Synchronization
+import UKey
+
+/// A clock the test moves by hand.
+final class TestClock: Sendable {
+    private let current: Mutex<Date>
+
+    /// Starts a minute ahead of the real time, so certificates the test CA issues during the test
+    /// (notBefore: the real time of issue) are already valid.
+    init(_ start: Date = Date().addingTimeInterval(60)) {
+        current = Mutex(start)
+    }
+
+    var now: Date { current.withLock { $0 } }
+
+    func advance(seconds: TimeInterval) {
+        current.withLock { $0 = $0.addingTimeInterval(seconds) }
+    }
+
+    /// The closure a verifier reads.
+    var closure: @Sendable () -> Date { { self.now } }
+}
+
+/// A bank directory in a fresh temporary folder, laid out as `ukey ca init --dir` leaves it
+/// (`ca-key.pem`, `ca-cert.pem`), with an optional `policy.json`; removed when released.
+final class BankFixture: Sendable {
+    let url: URL
+    let clock: TestClock
+
+    /// The bank's CA (shared by the tests: RSA-2048 key generation is slow).
+    var ca: TestCertificateAuthority { CryptoFixtures.bank }
+
+    init(policy: BankPolicy? = nil, clock: TestClock = TestClock()) throws {
+        url = FileManager.default.temporaryDirectory.appendingPathComponent("ukey-bank-\(UUID().uuidString)")
+        self.clock = clock
+        try FileManager.default.createDirectory(at: url, withIntermediateDirectories: false,
+                                                attributes: [.posixPermissions: 0o700])
+        try CryptoFixtures.bank.save(to: url)
+        if let policy { try BankDirectory(url).savePolicy(policy) }
+    }
+
+    deinit { try? FileManager.default.removeItem(at: url) }
+
+    /// A verifier over this directory, reading the test clock.
+    func verifier() throws -> TransferVerifier {
+        try TransferVerifier(directory: url, now: clock.closure)
+    }
+
+    /// The path of a file in the directory.
+    func path(_ name: String) -> String { url.appendingPathComponent(name).path }
+}
+
+/// Transfers and tokens the verifier tests share.
+enum BankFixtures {
+    static let transfer = Transfer(payeeAccount: "DE89370400440532013000", payeeName: "Zhang San", amount: "100.00",
+                                   currency: "CNY", reference: "Invoice 42")
+    static let serialA: [UInt8] = [0x55, 0x4B, 0x00, 0x00, 0x00, 0x00, 0x00, 0x0A]
+    static let serialB: [UInt8] = [0x55, 0x4B, 0x00, 0x00, 0x00, 0x00, 0x00, 0x0B]
+
+    /// A personalized token whose certificate `ca` issues now (by the real clock).
+    static func token(_ serial: [UInt8] = serialA, ca: TestCertificateAuthority = CryptoFixtures.bank,
+                      subject: String? = nil) async throws -> BankTestToken {
+        try await BankTestToken(serial: serial, ca: ca, subject: subject)
+    }
+
+    /// `transfer` with one field changed.
+    static func altered(_ field: TransferField) -> Transfer {
+        var copy = transfer
+        switch field {
+        case .payeeAccount: copy.payeeAccount = "GB33BUKB20201555555555"
+        case .payeeName: copy.payeeName = "Mallory"
+        case .amount: copy.amount = "1000.00"
+        case .currency: copy.currency = "EUR"
+        case .reference: copy.reference = "Invoice 43"
+        }
+        return copy
+    }
+}
