@@ -23,10 +23,8 @@ APT_GET ?= apt-get
 
 TEST_LOG ?= .build/test.log
 
-# The demo: for now the in-process flow (firmware + host platform in one process).
-DEMO_CMD = $(SWIFT) run -c debug $(SWIFT_BUILD_FLAGS) ukey-bench --demo
 
-.PHONY: deps build test firmware bench demo clean help
+.PHONY: deps build test firmware bench demo demo-in-process clean help
 
 help:
 	@echo "make demo      install what is missing, build and run the demo"
@@ -75,8 +73,15 @@ bench: deps
 	$(SWIFT) build -c release --product ukey-bench $(SWIFT_BUILD_FLAGS)
 	"$$($(SWIFT) build -c release $(SWIFT_BUILD_FLAGS) --show-bin-path)/ukey-bench"
 
+# The demo: an emulated token behind a private pcscd with our driver, driven through `ukey`
+# (scripts/demo.sh). `make demo-in-process` runs the same banking flow with the firmware in-process.
 demo: deps
-	$(DEMO_CMD)
+	$(SWIFT) build --product ukey $(SWIFT_BUILD_FLAGS)
+	$(SWIFT) build --product ifd-ukey $(SWIFT_BUILD_FLAGS)
+	scripts/demo.sh "$$($(SWIFT) build $(SWIFT_BUILD_FLAGS) --show-bin-path)"
+
+demo-in-process: deps
+	$(SWIFT) run -c debug $(SWIFT_BUILD_FLAGS) ukey-bench --demo
 
 clean:
 	rm -rf .build .build-firmware

@@ -36,6 +36,9 @@ let package = Package(
                        providers: [.apt(["libusb-1.0-0-dev"])]),
         // pcsc-lite's ifdhandler.h / reader.h: headers only, never linked (pcscd loads the driver).
         .systemLibrary(name: "CIFDHandler", path: "Sources/CIFDHandler"),
+        // libpcsclite, the PC/SC client library, for the PCSC module (never for the driver).
+        .systemLibrary(name: "CPCSCLite", path: "Sources/CPCSCLite", pkgConfig: "libpcsclite",
+                       providers: [.apt(["libpcsclite-dev"])]),
 
         // The host platform under the firmware: OpenSSL crypto engine, NVM in memory and in a file.
         .target(name: "HostPlatform", dependencies: ["CardOS", "ISO7816", "COpenSSL"]),
@@ -52,10 +55,13 @@ let package = Package(
                 swiftSettings: [.unsafeFlags(["-Xcc", "-I/usr/include/PCSC"])]),
 
         // Host side.
-        .target(name: "UKey", dependencies: ["ISO7816", "COpenSSL"]),
+        // A Swift API over libpcsclite: context, readers, status change and events, card,
+        // transaction, control (part 10), attributes; async variants off the cooperative pool.
+        .target(name: "PCSC", dependencies: ["CPCSCLite"]),
+        .target(name: "UKey", dependencies: ["PCSC", "ISO7816", "COpenSSL"]),
         .target(name: "UKeyInProcess", dependencies: ["UKey", "HostPlatform", "TokenDevice", "CardOS", "ISO7816"]),
         .executableTarget(name: "UKeyCLI",
-                          dependencies: ["UKeyEmulator", "UKey", "UKeyInProcess", "ISO7816",
+                          dependencies: ["UKeyEmulator", "UKey", "UKeyInProcess", "PCSC", "ISO7816",
                                          .product(name: "ArgumentParser", package: "swift-argument-parser")]),
         // libFuzzer target for the driver's parsing of device replies (scripts/fuzz.sh builds it
         // with -sanitize=fuzzer,address; a plain build is a corpus replayer).
@@ -81,6 +87,9 @@ let package = Package(
         .testTarget(name: "UKeyDriverTests",
                     dependencies: ["UKeyDriver", "PCSCTestSupport", "TokenDevice", "HostPlatform", "CardOS", "CCID", "USBIP", "ISO7816", "UKey"],
                     resources: [.copy("Scripts")]),
+        // The PCSC module: unit tests, and integration tests against one private pcscd with the
+        // UKey driver and an emulator process, shared by the whole test process.
+        .testTarget(name: "PCSCTests", dependencies: ["PCSC", "CPCSCLite", "PCSCTestSupport"]),
         .testTarget(name: "HostPlatformTests", dependencies: ["HostPlatform", "CardOS", "ISO7816", "COpenSSL"]),
         .testTarget(name: "UKeyTests",
                     dependencies: ["UKey", "UKeyInProcess", "HostPlatform", "ISO7816", "COpenSSL"],

@@ -1,13 +1,6 @@
 import Foundation
+import PCSCTestSupport
 import UKeyEmulator
-
-/// Lines an emulator printed, collected from any thread.
-final class CollectedLines: @unchecked Sendable {
-    private let lock = NSLock()
-    private var lines: [String] = []
-    func append(_ line: String) { lock.withLock { lines.append(line) } }
-    var all: [String] { lock.withLock { lines } }
-}
 
 /// An emulator running in this process on its own thread, on private sockets (TCP port 0 and a
 /// unix socket) and a temporary state directory. ``stop()`` (also on failure, through

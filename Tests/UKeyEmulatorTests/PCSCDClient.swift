@@ -19,12 +19,7 @@ enum PCSCDClient {
     }
 
     /// The built driver: `UKEY_DRIVER_LIBRARY`, else next to the `ukey` binary of this build.
-    static var driverLibrary: String? {
-        if let path = ProcessInfo.processInfo.environment["UKEY_DRIVER_LIBRARY"] { return path }
-        guard let binary = try? EmulatorProcess.binary() else { return nil }
-        let path = binary.deletingLastPathComponent().appendingPathComponent("libifd-ukey.so").path
-        return FileManager.default.fileExists(atPath: path) ? path : nil
-    }
+    static var driverLibrary: String? { EmulatorProcess.driverLibrary }
 
     static var available: Bool {
         driverLibrary != nil && PCSCDHarness.isAvailable && FileManager.default.isExecutableFile(atPath: python)

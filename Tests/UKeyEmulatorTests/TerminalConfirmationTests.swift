@@ -1,5 +1,6 @@
 import Foundation
 import ISO7816
+import PCSCTestSupport
 import Testing
 import UKey
 #if canImport(Glibc)

@@ -3,19 +3,21 @@ import Foundation
 import Glibc
 #endif
 
+/// Shared by the emulator tests and the PCSC tests (`PCSCTestSupport`).
+///
 /// `ukey emulator run` as a real process: the built binary (next to the test bundle, or from
 /// `swift build --show-bin-path`), started with arguments and environment, its stdout read for
 /// the "usbip listening on" lines. ``terminate()`` sends SIGTERM and waits; ``kill()`` is the
 /// fallback every test runs on its way out.
-final class EmulatorProcess: @unchecked Sendable {
-    let process = Process()
-    let output = CollectedLines()
-    let errors = CollectedLines()
+public final class EmulatorProcess: @unchecked Sendable {
+    public let process = Process()
+    public let output = CollectedLines()
+    public let errors = CollectedLines()
     /// The addresses the emulator reported.
-    private(set) var addresses: [String] = []
+    public private(set) var addresses: [String] = []
 
     /// The `ukey` executable.
-    static func binary() throws -> URL {
+    public static func binary() throws -> URL {
         if let path = ProcessInfo.processInfo.environment["UKEY_BINARY"] { return URL(fileURLWithPath: path) }
         var candidates: [URL] = []
         var directory = URL(fileURLWithPath: CommandLine.arguments[0]).resolvingSymlinksInPath().deletingLastPathComponent()
@@ -35,12 +37,21 @@ final class EmulatorProcess: @unchecked Sendable {
         let path = String(decoding: pipe.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
             .trimmingCharacters(in: .whitespacesAndNewlines)
         let url = URL(fileURLWithPath: path).appendingPathComponent("ukey")
-        guard FileManager.default.isExecutableFile(atPath: url.path) else { throw TestClientError("no ukey binary found") }
+        guard FileManager.default.isExecutableFile(atPath: url.path) else { throw PCSCDHarnessError("no ukey binary found") }
         return url
     }
 
+    /// The built driver: `UKEY_DRIVER_LIBRARY`, else `libifd-ukey.so` next to the `ukey` binary
+    /// of this build.
+    public static var driverLibrary: String? {
+        if let path = ProcessInfo.processInfo.environment["UKEY_DRIVER_LIBRARY"] { return path }
+        guard let binary = try? binary() else { return nil }
+        let path = binary.deletingLastPathComponent().appendingPathComponent("libifd-ukey.so").path
+        return FileManager.default.fileExists(atPath: path) ? path : nil
+    }
+
     /// Starts `ukey emulator run ARGUMENTS` and waits until it printed `listeners` listening lines.
-    init(arguments: [String], environment: [String: String], listeners: Int) throws {
+    public init(arguments: [String], environment: [String: String], listeners: Int) throws {
         process.executableURL = try Self.binary()
         process.arguments = ["emulator", "run"] + arguments
         process.environment = environment
@@ -66,7 +77,7 @@ final class EmulatorProcess: @unchecked Sendable {
             usleep(20_000)
         }
         kill()
-        throw TestClientError("the emulator did not start: \(errors.all.joined(separator: " | "))")
+        throw PCSCDHarnessError("the emulator did not start: \(errors.all.joined(separator: " | "))")
     }
 
     private static func collect(_ handle: FileHandle, into lines: CollectedLines) {
@@ -87,7 +98,7 @@ final class EmulatorProcess: @unchecked Sendable {
 
     /// SIGTERM, then waits up to `timeout` seconds; returns the exit status (nil: still running,
     /// killed).
-    func terminate(timeout: Double = 10) -> Int32? {
+    public func terminate(timeout: Double = 10) -> Int32? {
         guard process.isRunning else { return process.terminationStatus }
         Glibc.kill(process.processIdentifier, SIGTERM)
         let deadline = Date().addingTimeInterval(timeout)
@@ -100,7 +111,7 @@ final class EmulatorProcess: @unchecked Sendable {
     }
 
     /// SIGKILL if still running.
-    func kill() {
+    public func kill() {
         if process.isRunning {
             Glibc.kill(process.processIdentifier, SIGKILL)
             process.waitUntilExit()

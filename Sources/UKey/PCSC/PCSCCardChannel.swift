@@ -1,0 +1,79 @@
+import PCSC
+
+/// A ``CardChannel`` to a card in a PC/SC reader: pcscd with our driver and the emulator, a real
+/// USB token, or any other reader (stock vpcd, libccid).
+///
+/// Transmits run on the PC/SC context's own thread, never on the cooperative pool, so a
+/// CONFIRM TRANSFER that waits a minute for the holder blocks nothing else. A transaction is a
+/// PC/SC transaction (SCardBeginTransaction / SCardEndTransaction); if another program reset
+/// the card meanwhile, the channel reconnects once and the operation starts over (its SELECT
+/// comes first, and the PIN must be verified again: ``TokenError/pinNotVerified``).
+public final class PCSCCardChannel: CardChannel, Sendable {
+    public let card: PCSCCard
+    public let reader: String
+
+    public init(card: PCSCCard, reader: String) {
+        self.card = card
+        self.reader = reader
+    }
+
+    /// Connects to the card in `reader` (shared, T=1 or T=0).
+    public static func connect(context: PCSCContext, reader: String) async throws(TokenError) -> PCSCCardChannel {
+        do {
+            return PCSCCardChannel(card: try await context.connect(reader: reader, share: .shared, protocols: .any), reader: reader)
+        } catch .noSmartCard, .removedCard, .unknownReader {
+            throw .noToken
+        } catch {
+            throw Self.tokenError(error)
+        }
+    }
+
+    public func transmit(_ command: [UInt8]) async throws -> [UInt8] {
+        do {
+            return try await card.transmit(command)
+        } catch {
+            throw Self.tokenError(error)
+        }
+    }
+
+    public func transaction<Result>(_ body: () async throws -> Result) async throws -> Result {
+        do {
+            try await card.beginTransaction()
+        } catch .resetCard {
+            // Another program reset the card: take note (SCardReconnect) and begin again.
+            do {
+                try await card.reconnect(share: .shared, protocols: .any, initialization: .leave)
+                try await card.beginTransaction()
+            } catch {
+                throw Self.tokenError(error)
+            }
+        } catch {
+            throw Self.tokenError(error)
+        }
+        let value: Result
+        do {
+            value = try await body()
+        } catch {
+            try? await card.endTransaction(.leave)
+            throw error
+        }
+        try? await card.endTransaction(.leave)
+        return value
+    }
+
+    /// Disconnects, leaving the card powered (SCardDisconnect with SCARD_LEAVE_CARD).
+    public func close() {
+        try? card.disconnect(disposition: .leave)
+    }
+
+    /// The one mapping from PC/SC errors to the token's: a card or reader that went away is
+    /// ``TokenError/removed``; anything else is a transport failure that names the PC/SC code.
+    static func tokenError(_ error: PCSCError) -> TokenError {
+        switch error {
+        case .removedCard, .noSmartCard, .readerUnavailable, .unknownReader, .unpoweredCard, .unresponsiveCard, .noReadersAvailable:
+            return .removed
+        default:
+            return .transport(error.description)
+        }
+    }
+}

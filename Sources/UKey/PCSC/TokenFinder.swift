@@ -1,0 +1,132 @@
+import PCSC
+
+/// Finds UKey tokens among the PC/SC readers: a reader holds one when its card selects the
+/// banking applet. Other readers and cards are left alone (the SELECT runs in a transaction and
+/// a failed SELECT changes nothing on a card).
+public struct TokenFinder: Sendable {
+    public let context: PCSCContext
+    /// Called with each PC/SC step (`--trace`).
+    let trace: (@Sendable (String) -> Void)?
+
+    public init(context: PCSCContext, trace: (@Sendable (String) -> Void)? = nil) {
+        self.context = context
+        self.trace = trace
+    }
+
+    /// A token and the reader it is in.
+    public struct Found: Sendable {
+        public let reader: String
+        public let token: Token
+        public let channel: PCSCCardChannel
+    }
+
+    /// Every reader, and whether it holds a UKey token (and which serial).
+    public struct ReaderStatus: Codable, Hashable, Sendable {
+        public let index: Int
+        public let name: String
+        public let hasCard: Bool
+        public let isToken: Bool
+        public let serial: String?
+        public let atr: String?
+    }
+
+    /// The readers pcscd knows, in its order, each with what is in it.
+    public func readers() async throws(TokenError) -> [ReaderStatus] {
+        var statuses: [ReaderStatus] = []
+        for (index, name) in try await readerNames().enumerated() {
+            var status = ReaderStatus(index: index, name: name, hasCard: false, isToken: false, serial: nil, atr: nil)
+            if let channel = try? await connect(name) {
+                defer { channel.close() }
+                let info = try? await Token(channel: channel).info()
+                status = ReaderStatus(index: index, name: name, hasCard: true, isToken: info != nil, serial: info?.serial,
+                                      atr: (try? channel.card.status().atr)?.hexString)
+            }
+            statuses.append(status)
+        }
+        return statuses
+    }
+
+    /// The token in the reader `selector` names — its full name, a unique part of it, or its
+    /// index — or, with no selector, in the first reader holding a token.
+    public func token(reader selector: String? = nil) async throws(TokenError) -> Found {
+        let names = try await readerNames()
+        if let selector {
+            let name = try Self.resolve(selector, among: names)
+            let channel = try await connect(name)
+            return Found(reader: name, token: Token(channel: traced(channel)), channel: channel)
+        }
+        for name in names {
+            guard let channel = try? await connect(name) else { continue }
+            let token = Token(channel: traced(channel))
+            if (try? await token.info()) != nil { return Found(reader: name, token: token, channel: channel) }
+            channel.close()
+        }
+        throw .noToken
+    }
+
+    /// A connection to any card — not only UKey tokens, for APDU probing: the reader `selector`
+    /// names, or the first reader with a card. `channel` is traced when the finder traces.
+    public func card(reader selector: String? = nil) async throws(TokenError) -> (reader: String, channel: any CardChannel, card: PCSCCardChannel) {
+        let names = try await readerNames()
+        let candidates = try selector.map { selector throws(TokenError) in [try Self.resolve(selector, among: names)] } ?? names
+        for name in candidates {
+            guard let card = try? await connect(name) else { continue }
+            return (name, traced(card), card)
+        }
+        throw .noToken
+    }
+
+    /// Waits until a reader holds a token (returns at once if one does), or `timeout` passes.
+    public func waitForToken(timeout: Duration) async throws(TokenError) -> Found {
+        if let found = try? await token() { return found }
+        let deadline = ContinuousClock.now.advanced(by: timeout)
+        do {
+            for try await event in context.readerEvents(pollInterval: .milliseconds(200)) {
+                if case .cardInserted = event, let found = try? await token(reader: event.reader),
+                   (try? await found.token.info()) != nil {
+                    return found
+                }
+                if ContinuousClock.now >= deadline { break }
+            }
+        } catch {
+            throw PCSCCardChannel.tokenError(error)
+        }
+        throw .noToken
+    }
+
+    /// The card in `name`'s reader, connected shared with T=1 or T=0.
+    func connect(_ name: String) async throws(TokenError) -> PCSCCardChannel {
+        trace?("pcsc SCardConnect \"\(name)\"")
+        let channel = try await PCSCCardChannel.connect(context: context, reader: name)
+        trace?("pcsc connected, protocol \(channel.card.activeProtocol)")
+        return channel
+    }
+
+    func readerNames() async throws(TokenError) -> [String] {
+        do {
+            let names = try await context.readers()
+            trace?("pcsc SCardListReaders: \(names.count) reader(s)")
+            return names
+        } catch {
+            throw .transport(error.description)
+        }
+    }
+
+    func traced(_ channel: PCSCCardChannel) -> any CardChannel {
+        guard let trace else { return channel }
+        return TracingCardChannel(channel, sink: trace)
+    }
+
+    /// A reader named by `selector`: the exact name, else its index, else the only name that
+    /// contains it (case-insensitive).
+    static func resolve(_ selector: String, among names: [String]) throws(TokenError) -> String {
+        if names.contains(selector) { return selector }
+        if let index = Int(selector), names.indices.contains(index) { return names[index] }
+        let matches = names.filter { $0.lowercased().contains(selector.lowercased()) }
+        guard matches.count == 1 else {
+            throw matches.isEmpty ? .noToken
+                : .transport("\"\(selector)\" matches \(matches.count) readers: \(matches.joined(separator: "; "))")
+        }
+        return matches[0]
+    }
+}

@@ -1,0 +1,42 @@
+import Foundation
+import ISO7816
+
+/// A ``CardChannel`` that reports every APDU it passes on — `--trace` in the `ukey` CLI.
+///
+/// Lines come from ``APDUTrace`` (ISO7816), which prints the data of VERIFY, CHANGE and UNBLOCK
+/// as `••••`: a trace never holds a PIN or PUK. Each response line carries the time the card
+/// took.
+public final class TracingCardChannel: CardChannel, Sendable {
+    public let channel: any CardChannel
+    private let sink: @Sendable (String) -> Void
+
+    public init(_ channel: any CardChannel, sink: @escaping @Sendable (String) -> Void) {
+        self.channel = channel
+        self.sink = sink
+    }
+
+    public func transmit(_ command: [UInt8]) async throws -> [UInt8] {
+        sink("apdu " + APDUTrace.command(command))
+        let start = ContinuousClock.now
+        do {
+            let response = try await channel.transmit(command)
+            sink("apdu " + APDUTrace.response(response) + "  (\(Self.milliseconds(since: start)) ms)")
+            return response
+        } catch {
+            sink("apdu ! \(error)  (\(Self.milliseconds(since: start)) ms)")
+            throw error
+        }
+    }
+
+    public func transaction<Result>(_ body: () async throws -> Result) async throws -> Result {
+        sink("transaction begin")
+        defer { sink("transaction end") }
+        return try await channel.transaction(body)
+    }
+
+    static func milliseconds(since start: ContinuousClock.Instant) -> String {
+        let elapsed = ContinuousClock.now - start
+        let value = Double(elapsed.components.seconds) * 1000 + Double(elapsed.components.attoseconds) / 1e15
+        return String(format: "%.1f", value)
+    }
+}

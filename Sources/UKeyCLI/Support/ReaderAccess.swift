@@ -1,0 +1,49 @@
+import ArgumentParser
+import Foundation
+import PCSC
+import UKey
+
+/// How a command reaches a card: a PC/SC context (pcscd's socket from `PCSCLITE_CSOCK_NAME`, as
+/// `ukey pcscd env` sets it), the reader `--reader` names, and the `--trace` sink on standard error.
+struct ReaderAccess {
+    let options: CommonOptions
+    let context: PCSCContext
+    let finder: TokenFinder
+
+    init(options: CommonOptions) throws {
+        self.options = options
+        do {
+            context = try PCSCContext(scope: .system)
+        } catch {
+            throw CLIError("noPCSCD", "cannot reach pcscd (\(error)); is it running? For a private one: ukey pcscd start, then eval \"$(ukey pcscd env)\"")
+        }
+        let trace: (@Sendable (String) -> Void)? = options.trace ? { @Sendable line in Output.note("trace " + line) } : nil
+        if options.trace {
+            let socket = ProcessInfo.processInfo.environment["PCSCLITE_CSOCK_NAME"] ?? "/run/pcscd/pcscd.comm"
+            Output.note("trace pcsc SCardEstablishContext via \(socket)")
+        }
+        finder = TokenFinder(context: context, trace: trace)
+    }
+
+    /// The UKey token of `--reader`, or the first reader holding one.
+    func token() async throws -> TokenFinder.Found {
+        try await finder.token(reader: options.reader)
+    }
+
+    /// A channel to any card (not only UKey tokens): `--reader`, or the first reader with a card.
+    func anyCard() async throws -> (reader: String, channel: any CardChannel, card: PCSCCardChannel) {
+        let result: Result<(reader: String, channel: any CardChannel, card: PCSCCardChannel), TokenError>
+        do { result = .success(try await finder.card(reader: options.reader)) } catch { result = .failure(error) }
+        if case .failure(.noToken) = result {
+            throw CLIError("noCard", "no card in \(options.reader.map { "reader \"\($0)\"" } ?? "any reader")")
+        }
+        return try result.get()
+    }
+
+    /// The ATR of the card in `--reader` (or the first reader with a card).
+    func atr() async throws -> [UInt8] {
+        let card = try await anyCard().card
+        defer { card.close() }
+        return try card.card.status().atr
+    }
+}

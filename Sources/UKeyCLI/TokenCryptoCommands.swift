@@ -1,0 +1,133 @@
+import ArgumentParser
+import Foundation
+import UKey
+
+extension DigestAlgorithm: ExpressibleByArgument {}
+
+/// `ukey token sign [--digest HEX | FILE]`: RSA PKCS#1 v1.5 by the card.
+struct TokenSignCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "sign",
+        abstract: "Sign data (hashed with SHA-256 here) or a precomputed digest with the token's key.",
+        discussion: """
+            Examples:
+              ukey token sign contract.pdf --out contract.sig
+              ukey token sign --digest 9F86D081884C7D659A2FEAA0C55AD015A3BF4F1B2B0B822CD15D6C15B0F00A08
+            """)
+
+    @Argument(help: "The data to sign (`-` for standard input).")
+    var file: String?
+
+    @Option(help: "A precomputed digest in hex instead of data.")
+    var digest: String?
+
+    @Option(help: "The digest's algorithm: sha256 or sha1.")
+    var algorithm: DigestAlgorithm = .sha256
+
+    @Option(help: "Write the raw signature here; standard output gets it in hex.")
+    var out: String?
+
+    @OptionGroup var options: CommonOptions
+    @OptionGroup var pin: PINOptions
+
+    struct Result: Encodable {
+        let reader: String
+        let algorithm: String
+        let digest: String
+        let signature: String
+    }
+
+    mutating func run() async throws {
+        try await Output.run(json: options.json) {
+            let hash: [UInt8]
+            switch (digest, file) {
+            case (let digest?, nil):
+                guard let bytes = [UInt8](hex: digest) else { throw CLIError("badHex", "--digest is not hex") }
+                hash = bytes
+            case (nil, let file?): hash = algorithm.hash(Array(try Files.read(file)))
+            default: throw CLIError("usage", "give either data (a FILE or -) or --digest HEX")
+            }
+            let found = try await ReaderAccess(options: options).token()
+            defer { found.channel.close() }
+            try await pin.verify(on: found.token)
+            let signature = try await found.token.sign(digest: hash, algorithm: algorithm)
+            try Files.write(Data(signature), to: out)
+            let result = Result(reader: found.reader, algorithm: algorithm.rawValue, digest: hash.hexString, signature: signature.hexString)
+            try Output.emit(result, json: options.json) { $0.signature }
+        }
+    }
+}
+
+/// `ukey token decrypt FILE`: DECIPHER of an RSA PKCS#1 v1.5 cryptogram.
+struct TokenDecryptCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "decrypt",
+        abstract: "Decrypt an RSA PKCS#1 v1.5 cryptogram made for the token's key.",
+        discussion: "Example: openssl pkeyutl -encrypt -pubin -inkey token-pub.pem -in key.bin | ukey token decrypt - --out key.bin")
+
+    @Argument(help: "The cryptogram (binary; `-` for standard input).")
+    var file: String
+
+    @Option(help: "Write the plaintext here; else it goes to standard output (raw, or hex with --json).")
+    var out: String?
+
+    @OptionGroup var options: CommonOptions
+    @OptionGroup var pin: PINOptions
+
+    struct Result: Encodable {
+        let reader: String
+        let plaintext: String
+    }
+
+    mutating func run() async throws {
+        try await Output.run(json: options.json) {
+            let ciphertext = Array(try Files.read(file))
+            let found = try await ReaderAccess(options: options).token()
+            defer { found.channel.close() }
+            try await pin.verify(on: found.token)
+            let plaintext = try await found.token.decipher(ciphertext)
+            if let out {
+                try Files.write(Data(plaintext), to: out)
+            } else if !options.json {
+                FileHandle.standardOutput.write(Data(plaintext))
+                return
+            }
+            try Output.emit(Result(reader: found.reader, plaintext: out ?? plaintext.hexString), json: options.json) {
+                "plaintext written to \($0.plaintext)"
+            }
+        }
+    }
+}
+
+/// `ukey token auth --challenge HEX`: INTERNAL AUTHENTICATE, the bank login.
+struct TokenAuthCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "auth",
+        abstract: "Sign a login challenge (INTERNAL AUTHENTICATE: SHA-256 of the challenge).",
+        discussion: "Example: ukey token auth --challenge $(openssl rand -hex 16)")
+
+    @Option(help: "The bank's challenge in hex, 8–64 bytes.")
+    var challenge: String
+
+    @OptionGroup var options: CommonOptions
+    @OptionGroup var pin: PINOptions
+
+    struct Result: Encodable {
+        let reader: String
+        let challenge: String
+        let signature: String
+    }
+
+    mutating func run() async throws {
+        try await Output.run(json: options.json) {
+            guard let bytes = [UInt8](hex: challenge) else { throw CLIError("badHex", "--challenge is not hex") }
+            let found = try await ReaderAccess(options: options).token()
+            defer { found.channel.close() }
+            try await pin.verify(on: found.token)
+            let signature = try await found.token.internalAuthenticate(challenge: bytes)
+            try Output.emit(Result(reader: found.reader, challenge: bytes.hexString, signature: signature.hexString), json: options.json) {
+                $0.signature
+            }
+        }
+    }
+}

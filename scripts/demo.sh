@@ -1,0 +1,91 @@
+#!/usr/bin/env bash
+# The UKey demo (`make demo`): an emulated token behind a private pcscd with our driver, used
+# only through the `ukey` command line, as a bank client and the bank would:
+#   1. start the emulator and a private pcscd;  2. create the bank's test CA;
+#   3. personalize the token (new PIN, key made on the card, CSR -> certificate -> token);
+#   4. the bank issues a challenge, the holder confirms the transfer on the token;
+#   5. the bank verifies it, and rejects a replayed copy;  6. stop everything.
+#
+#   scripts/demo.sh BIN_DIR     (BIN_DIR holds ukey and libifd-ukey.so)
+#
+# With a terminal the holder presses OK on the token's drawn screen; without one (CI) the
+# emulator approves. PINs travel in environment variables of single commands, never in argv.
+set -euo pipefail
+
+BIN=${1:?usage: scripts/demo.sh BIN_DIR}
+UKEY="$BIN/ukey"
+WORK=$(mktemp -d /tmp/ukey-demo.XXXXXX)
+chmod 700 "$WORK"
+EMULATOR_PID=""
+
+cleanup() {
+    "$UKEY" pcscd stop --dir "$WORK/pcscd" >/dev/null 2>&1 || true
+    if [[ -n "$EMULATOR_PID" ]]; then
+        kill "$EMULATOR_PID" 2>/dev/null || true
+        wait "$EMULATOR_PID" 2>/dev/null || true
+    fi
+    rm -rf "$WORK"
+}
+trap cleanup EXIT
+
+step() { printf '\n\033[1m%s\033[0m\n' "$*"; }
+# Prints the command (arguments with spaces in quotes), runs it, indents its output.
+show() {
+    local shown="" arg
+    for arg in "$@"; do [[ $arg == *" "* ]] && shown+=" \"$arg\"" || shown+=" $arg"; done
+    printf '  $%s\n' "${shown/#" $UKEY"/" ukey}"
+    "$@" 2>&1 | sed 's/^/    /'
+}
+
+FACTORY_PIN=123456 FACTORY_PUK=12345678 PIN=24681357
+
+if [[ -t 0 && -t 1 ]]; then CONFIRM=ask; else CONFIRM=approve; fi
+
+step "1. An emulated UKey token (USB/IP on a private socket) behind a private pcscd with our driver"
+emulator() {
+    UKEY_FACTORY_PIN=$FACTORY_PIN UKEY_FACTORY_PUK=$FACTORY_PUK \
+        exec "$UKEY" emulator run --state "$WORK/emulator" --listen "unix:$WORK/usbip.sock" --confirm "$CONFIRM"
+}
+if [[ $CONFIRM == ask ]]; then
+    # The token's screen and its OK key are this terminal.
+    emulator </dev/tty >/dev/tty 2>"$WORK/emulator.log" &
+else
+    emulator </dev/null >"$WORK/emulator.log" 2>&1 &
+fi
+EMULATOR_PID=$!
+for _ in $(seq 100); do [[ -S "$WORK/emulator/control.sock" ]] && break; sleep 0.1; done
+"$UKEY" pcscd start --state "$WORK/emulator" --dir "$WORK/pcscd"
+eval "$("$UKEY" pcscd env --dir "$WORK/pcscd")"
+show "$UKEY" readers
+show "$UKEY" token info
+
+step "2. The bank's test CA"
+show "$UKEY" ca init --dir "$WORK/bank"
+
+step "3. Personalize: change the factory PIN, generate RSA-1024 on the card, CSR -> certificate -> token"
+UKEY_PIN=$FACTORY_PIN UKEY_NEW_PIN=$PIN show "$UKEY" token pin change
+UKEY_PIN=$PIN show "$UKEY" token keygen
+UKEY_PIN=$PIN show "$UKEY" token csr --subject "CN=Zhang San, O=UKey Test Bank" --out "$WORK/token.csr"
+show openssl req -verify -noout -in "$WORK/token.csr"
+show "$UKEY" ca issue --dir "$WORK/bank" --csr "$WORK/token.csr" --out "$WORK/token.pem"
+UKEY_PIN=$PIN show "$UKEY" token cert put "$WORK/token.pem"
+show "$UKEY" token info
+
+step "4. The bank asks for 1234.56 CNY to Li Si; the holder confirms it on the token"
+show "$UKEY" transfer challenge --bank "$WORK/bank" --payee-account 6222020200112233 --payee-name "李四 Li Si" \
+    --amount 1234.56 --currency CNY --reference "Invoice 42" --out "$WORK/challenge.json"
+if [[ $CONFIRM == ask ]]; then
+    echo "  The token shows the transfer below: read it, then press Enter (OK) on each page."
+fi
+UKEY_PIN=$PIN show "$UKEY" transfer sign "$WORK/challenge.json" --out "$WORK/signed.json"
+sed 's/^/    /' "$WORK/signed.json" | cut -c1-110
+
+step "5. The bank verifies the signed transfer"
+show "$UKEY" transfer verify --bank "$WORK/bank" "$WORK/signed.json"
+echo "  ...and a replayed copy is rejected:"
+if "$UKEY" transfer verify --bank "$WORK/bank" "$WORK/signed.json" >"$WORK/replay.txt" 2>&1; then
+    echo "  FAILED: the replay was accepted"; exit 1
+fi
+sed 's/^/    /' "$WORK/replay.txt"
+
+step "6. Done: stopping pcscd and the emulator"
