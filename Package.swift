@@ -83,7 +83,7 @@ let package = Package(
                     resources: [.copy("Scripts")]),
         // Test support shared by the emulator and driver tests: a private pcscd in its own mount
         // namespace, and running helper processes.
-        .target(name: "PCSCTestSupport", path: "Tests/PCSCTestSupport"),
+        .target(name: "PCSCTestSupport", dependencies: ["PCSC"], path: "Tests/PCSCTestSupport"),
         .testTarget(name: "UKeyDriverTests",
                     dependencies: ["UKeyDriver", "PCSCTestSupport", "TokenDevice", "HostPlatform", "CardOS", "CCID", "USBIP", "ISO7816", "UKey"],
                     resources: [.copy("Scripts")]),

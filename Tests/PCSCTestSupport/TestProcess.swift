@@ -7,7 +7,7 @@ import Glibc
 /// its output. Secrets go in `environment`, never in `arguments`. A tool that runs past
 /// `timeout` is killed, so a hung peer fails the test instead of hanging it.
 public struct TestProcess {
-    public struct Output: CustomStringConvertible {
+    public struct Output: CustomStringConvertible, Sendable {
         public var status: Int32
         public var stdout: String
         public var stderr: String

@@ -1,5 +1,6 @@
 import Foundation
 import PCSC
+import PCSCTestSupport
 import Synchronization
 import Testing
 #if canImport(Glibc)
@@ -158,7 +159,9 @@ extension PCSCIntegrationTests {
         let events = Events()
         let consumer = Task {
             do throws(PCSCError) {
-                for try await event in try PCSCContext().readerEvents(pollInterval: .milliseconds(500)) {
+                // Other suites use the stack's other tokens at the same time: only this reader counts.
+                for try await event in try PCSCContext().readerEvents(pollInterval: .milliseconds(500))
+                    where event.reader == stack.reader {
                     events.append(event)
                 }
             } catch {

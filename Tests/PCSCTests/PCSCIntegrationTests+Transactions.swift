@@ -1,5 +1,6 @@
 import Foundation
 import PCSC
+import PCSCTestSupport
 import Synchronization
 import Testing
 

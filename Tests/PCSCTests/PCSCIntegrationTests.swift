@@ -32,8 +32,9 @@ struct PCSCIntegrationTests {
         let stack = try await PCSCTestStack.shared()
         let context = try PCSCContext()
         let readers = try await context.readers()
-        #expect(readers == [stack.reader], "exactly the one reader of the private pcscd")
-        #expect(stack.reader == PCSCTestStack.friendlyName + " 00 00", "pcscd appends the slot numbers")
+        #expect(Set(readers) == Set(stack.readers), "exactly the readers of the private pcscd")
+        #expect(stack.reader.hasPrefix(PCSCTestStack.friendlyName + " ") && stack.reader.hasSuffix(" 00"),
+                "pcscd appends the reader index and the slot number: \(stack.reader)")
         #expect(context.isValid)
         context.release()
         #expect(!context.isValid)
@@ -47,7 +48,7 @@ struct PCSCIntegrationTests {
         setenv("PCSCLITE_CSOCK_NAME", "/nonexistent/pcscd.comm", 1)
         defer { if let previous { setenv("PCSCLITE_CSOCK_NAME", previous, 1) } else { unsetenv("PCSCLITE_CSOCK_NAME") } }
         let context = try PCSCContext()
-        #expect(try await context.readers() == [stack.reader], "the new context still reaches the private pcscd")
+        #expect(Set(try await context.readers()) == Set(stack.readers), "the new context still reaches the private pcscd")
     }
 
     @Test("connect with T=1, SELECT the banking applet (FCI, 9000), GET DATA (token information)")
@@ -89,7 +90,7 @@ struct PCSCIntegrationTests {
         #expect(Self.statusWord(fci) == 0x9000)
         let blocking = { () throws(PCSCError) -> [UInt8] in try card.transmit(Self.select) }
         #expect(try blocking() == fci, "the blocking call (chosen outside async code) agrees")
-        #expect(try await context.readers() == [stack.reader])
+        #expect(Set(try await context.readers()) == Set(stack.readers))
     }
 
     @Test("status(): reader name, a powered card, T=1 and the token's ATR; atr and SCARD_ATTR_ATR_STRING agree")

@@ -6,30 +6,48 @@ import Synchronization
 import Glibc
 #endif
 
-/// The PC/SC stack the integration tests talk to: `ukey emulator run` (a process, one token,
-/// confirmations approved) on a private TCP port and state directory, and a private pcscd
-/// (``PCSCDHarness``) whose one reader entry points the UKey driver at the emulator.
+/// The PC/SC stack the integration tests talk to: `ukey emulator run` (a process, four tokens,
+/// confirmations pressed through its control socket) on a private TCP port and state directory,
+/// and a private pcscd (``PCSCDHarness``) with one reader entry per token, each pointing the
+/// UKey driver at the emulator. Each suite owns its token, so suites can run at the same time:
+/// `1-1` the PCSC module's tests, `1-2` the host library's banking flow, `1-3` removal during a
+/// confirmation, `1-4` the CLI's golden outputs.
 ///
 /// libpcsclite reads `PCSCLITE_CSOCK_NAME` once per process, at the first SCardEstablishContext
 /// (pthread_once in winscard_msg.c), and keeps it. So there is one stack per test process:
 /// started at the first ``shared()`` call, with the variable set just before the first context
 /// and restored right after it, and stopped by an `atexit` handler. A start that fails is
 /// remembered, and every later test reports the same failure.
-final class PCSCTestStack: @unchecked Sendable {
-    /// The reader entry's FRIENDLYNAME; pcscd appends the slot numbers (`UKey 1-1 00 00`).
-    static let friendlyName = "UKey 1-1"
+public final class PCSCTestStack: @unchecked Sendable {
+    /// The first reader entry's FRIENDLYNAME; pcscd appends the slot numbers (`UKey 1-1 00 00`).
+    public static let friendlyName = "UKey 1-1"
+    /// The tokens' bus ids; reader `UKey BUSID 00 00` holds token BUSID.
+    public static let busids = ["1-1", "1-2", "1-3", "1-4"]
+    /// The factory secrets every token of the stack is made with.
+    public static let factoryPIN = "123456"
+    public static let factoryPUK = "87654321"
     /// `TokenFirmware.atr` (docs/ARCHITECTURE.md, "ATR").
-    static let atr: [UInt8] = [0x3B, 0x8B, 0x80, 0x01, 0x80, 0xF9, 0xA0, 0x00, 0x00, 0x03, 0x08, 0x00, 0x00, 0x10, 0x00, 0xC8]
+    public static let atr: [UInt8] = [0x3B, 0x8B, 0x80, 0x01, 0x80, 0xF9, 0xA0, 0x00, 0x00, 0x03, 0x08, 0x00, 0x00, 0x10, 0x00, 0xC8]
 
-    let directory: String
-    let emulator: EmulatorProcess
-    let pcscd: PCSCDHarness
-    /// The reader's PC/SC name.
-    let reader: String
+    public let directory: String
+    public let emulator: EmulatorProcess
+    public let pcscd: PCSCDHarness
+    /// The PC/SC name of token 1-1's reader.
+    public var reader: String { readers[0] }
+    /// The PC/SC reader names, in the order of ``busids``.
+    public let readers: [String]
+
+    /// The emulator's state directory (for `ukey emulator … --state`).
+    public var stateDirectory: String { directory + "/state" }
+
+    /// The PC/SC name of the reader holding token `busid`.
+    public func reader(_ busid: String) -> String {
+        readers[Self.busids.firstIndex(of: busid) ?? 0]
+    }
 
     /// Whether the machine has what the stack needs: pcscd and unshare, the built `ukey` and
     /// driver, libpcsclite.
-    static var available: Bool {
+    public static var available: Bool {
         EmulatorProcess.driverLibrary != nil && PCSCDHarness.isAvailable && (try? EmulatorProcess.binary()) != nil
     }
 
@@ -37,12 +55,12 @@ final class PCSCTestStack: @unchecked Sendable {
 
     /// The process's stack, started on first use, on a thread of its own: starting it blocks
     /// for seconds, and the tests' cooperative pool has two threads that other suites need.
-    static func shared() async throws -> PCSCTestStack {
+    public static func shared() async throws -> PCSCTestStack {
         try await blocking { try sharedStack() }
     }
 
     /// Runs blocking test set-up (processes, waits) on a thread of its own and awaits it.
-    static func blocking<T: Sendable>(_ body: @escaping @Sendable () throws -> T) async throws -> T {
+    public static func blocking<T: Sendable>(_ body: @escaping @Sendable () throws -> T) async throws -> T {
         try await withCheckedThrowingContinuation { continuation in
             Thread { continuation.resume(with: Result { try body() }) }.start()
         }
@@ -74,28 +92,30 @@ final class PCSCTestStack: @unchecked Sendable {
         var template = Array("/tmp/ukey-pcsc-XXXXXX".utf8CString)
         guard let made = mkdtemp(&template) else { throw StackError("mkdtemp failed: errno \(errno)") }
         directory = String(cString: made)
-        let environment = ["UKEY_FACTORY_PIN": "123456", "UKEY_FACTORY_PUK": "87654321", "HOME": directory,
+        let environment = ["UKEY_FACTORY_PIN": Self.factoryPIN, "UKEY_FACTORY_PUK": Self.factoryPUK, "HOME": directory,
                            "PATH": ProcessInfo.processInfo.environment["PATH"] ?? "/usr/bin:/bin"]
         do {
             emulator = try EmulatorProcess(arguments: ["--state", directory + "/state", "--listen", "127.0.0.1:0",
-                                                       "--confirm", "approve"],
+                                                       "--tokens", String(Self.busids.count), "--confirm", "external"],
                                            environment: environment, listeners: 1)
         } catch {
             try? FileManager.default.removeItem(atPath: directory)
             throw error
         }
         do {
-            let entry = PCSCDHarness.ReaderEntry(friendlyName: Self.friendlyName,
-                                                 deviceName: "usbip:\(emulator.addresses[0])/1-1",
-                                                 libraryPath: EmulatorProcess.driverLibrary!)
-            pcscd = try PCSCDHarness(readers: [entry], debug: true)
+            let address = emulator.addresses[0]
+            let entries = Self.busids.map { busid in
+                PCSCDHarness.ReaderEntry(friendlyName: "UKey \(busid)", deviceName: "usbip:\(address)/\(busid)",
+                                         libraryPath: EmulatorProcess.driverLibrary!)
+            }
+            pcscd = try PCSCDHarness(readers: entries, debug: true)
         } catch {
             emulator.kill()
             try? FileManager.default.removeItem(atPath: directory)
             throw error
         }
         do {
-            reader = try Self.connectLibraryAndFindReader(socketPath: pcscd.socketPath)
+            readers = try Self.connectLibraryAndFindReaders(socketPath: pcscd.socketPath)
         } catch {
             pcscd.stop()
             emulator.kill()
@@ -105,8 +125,8 @@ final class PCSCTestStack: @unchecked Sendable {
     }
 
     /// Points libpcsclite at the private pcscd (it caches the path at the first context), then
-    /// waits up to 15 s for the token's reader with a card.
-    private static func connectLibraryAndFindReader(socketPath: String) throws -> String {
+    /// waits up to 15 s for every token's reader with a card.
+    private static func connectLibraryAndFindReaders(socketPath: String) throws -> [String] {
         let previous = getenv("PCSCLITE_CSOCK_NAME").map { String(cString: $0) }
         setenv("PCSCLITE_CSOCK_NAME", socketPath, 1)
         let context: PCSCContext
@@ -120,41 +140,47 @@ final class PCSCTestStack: @unchecked Sendable {
         var seen: [String] = []
         while Date() < deadline {
             seen = (try? context.readers()) ?? []
-            if let name = seen.first(where: { $0.hasPrefix(friendlyName) }),
-               let state = try? context.statusChange([PCSCReaderState(reader: name)], timeout: .seconds(1)).first,
-               state.isCardPresent, !state.atr.isEmpty {
-                return name
+            let names = busids.compactMap { busid in seen.first { $0.hasPrefix("UKey \(busid) ") } }
+            if names.count == busids.count,
+               let states = try? context.statusChange(names.map { PCSCReaderState(reader: $0) }, timeout: .seconds(1)),
+               states.allSatisfy({ $0.isCardPresent && !$0.atr.isEmpty }) {
+                return names
             }
             usleep(100_000)
         }
-        throw StackError("no reader \(friendlyName) with a card within 15 s; readers: \(seen)")
+        throw StackError("not every reader UKey \(busids) with a card within 15 s; readers: \(seen)")
     }
 
     /// Stops pcscd and the emulator and removes the directory.
-    func stop() {
+    public func stop() {
         pcscd.stop()
         _ = emulator.terminate(timeout: 5)
         try? FileManager.default.removeItem(atPath: directory)
     }
 
-    /// `ukey emulator remove` / `insert` against this emulator's control socket.
-    func emulatorControl(_ verb: String) async throws {
-        try await Self.blocking { try self.runEmulatorControl(verb) }
+    /// `ukey emulator VERB [ARGUMENTS]` (remove, insert, press ok, …) for token `busid` against
+    /// this emulator's control socket; throws when it fails.
+    public func emulatorControl(_ verb: String, _ arguments: [String] = [], token busid: String = "1-1") async throws {
+        try await Self.blocking { try self.runEmulatorControl(verb, arguments, token: busid) }
     }
 
-    private func runEmulatorControl(_ verb: String) throws {
+    /// The same, blocking; returns whether it succeeded, with its output.
+    @discardableResult
+    public func runEmulatorControl(_ verb: String, _ arguments: [String] = [], token busid: String = "1-1",
+                                   mustSucceed: Bool = true) throws -> TestProcess.Output {
         let binary = try EmulatorProcess.binary().path
-        let out = try TestProcess.run([binary, "emulator", verb, "--state", directory + "/state", "--token", "1-1"],
+        let out = try TestProcess.run([binary, "emulator", verb] + arguments + ["--state", stateDirectory, "--token", busid],
                                       timeout: 30)
-        guard out.status == 0 else { throw StackError("ukey emulator \(verb) failed:\n\(out)") }
+        guard out.status == 0 || !mustSucceed else { throw StackError("ukey emulator \(verb) failed:\n\(out)") }
+        return out
     }
 
-    /// Waits until the reader's card is present (`true`) or absent, up to `timeout` seconds.
-    func waitForCard(present: Bool, timeout: Double = 10) async throws {
-        try await Self.blocking { try self.blockingWaitForCard(present: present, timeout: timeout) }
+    /// Waits until the card of token `busid` is present (`true`) or absent, up to `timeout` seconds.
+    public func waitForCard(present: Bool, token busid: String = "1-1", timeout: Double = 10) async throws {
+        try await Self.blocking { try self.blockingWaitForCard(present: present, reader: self.reader(busid), timeout: timeout) }
     }
 
-    private func blockingWaitForCard(present: Bool, timeout: Double) throws {
+    private func blockingWaitForCard(present: Bool, reader: String, timeout: Double) throws {
         let context = try PCSCContext()
         defer { context.release() }
         let deadline = Date().addingTimeInterval(timeout)
@@ -170,7 +196,7 @@ final class PCSCTestStack: @unchecked Sendable {
 }
 
 /// A failure of the test stack, with what went wrong.
-struct StackError: Error, CustomStringConvertible {
-    var description: String
-    init(_ description: String) { self.description = description }
+public struct StackError: Error, CustomStringConvertible {
+    public var description: String
+    public init(_ description: String) { self.description = description }
 }
