@@ -90,6 +90,8 @@ let package = Package(
         // The PCSC module: unit tests, and integration tests against one private pcscd with the
         // UKey driver and an emulator process, shared by the whole test process.
         .testTarget(name: "PCSCTests", dependencies: ["PCSC", "CPCSCLite", "PCSCTestSupport"]),
+        // The host library end to end: in process, and through pcscd + driver + emulator.
+        .testTarget(name: "IntegrationTests", dependencies: ["UKey", "UKeyInProcess", "PCSC", "PCSCTestSupport"]),
         .testTarget(name: "HostPlatformTests", dependencies: ["HostPlatform", "CardOS", "ISO7816", "COpenSSL"]),
         .testTarget(name: "UKeyTests",
                     dependencies: ["UKey", "UKeyInProcess", "HostPlatform", "ISO7816", "COpenSSL"],

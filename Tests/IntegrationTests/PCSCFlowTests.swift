@@ -1,0 +1,50 @@
+import Foundation
+import PCSC
+import PCSCTestSupport
+import Testing
+import UKey
+
+/// The host library through pcscd + our driver + the emulator process (token 1-2 of the shared
+/// ``PCSCTestStack``), the holder pressing OK through the emulator's control socket.
+@Suite("The banking flow through pcscd, the UKey driver and the emulator", .enabled(if: PCSCTestStack.available))
+struct PCSCFlowTests {
+    @Test("personalize, confirm a transfer, the bank accepts it and rejects the replay and an altered amount")
+    func flow() async throws {
+        let stack = try await PCSCTestStack.shared()
+        // Other suites remove and insert the other tokens meanwhile: only 1-2 is checked in depth.
+        let readers = try await TokenFinder(context: try PCSCContext()).readers()
+        #expect(Set(readers.map(\.name)) == Set(stack.readers))
+        let entry = try #require(readers.first { $0.name == stack.reader("1-2") })
+        #expect(entry.isToken && entry.serial?.count == 16, "\(entry)")
+
+        let found = try await TokenFinder(context: try PCSCContext()).token(reader: stack.reader("1-2"))
+        defer { found.channel.close() }
+        #expect(found.reader == stack.reader("1-2"))
+        #expect(try await found.token.info().serial == entry.serial)
+        let flow = BankingFlow(token: found.token, factoryPIN: Secret(PCSCTestStack.factoryPIN)) {
+            try await Self.pressOK(stack, token: "1-2")
+        }
+        try await flow.run()
+    }
+
+    @Test("a reader name that matches nothing is no token")
+    func unknownReader() async throws {
+        _ = try await PCSCTestStack.shared()
+        await #expect(throws: TokenError.noToken) {
+            try await TokenFinder(context: try PCSCContext()).token(reader: "no such reader")
+        }
+    }
+
+    /// Presses OK (through every page) once the token waits; retries until it does (10 s).
+    static func pressOK(_ stack: PCSCTestStack, token busid: String) async throws {
+        try await PCSCTestStack.blocking {
+            let deadline = Date().addingTimeInterval(10)
+            while Date() < deadline {
+                let out = try stack.runEmulatorControl("press", ["ok"], token: busid, mustSucceed: false)
+                if out.status == 0 { return }
+                usleep(50_000)
+            }
+            throw StackError("token \(busid) never waited for OK")
+        }
+    }
+}

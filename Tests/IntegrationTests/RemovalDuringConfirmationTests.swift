@@ -1,0 +1,59 @@
+import Foundation
+import PCSC
+import PCSCTestSupport
+import Testing
+import UKey
+
+/// Pulling the token out while it waits for the holder ends `confirmTransfer` with
+/// `TokenError.removed` within 5 s — not a hang (token 1-3 of the shared stack).
+@Suite("Removal during a confirmation", .enabled(if: PCSCTestStack.available))
+struct RemovalDuringConfirmationTests {
+    @Test("confirmTransfer throws TokenError.removed within 5 s of the removal; the token works after re-insertion")
+    func removal() async throws {
+        let stack = try await PCSCTestStack.shared()
+        let context = try PCSCContext()
+        let found = try await TokenFinder(context: context).token(reader: stack.reader("1-3"))
+        let ca = try TestCertificateAuthority()
+        _ = try await found.token.personalize(factoryPIN: Secret(PCSCTestStack.factoryPIN), newPIN: "24681357",
+                                              subject: "CN=Removal Test") { try ca.issue(for: $0) }
+
+        let confirmation = Task {
+            try await found.token.confirmTransfer(BankingFlow.transfer, challenge: Array(repeating: 0x5A, count: 16))
+        }
+        try await Self.waitUntilWaiting(stack, token: "1-3")
+        let removedAt = ContinuousClock.now
+        try await stack.emulatorControl("remove", token: "1-3")
+        let result = await confirmation.result
+        let elapsed = ContinuousClock.now - removedAt
+        #expect(throws: TokenError.removed) { try result.get() }
+        #expect(elapsed < .seconds(5), "ended \(elapsed) after the removal")
+        found.channel.close()
+
+        try await stack.emulatorControl("insert", token: "1-3")
+        try await stack.waitForCard(present: true, token: "1-3")
+        let again = try await TokenFinder(context: context).token(reader: stack.reader("1-3"))
+        defer { again.channel.close() }
+        let info = try await again.token.info()
+        #expect(info.key == .rsa1024 && info.signatureCounter == 1, "only the CSR was signed: \(info.signatureCounter)")
+    }
+
+    /// Polls the emulator's status until token `busid` shows a confirmation screen.
+    static func waitUntilWaiting(_ stack: PCSCTestStack, token busid: String) async throws {
+        try await PCSCTestStack.blocking {
+            let deadline = Date().addingTimeInterval(10)
+            while Date() < deadline {
+                let out = try stack.runEmulatorControl("status", ["--json"], token: busid, mustSucceed: false)
+                if out.stdout.contains("\"waiting\":true") || out.stdout.contains("\"waiting\" : true") {
+                    // status lists every token: make sure it is ours that waits.
+                    if let object = try? JSONSerialization.jsonObject(with: Data(out.stdout.utf8)) as? [String: Any],
+                       let tokens = object["tokens"] as? [[String: Any]],
+                       tokens.contains(where: { $0["busid"] as? String == busid && $0["waiting"] as? Bool == true }) {
+                        return
+                    }
+                }
+                usleep(50_000)
+            }
+            throw StackError("token \(busid) never showed the transfer")
+        }
+    }
+}
