@@ -68,7 +68,8 @@ let package = Package(
         .executableTarget(name: "FuzzDriverReplies", dependencies: ["UKeyDriver"], path: "Fuzz/DriverReplies",
                           exclude: ["corpus"]),
         .executableTarget(name: "UKeyBench",
-                          dependencies: ["UKey", "UKeyInProcess", "HostPlatform", "TokenDevice", "CardOS", "ISO7816", "COpenSSL"]),
+                          dependencies: ["UKey", "UKeyInProcess", "PCSC", "CPCSCLite", "HostPlatform", "TokenDevice", "CardOS", "ISO7816",
+                                         "COpenSSL"]),
 
         .testTarget(name: "ISO7816Tests", dependencies: ["ISO7816"]),
         .testTarget(name: "TokenDeviceTests",

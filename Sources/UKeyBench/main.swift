@@ -1,7 +1,8 @@
 // ukey-bench: UKey's benchmarks. Every figure is reported next to a reference measured in the
 // same run, as a ratio (these machines are noisy; absolute numbers alone mean little).
 // Options: --seconds S (firmware and verifier rounds), --firmware-only, --verifier-only,
-// --emulator-only (the emulator section needs the `ukey` binary next to ukey-bench), --demo.
+// --emulator-only, --host-only (both need the `ukey` binary and libifd-ukey.so next to
+// ukey-bench), --demo.
 import Foundation
 
 let arguments = CommandLine.arguments.dropFirst()
@@ -14,9 +15,16 @@ if arguments.contains("--demo") {
     }
 } else {
     let seconds = arguments.firstIndex(of: "--seconds").flatMap { arguments[safe: $0 + 1] }.flatMap(Double.init) ?? 2.0
-    let only = ["--firmware-only", "--verifier-only", "--emulator-only"].first { arguments.contains($0) }
+    let only = ["--firmware-only", "--verifier-only", "--emulator-only", "--host-only"].first { arguments.contains($0) }
     if only == nil || only == "--firmware-only" { try FirmwareBenchmark.run(secondsPerRound: seconds) }
     if only == nil || only == "--verifier-only" { try VerifierBenchmark.run(secondsPerRound: seconds) }
+    // The host library section uses libpcsclite in this process, which fixes its pcscd socket
+    // at the first context: it runs once, before anything else could open one.
+    if only == nil || only == "--host-only" {
+        if let binary = BenchEmulator.binary() { try await HostLibraryBenchmark.run(binary: binary) } else {
+            print("\n== Host library ==\nskipped: no ukey binary next to ukey-bench")
+        }
+    }
     if only == nil || only == "--emulator-only" { try EmulatorBenchmark.run() }
 }
 
