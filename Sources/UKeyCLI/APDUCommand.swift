@@ -49,7 +49,7 @@ struct APDUCommand: AsyncParsableCommand {
                     }
                     if !response.statusWord.isSuccess { allSucceeded = false }
                     exchanges.append(Exchange(command: APDUTrace.command(apdu), response: response.data.hexString,
-                                              sw: response.statusWord.rawValue.hex4, meaning: response.statusWord.meaning))
+                                              sw: hexWord(response.statusWord.rawValue), meaning: response.statusWord.meaning))
                 }
                 return exchanges
             }
@@ -63,7 +63,3 @@ struct APDUCommand: AsyncParsableCommand {
     }
 }
 
-extension UInt16 {
-    /// Four upper-case hex digits: `6983`.
-    var hex4: String { hexByte(UInt8(self >> 8)) + hexByte(UInt8(self & 0xFF)) }
-}

@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import ISO7816
 import UKey
 
 /// `ukey script FILE`: runs an APDU transcript (docs/ARCHITECTURE.md, "APDU transcripts")
@@ -85,7 +86,7 @@ final class ExchangeLog: @unchecked Sendable {
     func append(_ exchange: TranscriptExchange) {
         let line = ScriptCommand.Result.Line(line: exchange.line, command: exchange.command,
                                              response: exchange.response.data.hexString,
-                                             sw: exchange.response.statusWord.rawValue.hex4)
+                                             sw: hexWord(exchange.response.statusWord.rawValue))
         lock.withLock { lines.append(line) }
         if shouldPrint {
             print("\(String(exchange.line).leftPadded(4)) > \(line.command)\n     < \(line.response.isEmpty ? "" : line.response + " ")\(line.sw)")

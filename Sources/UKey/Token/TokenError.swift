@@ -52,7 +52,7 @@ public enum TokenError: Error, Hashable, Sendable, CustomStringConvertible {
         case .noToken: return "no UKey token found: insert one (or start an emulator)"
         case .invalidInput(let detail): return "the token refused the input: \(detail)"
         case .unexpectedStatus(let status, let operation):
-            return "\(operation): the token answered \(status.rawValue.hex4) (\(status.meaning))"
+            return "\(operation): the token answered \(hexWord(status.rawValue)) (\(status.meaning))"
         case .malformedResponse(let detail): return "malformed answer from the token: \(detail)"
         case .transport(let detail): return "cannot reach the token: \(detail)"
         }
@@ -78,7 +78,3 @@ public enum TokenError: Error, Hashable, Sendable, CustomStringConvertible {
     }
 }
 
-extension UInt16 {
-    /// Four upper-case hex digits: `6983`.
-    var hex4: String { hexByte(UInt8(self >> 8)) + hexByte(UInt8(self & 0xFF)) }
-}
