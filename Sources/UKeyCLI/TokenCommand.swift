@@ -14,7 +14,7 @@ struct TokenCommand: AsyncParsableCommand {
               ukey token keygen --pin-fd 3 3<pin.txt
               ukey token csr --subject "CN=Zhang San, O=UKey Test Bank" --out token.csr
               ukey token cert put token.pem
-              echo -n hello | ukey token sign --json
+              echo -n hello | ukey token sign - --json
             """,
         subcommands: [TokenInfoCommand.self, TokenPINCommand.self, TokenKeygenCommand.self, TokenPubkeyCommand.self,
                       TokenCSRCommand.self, TokenCertCommand.self, TokenSignCommand.self, TokenDecryptCommand.self,

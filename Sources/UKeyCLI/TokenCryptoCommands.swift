@@ -47,6 +47,9 @@ struct TokenSignCommand: AsyncParsableCommand {
             case (nil, let file?): hash = algorithm.hash(Array(try Files.read(file)))
             default: throw CLIError("usage", "give either data (a FILE or -) or --digest HEX")
             }
+            guard hash.count == algorithm.length else {
+                throw CLIError("badDigest", "a \(algorithm.rawValue) digest has \(algorithm.length) bytes, not \(hash.count)")
+            }
             let found = try await ReaderAccess(options: options).token()
             defer { found.channel.close() }
             try await pin.verify(on: found.token)
