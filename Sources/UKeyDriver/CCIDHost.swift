@@ -1,9 +1,14 @@
+#if canImport(Glibc)
+import Glibc
+#endif
 import CCID
 import ISO7816
+import USBIP
 
 /// The host side of one CCID slot (CCID rev 1.1 §6): numbers commands with bSeq, sends each
 /// PC_to_RDR message and waits for the RDR_to_PC reply with the same bSeq, keeps waiting while
-/// the reader asks for time extensions, and turns failures into `DriverError`s.
+/// the reader asks for time extensions (up to a limit, then Abort), and turns failures into
+/// `DriverError`s.
 ///
 /// Not thread-safe: its `Reader` calls it with the reader's lock held.
 public final class CCIDHost: @unchecked Sendable {
@@ -11,19 +16,37 @@ public final class CCIDHost: @unchecked Sendable {
     public let descriptor: CCIDClassDescriptor
     public let bSlot: UInt8
     /// How long to wait for a reply, or for the next one after a time extension (which
-    /// multiplies it by bError); no overall limit while extensions keep coming.
+    /// multiplies it by bError).
     public var readTimeout: Int
+    /// How long (ms) an XfrBlock may keep the slot busy with time extensions: the APDU may
+    /// wait for the holder (CONFIRM TRANSFER), but a device that extends forever must not hold
+    /// the reader, and pcscd's lock on it, forever. Other commands (power on, slot status,
+    /// parameters) wait for no one and get `readTimeout` at most. Past the limit the command
+    /// is aborted and fails with `timeExtensionLimit`.
+    public var apduTimeLimit: Int
     /// Stale replies (earlier bSeq) skipped before giving up.
     static let maxStaleReplies = 4
+    /// The ABORT class request (CCID rev 1.1 §5.3.1, Table 5.3-1).
+    static let ABORT: UInt8 = 0x01
+
+    /// `apduTimeLimit` unless set: `UKEY_DRIVER_APDU_TIME_LIMIT` seconds (1…86400) from pcscd's
+    /// environment, else 5 minutes (the token's own `--confirm-timeout` defaults to 2).
+    public static let defaultAPDUTimeLimit: Int = {
+        guard let value = getenv("UKEY_DRIVER_APDU_TIME_LIMIT"), let seconds = Int(String(cString: value)),
+              (1...86_400).contains(seconds) else { return 300_000 }
+        return seconds * 1000
+    }()
 
     public private(set) var bSeq: UInt8 = 0
     private var messages: CCIDMessageReader
 
-    public init(transport: any USBTransport, bSlot: UInt8 = 0, readTimeout: Int = 10_000) {
+    public init(transport: any USBTransport, bSlot: UInt8 = 0, readTimeout: Int = 10_000,
+                apduTimeLimit: Int = CCIDHost.defaultAPDUTimeLimit) {
         self.transport = transport
         descriptor = transport.device.interface.classDescriptor
         self.bSlot = bSlot
         self.readTimeout = readTimeout
+        self.apduTimeLimit = apduTimeLimit
         let maximum = min(max(Int(descriptor.dwMaxCCIDMessageLength), CCIDLimits.minMessageLength),
                           CCIDLimits.maxMessageLength)
         messages = CCIDMessageReader(maxMessageLength: maximum)
@@ -42,6 +65,8 @@ public final class CCIDHost: @unchecked Sendable {
             throw .communication("message of \(bytes.count) bytes exceeds dwMaxCCIDMessageLength \(maxMessageLength)")
         }
         Trace.log { "CCID → \(CCIDHost.name(message.messageType)) bSeq \(seq) dwLength \(bytes.count - CCIDHeader.count)" }
+        let limit = message.messageType == .xfrBlock ? apduTimeLimit : min(readTimeout, apduTimeLimit)
+        let extensionDeadline = Deadline.after(milliseconds: limit)
         messages.reset()
         var received = try transport.bulkOutIn(bytes, inLength: maxMessageLength, timeout: readTimeout)
         var stale = 0
@@ -79,7 +104,14 @@ public final class CCIDHost: @unchecked Sendable {
                     }
                     return reply
                 case .timeExtension:
-                    timeout = readTimeout * max(1, Int(reply.bError.rawValue))
+                    guard !extensionDeadline.hasPassed else {
+                        Trace.log { "CCID   time extensions past \(limit) ms: aborting bSeq \(seq)" }
+                        if message.messageType != .abort { abort() }
+                        throw .timeExtensionLimit(milliseconds: limit)
+                    }
+                    // The wait the device asks for (bError × the usual), not much past the limit.
+                    timeout = min(readTimeout * max(1, Int(reply.bError.rawValue)),
+                                  max(readTimeout, extensionDeadline.remainingMilliseconds))
                     Trace.log { "CCID   time extension ×\(reply.bError.rawValue): waiting" }
                 case .failed:
                     if reply.bStatus.bmICCStatus == .absent { throw .iccNotPresent }
@@ -95,6 +127,21 @@ public final class CCIDHost: @unchecked Sendable {
             return try messages.nextReply()
         } catch {
             throw .badCCIDReply(error)
+        }
+    }
+
+    /// Ends the slot's command in progress (CCID rev 1.1 §5.3.1): the ABORT class request
+    /// (wValue = bSeq << 8 | bSlot), then PC_to_RDR_Abort with the same bSlot and bSeq, whose
+    /// SlotStatus reply comes after the aborted command's. Best effort: a device that ignores
+    /// it fails the next command instead (stale replies, then a sequence mismatch).
+    public func abort() {
+        let setup = USBSetupPacket(bmRequestType: 0x21, bRequest: CCIDHost.ABORT, wValue: UInt16(bSeq) << 8 | UInt16(bSlot),
+                                   wIndex: UInt16(transport.device.interface.bInterfaceNumber))
+        do {
+            _ = try transport.control(setup, data: [], timeout: readTimeout)
+            _ = try transact(.abort)
+        } catch {
+            Trace.log { "CCID   Abort failed: \(error)" }
         }
     }
 

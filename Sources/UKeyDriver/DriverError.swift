@@ -22,6 +22,9 @@ public enum DriverError: Error, Hashable, Sendable, CustomStringConvertible {
     case iccNotPresent
     /// The device did not answer at all in time: IFD_RESPONSE_TIMEOUT.
     case timeout
+    /// The device kept asking for more time (CCID time extensions, T=1 S(WTX)) past the
+    /// command's limit; the command was aborted: IFD_RESPONSE_TIMEOUT.
+    case timeExtensionLimit(milliseconds: Int)
     /// The caller's buffer is too small: IFD_ERROR_INSUFFICIENT_BUFFER.
     case insufficientBuffer(needed: Int)
     /// The request is not supported: IFD_NOT_SUPPORTED.
@@ -44,6 +47,7 @@ public enum DriverError: Error, Hashable, Sendable, CustomStringConvertible {
         case .slotError(let error): return "slot error \(error)"
         case .iccNotPresent: return "ICC not present"
         case .timeout: return "device response timeout"
+        case .timeExtensionLimit(let limit): return "device still asking for more time after \(limit) ms"
         case .insufficientBuffer(let needed): return "buffer too small (\(needed) bytes needed)"
         case .notSupported(let what): return "not supported: \(what)"
         case .protocolNotSupported: return "protocol not supported"

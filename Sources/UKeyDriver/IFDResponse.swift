@@ -17,7 +17,7 @@ public enum IFDResponse {
             default: return RESPONSECODE(IFD_COMMUNICATION_ERROR)
             }
         case .iccNotPresent: return RESPONSECODE(IFD_ICC_NOT_PRESENT)
-        case .timeout: return RESPONSECODE(IFD_RESPONSE_TIMEOUT)
+        case .timeout, .timeExtensionLimit: return RESPONSECODE(IFD_RESPONSE_TIMEOUT)
         case .insufficientBuffer: return RESPONSECODE(IFD_ERROR_INSUFFICIENT_BUFFER)
         case .notSupported: return RESPONSECODE(IFD_NOT_SUPPORTED)
         case .protocolNotSupported: return RESPONSECODE(IFD_PROTOCOL_NOT_SUPPORTED)

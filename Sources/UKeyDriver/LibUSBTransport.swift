@@ -1,26 +1,33 @@
+#if canImport(Glibc)
+import Glibc
+#endif
 import CLibUSB
 import USBIP
 
 /// A CCID reader on a local USB bus, through libusb: opens the device by vendor/product id
 /// (and bus/address when pcscd's hotplug names one), finds the CCID interface (class 0x0B)
 /// from the configuration descriptor, claims it (detaching a kernel driver), and runs
-/// synchronous bulk, control and interrupt transfers with timeouts. LIBUSB_ERROR_NO_DEVICE
-/// (unplug) becomes `noSuchDevice`.
+/// synchronous bulk and control transfers with timeouts. LIBUSB_ERROR_NO_DEVICE (unplug)
+/// becomes `noSuchDevice`.
 ///
-/// The interrupt pipe is read in slices of at most `interruptSlice` ms so that
-/// `wakeInterrupt()` and `close()` take effect promptly; `close()` waits for transfers in
-/// flight before releasing the handle.
+/// The interrupt pipe is read as libccid reads it (ccid_usb.c, InterruptRead): one
+/// asynchronous transfer for the whole wait, completed by libusb's event loop, which
+/// `wakeInterrupt()` and `close()` cancel at once. `close()` waits for transfers in flight
+/// before releasing the handle.
 public final class LibUSBTransport: USBTransport, @unchecked Sendable {
     public private(set) var device: USBDeviceInfo
     private let context: OpaquePointer
     private let handle: OpaquePointer
     private let lock = ConditionLock()
+    // Guarded by `lock`:
     private var inFlight = 0
     private var closed = false
     private var wakeGeneration = 0
+    /// The interrupt transfer being waited for, to cancel.
+    private var pollingTransfer: UnsafeMutablePointer<libusb_transfer>?
     /// Whether the CCID interface was claimed (and so is released by `deinit`).
     private var claimed = false
-    static let interruptSlice = 250
+    static let interruptLength = 64
 
     public init(vendorID: UInt16, productID: UInt16, bus: Int? = nil, address: Int? = nil,
                 timeout: Int = 5_000) throws(DriverError) {
@@ -111,31 +118,66 @@ public final class LibUSBTransport: USBTransport, @unchecked Sendable {
 
     public func interruptIn(timeout: Int) throws(DriverError) -> [UInt8]? {
         guard let endpoint = device.interface.interruptIn else { return nil }
-        let deadline = Deadline.after(milliseconds: timeout)
         let generation = lock.withLock { wakeGeneration }
-        while !deadline.hasPassed, lock.withLock({ wakeGeneration }) == generation {
-            var buffer = [UInt8](repeating: 0, count: 64)
-            let slice = min(LibUSBTransport.interruptSlice, max(1, deadline.remainingMilliseconds))
-            do {
-                let count = try transfer { handle in
-                    var done: Int32 = 0
-                    let result = buffer.withUnsafeMutableBufferPointer {
-                        libusb_interrupt_transfer(handle, endpoint, $0.baseAddress, Int32($0.count), &done, UInt32(slice))
-                    }
-                    return (result, Int(done))
-                }
-                if count > 0 { return Array(buffer[0..<count]) }
-            } catch .timeout {
-                continue
-            }
+        guard let transfer = libusb_alloc_transfer(0) else { throw .communication("libusb_alloc_transfer failed") }
+        let buffer = UnsafeMutablePointer<UInt8>.allocate(capacity: LibUSBTransport.interruptLength)
+        let completed = UnsafeMutablePointer<Int32>.allocate(capacity: 1)
+        completed.pointee = 0
+        defer {
+            libusb_free_transfer(transfer)
+            buffer.deallocate()
+            completed.deallocate()
         }
-        return nil
+        libusb_fill_interrupt_transfer(transfer, handle, endpoint, buffer, Int32(LibUSBTransport.interruptLength),
+                                       { $0?.pointee.user_data.assumingMemoryBound(to: Int32.self).pointee = 1 },
+                                       completed, UInt32(max(1, timeout)))
+        // Submitted and published under the lock: a wake from here on cancels it.
+        let submitted = try lock.withLock { () throws(DriverError) -> Bool in
+            guard !closed else { throw .noSuchDevice("reader closed") }
+            guard wakeGeneration == generation else { return false }
+            let result = libusb_submit_transfer(transfer)
+            guard result == 0 else { throw LibUSBTransport.error(result, "libusb_submit_transfer") }
+            pollingTransfer = transfer
+            inFlight += 1
+            return true
+        }
+        guard submitted else { return nil }
+        // The callback sets `completed` from whichever thread handles events (libusb's
+        // documented pattern for libusb_handle_events_completed). The transfer is freed only
+        // once completed: after an event-loop error it is cancelled and still waited for.
+        var failure: Int32 = 0
+        while completed.pointee == 0 {
+            let result = libusb_handle_events_completed(context, completed)
+            guard result < 0, result != LIBUSB_ERROR_INTERRUPTED.rawValue else { continue }
+            if failure == 0 {
+                failure = result
+                libusb_cancel_transfer(transfer)
+            }
+            usleep(1_000)
+        }
+        lock.withLock {
+            pollingTransfer = nil
+            inFlight -= 1
+            lock.broadcast()
+        }
+        if failure != 0 { throw LibUSBTransport.error(failure, "libusb_handle_events") }
+        switch transfer.pointee.status {
+        case LIBUSB_TRANSFER_COMPLETED:
+            let count = Int(transfer.pointee.actual_length)
+            return count > 0 ? Array(UnsafeBufferPointer(start: buffer, count: count)) : nil
+        case LIBUSB_TRANSFER_TIMED_OUT, LIBUSB_TRANSFER_CANCELLED:
+            if lock.withLock({ closed }) { throw .noSuchDevice("reader closed") }
+            return nil
+        case LIBUSB_TRANSFER_NO_DEVICE: throw .noSuchDevice("device unplugged")
+        case LIBUSB_TRANSFER_STALL: throw .notSupported("endpoint stalled")
+        default: throw .communication("interrupt transfer status \(transfer.pointee.status.rawValue)")
+        }
     }
 
     public func wakeInterrupt() {
         lock.withLock {
             wakeGeneration += 1
-            lock.broadcast()
+            if let pollingTransfer { libusb_cancel_transfer(pollingTransfer) }
         }
     }
 
@@ -143,6 +185,7 @@ public final class LibUSBTransport: USBTransport, @unchecked Sendable {
         lock.withLock {
             closed = true
             wakeGeneration += 1
+            if let pollingTransfer { libusb_cancel_transfer(pollingTransfer) }
             let deadline = Deadline.after(milliseconds: 15_000)
             while inFlight > 0, lock.wait(until: deadline) {}
         }

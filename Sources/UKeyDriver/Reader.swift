@@ -124,6 +124,15 @@ public final class Reader: @unchecked Sendable {
                 case .character?, nil:
                     throw DriverError.notSupported("character-level readers")
                 }
+            } catch .noSuchDevice(let why) {
+                // The link dropped mid-command. IFD_NO_SUCH_DEVICE here would make pcscd answer
+                // SCARD_E_READER_UNAVAILABLE (after SendHotplugSignal's 1 s sleep) while the
+                // reader still looks present: its event thread marks it unknown only after its
+                // next IFDHICCPresence, another second later. OpenSC answers that error by
+                // reconnecting while its transaction is still open, and pcscd's SCardConnect
+                // then waits for that transaction forever. A communication error ends the call
+                // (SCARD_E_NOT_TRANSACTED); IFDHICCPresence reports the reader gone.
+                throw .communication("device gone during the command: \(why)")
             } catch {
                 if error == .iccNotPresent {
                     atr = []

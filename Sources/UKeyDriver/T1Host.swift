@@ -4,7 +4,7 @@ import ISO7816
 /// The reader's side of T=1 (ISO/IEC 7816-3 §11.6) for CCID readers at TPDU level, where
 /// each XfrBlock carries one block: command APDUs go out as I-blocks chained at IFSC, response
 /// chains are acknowledged with R-blocks, S(WTX) requests are granted (with the multiplier in
-/// bBWI), S(IFS) requests accepted, IFSD 254 is announced at start, and errors are answered
+/// bBWI) up to the host's `apduTimeLimit`, S(IFS) requests accepted, IFSD 254 is announced at start, and errors are answered
 /// with R-blocks, then S(RESYNCH). Blocks are the shared `T1Block` codec.
 ///
 /// Not thread-safe: its reader calls it with the reader's lock held.
@@ -21,6 +21,9 @@ final class T1Host {
     /// N(S) of our next I-block, and N(S) expected on the card's next I-block.
     private var sendSequence: UInt8 = 0
     private var receiveSequence: UInt8 = 0
+    /// Set when an exchange was given up half-way (more time asked for past the limit): the
+    /// next APDU starts with S(RESYNCH).
+    private var mustResynchronise = false
 
     init(host: CCIDHost, ifsc: Int, usesCRC: Bool) {
         self.host = host
@@ -51,6 +54,7 @@ final class T1Host {
 
     /// One command APDU → its response APDU; after a protocol failure, S(RESYNCH) and one retry.
     func transceive(_ apdu: [UInt8]) throws(DriverError) -> [UInt8] {
+        if mustResynchronise { try resynchronise() }
         do {
             return try attempt(apdu)
         } catch .t1(let why) {
@@ -71,6 +75,8 @@ final class T1Host {
         var response: [UInt8] = []
         var errors = 0
         var bwi: UInt8 = 0
+        // Each XfrBlock has the host's limit on CCID time extensions; S(WTX) chains need one too.
+        let wtxDeadline = Deadline.after(milliseconds: host.apduTimeLimit)
 
         func failed(_ why: String, answer: T1Block) throws(DriverError) {
             errors += 1
@@ -115,6 +121,12 @@ final class T1Host {
                     try failed("R-block while receiving", answer: sending)
                 }
             case .supervisory(.wtxRequest(let multiplier)):
+                guard !wtxDeadline.hasPassed else {
+                    Trace.log { "T=1 S(WTX request) past \(host.apduTimeLimit) ms: refused, aborting" }
+                    host.abort()
+                    mustResynchronise = true
+                    throw .timeExtensionLimit(milliseconds: host.apduTimeLimit)
+                }
                 Trace.log { "T=1 S(WTX request ×\(multiplier)) granted" }
                 sending = .supervisory(.wtxResponse(multiplier: multiplier))
                 bwi = multiplier
@@ -138,6 +150,7 @@ final class T1Host {
                 sendSequence = 0
                 receiveSequence = 0
                 ifsc = defaultIFSC
+                mustResynchronise = false
                 try negotiateIFSD()
                 return
             }
@@ -158,6 +171,9 @@ final class T1Host {
         } catch .timeout {
             Trace.log { "T=1 ← no block in time" }
             return nil
+        } catch .timeExtensionLimit(let limit) {
+            mustResynchronise = true            // the reader aborted this block's exchange
+            throw .timeExtensionLimit(milliseconds: limit)
         }
         do {
             let reply = try T1Block(parsing: data)

@@ -5,6 +5,10 @@ import Foundation
 /// opensc-tool. Without them the tests are skipped (reported as such).
 enum EndToEndTools {
     static let openscTool = "/usr/bin/opensc-tool"
+    /// Debian's Python, which has pyscard (and umockdev's bindings).
+    static let python = "/usr/bin/python3"
+    /// The scripts next to this file (until the directory is a test resource).
+    static let scripts = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("Scripts").path
 
     /// The built driver: `UKEY_DRIVER_LIBRARY`, else the newest libifd-ukey.so in a build directory.
     static let driverLibrary: String? = {

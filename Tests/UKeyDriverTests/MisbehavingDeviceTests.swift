@@ -98,6 +98,23 @@ import Testing
         #expect(try run(extensions + [Self.dataBlock([0x61, 0x10])]) == [0x61, 0x10])
     }
 
+    /// Endless time extensions: an APDU (XfrBlock) ends at `apduTimeLimit`, any other command
+    /// (here IccPowerOn, which pcscd's start-up waits for) at `readTimeout`.
+    @Test(arguments: [GarbageCCIDDevice.Scope.xfrBlock, .iccPowerOn])
+    func endlessTimeExtensionsEndAtTheLimit(_ scope: GarbageCCIDDevice.Scope) throws {
+        let device = GarbageCCIDDevice(.endlessTimeExtensions, scope: scope)
+        let host = CCIDHost(transport: try LoopbackTransport(device), readTimeout: 400, apduTimeLimit: 700)
+        let limit = scope == .xfrBlock ? 700 : 400
+        let start = Date()
+        #expect(throws: DriverError.timeExtensionLimit(milliseconds: limit)) {
+            _ = try host.iccPowerOn()
+            _ = try host.transmitAPDU(Self.select)
+        }
+        let seconds = Date().timeIntervalSince(start)
+        // The limit, then the Abort: its reply is lost behind the device's stale extensions.
+        #expect(seconds >= Double(limit) / 1000 && seconds < Double(limit) / 1000 + 2, "ended after \(seconds) s")
+    }
+
     @Test func noReplyAtAllIsATimeout() {
         #expect(throws: DriverError.timeout) { try run([]) }
         #expect(IFDResponse.code(for: .timeout) == 613)

@@ -65,6 +65,68 @@ import TokenDevice
         #expect(extensions.count >= 5, "the host kept waiting through time extensions")
     }
 
+    /// A holder who never decides: the token keeps sending time extensions, and the driver
+    /// gives up at `apduTimeLimit` with a CCID Abort, which ends the token's confirmation; the
+    /// next APDU works.
+    @Test func confirmationPastTheAPDUTimeLimitIsAbortedAndTheReaderStillWorks() throws {
+        let fixture = TokenFixture()
+        let (reader, transport) = try Self.reader(fixture)
+        try Self.prepare(reader)
+        reader.host.apduTimeLimit = 300
+        transport.onIdle = { fixture.advance(10) }
+        let start = Date()
+        #expect(throws: DriverError.timeExtensionLimit(milliseconds: 300)) { try reader.transmit(Self.confirmTransfer) }
+        #expect(Date().timeIntervalSince(start) < 5, "the limit ends the command, not the token's own timeout")
+        #expect(IFDResponse.code(for: .timeExtensionLimit(milliseconds: 300)) == 613)
+        let extensions = transport.bulkInReplies.filter { $0.count >= 10 && $0[7] & 0xC0 == 0x80 }
+        #expect(extensions.count >= 2, "time extensions came before the limit")
+        #expect(fixture.locked { !$0.isBusy }, "the Abort ended the token's confirmation")
+        transport.onIdle = nil
+        #expect(try reader.transmit(Self.select).suffix(2) == [0x90, 0x00], "the reader works after the abort")
+    }
+
+    /// The same at TPDU level, where the card asks with S(WTX): refused past the limit, and the
+    /// next APDU starts with S(RESYNCH).
+    @Test func tpduLevelWTXPastTheLimitIsRefusedAndTheNextAPDUResynchronises() throws {
+        let fixture = TokenFixture(exchange: .tpdu)
+        let (reader, transport) = try Self.reader(fixture)
+        try Self.prepare(reader)
+        reader.host.apduTimeLimit = 300
+        transport.onIdle = { fixture.advance(10) }
+        #expect(throws: DriverError.timeExtensionLimit(milliseconds: 300)) { try reader.transmit(Self.confirmTransfer) }
+        #expect(fixture.locked { !$0.isBusy }, "the Abort ended the token's confirmation")
+        transport.onIdle = nil
+        let before = transport.bulkInReplies.count
+        #expect(try reader.transmit(Self.select).suffix(2) == [0x90, 0x00], "the reader works after resynchronising")
+        let pcbs = transport.bulkInReplies.dropFirst(before).filter { $0.count >= 13 && $0[0] == 0x80 && $0[7] & 0xC0 == 0 }
+            .map { $0[11] }
+        #expect(pcbs.first == 0xE0, "the first block after the refusal is S(RESYNCH response)")
+    }
+
+    /// The link drops while a command waits: the transmit fails with a communication error
+    /// (SCARD_E_NOT_TRANSACTED, not SCARD_E_READER_UNAVAILABLE, on which OpenSC reconnects
+    /// inside its transaction and pcscd waits forever), and presence reports the reader gone.
+    @Test func linkLossDuringACommandIsACommunicationErrorAndTheReaderIsGone() throws {
+        let fixture = TokenFixture()
+        let (reader, transport) = try Self.reader(fixture)
+        try Self.prepare(reader)
+        transport.onIdle = {
+            fixture.advance(100)
+            if fixture.clock.milliseconds >= 2_000 { transport.close() }
+        }
+        do {
+            _ = try reader.transmit(Self.confirmTransfer)
+            Issue.record("a transmit over a closed link succeeded")
+        } catch {
+            guard case .communication = error else {
+                Issue.record("expected a communication error, got \(error)")
+                return
+            }
+            #expect(IFDResponse.code(for: error) == 612)
+        }
+        #expect(throws: DriverError.noSuchDevice("closed")) { try reader.isCardPresent() }
+    }
+
     @Test func removalDuringACommandEndsItWithICCNotPresent() throws {
         let fixture = TokenFixture()
         let (reader, transport) = try Self.reader(fixture)

@@ -12,7 +12,7 @@ import Glibc
 final class UMockdevToken: @unchecked Sendable {
     /// The driver's device name for it, as pcscd's libudev hotplug spells it.
     static let deviceName = "usb:1209/0001:libudev:0:/dev/bus/usb/001/002"
-    static let python = "/usr/bin/python3"
+    static let python = EndToEndTools.python
     static let preload = "libumockdev-preload.so.0"
 
     let directory: String
@@ -24,8 +24,7 @@ final class UMockdevToken: @unchecked Sendable {
     private let handlerLog: String
     private let emulatorLog: String
 
-    /// The scripts next to this file (until the directory is a test resource).
-    static let scripts = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("Scripts").path
+    static let scripts = EndToEndTools.scripts
 
     /// umockdev's preload and its Python bindings, the emulator binary, the handler script.
     static var available: Bool {

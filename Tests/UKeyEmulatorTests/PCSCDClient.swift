@@ -13,6 +13,7 @@ enum PCSCDClient {
     static let SCARD_W_REMOVED_CARD: UInt32 = 0x8010_0069
     static let SCARD_E_READER_UNAVAILABLE: UInt32 = 0x8010_0017
     static let SCARD_E_NO_SMARTCARD: UInt32 = 0x8010_000C
+    static let SCARD_E_NOT_TRANSACTED: UInt32 = 0x8010_0016
 
     static var script: String {
         Bundle.module.url(forResource: "Scripts", withExtension: nil)!.appendingPathComponent("pcsc_ctypes.py").path

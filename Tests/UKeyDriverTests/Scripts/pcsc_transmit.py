@@ -1,0 +1,42 @@
+#!/usr/bin/python3
+"""One APDU to one reader through pcscd, touching no other reader (unlike opensc-tool, which
+opens every reader while it enumerates them): SCardConnect, SCardTransmit, SCardDisconnect.
+
+    pcsc_transmit.py READER-NAME-PART APDU-HEX
+
+Prints `RESPONSE <hex>` and exits 0, or `ERROR <call> 0x<code>` and exits 1. The pcscd is
+the one `PCSCLITE_CSOCK_NAME` names.
+"""
+import sys
+
+from smartcard import scard
+
+
+def check(call, result):
+    if result != scard.SCARD_S_SUCCESS:
+        print("ERROR %s 0x%08X" % (call, result & 0xFFFFFFFF))
+        sys.exit(1)
+
+
+def main():
+    part, apdu = sys.argv[1], list(bytes.fromhex(sys.argv[2]))
+    result, context = scard.SCardEstablishContext(scard.SCARD_SCOPE_USER)
+    check("SCardEstablishContext", result)
+    result, readers = scard.SCardListReaders(context, [])
+    check("SCardListReaders", result)
+    names = [name for name in readers if part in name]
+    if not names:
+        print("ERROR no reader matches %r in %r" % (part, readers))
+        sys.exit(1)
+    result, card, protocol = scard.SCardConnect(context, names[0], scard.SCARD_SHARE_SHARED,
+                                                scard.SCARD_PROTOCOL_T0 | scard.SCARD_PROTOCOL_T1)
+    check("SCardConnect", result)
+    result, response = scard.SCardTransmit(card, protocol, apdu)
+    check("SCardTransmit", result)
+    print("RESPONSE " + bytes(response).hex().upper())
+    scard.SCardDisconnect(card, scard.SCARD_LEAVE_CARD)
+    scard.SCardReleaseContext(context)
+
+
+if __name__ == "__main__":
+    main()
