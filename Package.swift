@@ -90,6 +90,10 @@ let package = Package(
         // The PCSC module: unit tests, and integration tests against one private pcscd with the
         // UKey driver and an emulator process, shared by the whole test process.
         .testTarget(name: "PCSCTests", dependencies: ["PCSC", "CPCSCLite", "PCSCTestSupport"]),
+        // The `ukey` command line as a user runs it: golden outputs of a whole session on token
+        // 1-4 of the PCSCTestStack, `ukey apdu` through stock vpcd, `readers --watch`.
+        .testTarget(name: "UKeyCLITests", dependencies: ["PCSCTestSupport", "PCSC"],
+                    resources: [.copy("Golden"), .copy("Scripts")]),
         .testTarget(name: "HostPlatformTests", dependencies: ["HostPlatform", "CardOS", "ISO7816", "COpenSSL"]),
         .testTarget(name: "UKeyTests",
                     dependencies: ["UKey", "UKeyInProcess", "HostPlatform", "ISO7816", "COpenSSL"],
