@@ -93,6 +93,10 @@ let package = Package(
         .testTarget(name: "PCSCTests", dependencies: ["PCSC", "CPCSCLite", "PCSCTestSupport"]),
         // The host library end to end: in process, and through pcscd + driver + emulator.
         .testTarget(name: "IntegrationTests", dependencies: ["UKey", "UKeyInProcess", "PCSC", "PCSCTestSupport"]),
+        // The `ukey` command line as a user runs it: golden outputs of a whole session on token
+        // 1-4 of the PCSCTestStack, `ukey apdu` through stock vpcd, `readers --watch`.
+        .testTarget(name: "UKeyCLITests", dependencies: ["PCSCTestSupport", "PCSC"],
+                    resources: [.copy("Golden"), .copy("Scripts")]),
         .testTarget(name: "HostPlatformTests", dependencies: ["HostPlatform", "CardOS", "ISO7816", "COpenSSL"]),
         .testTarget(name: "UKeyTests",
                     dependencies: ["UKey", "UKeyInProcess", "HostPlatform", "ISO7816", "COpenSSL"],

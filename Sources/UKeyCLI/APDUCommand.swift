@@ -9,8 +9,9 @@ struct APDUCommand: AsyncParsableCommand {
         commandName: "apdu",
         abstract: "Send APDUs to the card and explain the status words.",
         discussion: """
-            Each argument is one command APDU in hex (spaces inside need quotes). The exit status is
-            0 when every response is 9000 or 61xx, 3 otherwise.
+            Each argument is one command APDU in hex (spaces inside need quotes). The exit status \
+            is 0 when every response is 9000 or 61xx, 3 otherwise.
+
             Examples:
               ukey apdu 00A4040006F0554B455901 00CA010000
               ukey apdu --reader 1 --json "00 84 00 00 08"

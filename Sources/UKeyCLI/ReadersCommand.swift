@@ -1,4 +1,5 @@
 import ArgumentParser
+import Foundation
 import PCSC
 import UKey
 
@@ -12,6 +13,7 @@ struct ReadersCommand: AsyncParsableCommand {
             Examples:
               ukey readers
               ukey readers --watch --json
+              ukey readers --reader "UKey 1-4"   (only the readers that --reader picks)
             """)
 
     @Flag(help: "Keep printing reader and card events (insert, remove) until interrupted.")
@@ -28,17 +30,25 @@ struct ReadersCommand: AsyncParsableCommand {
     mutating func run() async throws {
         try await Output.run(json: options.json) {
             let access = try ReaderAccess(options: options)
-            let readers = try await access.finder.readers()
-            try Output.emit(readers, json: options.json) { readers in
-                guard !readers.isEmpty else { return "no readers" }
-                return readers.map { reader in
-                    let what = reader.isToken ? "UKey token \(reader.serial ?? "")" : reader.hasCard ? "card \(reader.atr ?? "")" : "empty"
-                    return "\(reader.index): \(reader.name)  [\(what)]"
-                }.joined(separator: "\n")
+            let readers = try await access.finder.readers(matching: options.reader)
+            if watch && options.json {
+                print(try Output.jsonLine(readers))  // JSON Lines: the readers, then one event per line
+            } else {
+                try Output.emit(readers, json: options.json) { readers in
+                    guard !readers.isEmpty else { return "no readers" }
+                    return readers.map { reader in
+                        let what = reader.isToken ? "UKey token \(reader.serial ?? "")" : reader.hasCard ? "card \(reader.atr ?? "")" : "empty"
+                        return "\(reader.index): \(reader.name)  [\(what)]"
+                    }.joined(separator: "\n")
+                }
             }
             guard watch else { return }
+            fflush(nil)  // stdout is block-buffered on a pipe: a reader (jq, a test) sees each line at once
             do {
+                let listed = Set(readers.map(\.name))
                 for try await event in access.context.readerEvents() {
+                    if let selector = options.reader, !listed.contains(event.reader),
+                       !TokenFinder.selects(selector, name: event.reader, index: nil) { continue }
                     let record: Event
                     switch event {
                     case .readerAdded(let reader): record = Event(event: "readerAdded", reader: reader, atr: nil)
@@ -51,6 +61,7 @@ struct ReadersCommand: AsyncParsableCommand {
                     } else {
                         print(event.description)
                     }
+                    fflush(nil)
                 }
             } catch {
                 throw CLIError("pcscd", "watching readers: \(error)")

@@ -10,10 +10,11 @@ struct ScriptCommand: AsyncParsableCommand {
         commandName: "script",
         abstract: "Run an APDU script with expected responses; non-zero exit on a mismatch.",
         discussion: """
-            Format: "> HEX" a command; "< HEX SW" the expected response ("..", "*" wildcards);
-            "=name" captures; "${name}" substitutes a capture or an environment variable; "!step ARGS"
-            calls a step (certify, verify-digest, verify-transfer, tlv, sha256); "#" comments.
+            Format: "> HEX" a command; "< HEX SW" the expected response ("..", "*" wildcards); \
+            "=name" captures; "${name}" substitutes a capture or an environment variable; "!step ARGS" \
+            calls a step (certify, verify-digest, verify-transfer, tlv, sha256); "#" comments. \
             Secrets come from the environment (${PIN}), never from the script.
+
             Examples:
               PIN=24681357 ukey script personalize.ukey --ca bank
               ukey script check.ukey --reader 0 --json

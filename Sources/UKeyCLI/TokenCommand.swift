@@ -6,8 +6,9 @@ struct TokenCommand: AsyncParsableCommand {
         commandName: "token",
         abstract: "Token operations: info, PIN, key, CSR, certificate, sign, decrypt, authenticate.",
         discussion: """
-            PINs and PUKs never go on the command line: they come from a file descriptor (--pin-fd,
+            PINs and PUKs never go on the command line: they come from a file descriptor (--pin-fd, \
             --new-pin-fd, --puk-fd), the environment (UKEY_PIN, UKEY_NEW_PIN, UKEY_PUK) or a prompt.
+
             Examples:
               ukey token info
               UKEY_PIN=123456 UKEY_NEW_PIN=24681357 ukey token pin change

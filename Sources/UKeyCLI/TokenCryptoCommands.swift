@@ -12,7 +12,8 @@ struct TokenSignCommand: AsyncParsableCommand {
         discussion: """
             Examples:
               ukey token sign contract.pdf --out contract.sig
-              ukey token sign --digest 9F86D081884C7D659A2FEAA0C55AD015A3BF4F1B2B0B822CD15D6C15B0F00A08
+              ukey token sign \\
+                --digest 9F86D081884C7D659A2FEAA0C55AD015A3BF4F1B2B0B822CD15D6C15B0F00A08
             """)
 
     @Argument(help: "The data to sign (`-` for standard input).")

@@ -8,8 +8,9 @@ struct TransferCommand: AsyncParsableCommand {
         abstract: "Confirm a transfer on the token and verify it as the bank.",
         discussion: """
             Examples:
-              ukey transfer challenge --bank bank --payee-account 6222020200112233 --payee-name "Li Si" --amount 1234.56 --out challenge.json
-              ukey transfer sign challenge.json --out signed.json      # the holder presses OK on the token
+              ukey transfer challenge --bank bank --payee-account 6222020200112233 \\
+                --payee-name "Li Si" --amount 1234.56 --out challenge.json
+              ukey transfer sign challenge.json --out signed.json   # OK on the token
               ukey transfer verify --bank bank signed.json
             """,
         subcommands: [TransferChallengeCommand.self, TransferSignCommand.self, TransferVerifyCommand.self])

@@ -11,7 +11,8 @@ struct TransferSignCommand: AsyncParsableCommand {
         discussion: """
             Examples:
               ukey transfer sign challenge.json --out signed.json
-              ukey transfer sign --challenge 0011…EEFF --payee-account 6222020200112233 --payee-name "Li Si" --amount 10.00
+              ukey transfer sign --challenge 0011…EEFF --payee-account 6222020200112233 \\
+                --payee-name "Li Si" --amount 10.00
             """)
 
     @Argument(help: "The challenge record from `ukey transfer challenge --out` (`-` for standard input).")

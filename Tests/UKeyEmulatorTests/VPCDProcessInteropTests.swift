@@ -31,7 +31,7 @@ struct VPCDProcessInteropTests {
     func signAndVerify() throws {
         let fixture = try VPCDProcessFixture()
         defer { fixture.stop() }
-        let out = fixture.directory.file("out")
+        let out = fixture.file("out")
         try FileManager.default.createDirectory(atPath: out, withIntermediateDirectories: true)
         let run = try fixture.script("vpcd_sign.py", environment: [
             "UKEY_PIN": EmulatorHarness.factoryPIN, "UKEY_NEW_PIN": VPCDTestToken.newPIN, "UKEY_OUT": out,

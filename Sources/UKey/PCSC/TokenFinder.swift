@@ -30,10 +30,12 @@ public struct TokenFinder: Sendable {
         public let atr: String?
     }
 
-    /// The readers pcscd knows, in its order, each with what is in it.
-    public func readers() async throws(TokenError) -> [ReaderStatus] {
+    /// The readers pcscd knows, in its order, each with what is in it; with a `selector`, only
+    /// the readers it picks (``selects(_:name:index:)``), and no other reader is touched.
+    public func readers(matching selector: String? = nil) async throws(TokenError) -> [ReaderStatus] {
         var statuses: [ReaderStatus] = []
-        for (index, name) in try await readerNames().enumerated() {
+        for (index, name) in try await readerNames().enumerated()
+        where selector.map({ Self.selects($0, name: name, index: index) }) ?? true {
             var status = ReaderStatus(index: index, name: name, hasCard: false, isToken: false, serial: nil, atr: nil)
             if let channel = try? await connect(name) {
                 defer { channel.close() }
@@ -115,6 +117,14 @@ public struct TokenFinder: Sendable {
     func traced(_ channel: PCSCCardChannel) -> any CardChannel {
         guard let trace else { return channel }
         return TracingCardChannel(channel, sink: trace)
+    }
+
+    /// Whether `selector` picks the reader `name` at `index` in pcscd's list (`nil`: not known)
+    /// when listing: a number picks the reader at that index, anything else every reader whose
+    /// name contains it (case-insensitive), the full name included.
+    public static func selects(_ selector: String, name: String, index: Int?) -> Bool {
+        if let wanted = Int(selector), name != selector { return index == wanted }
+        return name.lowercased().contains(selector.lowercased())
     }
 
     /// A reader named by `selector`: the exact name, else its index, else the only name that

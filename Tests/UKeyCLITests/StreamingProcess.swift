@@ -1,0 +1,65 @@
+import Foundation
+import PCSCTestSupport
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// A long-running command (`ukey readers --watch`) whose standard output is read line by line
+/// while it runs; ``stop()`` (SIGTERM, then SIGKILL) ends it, and the test always calls it.
+final class StreamingProcess: @unchecked Sendable {
+    let process = Process()
+    let lines = CollectedLines()
+    let errors = Pipe()
+
+    init(_ arguments: [String], environment: [String: String]) throws {
+        process.executableURL = URL(fileURLWithPath: arguments[0])
+        process.arguments = Array(arguments.dropFirst())
+        process.environment = environment
+        process.standardInput = FileHandle.nullDevice
+        let output = Pipe()
+        process.standardOutput = output
+        process.standardError = errors
+        try process.run()
+        let handle = output.fileHandleForReading, lines = self.lines
+        Thread {
+            var pending = Data()
+            while true {
+                let chunk = handle.availableData
+                if chunk.isEmpty { break }
+                pending.append(chunk)
+                while let newline = pending.firstIndex(of: 0x0A) {
+                    lines.append(String(decoding: pending[pending.startIndex..<newline], as: UTF8.self))
+                    pending = Data(pending[(newline + 1)...])
+                }
+            }
+        }.start()
+    }
+
+    deinit { stop() }
+
+    /// Waits up to `timeout` seconds until `condition` holds for the lines so far.
+    func waitForLines(timeout: Double, _ condition: ([String]) -> Bool) -> Bool {
+        let deadline = Date().addingTimeInterval(timeout)
+        while Date() < deadline {
+            if condition(lines.all) { return true }
+            guard process.isRunning else { return condition(lines.all) }
+            usleep(20_000)
+        }
+        return condition(lines.all)
+    }
+
+    /// SIGTERM, SIGKILL after 5 s; idempotent.
+    func stop() {
+        guard process.isRunning else { return }
+        kill(process.processIdentifier, SIGTERM)
+        let deadline = Date().addingTimeInterval(5)
+        while process.isRunning && Date() < deadline { usleep(10_000) }
+        if process.isRunning { kill(process.processIdentifier, SIGKILL) }
+        process.waitUntilExit()
+    }
+
+    /// What it wrote on standard error (after ``stop()``).
+    var standardError: String {
+        String(decoding: errors.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+    }
+}
