@@ -57,10 +57,27 @@ let package = Package(
         .executableTarget(name: "UKeyCLI",
                           dependencies: ["UKeyEmulator", "UKey", "UKeyInProcess", "ISO7816",
                                          .product(name: "ArgumentParser", package: "swift-argument-parser")]),
-        // libFuzzer target for the driver's parsing of device replies (scripts/fuzz.sh builds it
-        // with -sanitize=fuzzer,address; a plain build is a corpus replayer).
-        .executableTarget(name: "FuzzDriverReplies", dependencies: ["UKeyDriver"], path: "Fuzz/DriverReplies",
+        // libFuzzer targets, one per parser or state machine that takes untrusted bytes (DEVELOPERS.md,
+        // "Fuzzing"): scripts/fuzz.sh builds them with -sanitize=fuzzer,address -D FUZZING; a plain
+        // build of each is a replayer of its corpus (Fuzz/<Name>/corpus), run by FuzzCorpusTests.
+        .target(name: "FuzzSupport", path: "Fuzz/Support"),
+        .executableTarget(name: "FuzzDriverReplies", dependencies: ["FuzzSupport", "UKeyDriver"], path: "Fuzz/DriverReplies",
                           exclude: ["corpus"]),
+        .executableTarget(name: "FuzzCommandAPDU", dependencies: ["FuzzSupport", "ISO7816"], path: "Fuzz/CommandAPDU",
+                          exclude: ["corpus"]),
+        .executableTarget(name: "FuzzTLV", dependencies: ["FuzzSupport", "ISO7816"], path: "Fuzz/TLV", exclude: ["corpus"]),
+        .executableTarget(name: "FuzzATR", dependencies: ["FuzzSupport", "ISO7816"], path: "Fuzz/ATR", exclude: ["corpus"]),
+        .executableTarget(name: "FuzzCCID",
+                          dependencies: ["FuzzSupport", "CCID", "USBIP", "ISO7816", "CardOS", "HostPlatform", "TokenDevice"],
+                          path: "Fuzz/CCID", exclude: ["corpus"]),
+        .executableTarget(name: "FuzzUSBIP", dependencies: ["FuzzSupport", "USBIP", "ISO7816"], path: "Fuzz/USBIP",
+                          exclude: ["corpus"]),
+        .executableTarget(name: "FuzzVPCDFraming", dependencies: ["FuzzSupport", "UKeyEmulator", "ISO7816"],
+                          path: "Fuzz/VPCDFraming", exclude: ["corpus"]),
+        .executableTarget(name: "FuzzBankingApplet",
+                          dependencies: ["FuzzSupport", "BankingApplet", "CardOS", "ISO7816", "HostPlatform", "TokenDevice",
+                                         "UKey", "COpenSSL"],
+                          path: "Fuzz/BankingApplet", exclude: ["corpus"]),
         .executableTarget(name: "UKeyBench",
                           dependencies: ["UKey", "UKeyInProcess", "HostPlatform", "TokenDevice", "CardOS", "ISO7816", "COpenSSL"]),
 
@@ -82,6 +99,8 @@ let package = Package(
                     dependencies: ["UKeyDriver", "PCSCTestSupport", "TokenDevice", "HostPlatform", "CardOS", "CCID", "USBIP", "ISO7816", "UKey"],
                     resources: [.copy("Scripts")]),
         .testTarget(name: "HostPlatformTests", dependencies: ["HostPlatform", "CardOS", "ISO7816", "COpenSSL"]),
+        // Replays every fuzz corpus through the plain builds of the fuzz targets.
+        .testTarget(name: "FuzzCorpusTests", dependencies: ["PCSCTestSupport"]),
         .testTarget(name: "UKeyTests",
                     dependencies: ["UKey", "UKeyInProcess", "HostPlatform", "ISO7816", "COpenSSL"],
                     resources: [.copy("Transcripts")]),
