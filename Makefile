@@ -107,7 +107,8 @@ fuzz-seeds:
 test-sanitize: deps
 	@mkdir -p $(dir $(SANITIZE_LOG))
 	@: > $(SANITIZE_LOG)
-	$(SWIFT) test $(SWIFT_BUILD_FLAGS) --scratch-path .build-asan -Xswiftc -sanitize=address \
+	LSAN_OPTIONS=suppressions=$(CURDIR)/scripts/lsan-suppressions.txt \
+	    $(SWIFT) test $(SWIFT_BUILD_FLAGS) --scratch-path .build-asan -Xswiftc -sanitize=address \
 	    --skip '$(SANITIZE_SKIP)' 2>&1 | tee -a $(SANITIZE_LOG)
 	$(SWIFT) test $(SWIFT_BUILD_FLAGS) --scratch-path .build-tsan -Xswiftc -sanitize=thread \
 	    --skip '$(SANITIZE_SKIP)' 2>&1 | tee -a $(SANITIZE_LOG)
