@@ -110,7 +110,8 @@ test-sanitize: deps
 	LSAN_OPTIONS=suppressions=$(CURDIR)/scripts/lsan-suppressions.txt \
 	    $(SWIFT) test $(SWIFT_BUILD_FLAGS) --scratch-path .build-asan -Xswiftc -sanitize=address \
 	    --skip '$(SANITIZE_SKIP)' 2>&1 | tee -a $(SANITIZE_LOG)
-	$(SWIFT) test $(SWIFT_BUILD_FLAGS) --scratch-path .build-tsan -Xswiftc -sanitize=thread \
+	TSAN_OPTIONS=suppressions=$(CURDIR)/scripts/tsan-suppressions.txt \
+	    $(SWIFT) test $(SWIFT_BUILD_FLAGS) --scratch-path .build-tsan -Xswiftc -sanitize=thread \
 	    --skip '$(SANITIZE_SKIP)' 2>&1 | tee -a $(SANITIZE_LOG)
 
 firmware:
