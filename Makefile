@@ -24,13 +24,27 @@ APT_GET ?= apt-get
 TEST_LOG ?= .build/test.log
 
 
-.PHONY: deps build test firmware bench demo demo-in-process clean help
+# Fuzzing (DEVELOPERS.md, "Fuzzing"): every target, FUZZ_SECONDS each; `make test` runs each for
+# FUZZ_SMOKE_SECONDS.
+FUZZ_TARGETS ?= FuzzCommandAPDU FuzzTLV FuzzATR FuzzCCID FuzzUSBIP FuzzVPCDFraming FuzzDriverReplies FuzzBankingApplet
+FUZZ_SECONDS ?= 60
+FUZZ_SMOKE_SECONDS ?= 5
+
+# The sanitizer runs (`make test-sanitize`): the unit and in-process suites, without the ones that
+# start pcscd, vpcd or the emulator as processes.
+SANITIZE_SKIP ?= PCSCDEndToEndTests|MisbehavingDeviceThroughPCSCDTests|UMockdevTests|EmulatorProcessTests|CrashSafetyTests|TerminalConfirmationTests|PCSCDCommandLineTests|PCSCDEmulatorTests|VPCDInteropTests|VPCDProcessInteropTests|VPCDBenchmarkTests
+SANITIZE_LOG ?= .build/sanitize.log
+
+.PHONY: deps build test firmware bench demo demo-in-process clean help fuzz fuzz-smoke fuzz-seeds test-sanitize
 
 help:
 	@echo "make demo      install what is missing, build and run the demo"
 	@echo "make test      install what is missing, build, run all tests, build the firmware"
 	@echo "make build     debug build (swift build)"
 	@echo "make firmware  Embedded Swift build of the firmware for armv7em (scripts/build-firmware.sh)"
+	@echo "make fuzz      run every libFuzzer target for FUZZ_SECONDS (default 60) each"
+	@echo "make fuzz-seeds  rewrite the seed corpora (Fuzz/*/corpus) from the targets' own serializers"
+	@echo "make test-sanitize  unit and in-process tests under AddressSanitizer, then ThreadSanitizer"
 	@echo "make bench     release build of ukey-bench, then run it"
 	@echo "make deps      install the missing apt packages"
 	@echo "make clean     remove build products"
@@ -57,12 +71,46 @@ build: deps
 	$(SWIFT) build $(SWIFT_BUILD_FLAGS)
 
 # Builds everything, runs every test (output also in $(TEST_LOG); the exit code is swift test's),
-# then the Embedded firmware build.
+# then each fuzz target for a few seconds, then the Embedded firmware build.
 test: deps
 	$(SWIFT) build --build-tests $(SWIFT_BUILD_FLAGS)
 	@mkdir -p $(dir $(TEST_LOG))
 	$(SWIFT) test $(SWIFT_BUILD_FLAGS) 2>&1 | tee $(TEST_LOG)
+	$(MAKE) fuzz-smoke
 	$(MAKE) firmware
+
+# Builds every fuzz target once (one sanitizer build in .build-fuzz/sanitizer), then runs each for
+# FUZZ_SECONDS: one line per target with its exec count; fails if any target crashed.
+fuzz: deps
+	scripts/fuzz.sh --build-only
+	@failed=""; \
+	for target in $(FUZZ_TARGETS); do \
+	    FUZZ_NO_BUILD=1 scripts/fuzz.sh "$$target" $(FUZZ_SECONDS) || failed="$$failed $$target"; \
+	done; \
+	if [ -n "$$failed" ]; then echo "fuzz: crashes in$$failed" >&2; exit 1; fi
+
+fuzz-smoke:
+	$(MAKE) --no-print-directory fuzz FUZZ_SECONDS=$(FUZZ_SMOKE_SECONDS)
+
+fuzz-seeds:
+	$(SWIFT) build $(SWIFT_BUILD_FLAGS)
+	@bin="$$($(SWIFT) build $(SWIFT_BUILD_FLAGS) --show-bin-path)"; \
+	for target in $(filter-out FuzzDriverReplies,$(FUZZ_TARGETS)); do \
+	    "$$bin/$$target" --seeds "Fuzz/$${target#Fuzz}/corpus"; \
+	done
+	python3 Fuzz/make_corpus.py
+
+# The unit and in-process tests under AddressSanitizer and under ThreadSanitizer, each in its own
+# scratch path (output also in $(SANITIZE_LOG)).
+test-sanitize: deps
+	@mkdir -p $(dir $(SANITIZE_LOG))
+	@: > $(SANITIZE_LOG)
+	LSAN_OPTIONS=suppressions=$(CURDIR)/scripts/lsan-suppressions.txt \
+	    $(SWIFT) test $(SWIFT_BUILD_FLAGS) --scratch-path .build-asan -Xswiftc -sanitize=address \
+	    --skip '$(SANITIZE_SKIP)' 2>&1 | tee -a $(SANITIZE_LOG)
+	TSAN_OPTIONS=suppressions=$(CURDIR)/scripts/tsan-suppressions.txt \
+	    $(SWIFT) test $(SWIFT_BUILD_FLAGS) --scratch-path .build-tsan -Xswiftc -sanitize=thread \
+	    --skip '$(SANITIZE_SKIP)' 2>&1 | tee -a $(SANITIZE_LOG)
 
 firmware:
 	scripts/build-firmware.sh
@@ -84,4 +132,4 @@ demo-in-process: deps
 	$(SWIFT) run -c debug $(SWIFT_BUILD_FLAGS) ukey-bench --demo
 
 clean:
-	rm -rf .build .build-firmware
+	rm -rf .build .build-firmware .build-fuzz .build-asan .build-tsan

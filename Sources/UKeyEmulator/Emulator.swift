@@ -51,7 +51,6 @@ public final class Emulator: @unchecked Sendable {
     /// The one read buffer of the reactor thread, shared by all connections.
     var readScratch = [UInt8](repeating: 0, count: StreamConnection.readChunk)
     private let finished = DispatchSemaphore(value: 0)
-    private var thread: Thread?
 
     /// Opens (or creates and manufactures) the tokens in the state directory and binds every
     /// listener and the control socket; prints one line per listener. Nothing runs until
@@ -131,9 +130,11 @@ public final class Emulator: @unchecked Sendable {
 
     /// Runs ``run()`` on a new thread.
     public func start() {
+        // Not kept in a property: the thread's closure holds `self`, and a stored Thread would make
+        // a cycle that keeps a stopped emulator (tokens, buffers, key cache) alive forever.
+        // Foundation keeps the running thread alive by itself.
         let thread = Thread { [self] in run() }
         thread.name = "ukey-emulator"
-        self.thread = thread
         thread.start()
     }
 

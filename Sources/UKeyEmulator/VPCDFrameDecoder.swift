@@ -10,13 +10,20 @@ public struct VPCDFrameDecoder: Sendable {
     public var bufferedCount: Int { buffer.count - start }
 
     /// Adds bytes as they arrived from the socket.
+    ///
+    /// The bytes already handed out are dropped once they are half the buffer or more, so a peer
+    /// that never lets the buffer run empty (each read ending inside the next frame) cannot make
+    /// it grow with everything it ever sent.
     public mutating func append(_ bytes: some Sequence<UInt8>) {
-        if start > 0 && start == buffer.count {
-            buffer.removeAll(keepingCapacity: true)
+        if start > 0 && start >= buffer.count / 2 {
+            buffer.removeFirst(start)
             start = 0
         }
         buffer.append(contentsOf: bytes)
     }
+
+    /// The bytes held, including those already handed out (for the tests of the bound above).
+    var storedCount: Int { buffer.count }
 
     /// The next complete message, or `nil` until more bytes arrive. A malformed frame throws;
     /// the stream cannot be resynchronised after that, so the caller drops the connection.

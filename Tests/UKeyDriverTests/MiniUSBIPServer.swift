@@ -19,9 +19,13 @@ final class MiniUSBIPServer: @unchecked Sendable {
     private let lock = NSLock()
     private var connections: [Int32] = []
     private var stopped = false
-    private(set) var unlinkCount = 0
+    private var unlinks = 0
+    private var submitsPerWrite: [Int] = []
+
+    /// CMD_UNLINKs received so far.
+    var unlinkCount: Int { lock.withLock { unlinks } }
     /// Sizes of the writes that carried CMD_SUBMITs (to check OUT + IN go in one write).
-    private(set) var submitsPerRead: [Int] = []
+    var submitsPerRead: [Int] { lock.withLock { submitsPerWrite } }
 
     init(model: any EmulatedUSBDevice) throws {
         self.model = model
@@ -104,7 +108,7 @@ final class MiniUSBIPServer: @unchecked Sendable {
                             pendingBulk.append(submit)
                         }
                     case .USBIP_CMD_UNLINK(let unlink):
-                        lock.withLock { unlinkCount += 1 }
+                        lock.withLock { unlinks += 1 }
                         let before = pendingBulk.count + pendingInterrupt.count
                         pendingBulk.removeAll { $0.seqnum == unlink.unlinkSeqnum }
                         pendingInterrupt.removeAll { $0.seqnum == unlink.unlinkSeqnum }
@@ -114,7 +118,7 @@ final class MiniUSBIPServer: @unchecked Sendable {
                         return
                     }
                 }
-                if submits > 0 { lock.withLock { submitsPerRead.append(submits) } }
+                if submits > 0 { lock.withLock { submitsPerWrite.append(submits) } }
             }
             onTick?()
             model.tick()

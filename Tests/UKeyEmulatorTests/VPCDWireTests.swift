@@ -1,6 +1,6 @@
 import ISO7816
 import Testing
-import UKeyEmulator
+@testable import UKeyEmulator
 
 /// The vpcd wire format: frames, control codes, endpoints and trace redaction.
 @Suite struct VPCDWireTests {
@@ -23,6 +23,20 @@ import UKeyEmulator
             #expect(decoder.bufferedCount == 0)
             try decoder.finish()
         }
+    }
+
+    @Test("frames back to back, every read ending inside the next frame, do not make the buffer grow")
+    func bufferStaysBounded() throws {
+        let frame = Self.select
+        var decoder = VPCDFrameDecoder()
+        decoder.append(frame.prefix(3))
+        for _ in 0..<10_000 {
+            decoder.append(frame.dropFirst(3) + frame.prefix(3))
+            #expect(try decoder.next() == .apdu(Array(frame[2...])))
+            #expect(try decoder.next() == nil)
+        }
+        #expect(decoder.bufferedCount == 3)
+        #expect(decoder.storedCount < 4 * frame.count, "the decoder keeps \(decoder.storedCount) bytes for a 3-byte rest")
     }
 
     @Test("every control code vpcd sends is recognised", arguments: VPCDControl.allCases)

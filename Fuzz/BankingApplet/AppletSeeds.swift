@@ -1,0 +1,107 @@
+import CardOS
+import ISO7816
+
+/// The seed corpus: scripts a bank's software really runs, built with `CommandAPDU` and `TLV`.
+enum AppletSeeds {
+    typealias Step = AppletScript.Step
+
+    static func apdu(_ cla: UInt8, _ ins: UInt8, _ p1: UInt8, _ p2: UInt8, _ data: [UInt8] = [], ne: Int? = nil,
+                     extended: Bool = false) -> Step {
+        let bytes = try! CommandAPDU(cla: cla, ins: ins, p1: p1, p2: p2, data: data, ne: ne, extended: extended).bytes
+        return bytes.count <= 255 ? .apdu(bytes) : .longAPDU(bytes)
+    }
+
+    static let select = apdu(0x00, 0xA4, 0x04, 0x00, [0xF0, 0x55, 0x4B, 0x45, 0x59, 0x01], ne: 256)
+    static let getData = apdu(0x00, 0xCA, 0x01, 0x00, ne: 256)
+    static func verify(_ pin: [UInt8]) -> Step { apdu(0x00, 0x20, 0x00, 0x81, pin) }
+    static func change(_ old: [UInt8], _ new: [UInt8]) -> Step {
+        apdu(0x00, 0x24, 0x00, 0x81, [UInt8(old.count)] + old + [UInt8(new.count)] + new)
+    }
+    static func unblock(_ puk: [UInt8], _ new: [UInt8]) -> Step {
+        apdu(0x00, 0x2C, 0x00, 0x81, [UInt8(puk.count)] + puk + [UInt8(new.count)] + new)
+    }
+    static func generate(_ algorithm: UInt8) -> Step { apdu(0x00, 0x47, 0x80, 0x01, [0x80, 0x01, algorithm], ne: 65_536) }
+    static let readPublicKey = apdu(0x00, 0x47, 0x81, 0x01, ne: 256)
+    /// SIGN of a SHA-256 DigestInfo (the digest of "UKey").
+    static func sign(ne: Int = 256) -> Step {
+        let prefix: [UInt8] = [0x30, 0x31, 0x30, 0x0D, 0x06, 0x09, 0x60, 0x86, 0x48, 0x01, 0x65, 0x03, 0x04, 0x02, 0x01,
+                               0x05, 0x00, 0x04, 0x20]
+        return apdu(0x00, 0x2A, 0x9E, 0x9A, prefix + (0..<32).map { UInt8($0 * 7 & 0xFF) }, ne: ne)
+    }
+    static let internalAuthenticate = apdu(0x00, 0x88, 0x00, 0x00, [UInt8](repeating: 0x42, count: 16), ne: 256)
+    static let getChallenge = apdu(0x00, 0x84, 0x00, 0x00, ne: 8)
+    static let getResponse = apdu(0x00, 0xC0, 0x00, 0x00, ne: 256)
+    static let getCertificate = apdu(0x00, 0xCA, 0x01, 0x10, ne: 65_536)
+    static let decipherBadPadding = apdu(0x00, 0x2A, 0x80, 0x86, [0x00] + [UInt8](repeating: 0x17, count: 128), ne: 256)
+
+    /// CONFIRM TRANSFER `70 {80 account, 81 name, 82 amount, 83 currency, 84 reference, 85 challenge}`.
+    static func transferBody(name: String = "Zhang San", amount: String = "1234.56") -> [UInt8] {
+        let text: (String) -> [UInt8] = { Array($0.utf8) }
+        return TLV(tag: 0x70, children: [
+            TLV(tag: 0x80, value: text("DE89370400440532013000")), TLV(tag: 0x81, value: text(name)),
+            TLV(tag: 0x82, value: text(amount)), TLV(tag: 0x83, value: text("CNY")),
+            TLV(tag: 0x84, value: text("Invoice 42")), TLV(tag: 0x85, value: [UInt8](repeating: 0xC5, count: 16)),
+        ]).bytes
+    }
+    static let confirmTransfer = apdu(0x80, 0xC0, 0x00, 0x00, transferBody(), ne: 256)
+    static let approve: [Step] = Array(repeating: .press(.ok), count: 6)
+
+    /// From the factory: select, check the factory PIN, change it, generate RSA-1024.
+    static let personalization: [Step] = [
+        select, verify(AppletSession.factoryPIN), change(AppletSession.factoryPIN, AppletSession.personalPIN),
+        generate(0x01),
+    ]
+
+    static var scripts: [String: AppletScript] {
+        let pin = AppletSession.personalPIN, factory = AppletSession.factoryPIN, puk = AppletSession.factoryPUK
+        let chainedTransfer = transferBody(name: "Li Si", amount: "99.999")
+        return [
+            "factory_personalize_sign_confirm": AppletScript(personalized: false, steps: personalization + [
+                getData, sign(), internalAuthenticate, readPublicKey, confirmTransfer] + approve + [getData]),
+            "factory_signs_refused": AppletScript(personalized: false, steps: [
+                select, verify(factory), sign(), generate(0x01), confirmTransfer, getData]),
+            "sign_login_transfer": AppletScript(personalized: true, steps: [
+                select, verify(pin), sign(), internalAuthenticate, confirmTransfer] + approve + [getData]),
+            "sign_short_le_get_response": AppletScript(personalized: true, steps: [
+                select, .verifyPIN, sign(ne: 16), getResponse, getResponse, getData]),
+            "without_pin": AppletScript(personalized: true, steps: [
+                select, sign(), internalAuthenticate, confirmTransfer, decipherBadPadding, .decipher(plaintextCount: 16),
+                generate(0x01), .putCertificate(chained: false), getChallenge]),
+            "decipher": AppletScript(personalized: true, steps: [
+                select, .verifyPIN, .decipher(plaintextCount: 32), decipherBadPadding, generate(0x02),
+                .decipher(plaintextCount: 64), .reset, select, .decipher(plaintextCount: 1)]),
+            "reset_forgets_pin": AppletScript(personalized: true, steps: [
+                select, verify(pin), .reset, select, sign(), .powerCycle, select, sign(), .verifyPIN, sign()]),
+            "wrong_pin_blocks_then_unblock": AppletScript(personalized: true, steps: [
+                select, verify(Array("00000000".utf8)), verify(Array("11111111".utf8)), getData,
+                verify(Array("22222222".utf8)), verify(pin), unblock(Array("99999999".utf8), pin),
+                unblock(puk, Array("13572468".utf8)), .verifyPIN, sign()]),
+            "confirm_cancel_and_timeout": AppletScript(personalized: true, steps: [
+                select, .verifyPIN, confirmTransfer, .press(.ok), .press(.cancel), confirmTransfer,
+                .wait(seconds: 60), .wait(seconds: 61), getData, confirmTransfer, .abort, confirmTransfer, .reset,
+                getData]),
+            "chained_confirm_transfer": AppletScript(personalized: true, steps: [
+                select, .verifyPIN,
+                apdu(0x90, 0xC0, 0x00, 0x00, Array(chainedTransfer[..<20])),
+                apdu(0x80, 0xC0, 0x00, 0x00, Array(chainedTransfer[20...]), ne: 256)] + approve),
+            "power_cut_during_sign_and_verify": AppletScript(personalized: true, steps: [
+                select, .verifyPIN, .powerCut(write: 0, apdu: try! CommandAPDU(cla: 0x00, ins: 0x2A, p1: 0x9E, p2: 0x9A,
+                    data: [0x30, 0x21, 0x30, 0x09, 0x06, 0x05, 0x2B, 0x0E, 0x03, 0x02, 0x1A, 0x05, 0x00, 0x04, 0x14]
+                        + [UInt8](repeating: 0xAA, count: 20), ne: 256).bytes),
+                select, .powerCut(write: 1, apdu: try! CommandAPDU(cla: 0x00, ins: 0x20, p1: 0x00, p2: 0x81, data: pin).bytes),
+                select, getData, .verifyPIN, sign()]),
+            "certificate_put_and_read": AppletScript(personalized: true, steps: [
+                select, .verifyPIN, .putCertificate(chained: true), getCertificate, .putCertificate(chained: false),
+                apdu(0x00, 0xCA, 0x01, 0x10, ne: 256), getResponse, getResponse, getResponse]),
+            "generate_2048_then_sign": AppletScript(personalized: true, steps: [
+                select, .verifyPIN, generate(0x02), readPublicKey, getResponse, sign(), confirmTransfer] + approve
+                + [.putCertificate(chained: false)]),
+            "bad_commands": AppletScript(personalized: true, steps: [
+                apdu(0x00, 0xCA, 0x01, 0x00), select, apdu(0x00, 0x20, 0x00, 0x82, pin), apdu(0x84, 0x20, 0x00, 0x81, pin),
+                apdu(0x80, 0xC0, 0x00, 0x00, [0x70, 0x03, 0x86, 0x01, 0x00]), apdu(0x00, 0x2A, 0x9E, 0x9A, [0x01]),
+                apdu(0x00, 0x88, 0x00, 0x00, [0x01]), .apdu([0x00, 0x20, 0x00]), decipherBadPadding]),
+        ]
+    }
+
+    static var all: [String: [UInt8]] { scripts.mapValues(\.bytes) }
+}
