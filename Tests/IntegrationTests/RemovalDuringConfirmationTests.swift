@@ -8,7 +8,7 @@ import UKey
 /// `TokenError.removed` within 5 s — not a hang (token 1-3 of the shared stack).
 @Suite("Removal during a confirmation", .enabled(if: PCSCTestStack.available))
 struct RemovalDuringConfirmationTests {
-    @Test("confirmTransfer throws TokenError.removed within 5 s of the removal; the token works after re-insertion")
+    @Test("confirmTransfer throws TokenError.removed within 5 s of the removal; waitForToken sees it come back")
     func removal() async throws {
         let stack = try await PCSCTestStack.shared()
         let context = try PCSCContext()
@@ -29,10 +29,19 @@ struct RemovalDuringConfirmationTests {
         #expect(elapsed < .seconds(5), "ended \(elapsed) after the removal")
         found.channel.close()
 
+        // Waiting for the token: nothing within the timeout while it is out, then it comes back.
+        let finder = TokenFinder(context: context)
+        let waitStart = ContinuousClock.now
+        await #expect(throws: TokenError.noToken) {
+            try await finder.waitForToken(reader: stack.reader("1-3"), timeout: .milliseconds(800))
+        }
+        #expect(ContinuousClock.now - waitStart < .seconds(5), "the timeout holds even when no event comes")
+        let waiting = Task { try await finder.waitForToken(reader: stack.reader("1-3"), timeout: .seconds(20)) }
+        try await Task.sleep(for: .milliseconds(300))
         try await stack.emulatorControl("insert", token: "1-3")
-        try await stack.waitForCard(present: true, token: "1-3")
-        let again = try await TokenFinder(context: context).token(reader: stack.reader("1-3"))
+        let again = try await waiting.value
         defer { again.channel.close() }
+        #expect(again.reader == stack.reader("1-3"))
         let info = try await again.token.info()
         #expect(info.key == .rsa1024 && info.signatureCounter == 1, "only the CSR was signed: \(info.signatureCounter)")
     }

@@ -78,22 +78,48 @@ public struct TokenFinder: Sendable {
         throw .noToken
     }
 
-    /// Waits until a reader holds a token (returns at once if one does), or `timeout` passes.
-    public func waitForToken(timeout: Duration) async throws(TokenError) -> Found {
-        if let found = try? await token() { return found }
-        let deadline = ContinuousClock.now.advanced(by: timeout)
+    /// Waits until a reader holds a token — the reader `selector` names, or any — and returns
+    /// it (at once if one is there already). Throws ``TokenError/noToken`` when `timeout` passes
+    /// first; cancelling the task ends the wait too.
+    public func waitForToken(reader selector: String? = nil, timeout: Duration) async throws(TokenError) -> Found {
+        if let found = await selectableToken(reader: selector) { return found }
+        let result = await withTaskGroup(of: Result<Found, TokenError>?.self) { group in
+            group.addTask { await self.nextInsertedToken(reader: selector) }
+            group.addTask {
+                try? await Task.sleep(for: timeout)
+                return nil
+            }
+            let first = await group.next() ?? nil
+            group.cancelAll()
+            return first
+        }
+        guard let result else { throw .noToken }
+        return try result.get()
+    }
+
+    /// The token in the reader `selector` names (or the first), if its card selects the applet.
+    private func selectableToken(reader selector: String?) async -> Found? {
+        guard let found = try? await token(reader: selector) else { return nil }
+        guard (try? await found.token.info()) != nil else {
+            found.channel.close()
+            return nil
+        }
+        return found
+    }
+
+    /// The first token inserted into a reader `selector` picks, from PC/SC reader events (the
+    /// sequence reports what is present first, so a token inserted meanwhile is not missed).
+    private func nextInsertedToken(reader selector: String?) async -> Result<Found, TokenError>? {
         do {
             for try await event in context.readerEvents(pollInterval: .milliseconds(200)) {
-                if case .cardInserted = event, let found = try? await token(reader: event.reader),
-                   (try? await found.token.info()) != nil {
-                    return found
-                }
-                if ContinuousClock.now >= deadline { break }
+                guard case .cardInserted = event, selector.map({ Self.selects($0, name: event.reader, index: nil) }) ?? true,
+                      let found = await selectableToken(reader: event.reader) else { continue }
+                return .success(found)
             }
+            return nil
         } catch {
-            throw PCSCCardChannel.tokenError(error)
+            return .failure(PCSCCardChannel.tokenError(error))
         }
-        throw .noToken
     }
 
     /// The card in `name`'s reader, connected shared with T=1 or T=0.
