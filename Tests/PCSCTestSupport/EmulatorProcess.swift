@@ -81,19 +81,7 @@ public final class EmulatorProcess: @unchecked Sendable {
     }
 
     private static func collect(_ handle: FileHandle, into lines: CollectedLines) {
-        let thread = Thread {
-            var pending = Data()
-            while true {
-                let chunk = handle.availableData
-                if chunk.isEmpty { break }
-                pending.append(chunk)
-                while let newline = pending.firstIndex(of: 0x0A) {
-                    lines.append(String(decoding: pending[pending.startIndex..<newline], as: UTF8.self))
-                    pending = Data(pending[(newline + 1)...])
-                }
-            }
-        }
-        thread.start()
+        lines.collect(from: handle)
     }
 
     /// SIGTERM, then waits up to `timeout` seconds; returns the exit status (nil: still running,

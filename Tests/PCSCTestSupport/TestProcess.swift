@@ -44,15 +44,35 @@ public struct TestProcess {
         let exited = DispatchSemaphore(value: 0)
         process.terminationHandler = { _ in exited.signal() }
         try process.run()
-        let timedOut = exited.wait(timeout: .now() + timeout) == .timedOut
-        if timedOut {
-            kill(process.processIdentifier, SIGKILL)
-            exited.wait()
-            if throwOnTimeout { throw PCSCDHarnessError("\(arguments[0]) ran past \(timeout) s and was killed") }
-        }
-        return Output(status: process.terminationStatus,
+        let status = waitForExit(process, exited: exited, timeout: timeout)
+        if status.timedOut && throwOnTimeout { throw PCSCDHarnessError("\(arguments[0]) ran past \(timeout) s and was killed") }
+        return Output(status: status.code,
                       stdout: (try? String(contentsOf: outURL, encoding: .utf8)) ?? "",
                       stderr: (try? String(contentsOf: errURL, encoding: .utf8)) ?? "",
-                      timedOut: timedOut)
+                      timedOut: status.timedOut)
+    }
+
+    /// Waits for `process` (SIGKILL past `timeout`). Foundation's Process can miss a child's exit
+    /// under load (the child stays a zombie, the termination handler never runs, and a wait on
+    /// it hangs the test process), so the child is also reaped here with `waitpid(WNOHANG)`.
+    /// The code is the exit status, or 128 + the signal that ended it.
+    static func waitForExit(_ process: Process, exited: DispatchSemaphore, timeout: Double) -> (code: Int32, timedOut: Bool) {
+        let pid = process.processIdentifier
+        var deadline = Date().addingTimeInterval(timeout)
+        var timedOut = false
+        while true {
+            if exited.wait(timeout: .now() + 0.1) == .success { return (process.terminationStatus, timedOut) }
+            var raw: Int32 = 0
+            if waitpid(pid, &raw, WNOHANG) == pid {
+                let signal = raw & 0x7F
+                return (signal == 0 ? (raw >> 8) & 0xFF : 128 + signal, timedOut)
+            }
+            if Date() >= deadline {
+                if timedOut { return (-1, true) }       // killed and still not gone: give up waiting
+                kill(pid, SIGKILL)
+                timedOut = true
+                deadline = Date().addingTimeInterval(10)
+            }
+        }
     }
 }

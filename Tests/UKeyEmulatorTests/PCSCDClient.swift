@@ -114,9 +114,12 @@ final class PCSCDCardChannel: CardChannel, @unchecked Sendable {
                 pending = Data(pending[(newline + 1)...])
                 return line
             }
-            let chunk = output.fileHandleForReading.availableData
-            if chunk.isEmpty { return nil }
-            pending.append(chunk)
+            // read(2), not `availableData`, which traps on a read error.
+            var buffer = [UInt8](repeating: 0, count: 4096)
+            let count = read(output.fileHandleForReading.fileDescriptor, &buffer, buffer.count)
+            if count < 0 && errno == EINTR { continue }
+            guard count > 0 else { return nil }
+            pending.append(contentsOf: buffer[0..<count])
         }
     }
 }
