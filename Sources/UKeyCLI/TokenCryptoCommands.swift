@@ -51,13 +51,12 @@ struct TokenSignCommand: AsyncParsableCommand {
             guard hash.count == algorithm.length else {
                 throw CLIError("badDigest", "a \(algorithm.rawValue) digest has \(algorithm.length) bytes, not \(hash.count)")
             }
-            let found = try await ReaderAccess(options: options).token()
-            defer { found.channel.close() }
-            try await pin.verify(on: found.token)
-            let signature = try await found.token.sign(digest: hash, algorithm: algorithm)
-            try Files.write(Data(signature), to: out)
-            let result = Result(reader: found.reader, algorithm: algorithm.rawValue, digest: hash.hexString, signature: signature.hexString)
-            try Output.emit(result, json: options.json) { $0.signature }
+            try await ReaderAccess.withToken(options, pin: pin) { found in
+                let signature = try await found.token.sign(digest: hash, algorithm: algorithm)
+                try Files.write(Data(signature), to: out)
+                let result = Result(reader: found.reader, algorithm: algorithm.rawValue, digest: hash.hexString, signature: signature.hexString)
+                try Output.emit(result, json: options.json) { $0.signature }
+            }
         }
     }
 }
@@ -86,18 +85,17 @@ struct TokenDecryptCommand: AsyncParsableCommand {
     mutating func run() async throws {
         try await Output.run(json: options.json) {
             let ciphertext = Array(try Files.read(file))
-            let found = try await ReaderAccess(options: options).token()
-            defer { found.channel.close() }
-            try await pin.verify(on: found.token)
-            let plaintext = try await found.token.decipher(ciphertext)
-            if let out {
-                try Files.write(Data(plaintext), to: out)
-            } else if !options.json {
-                FileHandle.standardOutput.write(Data(plaintext))
-                return
-            }
-            try Output.emit(Result(reader: found.reader, plaintext: out ?? plaintext.hexString), json: options.json) {
-                "plaintext written to \($0.plaintext)"
+            try await ReaderAccess.withToken(options, pin: pin) { found in
+                let plaintext = try await found.token.decipher(ciphertext)
+                if let out {
+                    try Files.write(Data(plaintext), to: out)
+                } else if !options.json {
+                    FileHandle.standardOutput.write(Data(plaintext))
+                    return
+                }
+                try Output.emit(Result(reader: found.reader, plaintext: out ?? plaintext.hexString), json: options.json) {
+                    "plaintext written to \($0.plaintext)"
+                }
             }
         }
     }
@@ -125,12 +123,11 @@ struct TokenAuthCommand: AsyncParsableCommand {
     mutating func run() async throws {
         try await Output.run(json: options.json) {
             guard let bytes = [UInt8](hex: challenge) else { throw CLIError("badHex", "--challenge is not hex") }
-            let found = try await ReaderAccess(options: options).token()
-            defer { found.channel.close() }
-            try await pin.verify(on: found.token)
-            let signature = try await found.token.internalAuthenticate(challenge: bytes)
-            try Output.emit(Result(reader: found.reader, challenge: bytes.hexString, signature: signature.hexString), json: options.json) {
-                $0.signature
+            try await ReaderAccess.withToken(options, pin: pin) { found in
+                let signature = try await found.token.internalAuthenticate(challenge: bytes)
+                try Output.emit(Result(reader: found.reader, challenge: bytes.hexString, signature: signature.hexString), json: options.json) {
+                    $0.signature
+                }
             }
         }
     }

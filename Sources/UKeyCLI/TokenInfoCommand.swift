@@ -14,21 +14,21 @@ struct TokenInfoCommand: AsyncParsableCommand {
 
     mutating func run() async throws {
         try await Output.run(json: options.json) {
-            let found = try await ReaderAccess(options: options).token()
-            defer { found.channel.close() }
-            let result = Result(reader: found.reader, info: try await found.token.info())
-            try Output.emit(result, json: options.json) { result in
-                let info = result.info
-                return """
-                    reader            \(result.reader)
-                    serial            \(info.serial)
-                    firmware          \(info.firmwareVersion)
-                    key               \(info.key.rawValue)
-                    PIN tries left    \(info.pinTriesLeft)\(info.pinMustChange ? " (factory PIN: change it)" : "")
-                    PUK tries left    \(info.pukTriesLeft)
-                    signatures        \(info.signatureCounter)
-                    display           \(info.displayLines)×\(info.displayColumns)
-                    """
+            try await ReaderAccess.withToken(options) { found in
+                let result = Result(reader: found.reader, info: try await found.token.info())
+                try Output.emit(result, json: options.json) { result in
+                    let info = result.info
+                    return """
+                        reader            \(result.reader)
+                        serial            \(info.serial)
+                        firmware          \(info.firmwareVersion)
+                        key               \(info.key.rawValue)
+                        PIN tries left    \(info.pinTriesLeft)\(info.pinMustChange ? " (factory PIN: change it)" : "")
+                        PUK tries left    \(info.pukTriesLeft)
+                        signatures        \(info.signatureCounter)
+                        display           \(info.displayLines)×\(info.displayColumns)
+                        """
+                }
             }
         }
     }

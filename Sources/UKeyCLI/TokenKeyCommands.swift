@@ -31,11 +31,10 @@ struct TokenKeygenCommand: AsyncParsableCommand {
 
     mutating func run() async throws {
         try await Output.run(json: options.json) {
-            let found = try await ReaderAccess(options: options).token()
-            defer { found.channel.close() }
-            try await pin.verify(on: found.token)
-            let result = try PublicKeyResult(reader: found.reader, key: try await found.token.generateKey(algorithm))
-            try Output.emit(result, json: options.json) { $0.publicKey.trimmingCharacters(in: .newlines) }
+            try await ReaderAccess.withToken(options, pin: pin) { found in
+                let result = try PublicKeyResult(reader: found.reader, key: try await found.token.generateKey(algorithm))
+                try Output.emit(result, json: options.json) { $0.publicKey.trimmingCharacters(in: .newlines) }
+            }
         }
     }
 }
@@ -48,10 +47,10 @@ struct TokenPubkeyCommand: AsyncParsableCommand {
 
     mutating func run() async throws {
         try await Output.run(json: options.json) {
-            let found = try await ReaderAccess(options: options).token()
-            defer { found.channel.close() }
-            let result = try PublicKeyResult(reader: found.reader, key: try await found.token.publicKey())
-            try Output.emit(result, json: options.json) { $0.publicKey.trimmingCharacters(in: .newlines) }
+            try await ReaderAccess.withToken(options) { found in
+                let result = try PublicKeyResult(reader: found.reader, key: try await found.token.publicKey())
+                try Output.emit(result, json: options.json) { $0.publicKey.trimmingCharacters(in: .newlines) }
+            }
         }
     }
 }
@@ -80,15 +79,14 @@ struct TokenCSRCommand: AsyncParsableCommand {
 
     mutating func run() async throws {
         try await Output.run(json: options.json) {
-            let found = try await ReaderAccess(options: options).token()
-            defer { found.channel.close() }
-            try await pin.verify(on: found.token)
-            let request = try await found.token.certificateSigningRequest(subject: subject)
-            let pem = try request.pem()
-            try Files.write(pem, to: out)
-            let result = Result(reader: found.reader, subject: request.subject, request: out ?? pem)
-            try Output.emit(result, json: options.json) { result in
-                out == nil ? pem.trimmingCharacters(in: .newlines) : "request for \"\(result.subject)\" written to \(result.request)"
+            try await ReaderAccess.withToken(options, pin: pin) { found in
+                let request = try await found.token.certificateSigningRequest(subject: subject)
+                let pem = try request.pem()
+                try Files.write(pem, to: out)
+                let result = Result(reader: found.reader, subject: request.subject, request: out ?? pem)
+                try Output.emit(result, json: options.json) { result in
+                    out == nil ? pem.trimmingCharacters(in: .newlines) : "request for \"\(result.subject)\" written to \(result.request)"
+                }
             }
         }
     }
@@ -114,12 +112,11 @@ struct TokenCertPutCommand: AsyncParsableCommand {
     mutating func run() async throws {
         try await Output.run(json: options.json) {
             let certificate = try Files.certificate(file)
-            let found = try await ReaderAccess(options: options).token()
-            defer { found.channel.close() }
-            try await pin.verify(on: found.token)
-            try await found.token.putCertificate(certificate)
-            let result = Result(reader: found.reader, subject: certificate.subject, issuer: certificate.issuer)
-            try Output.emit(result, json: options.json) { "stored certificate \"\($0.subject)\" issued by \"\($0.issuer)\"" }
+            try await ReaderAccess.withToken(options, pin: pin) { found in
+                try await found.token.putCertificate(certificate)
+                let result = Result(reader: found.reader, subject: certificate.subject, issuer: certificate.issuer)
+                try Output.emit(result, json: options.json) { "stored certificate \"\($0.subject)\" issued by \"\($0.issuer)\"" }
+            }
         }
     }
 }
@@ -142,14 +139,14 @@ struct TokenCertGetCommand: AsyncParsableCommand {
 
     mutating func run() async throws {
         try await Output.run(json: options.json) {
-            let found = try await ReaderAccess(options: options).token()
-            defer { found.channel.close() }
-            let certificate = try await found.token.certificate()
-            let pem = try certificate.pem()
-            try Files.write(pem, to: out)
-            let result = Result(reader: found.reader, subject: certificate.subject, issuer: certificate.issuer, certificate: out ?? pem)
-            try Output.emit(result, json: options.json) { result in
-                out == nil ? pem.trimmingCharacters(in: .newlines) : "certificate \"\(result.subject)\" written to \(result.certificate)"
+            try await ReaderAccess.withToken(options) { found in
+                let certificate = try await found.token.certificate()
+                let pem = try certificate.pem()
+                try Files.write(pem, to: out)
+                let result = Result(reader: found.reader, subject: certificate.subject, issuer: certificate.issuer, certificate: out ?? pem)
+                try Output.emit(result, json: options.json) { result in
+                    out == nil ? pem.trimmingCharacters(in: .newlines) : "certificate \"\(result.subject)\" written to \(result.certificate)"
+                }
             }
         }
     }

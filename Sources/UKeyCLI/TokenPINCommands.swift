@@ -17,11 +17,10 @@ struct TokenPINVerifyCommand: AsyncParsableCommand {
 
     mutating func run() async throws {
         try await Output.run(json: options.json) {
-            let found = try await ReaderAccess(options: options).token()
-            defer { found.channel.close() }
-            try await pin.verify(on: found.token)
-            let result = PINResult(reader: found.reader, result: "verified", pinTriesLeft: try await found.token.info().pinTriesLeft)
-            try Output.emit(result, json: options.json) { _ in "PIN verified" }
+            try await ReaderAccess.withToken(options, pin: pin) { found in
+                let result = PINResult(reader: found.reader, result: "verified", pinTriesLeft: try await found.token.info().pinTriesLeft)
+                try Output.emit(result, json: options.json) { _ in "PIN verified" }
+            }
         }
     }
 }
@@ -40,11 +39,11 @@ struct TokenPINChangeCommand: AsyncParsableCommand {
         try await Output.run(json: options.json) {
             let old = try SecretInput.pin(fd: pin.pinFD).read()
             let new = try SecretInput.newPIN(fd: newPINFD).readTwiceOnTerminal()
-            let found = try await ReaderAccess(options: options).token()
-            defer { found.channel.close() }
-            try await found.token.changePIN(old: old, new: new)
-            let result = PINResult(reader: found.reader, result: "changed", pinTriesLeft: try await found.token.info().pinTriesLeft)
-            try Output.emit(result, json: options.json) { _ in "PIN changed" }
+            try await ReaderAccess.withToken(options) { found in
+                try await found.token.changePIN(old: old, new: new)
+                let result = PINResult(reader: found.reader, result: "changed", pinTriesLeft: try await found.token.info().pinTriesLeft)
+                try Output.emit(result, json: options.json) { _ in "PIN changed" }
+            }
         }
     }
 }
@@ -65,11 +64,11 @@ struct TokenPINUnblockCommand: AsyncParsableCommand {
         try await Output.run(json: options.json) {
             let puk = try SecretInput.puk(fd: pukFD).read()
             let new = try SecretInput.newPIN(fd: newPINFD).readTwiceOnTerminal()
-            let found = try await ReaderAccess(options: options).token()
-            defer { found.channel.close() }
-            try await found.token.unblockPIN(puk: puk, newPIN: new)
-            let result = PINResult(reader: found.reader, result: "unblocked", pinTriesLeft: try await found.token.info().pinTriesLeft)
-            try Output.emit(result, json: options.json) { _ in "PIN unblocked and set" }
+            try await ReaderAccess.withToken(options) { found in
+                try await found.token.unblockPIN(puk: puk, newPIN: new)
+                let result = PINResult(reader: found.reader, result: "unblocked", pinTriesLeft: try await found.token.info().pinTriesLeft)
+                try Output.emit(result, json: options.json) { _ in "PIN unblocked and set" }
+            }
         }
     }
 }

@@ -32,21 +32,20 @@ struct TransferSignCommand: AsyncParsableCommand {
     mutating func run() async throws {
         try await Output.run(json: options.json) {
             let (intended, bytes) = try request()
-            let found = try await ReaderAccess(options: options).token()
-            defer { found.channel.close() }
-            try await pin.verify(on: found.token)
-            Output.note("Check the transfer on the token's screen and press OK to sign (Cancel refuses).")
-            let signed = try await found.token.confirmTransfer(intended, challenge: bytes)
-            let text = try Output.jsonText(signed)
-            if let out {
-                try Files.write(text + "\n", to: out)
-                if options.json {
-                    print(text)
+            try await ReaderAccess.withToken(options, pin: pin) { found in
+                Output.note("Check the transfer on the token's screen and press OK to sign (Cancel refuses).")
+                let signed = try await found.token.confirmTransfer(intended, challenge: bytes)
+                let text = try Output.jsonText(signed)
+                if let out {
+                    try Files.write(text + "\n", to: out)
+                    if options.json {
+                        print(text)
+                    } else {
+                        print("signed transfer (counter \(signed.counter)) written to \(out)")
+                    }
                 } else {
-                    print("signed transfer (counter \(signed.counter)) written to \(out)")
+                    print(text)
                 }
-            } else {
-                print(text)
             }
         }
     }

@@ -25,6 +25,16 @@ struct ReaderAccess {
         finder = TokenFinder(context: context, trace: trace)
     }
 
+    /// Runs `body` with the UKey token of `options` (connected for the call, disconnected after),
+    /// its PIN verified first when `pin` is given: the start of every token command.
+    static func withToken<Result>(_ options: CommonOptions, pin: PINOptions? = nil,
+                                  _ body: (TokenFinder.Found) async throws -> Result) async throws -> Result {
+        let found = try await ReaderAccess(options: options).token()
+        defer { found.channel.close() }
+        if let pin { try await pin.verify(on: found.token) }
+        return try await body(found)
+    }
+
     /// The UKey token of `--reader`, or the first reader holding one.
     func token() async throws -> TokenFinder.Found {
         try await finder.token(reader: options.reader)
