@@ -13,8 +13,10 @@ enum TerminalPrompt {
         var quiet = saved
         quiet.c_lflag &= ~tcflag_t(ECHO | ECHONL)
         quiet.c_lflag |= tcflag_t(ICANON)
-        _ = write(fd, prompt, prompt.utf8.count)
+        // Echo off first, then the prompt: what is typed once the prompt shows is kept (TCSAFLUSH
+        // drops only what was typed before it), and none of it is echoed.
         guard tcsetattr(fd, TCSAFLUSH, &quiet) == 0 else { return nil }
+        _ = write(fd, prompt, prompt.utf8.count)
         defer {
             _ = tcsetattr(fd, TCSAFLUSH, &saved)
             _ = write(fd, "\n", 1)

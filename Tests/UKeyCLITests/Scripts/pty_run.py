@@ -44,6 +44,15 @@ os.write(fd, answer + b"\r")
 deadline = time.time() + 20
 while time.time() < deadline and pump(0.2):
     pass
-_, status = os.waitpid(pid, 0)
+done, status = os.waitpid(pid, os.WNOHANG)
+while done == 0 and time.time() < deadline:
+    time.sleep(0.05)
+    done, status = os.waitpid(pid, os.WNOHANG)
+if done == 0:
+    os.kill(pid, 9)
+    os.waitpid(pid, 0)
+    sys.stdout.write(seen.decode(errors="replace"))
+    print("\nstill running after 20 s: killed")
+    sys.exit(3)
 sys.stdout.write(seen.decode(errors="replace"))
 print("\nexit %d" % os.waitstatus_to_exitcode(status))
