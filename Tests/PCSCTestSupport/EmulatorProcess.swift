@@ -73,7 +73,7 @@ public final class EmulatorProcess: @unchecked Sendable {
                 addresses = found
                 return
             }
-            guard process.isRunning else { break }
+            guard ChildProcesses.isRunning(process) else { break }
             usleep(20_000)
         }
         kill()
@@ -87,22 +87,18 @@ public final class EmulatorProcess: @unchecked Sendable {
     /// SIGTERM, then waits up to `timeout` seconds; returns the exit status (nil: still running,
     /// killed).
     public func terminate(timeout: Double = 10) -> Int32? {
-        guard process.isRunning else { return process.terminationStatus }
+        guard ChildProcesses.isRunning(process) else { return ChildProcesses.status(process) }
         Glibc.kill(process.processIdentifier, SIGTERM)
-        let deadline = Date().addingTimeInterval(timeout)
-        while process.isRunning && Date() < deadline { usleep(10_000) }
-        guard !process.isRunning else {
-            kill()
-            return nil
-        }
-        return process.terminationStatus
+        if let status = ChildProcesses.wait(process, timeout: timeout) { return status }
+        kill()
+        return nil
     }
 
-    /// SIGKILL if still running.
+    /// SIGKILL if still running, then waits (10 s at most) for the end.
     public func kill() {
-        if process.isRunning {
+        if ChildProcesses.isRunning(process) {
             Glibc.kill(process.processIdentifier, SIGKILL)
-            process.waitUntilExit()
+            ChildProcesses.wait(process, timeout: 10)
         }
     }
 }

@@ -61,7 +61,7 @@ public struct TestProcess {
         var deadline = Date().addingTimeInterval(timeout)
         var timedOut = false
         while true {
-            if exited.wait(timeout: .now() + 0.1) == .success { return (process.terminationStatus, timedOut) }
+            if exited.wait(timeout: .now() + 0.1) == .success { return (ChildProcesses.foundationStatus(process), timedOut) }
             var raw: Int32 = 0
             if waitpid(pid, &raw, WNOHANG) == pid {
                 let signal = raw & 0x7F

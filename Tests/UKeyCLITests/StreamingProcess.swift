@@ -30,7 +30,7 @@ final class StreamingProcess: @unchecked Sendable {
         let deadline = Date().addingTimeInterval(timeout)
         while Date() < deadline {
             if condition(lines.all) { return true }
-            guard process.isRunning else { return condition(lines.all) }
+            guard ChildProcesses.isRunning(process) else { return condition(lines.all) }
             usleep(20_000)
         }
         return condition(lines.all)
@@ -38,12 +38,12 @@ final class StreamingProcess: @unchecked Sendable {
 
     /// SIGTERM, SIGKILL after 5 s; idempotent.
     func stop() {
-        guard process.isRunning else { return }
+        guard ChildProcesses.isRunning(process) else { return }
         kill(process.processIdentifier, SIGTERM)
         let deadline = Date().addingTimeInterval(5)
-        while process.isRunning && Date() < deadline { usleep(10_000) }
-        if process.isRunning { kill(process.processIdentifier, SIGKILL) }
-        process.waitUntilExit()
+        while ChildProcesses.isRunning(process) && Date() < deadline { usleep(10_000) }
+        if ChildProcesses.isRunning(process) { kill(process.processIdentifier, SIGKILL) }
+        ChildProcesses.wait(process, timeout: 10)
     }
 
     /// What it wrote on standard error (after ``stop()``).

@@ -158,11 +158,11 @@ struct CrashSafetyTests {
                 }
             }
             killer?.wait()
-            process.process.waitUntilExit()
-            if process.process.terminationReason == .uncaughtSignal && process.process.terminationStatus == SIGKILL {
+            let status = ChildProcesses.wait(process.process, timeout: 30)
+            if status == 128 + SIGKILL {
                 kills += 1
             } else {
-                Issue.record("round \(iteration): the emulator exited by itself (status \(process.process.terminationStatus))")
+                Issue.record("round \(iteration): the emulator exited by itself (status \(status.map(String.init) ?? "still running"))")
                 break
             }
             if Date().timeIntervalSince(started) > 150 { break }
