@@ -110,7 +110,7 @@ import TokenDevice
         let fixture = TokenFixture()
         let (reader, transport) = try Self.reader(fixture)
         try Self.prepare(reader)
-        transport.onIdle = {
+        transport.onIdle = { [unowned transport] in    // the transport owns the closure: no cycle
             fixture.advance(100)
             if fixture.clock.milliseconds >= 2_000 { transport.close() }
         }
