@@ -22,6 +22,11 @@ INTEGRATION_DEBS ?= libpcsclite-dev libusb-1.0-0-dev pcscd libccid pcsc-tools op
 APT_GET ?= apt-get
 
 TEST_LOG ?= .build/test.log
+# `make soak`: APDUs per client (8 clients); `make test` runs the same soak with 250.
+SOAK_APDUS ?= 20000
+SOAK_LOG ?= .build/soak.log
+# `make bench` writes this report (committed; regenerated on every run).
+BENCH_REPORT ?= bench/REPORT.md
 
 
 # Fuzzing (DEVELOPERS.md, "Fuzzing"): every target, FUZZ_SECONDS each; `make test` runs each for
@@ -32,20 +37,21 @@ FUZZ_SMOKE_SECONDS ?= 5
 
 # The sanitizer runs (`make test-sanitize`): the unit and in-process suites, without the ones that
 # start pcscd, vpcd or the emulator as processes.
-SANITIZE_SKIP ?= PCSCDEndToEndTests|MisbehavingDeviceThroughPCSCDTests|UMockdevTests|EmulatorProcessTests|CrashSafetyTests|TerminalConfirmationTests|PCSCDCommandLineTests|PCSCDEmulatorTests|VPCDInteropTests|VPCDProcessInteropTests|VPCDBenchmarkTests|PCSCIntegrationTests|PCSCFlowTests|RemovalDuringConfirmationTests|CLIOnTokenTests|APDUThroughVPCDTests|SecretInputTests
+SANITIZE_SKIP ?= PCSCDEndToEndTests|MisbehavingDeviceThroughPCSCDTests|UMockdevTests|EmulatorProcessTests|CrashSafetyTests|TerminalConfirmationTests|PCSCDCommandLineTests|PCSCDEmulatorTests|VPCDInteropTests|VPCDProcessInteropTests|VPCDBenchmarkTests|PCSCIntegrationTests|PCSCFlowTests|RemovalDuringConfirmationTests|CLIOnTokenTests|APDUThroughVPCDTests|SecretInputTests|SoakTests|LocalAttackerTests|TraceLeakTests
 SANITIZE_LOG ?= .build/sanitize.log
 
-.PHONY: deps build test firmware bench demo demo-in-process clean help fuzz fuzz-smoke fuzz-seeds test-sanitize
+.PHONY: deps build test soak firmware bench demo demo-in-process clean help fuzz fuzz-smoke fuzz-seeds test-sanitize
 
 help:
 	@echo "make demo      install what is missing, build and run the demo"
 	@echo "make test      install what is missing, build, run all tests, build the firmware"
 	@echo "make build     debug build (swift build)"
+	@echo "make soak      8 clients x 20,000 APDUs through pcscd + driver to 4 emulated tokens"
 	@echo "make firmware  Embedded Swift build of the firmware for armv7em (scripts/build-firmware.sh)"
 	@echo "make fuzz      run every libFuzzer target for FUZZ_SECONDS (default 60) each"
 	@echo "make fuzz-seeds  rewrite the seed corpora (Fuzz/*/corpus) from the targets' own serializers"
 	@echo "make test-sanitize  unit and in-process tests under AddressSanitizer, then ThreadSanitizer"
-	@echo "make bench     release build of ukey-bench, then run it"
+	@echo "make bench     release build of ukey-bench, run it, write bench/REPORT.md"
 	@echo "make deps      install the missing apt packages"
 	@echo "make clean     remove build products"
 
@@ -112,6 +118,14 @@ test-sanitize: deps
 	    $(SWIFT) test $(SWIFT_BUILD_FLAGS) --scratch-path .build-tsan -Xswiftc -sanitize=thread \
 	    --skip '$(SANITIZE_SKIP)' 2>&1 | tee -a $(SANITIZE_LOG)
 
+# The full soak (issue 7): 8 pyscard clients × $(SOAK_APDUS) APDUs in PC/SC transactions through a
+# private pcscd and libifd-ukey.so to `ukey emulator run --tokens 4` (SoakTests in
+# Tests/UKeyEmulatorTests). Output also in $(SOAK_LOG); the exit code is swift test's.
+soak: deps
+	$(SWIFT) build --build-tests $(SWIFT_BUILD_FLAGS)
+	@mkdir -p $(dir $(SOAK_LOG))
+	UKEY_SOAK_APDUS=$(SOAK_APDUS) $(SWIFT) test --skip-build $(SWIFT_BUILD_FLAGS) --filter SoakTests 2>&1 | tee $(SOAK_LOG)
+
 firmware:
 	scripts/build-firmware.sh
 
@@ -119,7 +133,8 @@ bench: deps
 	$(SWIFT) build -c release --product ukey $(SWIFT_BUILD_FLAGS)
 	$(SWIFT) build -c release --product ifd-ukey $(SWIFT_BUILD_FLAGS)
 	$(SWIFT) build -c release --product ukey-bench $(SWIFT_BUILD_FLAGS)
-	"$$($(SWIFT) build -c release $(SWIFT_BUILD_FLAGS) --show-bin-path)/ukey-bench"
+	@mkdir -p $(dir $(BENCH_REPORT))
+	SWIFT=$(SWIFT) scripts/bench-report.sh "$$($(SWIFT) build -c release $(SWIFT_BUILD_FLAGS) --show-bin-path)" $(BENCH_REPORT)
 
 # The demo: an emulated token behind a private pcscd with our driver, driven through `ukey`
 # (scripts/demo.sh). `make demo-in-process` runs the same banking flow with the firmware in-process.

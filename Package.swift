@@ -97,7 +97,8 @@ let package = Package(
         .testTarget(name: "BankingAppletTests",
                     dependencies: ["BankingApplet", "CardOS", "ISO7816", "HostPlatform", "TokenDevice", "COpenSSL"]),
         .testTarget(name: "UKeyEmulatorTests",
-                    dependencies: ["UKeyEmulator", "PCSCTestSupport", "TokenDevice", "USBIP", "CCID", "ISO7816", "HostPlatform", "UKey"],
+                    dependencies: ["UKeyEmulator", "PCSCTestSupport", "TokenDevice", "USBIP", "CCID", "ISO7816", "HostPlatform", "UKey",
+                                   "COpenSSL"],
                     resources: [.copy("Scripts")]),
         // Test support shared by the emulator and driver tests: a private pcscd in its own mount
         // namespace, and running helper processes.

@@ -10,13 +10,25 @@
 #
 # With a terminal the holder presses OK on the token's drawn screen; without one (CI) the
 # emulator approves. PINs travel in environment variables of single commands, never in argv.
+#
+# For tests: UKEY_DEMO_TRACE=1 adds --trace to the emulator, the private pcscd (driver trace in
+# pcscd.log) and every ukey command that takes it; UKEY_DEMO_DIR=DIR (new or empty, 0700) is
+# used instead of a temporary directory and kept afterwards, with emulator.log and pcscd/pcscd.log
+# in it. UKEY_FACTORY_PIN / UKEY_FACTORY_PUK / UKEY_NEW_PIN replace the demo's secrets.
 set -euo pipefail
 
 BIN=${1:?usage: scripts/demo.sh BIN_DIR}
 UKEY="$BIN/ukey"
-WORK=$(mktemp -d /tmp/ukey-demo.XXXXXX)
+if [[ -n ${UKEY_DEMO_DIR:-} ]]; then
+    WORK=$UKEY_DEMO_DIR
+    mkdir -p "$WORK"
+else
+    WORK=$(mktemp -d /tmp/ukey-demo.XXXXXX)
+fi
 chmod 700 "$WORK"
 EMULATOR_PID=""
+TRACE=()
+if [[ ${UKEY_DEMO_TRACE:-} == 1 ]]; then TRACE=(--trace); fi
 
 cleanup() {
     "$UKEY" pcscd stop --dir "$WORK/pcscd" >/dev/null 2>&1 || true
@@ -24,27 +36,31 @@ cleanup() {
         kill "$EMULATOR_PID" 2>/dev/null || true
         wait "$EMULATOR_PID" 2>/dev/null || true
     fi
-    rm -rf "$WORK"
+    if [[ -z ${UKEY_DEMO_DIR:-} ]]; then rm -rf "$WORK"; fi
 }
 trap cleanup EXIT
 
 step() { printf '\n\033[1m%s\033[0m\n' "$*"; }
 # Prints the command (arguments with spaces in quotes), runs it, indents its output.
 show() {
-    local shown="" arg
+    local shown="" arg prefix=" $UKEY"
     for arg in "$@"; do [[ $arg == *" "* ]] && shown+=" \"$arg\"" || shown+=" $arg"; done
-    printf '  $%s\n' "${shown/#" $UKEY"/" ukey}"
+    # (No quotes inside ${…/…/…} here: bash 5.2 cannot parse them within double quotes.)
+    if [[ $shown == "$prefix"* ]]; then shown=" ukey${shown:${#prefix}}"; fi
+    printf '  $%s\n' "$shown"
     "$@" 2>&1 | sed 's/^/    /'
 }
 
-FACTORY_PIN=123456 FACTORY_PUK=12345678 PIN=24681357
+FACTORY_PIN=${UKEY_FACTORY_PIN:-123456} FACTORY_PUK=${UKEY_FACTORY_PUK:-12345678} PIN=${UKEY_NEW_PIN:-24681357}
+unset UKEY_PIN UKEY_NEW_PIN UKEY_PUK
 
 if [[ -t 0 && -t 1 ]]; then CONFIRM=ask; else CONFIRM=approve; fi
 
 step "1. An emulated UKey token (USB/IP on a private socket) behind a private pcscd with our driver"
 emulator() {
     UKEY_FACTORY_PIN=$FACTORY_PIN UKEY_FACTORY_PUK=$FACTORY_PUK \
-        exec "$UKEY" emulator run --state "$WORK/emulator" --listen "unix:$WORK/usbip.sock" --confirm "$CONFIRM"
+        exec "$UKEY" emulator run --state "$WORK/emulator" --listen "unix:$WORK/usbip.sock" --confirm "$CONFIRM" \
+        "${TRACE[@]}"
 }
 if [[ $CONFIRM == ask ]]; then
     # The token's screen and its OK key are this terminal.
@@ -54,22 +70,22 @@ else
 fi
 EMULATOR_PID=$!
 for _ in $(seq 100); do [[ -S "$WORK/emulator/control.sock" ]] && break; sleep 0.1; done
-"$UKEY" pcscd start --state "$WORK/emulator" --dir "$WORK/pcscd"
+"$UKEY" pcscd start --state "$WORK/emulator" --dir "$WORK/pcscd" "${TRACE[@]}"
 eval "$("$UKEY" pcscd env --dir "$WORK/pcscd")"
-show "$UKEY" readers
-show "$UKEY" token info
+show "$UKEY" readers "${TRACE[@]}"
+show "$UKEY" token info "${TRACE[@]}"
 
 step "2. The bank's test CA"
 show "$UKEY" ca init --dir "$WORK/bank"
 
 step "3. Personalize: change the factory PIN, generate RSA-1024 on the card, CSR -> certificate -> token"
-UKEY_PIN=$FACTORY_PIN UKEY_NEW_PIN=$PIN show "$UKEY" token pin change
-UKEY_PIN=$PIN show "$UKEY" token keygen
-UKEY_PIN=$PIN show "$UKEY" token csr --subject "CN=Zhang San, O=UKey Test Bank" --out "$WORK/token.csr"
+UKEY_PIN=$FACTORY_PIN UKEY_NEW_PIN=$PIN show "$UKEY" token pin change "${TRACE[@]}"
+UKEY_PIN=$PIN show "$UKEY" token keygen "${TRACE[@]}"
+UKEY_PIN=$PIN show "$UKEY" token csr --subject "CN=Zhang San, O=UKey Test Bank" --out "$WORK/token.csr" "${TRACE[@]}"
 show openssl req -verify -noout -in "$WORK/token.csr"
 show "$UKEY" ca issue --dir "$WORK/bank" --csr "$WORK/token.csr" --out "$WORK/token.pem"
-UKEY_PIN=$PIN show "$UKEY" token cert put "$WORK/token.pem"
-show "$UKEY" token info
+UKEY_PIN=$PIN show "$UKEY" token cert put "$WORK/token.pem" "${TRACE[@]}"
+show "$UKEY" token info "${TRACE[@]}"
 
 step "4. The bank asks for 1234.56 CNY to Li Si; the holder confirms it on the token"
 show "$UKEY" transfer challenge --bank "$WORK/bank" --payee-account 6222020200112233 --payee-name "李四 Li Si" \
@@ -77,7 +93,7 @@ show "$UKEY" transfer challenge --bank "$WORK/bank" --payee-account 622202020011
 if [[ $CONFIRM == ask ]]; then
     echo "  The token shows the transfer below: read it, then press Enter (OK) on each page."
 fi
-UKEY_PIN=$PIN show "$UKEY" transfer sign "$WORK/challenge.json" --out "$WORK/signed.json"
+UKEY_PIN=$PIN show "$UKEY" transfer sign "$WORK/challenge.json" --out "$WORK/signed.json" "${TRACE[@]}"
 sed 's/^/    /' "$WORK/signed.json" | cut -c1-110
 
 step "5. The bank verifies the signed transfer"

@@ -23,7 +23,7 @@ enum EmulatorBenchmark {
 
     static func run(trivialCount: Int = 5_000, signCount: Int = 500) throws {
         guard let binary = BenchEmulator.binary() else {
-            print("# Emulator: skipped (no `ukey` binary next to ukey-bench; build it: swift build -c release --product ukey)")
+            print("\n## Emulator: skipped (no `ukey` binary next to ukey-bench; build it: swift build -c release --product ukey)")
             return
         }
         // All three paths stay up (three emulator processes of the same binary, two private
@@ -69,9 +69,10 @@ enum EmulatorBenchmark {
         let vpcd = vpcdNote == nil ? combined(vpcdRounds) : nil
         let driver = driverNote == nil ? combined(driverRounds) : nil
         print("")
-        print("(\(rounds) interleaved rounds per path; per second over all rounds, p50 / p99 the median of the rounds')")
+        print("## Emulator APDU round trips (`ukey emulator run` process, one token; pyscard client for both pcscd paths)")
         print("")
-        print("# Emulator APDU round trips (`ukey emulator run` process, one token; pyscard client for both pcscd paths)")
+        print("\(rounds) interleaved rounds per path; per second over all rounds, p50 / p99 the median of the rounds'.")
+        print("")
         print("| path | APDU | round trips | per second | p50 | p99 | p50 ratio to USB/IP GET DATA | per second, driver ÷ vpcd |")
         print("|---|---|---:|---:|---:|---:|---:|---:|")
         let reference = usbip.trivial.p50
@@ -102,17 +103,22 @@ enum EmulatorBenchmark {
             let ratio = driver.trivial.p50 / reference
             print("")
             print("driver GET DATA p50 ÷ raw USB/IP GET DATA p50: \(Measure.format(ratio, 2))× (aim ≤ 2.5×) \(ratio <= 2.5 ? "✓" : "✗")")
+            Headlines.add("driver GET DATA p50 latency", ratio: ratio, reference: "raw USB/IP GET DATA p50", aim: ("≤ 2.5×", ratio <= 2.5))
             if let vpcd {
                 print("driver ÷ vpcd, per second: GET DATA \(Measure.format(driver.trivial.perSecond / vpcd.trivial.perSecond, 2))×,"
                       + " RSA-1024 SIGN \(Measure.format(driver.sign.perSecond / vpcd.sign.perSecond, 2))×;"
                       + " p50: GET DATA \(Measure.format(driver.trivial.p50 / vpcd.trivial.p50, 2))×,"
                       + " RSA-1024 SIGN \(Measure.format(driver.sign.p50 / vpcd.sign.p50, 2))× (aim ≥ 1× per second)")
+                let trivial = driver.trivial.perSecond / vpcd.trivial.perSecond, sign = driver.sign.perSecond / vpcd.sign.perSecond
+                Headlines.add("driver GET DATA per second", ratio: trivial, reference: "stock vpcd GET DATA", aim: ("≥ 1", trivial >= 1))
+                Headlines.add("driver RSA-1024 SIGN per second", ratio: sign, reference: "stock vpcd SIGN", aim: ("≥ 1", sign >= 1))
             }
         }
 
         let startup = try startupToATR(binary: binary, runs: 10)
         print("")
-        print("# Emulator start-up: process start → connect → OP_REQ_IMPORT → IccPowerOn → ATR (median of \(startup.samples.count))")
+        print("## Emulator start-up: process start → connect → OP_REQ_IMPORT → IccPowerOn → ATR (median of \(startup.samples.count))")
+        print("")
         print("| measurement | median | min | max | ratio to `ukey --help` |")
         print("|---|---:|---:|---:|---:|")
         func ms(_ seconds: Double) -> String { Measure.format(seconds * 1000, 1) + " ms" }
@@ -122,18 +128,28 @@ enum EmulatorBenchmark {
         print("| first ATR, existing state (aim < 50 ms) | \(ms(Measure.median(startup.samples))) | \(ms(startup.samples.min()!))"
               + " | \(ms(startup.samples.max()!)) | \(Measure.format(Measure.median(startup.samples) / help, 2)) |")
         print("| first ATR, first start (creates the state) | \(ms(startup.cold)) | | | \(Measure.format(startup.cold / help, 2)) |")
+        let firstATR = Measure.median(startup.samples)
+        Headlines.add("emulator start to first ATR (\(ms(firstATR)))", ratio: firstATR / help, reference: "`ukey --help` process start",
+                      aim: ("< 50 ms", firstATR < 0.05))
 
         print("")
-        print("# Emulator resident memory (VmRSS once every token is manufactured and listening)")
+        print("## Emulator resident memory (VmRSS once every token is manufactured and listening)")
+        print("")
         print("| process | VmRSS | per token beyond the first | aim |")
         print("|---|---:|---:|---|")
-        if let idle = try? idleResidentMemory(binary: binary) {
+        let idle = try? idleResidentMemory(binary: binary)
+        if let idle {
             print("| `ukey emulator events` (reference: same binary, idle, no token) | \(Measure.format(idle / 1_048_576, 1)) MB | | |")
         }
         var one: Double = 0
         for (count, aim) in [(1, "< 20 MB"), (100, ""), (1_000, "< 200 MB")] {
             let (bytes, seconds) = try residentMemory(binary: binary, tokens: count)
             if count == 1 { one = bytes }
+            if let idle, count != 100 {
+                let megabytes = bytes / 1_048_576, limit: Double = count == 1 ? 20 : 200
+                Headlines.add("emulator VmRSS, \(count) token(s) (\(Measure.format(megabytes, 1)) MB)", ratio: bytes / idle,
+                              reference: "idle `ukey emulator events`", aim: ("< \(Int(limit)) MB", megabytes < limit))
+            }
             let perToken = count == 1 ? "(reference)" : Measure.format((bytes - one) / Double(count - 1) / 1024, 1) + " KB"
             print("| `ukey emulator run --tokens \(count)` | \(Measure.format(bytes / 1_048_576, 1)) MB | \(perToken) | \(aim)\(aim.isEmpty ? "" : bytes / 1_048_576 < (count == 1 ? 20 : 200) ? " ✓" : " ✗") (start \(Measure.format(seconds, 2)) s) |")
         }

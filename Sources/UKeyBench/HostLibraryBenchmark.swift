@@ -13,7 +13,7 @@ enum HostLibraryBenchmark {
     static let pin: Secret = "24681357"
 
     static func run(binary: String, operations: Int = 300, rounds: Int = 3) async throws {
-        print("\n== Host library through pcscd + libifd-ukey.so + emulator vs raw SCardTransmit (same APDUs, same run) ==")
+        print("\n## Host library through pcscd + libifd-ukey.so + emulator vs raw SCardTransmit (same APDUs, same run)\n")
         if let missing = BenchPCSCD.driverMissing {
             print("skipped: \(missing)")
             return
@@ -52,6 +52,7 @@ enum HostLibraryBenchmark {
 
         struct Row { let name: String; var library: [Double] = []; var raw: [Double] = [] }
         var rows = [Row(name: "verify PIN"), Row(name: "sign (SHA-256 digest)"), Row(name: "confirm transfer (auto-approve)")]
+        print("\(operations) operations (\(operations / 3) confirmations) per round, median of \(rounds) interleaved rounds.\n")
         for _ in 0..<rounds {
             rows[0].library.append(try await rate(operations) { try await token.verifyPIN(pin) })
             rows[0].raw.append(try rate(operations) { try raw.operation([select, verify]) })
@@ -60,12 +61,15 @@ enum HostLibraryBenchmark {
             rows[2].library.append(try await rate(operations / 3) { _ = try await token.confirmTransfer(transfer, challenge: challenge) })
             rows[2].raw.append(try rate(operations / 3) { try raw.operation([select, BankingAPDUs.getCertificate, confirm]) })
         }
-        print("operation                          library/s      raw/s   library ÷ raw   (median of \(rounds) interleaved rounds)")
+        print("| operation | library per second | raw PC/SC per second (reference) | library ÷ raw | library overhead (aim < 10%) |")
+        print("|---|---:|---:|---:|---:|")
         for row in rows {
             let library = Measure.median(row.library), rawRate = Measure.median(row.raw)
-            print(row.name.padding(toLength: 32, withPad: " ", startingAt: 0) + "  "
-                  + Measure.format(library).leftPad(9) + "  " + Measure.format(rawRate).leftPad(9) + "   "
-                  + Measure.format(library / rawRate, 2) + "×  (overhead " + Measure.format((rawRate / library - 1) * 100, 1) + "%)")
+            let overhead = (rawRate / library - 1) * 100
+            print("| \(row.name) | \(Measure.format(library)) | \(Measure.format(rawRate)) | \(Measure.format(library / rawRate, 2)) "
+                  + "| \(Measure.format(overhead, 1))% \(overhead < 10 ? "✓" : "✗") |")
+            Headlines.add("host library \(row.name) per second", ratio: library / rawRate, reference: "raw SCardTransmit of the same APDUs",
+                          aim: ("≥ 0.91 (overhead < 10%)", overhead < 10))
         }
     }
 

@@ -56,7 +56,8 @@ enum VerifierBenchmark {
             print("| \(name) | \(Measure.format(rate)) | \(Measure.format(rate / plainRate, 2)) |")
         }
         print("")
-        print("# TransferVerifier vs plain OpenSSL (RSA-1024 PKCS#1 v1.5 SHA-256, median of \(rounds) interleaved rounds)")
+        print("## TransferVerifier vs plain OpenSSL (RSA-1024 PKCS#1 v1.5 SHA-256, median of \(rounds) interleaved rounds)")
+        print("")
         print("| measurement | per second | ratio to plain OpenSSL verify |")
         print("|---|---:|---:|")
         row("plain OpenSSL EVP_DigestVerifyInit + EVP_DigestVerify, key parsed once (reference)", plainRate)
@@ -64,6 +65,11 @@ enum VerifierBenchmark {
         row("TransferVerifier.verify: every check + state.json written (fsync, rename, dir fsync)", Measure.median(recorded))
         row("storage floor: write a file of state.json's size, fsync, rename, dir fsync (no checks)", Measure.median(durable))
         row("new TransferVerifier + check (cold: CA file, policy, X509_verify_cert, state read)", Measure.median(cold))
+        let checkRatio = Measure.median(checks) / plainRate
+        Headlines.add("TransferVerifier.check per second", ratio: checkRatio, reference: "plain OpenSSL verify",
+                      aim: ("≥ 0.80 (within 20%)", checkRatio >= 0.8))
+        Headlines.add("TransferVerifier.verify (recorded, durable) per second", ratio: Measure.median(recorded) / Measure.median(durable),
+                      reference: "storage floor (durable replace of state.json, no checks)")
         print("")
         print("state.json at the end: \(rounds * recordedPerRound + 1) challenges, \(stateSize(bank)) bytes (rewritten whole by each verify); " +
               "\(recordedPerRound) recorded verifications per round.")

@@ -22,10 +22,11 @@ if arguments.contains("--demo") {
     // at the first context: it runs once, before anything else could open one.
     if only == nil || only == "--host-only" {
         if let binary = BenchEmulator.binary() { try await HostLibraryBenchmark.run(binary: binary) } else {
-            print("\n== Host library ==\nskipped: no ukey binary next to ukey-bench")
+            print("\n## Host library\n\nskipped: no ukey binary next to ukey-bench")
         }
     }
     if only == nil || only == "--emulator-only" { try EmulatorBenchmark.run() }
+    Headlines.printTable()
 }
 
 extension ArraySlice {

@@ -35,7 +35,14 @@ public final class ControlClient {
 
     /// Sends one request and returns its reply (a reply with `"ok": false` is returned, not thrown).
     public func request(_ object: [String: Any]) throws(EmulatorError) -> [String: Any] {
-        try send(object)
+        do {
+            try send(object)
+        } catch {
+            // An emulator that refuses the connection (another user's: SO_PEERCRED) answers with
+            // one line and closes before the request arrives; its reason beats EPIPE.
+            if let refusal = try? nextLine(timeout: 1) { return refusal }
+            throw error
+        }
         guard let reply = try nextLine(timeout: 30) else { throw .control("the emulator did not answer within 30 s") }
         return reply
     }

@@ -13,6 +13,10 @@ public enum EmulatorError: Error, Hashable, Sendable, CustomStringConvertible {
     case unsafeStateDirectory(String)
     /// The state directory belongs to another user.
     case foreignStateDirectory(String)
+    /// A file or directory in the state directory is readable or writable by others.
+    case unsafeStateFile(String)
+    /// A file or directory in the state directory belongs to another user.
+    case foreignStateFile(String)
     /// Another emulator holds the state directory's lock.
     case stateDirectoryLocked(String)
     /// A token's NVM image could not be opened or written.
@@ -34,6 +38,10 @@ public enum EmulatorError: Error, Hashable, Sendable, CustomStringConvertible {
             return "state directory \(path) is accessible by group or others; run: chmod 700 \(path)"
         case .foreignStateDirectory(let path):
             return "state directory \(path) belongs to another user"
+        case .unsafeStateFile(let path):
+            return "state file \(path) is accessible by group or others; run: chmod go= \(path)"
+        case .foreignStateFile(let path):
+            return "state file \(path) belongs to another user"
         case .stateDirectoryLocked(let path):
             return "state directory \(path) is in use by another emulator (its lock is held)"
         case .tokenState(let busid, let reason):

@@ -133,6 +133,11 @@ public struct PrivatePCSCD: Sendable {
         let files = FileManager.default
         do {
             try files.createDirectory(atPath: directory, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
+        } catch {
+            throw PrivatePCSCDError("cannot create \(directory): \(error.localizedDescription)")
+        }
+        try checkPrivate()
+        do {
             if files.fileExists(atPath: configDirectory) { try files.removeItem(atPath: configDirectory) }
             try files.createDirectory(atPath: configDirectory, withIntermediateDirectories: true)
             unlink(pidPath)
@@ -145,6 +150,23 @@ public struct PrivatePCSCD: Sendable {
             }
         } catch {
             throw PrivatePCSCDError("cannot prepare \(directory): \(error.localizedDescription)")
+        }
+    }
+
+    /// Refuses a directory that is not ours alone. The default `/tmp/ukey-pcscd-$UID` can be made
+    /// beforehand by another user, who could then swap `reader.conf.d` (pcscd, often root, loads
+    /// the LIBPATH it names) or the socket (and read the PINs clients send through it).
+    private func checkPrivate() throws(PrivatePCSCDError) {
+        var info = stat()
+        guard lstat(directory, &info) == 0 else {
+            throw PrivatePCSCDError("cannot check \(directory): \(String(cString: strerror(errno)))")
+        }
+        guard info.st_mode & S_IFMT == S_IFDIR else { throw PrivatePCSCDError("\(directory) is not a directory") }
+        guard info.st_uid == geteuid() else {
+            throw PrivatePCSCDError("\(directory) belongs to another user; remove it or give another --dir")
+        }
+        guard info.st_mode & 0o077 == 0 else {
+            throw PrivatePCSCDError("\(directory) is accessible by group or others; run: chmod 700 \(directory)")
         }
     }
 }

@@ -3,7 +3,7 @@ import Glibc
 #endif
 
 /// The emulator's state directory (`--state DIR`): created 0700, refused when group or others
-/// can reach it, and locked with `flock(DIR/lock)` for as long as this value lives, so that two
+/// can reach it or anything directly in it (a token directory, an NVM image), and locked with `flock(DIR/lock)` for as long as this value lives, so that two
 /// emulators never share one. It holds one directory per token (named by bus id) and
 /// `control.sock`.
 final class StateDirectory {
@@ -23,6 +23,7 @@ final class StateDirectory {
         self.path = trimmed
         try StateDirectory.makeDirectories(trimmed)
         try StateDirectory.checkPrivate(trimmed)
+        try StateDirectory.checkPrivateEntries(trimmed)
         let fd = open(trimmed + "/lock", O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0o600)
         guard fd >= 0 else { throw .system(operation: "open(\(trimmed)/lock)", errno: errno) }
         guard flock(fd, LOCK_EX | LOCK_NB) == 0 else {
@@ -53,6 +54,7 @@ final class StateDirectory {
             throw .system(operation: "mkdir(\(directory))", errno: errno)
         }
         try StateDirectory.checkPrivate(directory)
+        try StateDirectory.checkPrivateEntries(directory)
         return directory
     }
 
@@ -76,5 +78,30 @@ final class StateDirectory {
         }
         guard info.st_uid == geteuid() else { throw .foreignStateDirectory(path) }
         guard info.st_mode & 0o077 == 0 else { throw .unsafeStateDirectory(path) }
+    }
+
+    /// Refuses a directory holding an entry that is not ours or that group or others can access:
+    /// an NVM image or `factory-secrets` copied in with a wider mode would be readable by others
+    /// as soon as the directory is opened up. Entries are checked with `lstat`, so a symbolic
+    /// link (mode 0777) is refused too.
+    static func checkPrivateEntries(_ path: String) throws(EmulatorError) {
+        guard let directory = opendir(path) else { throw .system(operation: "opendir(\(path))", errno: errno) }
+        defer { closedir(directory) }
+        while let entry = readdir(directory) {
+            let name = withUnsafeBytes(of: entry.pointee.d_name) { raw in
+                String(decoding: raw.prefix { $0 != 0 }, as: UTF8.self)
+            }
+            guard name != ".", name != ".." else { continue }
+            let child = path + "/" + name
+            var info = stat()
+            guard lstat(child, &info) == 0 else { continue }  // removed since readdir
+            let isDirectory = info.st_mode & S_IFMT == S_IFDIR
+            guard info.st_uid == geteuid() else {
+                throw isDirectory ? .foreignStateDirectory(child) : .foreignStateFile(child)
+            }
+            guard info.st_mode & 0o077 == 0 else {
+                throw isDirectory ? .unsafeStateDirectory(child) : .unsafeStateFile(child)
+            }
+        }
     }
 }

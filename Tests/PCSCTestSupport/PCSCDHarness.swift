@@ -128,6 +128,9 @@ public final class PCSCDHarness: @unchecked Sendable {
     /// Whether pcscd is still running.
     public var isRunning: Bool { process.isRunning }
 
+    /// pcscd's process group (unshare and sh exec pcscd, so also its pid).
+    public var processGroup: pid_t { process.pid }
+
     private func waitUntilAnswering(timeout: Double) throws {
         let deadline = Date().addingTimeInterval(timeout)
         while Date() < deadline {

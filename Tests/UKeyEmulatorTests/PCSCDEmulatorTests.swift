@@ -186,7 +186,9 @@ struct PCSCDEmulatorTests {
                 return failure.code
             }
         }
-        for _ in 0..<100 where !(try Presser.isWaiting(emulator)) { usleep(50_000) }
+        // Task.sleep, not usleep: the CONFIRM task needs a thread of the cooperative pool (two
+        // here, often both busy), and a blocked poll here could keep it from ever sending.
+        for _ in 0..<100 where !(try Presser.isWaiting(emulator)) { try await Task.sleep(nanoseconds: 50_000_000) }
         let acted = Date()
         try action()
         let code = try #require(await confirm.value, "the waiting transmit ended with an error")
