@@ -82,10 +82,15 @@ final class OpenSSLWorkspace {
 
     /// Runs `openssl ARGS` in the directory; output is stdout and stderr together.
     func openssl(_ arguments: [String]) throws -> (status: Int32, output: String) {
+        try Self.run(arguments, in: url)
+    }
+
+    /// Runs `openssl ARGS` (in `directory`, if given); output is stdout and stderr together.
+    static func run(_ arguments: [String], in directory: URL? = nil) throws -> (status: Int32, output: String) {
         let process = Process()
         process.executableURL = URL(fileURLWithPath: "/usr/bin/openssl")
         process.arguments = arguments
-        process.currentDirectoryURL = url
+        process.currentDirectoryURL = directory
         let pipe = Pipe()
         process.standardOutput = pipe
         process.standardError = pipe
