@@ -11,7 +11,9 @@ import Glibc
 /// and a private pcscd (``PCSCDHarness``) with one reader entry per token, each pointing the
 /// UKey driver at the emulator. Each suite owns its token, so suites can run at the same time:
 /// `1-1` the PCSC module's tests, `1-2` the host library's banking flow, `1-3` removal during a
-/// confirmation, `1-4` the CLI's golden outputs.
+/// confirmation, `1-4` the CLI's golden outputs, `1-5` the PIV applet through the host library
+/// and `ukey piv`. (OpenSC and the other stock PKCS#11 tools open every reader they see, so
+/// their tests run their own stack.)
 ///
 /// libpcsclite reads `PCSCLITE_CSOCK_NAME` once per process, at the first SCardEstablishContext
 /// (pthread_once in winscard_msg.c), and keeps it. So there is one stack per test process:
@@ -22,10 +24,14 @@ public final class PCSCTestStack: @unchecked Sendable {
     /// The first reader entry's FRIENDLYNAME; pcscd appends the slot numbers (`UKey 1-1 00 00`).
     public static let friendlyName = "UKey 1-1"
     /// The tokens' bus ids; reader `UKey BUSID 00 00` holds token BUSID.
-    public static let busids = ["1-1", "1-2", "1-3", "1-4"]
+    public static let busids = ["1-1", "1-2", "1-3", "1-4", "1-5"]
     /// The factory secrets every token of the stack is made with.
     public static let factoryPIN = "123456"
     public static let factoryPUK = "87654321"
+    /// The PIV applet's factory PIN, PUK and 9B management key (yubico-piv-tool's default key).
+    public static let factoryPIVPIN = "123456"
+    public static let factoryPIVPUK = "12345678"
+    public static let factoryManagementKey = "010203040506070801020304050607080102030405060708"
     /// `TokenFirmware.atr` (docs/ARCHITECTURE.md, "ATR").
     public static let atr: [UInt8] = [0x3B, 0x8B, 0x80, 0x01, 0x80, 0xF9, 0xA0, 0x00, 0x00, 0x03, 0x08, 0x00, 0x00, 0x10, 0x00, 0xC8]
 
@@ -92,7 +98,9 @@ public final class PCSCTestStack: @unchecked Sendable {
         var template = Array("/tmp/ukey-pcsc-XXXXXX".utf8CString)
         guard let made = mkdtemp(&template) else { throw StackError("mkdtemp failed: errno \(errno)") }
         directory = String(cString: made)
-        let environment = ["UKEY_FACTORY_PIN": Self.factoryPIN, "UKEY_FACTORY_PUK": Self.factoryPUK, "HOME": directory,
+        let environment = ["UKEY_FACTORY_PIN": Self.factoryPIN, "UKEY_FACTORY_PUK": Self.factoryPUK,
+                           "UKEY_FACTORY_PIV_PIN": Self.factoryPIVPIN, "UKEY_FACTORY_PIV_PUK": Self.factoryPIVPUK,
+                           "UKEY_FACTORY_MGMKEY": Self.factoryManagementKey, "HOME": directory,
                            "PATH": ProcessInfo.processInfo.environment["PATH"] ?? "/usr/bin:/bin"]
         do {
             emulator = try EmulatorProcess(arguments: ["--state", directory + "/state", "--listen", "127.0.0.1:0",
