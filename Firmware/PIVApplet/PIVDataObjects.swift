@@ -15,7 +15,7 @@ enum PIVDataObjects {
     }
 
     /// The CHUID: FASC-N of agency 9999 (a PIV-compatible, non-federal card; OpenSC then takes the
-    /// GUID as the card's serial), GUID = token serial followed by 8 zero bytes, expiry
+    /// GUID as the card's serial), GUID = 8 zero bytes then the token serial, expiry
     /// 2099-12-31, an empty signature (no issuer asymmetric signature), error detection code.
     static func cardHolderUniqueIdentifier(serial: [UInt8]) -> [UInt8] {
         var value = TLV(tag: 0x30, value: fascN).bytes
@@ -29,7 +29,7 @@ enum PIVDataObjects {
     /// The CCC: GSC-IS card identifier (the registered prefix, then the serial), capability
     /// version 21, no applications or extended services, error detection code.
     static func cardCapabilityContainer(serial: [UInt8]) -> [UInt8] {
-        let identifier: [UInt8] = [0xA0, 0x00, 0x00, 0x01, 0x16, 0xFF, 0x02] + guid(serial: serial).prefix(14)
+        let identifier: [UInt8] = [0xA0, 0x00, 0x00, 0x01, 0x16, 0xFF, 0x02] + guid(serial: serial).suffix(14)
         var value = TLV(tag: 0xF0, value: identifier).bytes
         value += TLV(tag: 0xF1, value: [0x21]).bytes
         value += TLV(tag: 0xF2, value: [0x21]).bytes
@@ -40,10 +40,12 @@ enum PIVDataObjects {
         return value
     }
 
-    /// The 16-byte GUID: the 8-byte token serial, then zeros.
+    /// The 16-byte GUID: zeros, then the 8-byte token serial. OpenSC shows the GUID's hex as the
+    /// PKCS#11 token serial, of which a PKCS#11 token info keeps the last 16 digits: the serial
+    /// that `ukey token info` prints.
     static func guid(serial: [UInt8]) -> [UInt8] {
-        let head = Array(serial.prefix(8))
-        return head + [UInt8](repeating: 0, count: 16 - head.count)
+        let tail = Array(serial.prefix(8))
+        return [UInt8](repeating: 0, count: 16 - tail.count) + tail
     }
 
     /// A certificate object's content: `70` (the DER certificate, not empty) first, then only

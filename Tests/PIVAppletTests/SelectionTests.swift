@@ -46,7 +46,7 @@ struct SelectionTests {
                                 0x5F, 0x2F, 0x02, 0x40, 0x00])
     }
 
-    @Test("CHUID: agency-9999 FASC-N and the token serial as the GUID's first 8 bytes")
+    @Test("CHUID: agency-9999 FASC-N and the token serial as the GUID's last 8 bytes")
     func chuid() throws {
         let token = PIVHarness()
         _ = token.selectPIV()
@@ -56,7 +56,7 @@ struct SelectionTests {
         #expect(outer.tag == 0x53)
         let fields = try TLV.sequence(parsing: outer.value)
         #expect(fields.first(0x30)?.value.prefix(3) == [0xD4, 0xE7, 0x39])
-        #expect(fields.first(0x34)?.value == PIVHarness.serial + [0, 0, 0, 0, 0, 0, 0, 0])
+        #expect(fields.first(0x34)?.value == [0, 0, 0, 0, 0, 0, 0, 0] + PIVHarness.serial)
         #expect(fields.first(0x35)?.value == Array("20991231".utf8))
     }
 
