@@ -25,7 +25,8 @@ struct CLIOnTokenTests {
         let steps = session.steps
         let info = try #require(steps.first { $0.name == "token-info-factory-json" }, "the session read the token info")
         let serial = try #require(Self.serial(inTokenInfo: info.output.stdout), "token info --json has the serial: \(info.output)")
-        // pcscd numbers its readers in the order it read its configuration directory (readdir).
+        // pcscd lists its readers, and numbers the readers of one driver ("UKey 1-4 NN 00"), in the
+        // order it read its configuration directory (readdir): both are normalized.
         let readerNames = try await PCSCTestStack.blocking {
             let context = try PCSCContext()
             defer { context.release() }
@@ -34,7 +35,8 @@ struct CLIOnTokenTests {
         let index = try #require(readerNames.firstIndex(of: stack.reader(CLISession.busid)), "pcscd lists reader 1-4: \(readerNames)")
         let normalizer = GoldenNormalizer(values: [(session.directory, "<TMP>"), (serial, "<SERIAL>"),
                                                    ("\(index): UKey 1-4", "<INDEX>: UKey 1-4"),
-                                                   ("\"index\" : \(index),", "\"index\" : <INDEX>,")])
+                                                   ("\"index\" : \(index),", "\"index\" : <INDEX>,"),
+                                                   (stack.reader(CLISession.busid), "UKey 1-4 <NN> 00")])
 
         for step in steps {
             let record = normalizer.normalize(step.record)

@@ -4,6 +4,8 @@ import Foundation
 /// What the pcscd end-to-end tests need from the machine: the built driver, pcscd + unshare,
 /// opensc-tool. Without them the tests are skipped (reported as such).
 enum EndToEndTools {
+    /// Raw banking APDUs go with `-c default`: the card also carries a PIV applet, so OpenSC's
+    /// PIV driver takes it and re-selects PIV at each lock, i.e. between two `-s` APDUs.
     static let openscTool = "/usr/bin/opensc-tool"
     /// Debian's Python, which has pyscard (and umockdev's bindings).
     static let python = "/usr/bin/python3"

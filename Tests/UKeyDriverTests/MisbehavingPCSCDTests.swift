@@ -224,7 +224,7 @@ struct MisbehavingDeviceThroughPCSCDTests {
         // the bad reader too while it lists readers.
         let goodATR = try Self.run([EndToEndTools.openscTool, "-r", "\(goodIndex)", "-a"], environment: environment,
                                    timeout: 20)
-        let goodExchange = try Self.run([EndToEndTools.openscTool, "-r", "\(goodIndex)", "-s", Self.select],
+        let goodExchange = try Self.run([EndToEndTools.openscTool, "-r", "\(goodIndex)", "-c", "default", "-s", Self.select],
                                         environment: environment, timeout: 20)
         #expect(goodATR.output.lowercased().contains(Self.atr), "the good reader's ATR:\n\(goodATR.output)")
         #expect(goodExchange.output.contains("SW1=0x90, SW2=0x00"),

@@ -33,7 +33,7 @@ struct PCSCDEndToEndTests {
         #expect(atr.lowercased().contains("3b:8b:80:01:80:f9:a0:00:00:03:08:00:00:10:00:c8"), "ATR:\n\(atr)")
 
         let verify = "00200081063" + "13233343536"
-        let exchange = try Self.run([EndToEndTools.openscTool, "-r", "0", "-s", "00A4040006F0554B455901", "-s", "00CA010000",
+        let exchange = try Self.run([EndToEndTools.openscTool, "-r", "0", "-c", "default", "-s", "00A4040006F0554B455901", "-s", "00CA010000",
                                      "-s", verify], environment: pcscd.environment)
         #expect(exchange.contains("SW1=0x90, SW2=0x00"), "SELECT and GET DATA through pcscd:\n\(exchange)")
         #expect(exchange.uppercased().contains("C0 08 55 4B 00 00 00 00 00 01"), "GET DATA carries the serial:\n\(exchange)")
@@ -63,7 +63,7 @@ struct PCSCDEndToEndTests {
         server.stop()
         usleep(500_000)
         let started = Date()
-        let after = try Self.run([EndToEndTools.openscTool, "-r", "0", "-s", "00A4040006F0554B455901"], environment: pcscd.environment)
+        let after = try Self.run([EndToEndTools.openscTool, "-r", "0", "-c", "default", "-s", "00A4040006F0554B455901"], environment: pcscd.environment)
         #expect(Date().timeIntervalSince(started) < 10, "no hang after the server went away")
         #expect(!after.contains("SW1=0x90"), "no APDU goes through a dead reader:\n\(after)")
         #expect(pcscd.isRunning, "pcscd survives:\n\(pcscd.log)")

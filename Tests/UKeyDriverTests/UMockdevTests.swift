@@ -115,7 +115,7 @@ struct UMockdevTests {
     static func expectTokenAnswers(_ pcscd: PCSCDHarness, _ path: Comment) throws {
         let atr = try TestProcess.run([EndToEndTools.openscTool, "-r", "0", "-a"], environment: pcscd.environment, timeout: 20)
         #expect(atr.stdout.lowercased().contains(Self.atr), "\(path): the UKey ATR:\n\(atr)\n\(pcscd.log)")
-        let exchange = try TestProcess.run([EndToEndTools.openscTool, "-r", "0", "-s", select, "-s", getData],
+        let exchange = try TestProcess.run([EndToEndTools.openscTool, "-r", "0", "-c", "default", "-s", select, "-s", getData],
                                            environment: pcscd.environment, timeout: 20)
         let answers = exchange.stdout.components(separatedBy: "SW1=0x90, SW2=0x00").count - 1
         #expect(answers == 2, "\(path): SELECT and GET DATA answer 9000:\n\(exchange)")
@@ -126,7 +126,7 @@ struct UMockdevTests {
     /// with `-d -a`: a lower bound).
     static func measureRoundTrips(_ pcscd: PCSCDHarness, count: Int = 200) throws -> Double {
         // SELECT first: GET DATA outside the applet answers 6D00.
-        let arguments = [EndToEndTools.openscTool, "-r", "0", "-s", select]
+        let arguments = [EndToEndTools.openscTool, "-r", "0", "-c", "default", "-s", select]
             + Array(repeating: ["-s", getData], count: count).flatMap { $0 }
         let started = Date()
         let output = try TestProcess.run(arguments, environment: pcscd.environment, timeout: 60)

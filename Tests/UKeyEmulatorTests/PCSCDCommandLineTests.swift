@@ -39,7 +39,7 @@ struct PCSCDCommandLineTests {
                 usleep(100_000)
             }
             #expect(listing.contains("UKey 1-1") && listing.contains("UKey 1-2"), "one reader per token:\n\(listing)")
-            let apdu = try TestProcess.run(["/usr/bin/opensc-tool", "-r", "UKey 1-1 01 00", "-s", "00A4040006F0554B45590100"],
+            let apdu = try TestProcess.run(["/usr/bin/opensc-tool", "-r", "UKey 1-1 01 00", "-c", "default", "-s", "00A4040006F0554B45590100"],
                                            environment: environment).stdout
             _ = apdu
             let log = (try? String(contentsOfFile: directory + "/pcscd.log", encoding: .utf8)) ?? ""

@@ -24,7 +24,7 @@ struct VPCDInteropTests {
     func apdusThroughOpenSC() throws {
         let fixture = try VPCDInteropFixture()
         defer { fixture.stop() }
-        let output = try fixture.openscTool(["-r", fixture.readerName, "-s", "00A4040006F0554B45590100", "-s", "00CA010000"])
+        let output = try fixture.openscTool(["-r", fixture.readerName, "-c", "default", "-s", "00A4040006F0554B45590100", "-s", "00CA010000"])
         #expect(output.status == 0, "\(output)")
         let text = output.stdout.uppercased()
         #expect(text.components(separatedBy: "SW1=0X90, SW2=0X00").count - 1 == 2, "two responses with 90 00: \(output)")
@@ -81,7 +81,7 @@ struct VPCDInteropTests {
         try fixture.restartPCSCD()
         #expect(fixture.link.waitUntilConnected(count: 2, timeout: 10), "reconnected:\n\(fixture.trace.text)")
         try fixture.waitForCard()
-        let output = try fixture.openscTool(["-r", fixture.readerName, "-s", "00A4040006F0554B45590100"])
+        let output = try fixture.openscTool(["-r", fixture.readerName, "-c", "default", "-s", "00A4040006F0554B45590100"])
         #expect(output.stdout.uppercased().contains("SW1=0X90, SW2=0X00"), "\(output)")
     }
 }

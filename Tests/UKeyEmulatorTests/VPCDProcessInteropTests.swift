@@ -18,7 +18,7 @@ struct VPCDProcessInteropTests {
         #expect(line?.contains("Yes") == true, "the reader has a card: \(list.stdout)")
         let atr = try fixture.openscTool(["-r", fixture.readerName, "-a"])
         #expect(atr.stdout.lowercased().contains(VPCDTestToken.atrText), "\(atr)")
-        let output = try fixture.openscTool(["-r", fixture.readerName, "-s", "00A4040006F0554B45590100", "-s", "00CA010000"])
+        let output = try fixture.openscTool(["-r", fixture.readerName, "-c", "default", "-s", "00A4040006F0554B45590100", "-s", "00CA010000"])
         #expect(output.status == 0, "\(output)")
         let text = output.stdout.uppercased()
         #expect(text.components(separatedBy: "SW1=0X90, SW2=0X00").count - 1 == 2, "two responses with 90 00: \(output)")
