@@ -20,7 +20,7 @@ struct PIVCommand: AsyncParsableCommand {
               ukey piv cert put --slot 9a 9a.pem --management-key-fd 3 3<mgm.hex
               ukey piv cert get --slot 9a
             """,
-        subcommands: [PIVInfoCommand.self, PIVGenerateCommand.self, PIVCSRCommand.self, PIVCertCommand.self,
+        subcommands: [PIVInfoCommand.self, PIVGenerateCommand.self, PIVCSRCommand.self, PIVCertCommand.self, PIVSignCommand.self,
                       PIVPINCommand.self, PIVPUKCommand.self])
 }
 
