@@ -20,7 +20,7 @@ public final class PIVToken: Sendable {
         self.channel = channel
     }
 
-    /// The token serial from the CHUID's GUID (its first 8 bytes, upper-case hex): the same 16
+    /// The token serial from the CHUID's GUID (8 zero bytes, then the serial; upper-case hex): the same 16
     /// digits as ``TokenInfo/serial``, and what PKCS#11 shows in lower case.
     public func serial() async throws(TokenError) -> String {
         try await operation { session throws(TokenError) in try await session.serial() }
@@ -58,7 +58,8 @@ public final class PIVToken: Sendable {
 }
 
 extension PIVSession {
-    /// GET DATA CHUID, GUID (tag 34): its first 8 bytes are the token serial.
+    /// GET DATA CHUID, GUID (tag 34): 8 zero bytes, then the token serial (OpenSC takes the
+    /// GUID's last 16 hex digits as the PKCS#11 serial).
     func serial() async throws(TokenError) -> String {
         guard let chuid = try await object(PIVCommand.chuidTag, operation: "GET DATA CHUID") else {
             throw .malformedResponse("the PIV applet has no CHUID")
@@ -66,6 +67,6 @@ extension PIVSession {
         guard let fields = try? TLV.sequence(parsing: chuid), let guid = fields.first(where: { $0.tag == 0x34 }),
               guid.value.count == 16
         else { throw .malformedResponse("the CHUID has no 16-byte GUID (34)") }
-        return Array(guid.value.prefix(8)).hexString
+        return Array(guid.value.suffix(8)).hexString
     }
 }

@@ -32,9 +32,9 @@ final class FakePIVCard: CardChannel {
 
     init(managementKey: [UInt8] = defaultManagementKey) {
         self.managementKey = managementKey
-        // CHUID: FASC-N, GUID = serial + 8 zero bytes, expiry, empty signature, LRC.
+        // CHUID: FASC-N, GUID = 8 zero bytes + serial, expiry, empty signature, LRC.
         let chuid = TLV(tag: 0x30, value: [UInt8](repeating: 0xD4, count: 25)).bytes
-            + TLV(tag: 0x34, value: Self.serial + [UInt8](repeating: 0, count: 8)).bytes
+            + TLV(tag: 0x34, value: [UInt8](repeating: 0, count: 8) + Self.serial).bytes
             + TLV(tag: 0x35, value: Array("20991231".utf8)).bytes + TLV(tag: 0x3E, value: []).bytes + TLV(tag: 0xFE, value: []).bytes
         state.withLock { $0.objects[[0x5F, 0xC1, 0x02]] = chuid }
     }

@@ -14,7 +14,7 @@ struct PIVTokenTests {
     static let managementKey = try! PIVManagementKey(hex: "010203040506070801020304050607080102030405060708")
     static let select: [UInt8] = [0x00, 0xA4, 0x04, 0x00, 0x0B, 0xA0, 0x00, 0x00, 0x03, 0x08, 0x00, 0x00, 0x10, 0x00, 0x01, 0x00, 0x00]
 
-    @Test("the serial is the CHUID GUID's first 8 bytes: SELECT, then GET DATA 5FC102")
+    @Test("the serial is the CHUID GUID's last 8 bytes: SELECT, then GET DATA 5FC102")
     func serial() async throws {
         let card = FakePIVCard()
         #expect(try await PIVToken(channel: card).serial() == "554B00000000012A")
