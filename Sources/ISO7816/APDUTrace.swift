@@ -1,17 +1,26 @@
 import ISO7816
 
 /// Trace text for APDUs: the command's header, name and data, with the data of VERIFY,
-/// CHANGE REFERENCE DATA and RESET RETRY COUNTER (INS 20, 24, 2C) replaced by `••••`; the
-/// response's data and status word with its meaning.
+/// CHANGE REFERENCE DATA and RESET RETRY COUNTER (INS 20, 24, 2C — banking and PIV PIN and
+/// PUK) and of PIV GENERAL AUTHENTICATE with the management key 9B (its witness and challenge)
+/// replaced by `••••`; the response's data and status word with its meaning.
 public enum APDUTrace {
     /// INS codes whose data is a PIN or PUK.
     static let secretINS: Set<UInt8> = [0x20, 0x24, 0x2C]
+
+    /// Whether the command's data (and its answer's) must not be shown: a PIN, a PUK, or a step
+    /// of 9B mutual authentication (GENERAL AUTHENTICATE, INS 87, P2 9B), whose witness and
+    /// challenge pairs with their encryptions are material against the management key.
+    public static func isSecret(_ bytes: [UInt8]) -> Bool {
+        guard bytes.count >= 4 else { return false }
+        return secretINS.contains(bytes[1]) || (bytes[1] == 0x87 && bytes[3] == 0x9B)
+    }
 
     public static func command(_ bytes: [UInt8]) -> String {
         guard bytes.count >= 4 else { return "> (\(bytes.count) bytes, not an APDU)" }
         let header = Array(bytes[0..<4]).hexString
         let name = insName(cla: bytes[0], ins: bytes[1])
-        if secretINS.contains(bytes[1]) {
+        if isSecret(bytes) {
             return "> \(header) \(name) " + (bytes.count > 5 ? "••••" : Array(bytes[4...]).hexString)
         }
         guard let apdu = try? CommandAPDU(parsing: bytes) else {
@@ -21,6 +30,13 @@ public enum APDUTrace {
         if !apdu.data.isEmpty { text += " [\(apdu.data.count)] " + apdu.data.hexString }
         if let ne = apdu.ne { text += " Le=\(ne)" }
         return text
+    }
+
+    /// The response to `command`: its data as `••••` when the command was secret (9B steps).
+    public static func response(_ bytes: [UInt8], to command: [UInt8]) -> String {
+        guard isSecret(command), bytes.count > 2 else { return response(bytes) }
+        let status = StatusWord(sw1: bytes[bytes.count - 2], sw2: bytes[bytes.count - 1])
+        return "< •••• " + status.description
     }
 
     public static func response(_ bytes: [UInt8]) -> String {
@@ -41,6 +57,7 @@ public enum APDUTrace {
         case 0x47: return "GENERATE ASYMMETRIC KEY PAIR"
         case 0x2A: return "PERFORM SECURITY OPERATION"
         case 0x88: return "INTERNAL AUTHENTICATE"
+        case 0x87: return "GENERAL AUTHENTICATE"
         case 0x84: return "GET CHALLENGE"
         case 0xDA, 0xDB: return "PUT DATA"
         case 0xC0: return cla & 0x80 != 0 ? "CONFIRM TRANSFER" : "GET RESPONSE"

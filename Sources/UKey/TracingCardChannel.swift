@@ -3,8 +3,9 @@ import ISO7816
 
 /// A ``CardChannel`` that reports every APDU it passes on — `--trace` in the `ukey` CLI.
 ///
-/// Lines come from ``APDUTrace`` (ISO7816), which prints the data of VERIFY, CHANGE and UNBLOCK
-/// as `••••`: a trace never holds a PIN or PUK. Each response line carries the time the card
+/// Lines come from ``APDUTrace`` (ISO7816), which prints the data of VERIFY, CHANGE and UNBLOCK,
+/// and of PIV 9B mutual authentication both ways, as `••••`: a trace never holds a PIN, a PUK
+/// or management-key material. Each response line carries the time the card
 /// took.
 public final class TracingCardChannel: CardChannel, Sendable {
     public let channel: any CardChannel
@@ -20,7 +21,7 @@ public final class TracingCardChannel: CardChannel, Sendable {
         let start = ContinuousClock.now
         do {
             let response = try await channel.transmit(command)
-            sink("apdu " + APDUTrace.response(response) + "  (\(Self.milliseconds(since: start)) ms)")
+            sink("apdu " + APDUTrace.response(response, to: command) + "  (\(Self.milliseconds(since: start)) ms)")
             return response
         } catch {
             sink("apdu ! \(error)  (\(Self.milliseconds(since: start)) ms)")

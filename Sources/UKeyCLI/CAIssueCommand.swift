@@ -2,13 +2,26 @@ import ArgumentParser
 import Foundation
 import UKey
 
-/// `ukey ca issue --dir DIR --csr FILE`: certifies the key of a PKCS#10 request whose
-/// self-signature verifies, under the request's subject.
+/// `ukey ca issue --dir DIR --csr FILE [--client-auth | --server-auth --dns N --ip A]`:
+/// certifies the key of a PKCS#10 request whose self-signature verifies, under the request's
+/// subject, for banking (the default), TLS client log-in (a PIV key) or a test TLS server.
 struct CAIssueCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "issue",
-        abstract: "Issue a certificate (PEM) for a CSR made by a token.",
-        discussion: "Example: ukey ca issue --dir bank --csr token.csr --out token.pem")
+        abstract: "Issue a certificate (PEM) for a CSR: a banking key, a TLS client (PIV) or a TLS server.",
+        discussion: """
+            Without a flag the certificate is for a token's banking key (keyUsage digitalSignature, \
+            nonRepudiation). --client-auth makes a TLS client certificate (keyUsage digitalSignature, \
+            extendedKeyUsage clientAuth) for a PIV key; --server-auth a TLS server certificate \
+            (extendedKeyUsage serverAuth, subjectAltName from --dns and --ip) for test servers.
+            The request must hold an RSA key.
+
+            Examples:
+              ukey ca issue --dir bank --csr token.csr --out token.pem
+              ukey ca issue --dir bank --csr piv-9a.csr --client-auth --out piv-9a.pem
+              openssl req -new -newkey rsa:2048 -nodes -keyout server-key.pem -subj /CN=localhost -out server.csr
+              ukey ca issue --dir bank --csr server.csr --server-auth --dns localhost --ip 127.0.0.1 --out server.pem
+            """)
 
     @Option(help: "The CA's directory (from `ukey ca init`).")
     var dir: String
@@ -22,8 +35,31 @@ struct CAIssueCommand: AsyncParsableCommand {
     @Option(help: "Validity in days.")
     var days = 365
 
+    @Flag(help: "Issue a TLS client certificate (extendedKeyUsage clientAuth), e.g. for a PIV key.")
+    var clientAuth = false
+
+    @Flag(help: "Issue a TLS server certificate (extendedKeyUsage serverAuth); names from --dns and --ip.")
+    var serverAuth = false
+
+    @Option(help: "A DNS name for the server certificate's subjectAltName (repeatable).")
+    var dns: [String] = []
+
+    @Option(help: "An IP address for the server certificate's subjectAltName (repeatable).")
+    var ip: [String] = []
+
     @Flag(help: "Print JSON instead of text.")
     var json = false
+
+    /// The profile the flags ask for; names without --server-auth, or both kinds, are mistakes.
+    func profile() throws -> CertificateProfile {
+        switch (clientAuth, serverAuth) {
+        case (true, true): throw CLIError("usage", "give --client-auth or --server-auth, not both")
+        case (_, true): return .tlsServer(dnsNames: dns, ipAddresses: ip)
+        case _ where !dns.isEmpty || !ip.isEmpty: throw CLIError("usage", "--dns and --ip go with --server-auth")
+        case (true, _): return .tlsClient
+        default: return .banking
+        }
+    }
 
     struct Result: Encodable {
         let subject: String
@@ -33,9 +69,10 @@ struct CAIssueCommand: AsyncParsableCommand {
 
     mutating func run() async throws {
         try await Output.run(json: json) {
+            let profile = try profile()
             let ca = try TestCertificateAuthority(directory: URL(fileURLWithPath: dir))
             let request = try Self.readRequest(csr)
-            let certificate = try ca.issue(for: request, days: days)
+            let certificate = try ca.issue(for: request, days: days, profile: profile)
             let pem = try certificate.pem()
             if let out {
                 try Data(pem.utf8).write(to: URL(fileURLWithPath: out))

@@ -2,7 +2,14 @@ import ArgumentParser
 import Foundation
 import UKey
 
-extension KeyAlgorithm: ExpressibleByArgument {}
+extension KeyAlgorithm: ExpressibleByArgument {
+    /// `RSA-2048`, `rsa2048` or `rsa-2048`.
+    public init?(argument: String) {
+        let wanted = argument.uppercased().replacingOccurrences(of: "-", with: "")
+        guard let match = Self.allCases.first(where: { $0.rawValue.replacingOccurrences(of: "-", with: "") == wanted }) else { return nil }
+        self = match
+    }
+}
 
 /// What keygen and pubkey print: the key in PEM and its size.
 struct PublicKeyResult: Encodable {

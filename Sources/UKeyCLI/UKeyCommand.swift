@@ -12,7 +12,8 @@ struct UKeyCommand: AsyncParsableCommand {
               ukey readers
               ukey token info
               ukey apdu 00A4040006F0554B455901 00CA010000
+              ukey piv info
             """,
-        subcommands: [ReadersCommand.self, ATRCommand.self, APDUCommand.self, ScriptCommand.self, TokenCommand.self, TransferCommand.self,
+        subcommands: [ReadersCommand.self, ATRCommand.self, APDUCommand.self, ScriptCommand.self, TokenCommand.self, PIVCommand.self, TransferCommand.self,
                       CACommand.self, EmulatorCommand.self, PCSCDCommand.self, DriverCommand.self])
 }

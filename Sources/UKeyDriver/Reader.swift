@@ -141,7 +141,7 @@ public final class Reader: @unchecked Sendable {
                 }
                 throw error
             }
-            Trace.log { APDUTrace.response(response) }
+            Trace.log { APDUTrace.response(response, to: apdu) }
             return response
         }
     }

@@ -7,13 +7,12 @@ import USBIP
 /// meaning — written to the diagnostics stream.
 ///
 /// Secrets never appear: bulk payloads are shown by length only at the USB/IP level, the data of
-/// VERIFY, CHANGE REFERENCE DATA and RESET RETRY COUNTER (INS 20, 24, 2C) is printed as `••••`,
+/// VERIFY, CHANGE REFERENCE DATA and RESET RETRY COUNTER (INS 20, 24, 2C) and of PIV 9B mutual
+/// authentication (`APDUTrace.isSecret`) is printed as `••••`,
 /// and at TPDU level the INF field of a T=1 block is never printed.
 ///
 /// Reactor thread only.
 final class Tracer {
-    /// The instructions whose data field is a secret (ISO/IEC 7816-4 §11.5.6, .7, .10).
-    static let secretInstructions: Set<UInt8> = [0x20, 0x24, 0x2C]
     /// Response data beyond this is cut in the trace.
     static let dataLimit = 256
 
@@ -112,7 +111,7 @@ final class Tracer {
     /// The command in hex, its data replaced by `••••` for INS 20, 24 and 2C.
     static func redacted(command bytes: [UInt8]) -> String {
         guard bytes.count > 4 else { return bytes.hexString }
-        if secretInstructions.contains(bytes[1]) { return "\(bytes[..<4].hexString) ••••" }
+        if APDUTrace.isSecret(bytes) { return "\(bytes[..<4].hexString) ••••" }
         return "\(bytes[..<4].hexString) \(cut(Array(bytes[4...])))"
     }
 

@@ -9,7 +9,8 @@ import Synchronization
 /// the verification time set to the verifier's clock (`X509_STORE_CTX_set_time`). No security
 /// level is set (`auth_level` stays unset), so the token's RSA-1024 key is accepted; TLS
 /// security levels never apply here. On top, the leaf must not be a CA, must allow
-/// digitalSignature or nonRepudiation, and must hold an RSA key of at least 1024 bits.
+/// digitalSignature or nonRepudiation, must have no extendedKeyUsage (that marks a TLS
+/// certificate, e.g. for a PIV key), and must hold an RSA key of at least 1024 bits.
 ///
 /// A certificate that passed is remembered (by its DER bytes, up to ``cacheLimit`` of them)
 /// with the chain's validity interval; inside that interval the chain is not checked again, as
@@ -75,6 +76,12 @@ final class TrustStore: @unchecked Sendable {
         guard X509_check_ca(leaf.pointer) == 0 else { return .failure(.untrustedCertificate("a CA certificate cannot sign transfers")) }
         guard X509_get_key_usage(leaf.pointer) & UInt32(KU_DIGITAL_SIGNATURE | KU_NON_REPUDIATION) != 0 else {
             return .failure(.untrustedCertificate("its key usage allows neither digitalSignature nor nonRepudiation"))
+        }
+        // An extendedKeyUsage names what else the key is for — a TLS client certificate for a PIV
+        // key, whose signatures anyone with the PIV PIN obtains without the token's screen — so
+        // such a certificate never vouches for a transfer, even from the bank's own CA.
+        guard X509_get_extended_key_usage(leaf.pointer) == UInt32.max else {
+            return .failure(.untrustedCertificate("it has an extendedKeyUsage (a TLS or other certificate), not a banking one"))
         }
         guard let key = try? leaf.publicKey(), EVP_PKEY_get_base_id(key.pointer) == EVP_PKEY_RSA,
               EVP_PKEY_get_bits(key.pointer) >= 1024

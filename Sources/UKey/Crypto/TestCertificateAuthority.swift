@@ -6,8 +6,9 @@ import Foundation
 /// stored unencrypted (mode 0600), as no production CA would.
 ///
 /// CA certificate: basicConstraints critical CA:TRUE, keyUsage critical keyCertSign + cRLSign.
-/// Leaf certificates: basicConstraints critical CA:FALSE, keyUsage critical digitalSignature +
-/// nonRepudiation. Both carry subject and authority key identifiers and are signed with
+/// Leaf certificates: basicConstraints critical CA:FALSE and the usages of their
+/// ``CertificateProfile`` (banking: keyUsage critical digitalSignature + nonRepudiation; TLS
+/// client or server: extendedKeyUsage clientAuth / serverAuth). Both carry subject and authority key identifiers and are signed with
 /// sha256WithRSAEncryption. OpenSSL 3 verifies RSA-1024 leaves (only TLS security levels refuse them).
 public final class TestCertificateAuthority: Sendable {
     /// The self-signed CA certificate.
@@ -58,17 +59,16 @@ public final class TestCertificateAuthority: Sendable {
     }
 
     /// Issues a certificate for `publicKey` with `subject` (`CN=…, O=…`), valid from now for
-    /// `days`, and returns its DER encoding.
-    public func issue(for publicKey: RSAPublicKey, subject: String, days: Int = 365) throws(PKIError) -> [UInt8] {
+    /// `days`, with the extensions of `profile` (a banking key unless told otherwise), and
+    /// returns its DER encoding.
+    public func issue(for publicKey: RSAPublicKey, subject: String, days: Int = 365,
+                      profile: CertificateProfile = .banking) throws(PKIError) -> [UInt8] {
         let name = try DistinguishedName.make(subject)
         defer { X509_NAME_free(name) }
+        let extensions = [(NID_basic_constraints, "critical,CA:FALSE")] + (try profile.extensions())
+            + [(NID_subject_key_identifier, "hash"), (NID_authority_key_identifier, "keyid:always")]
         let leaf = try Self.sign(subject: name, publicKey: publicKey.evpKey(), issuer: handle, issuerKey: key, days: days,
-                                 extensions: [
-                                     (NID_basic_constraints, "critical,CA:FALSE"),
-                                     (NID_key_usage, "critical,digitalSignature,nonRepudiation"),
-                                     (NID_subject_key_identifier, "hash"),
-                                     (NID_authority_key_identifier, "keyid:always"),
-                                 ])
+                                 extensions: extensions)
         return try leaf.der()
     }
 

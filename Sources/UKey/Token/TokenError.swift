@@ -9,13 +9,20 @@ public enum TokenError: Error, Hashable, Sendable, CustomStringConvertible {
     case wrongPIN(triesLeft: Int)
     /// The PIN (or, for UNBLOCK, the PUK) has no tries left (6983).
     case blocked
-    /// The PIN or PUK is not of the card's format (6–16 digits, PUK 8–16): no try was used.
+    /// The PIN or PUK is not of the card's format (banking: PIN 6–16 digits, PUK 8–16; PIV: PIN
+    /// 6–8 digits, PUK 8): no try was used.
     case invalidPINFormat
     /// The operation needs a verified PIN (6982 with the factory PIN already changed).
     case pinNotVerified
     /// The token cannot do this until it is personalized: the factory PIN is unchanged, or it
     /// holds no key or no certificate.
     case notPersonalized(NotPersonalizedReason)
+    /// A PIV operation that changes the card (GENERATE, PUT DATA) without the management key
+    /// (9B) authenticated in this session (6982).
+    case managementKeyRequired
+    /// The card refused the PIV management key in 9B mutual authentication (6982): the key is
+    /// not the card's.
+    case wrongManagementKey
     /// The holder pressed Cancel on the token (6985).
     case userDenied
     /// The holder did not decide before the token's timeout (6401).
@@ -45,6 +52,8 @@ public enum TokenError: Error, Hashable, Sendable, CustomStringConvertible {
         case .blocked: return "the PIN is blocked: unblock it with the PUK"
         case .invalidPINFormat: return "a PIN is 6–16 digits and a PUK 8–16 digits; no try was used"
         case .pinNotVerified: return "the PIN must be verified first"
+        case .managementKeyRequired: return "this PIV operation needs the management key (9B) authenticated first"
+        case .wrongManagementKey: return "the token refused the PIV management key"
         case .notPersonalized(let reason): return "the token is not personalized: \(reason.rawValue)"
         case .userDenied: return "the holder refused the transfer on the token"
         case .timedOut: return "the holder did not confirm on the token in time"
@@ -65,6 +74,8 @@ public enum TokenError: Error, Hashable, Sendable, CustomStringConvertible {
         case .blocked: return "blocked"
         case .invalidPINFormat: return "invalidPINFormat"
         case .pinNotVerified: return "pinNotVerified"
+        case .managementKeyRequired: return "managementKeyRequired"
+        case .wrongManagementKey: return "wrongManagementKey"
         case .notPersonalized: return "notPersonalized"
         case .userDenied: return "userDenied"
         case .timedOut: return "timedOut"

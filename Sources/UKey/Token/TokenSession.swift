@@ -26,14 +26,24 @@ struct TokenSession {
     func send(_ command: BankingCommand, operation: String, missing: TokenError.NotPersonalizedReason = .noKey,
               pinFormat: Bool = false) async throws(TokenError) -> [UInt8] {
         let response = try await exchange(command)
+        if response.statusWord.rawValue == 0x6982 {
+            // Either the factory PIN is still set or the PIN is not verified: the card says which.
+            throw (try? await info())?.pinMustChange == true ? .notPersonalized(.factoryPIN) : .pinNotVerified
+        }
+        return try Self.data(of: response, operation: operation, missing: missing, pinFormat: pinFormat)
+    }
+
+    /// The one mapping of a card's status words to ``TokenError``, for the banking and the PIV
+    /// applet alike: the response data on 9000, else the error (6982 is ``TokenError/pinNotVerified``
+    /// here; callers that know better, like the factory-PIN check above, look first).
+    static func data(of response: ResponseAPDU, operation: String, missing: TokenError.NotPersonalizedReason = .noKey,
+                     pinFormat: Bool = false) throws(TokenError) -> [UInt8] {
         let status = response.statusWord
         switch status.rawValue {
         case 0x9000: return response.data
         case 0x63C0...0x63CF: throw .wrongPIN(triesLeft: Int(status.sw2 & 0x0F))
         case 0x6983: throw .blocked
-        case 0x6982:
-            // Either the factory PIN is still set or the PIN is not verified: the card says which.
-            throw (try? await info())?.pinMustChange == true ? .notPersonalized(.factoryPIN) : .pinNotVerified
+        case 0x6982: throw .pinNotVerified
         case 0x6985: throw .userDenied
         case 0x6401: throw .timedOut
         case 0x6A88: throw .notPersonalized(missing)

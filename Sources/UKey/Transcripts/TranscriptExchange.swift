@@ -19,14 +19,12 @@ public struct TranscriptExchange: Hashable, Sendable, CustomStringConvertible {
         self.response = response
     }
 
-    /// The instructions whose data field is a secret (ISO/IEC 7816-4 §11.5.6, .7, .10).
-    public static let secretInstructions: Set<UInt8> = [0x20, 0x24, 0x2C]
 
     /// The command as hex with its fields apart, and whether a secret was hidden.
     public static func display(command bytes: [UInt8]) -> (text: String, redacted: Bool) {
         guard bytes.count > 4 else { return (bytes.hexString, false) }
         let header = bytes[..<4].hexString
-        if secretInstructions.contains(bytes[1]) { return ("\(header) ••••", true) }
+        if APDUTrace.isSecret(bytes) { return ("\(header) ••••", true) }
         guard let apdu = try? CommandAPDU(parsing: bytes) else { return ("\(header) \(bytes[4...].hexString)", false) }
         var parts = [header]
         var lengthBytes = bytes.count - 4 - apdu.data.count

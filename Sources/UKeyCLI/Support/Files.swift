@@ -33,3 +33,12 @@ enum Files {
         return text.contains("-----BEGIN") ? try Certificate(pem: text) : try Certificate(der: Array(data))
     }
 }
+
+extension Files {
+    /// An RSA public key in PEM (`PUBLIC KEY`) or DER SubjectPublicKeyInfo.
+    static func publicKey(_ path: String) throws -> RSAPublicKey {
+        let data = try read(path)
+        let text = String(decoding: data, as: UTF8.self)
+        return text.contains("-----BEGIN") ? try RSAPublicKey(pem: text) : try RSAPublicKey(derSubjectPublicKeyInfo: Array(data))
+    }
+}

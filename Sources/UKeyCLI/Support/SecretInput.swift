@@ -9,6 +9,8 @@ struct SecretInput {
     let name: String
     let fd: Int32?
     let environmentVariable: String
+    /// The option that names the descriptor, when it is not `--<name>-fd` (PIV: `--pin-fd` for the PIV PIN).
+    var flag: String? = nil
 
     static func pin(fd: Int32?) -> SecretInput { SecretInput(name: "PIN", fd: fd, environmentVariable: "UKEY_PIN") }
     static func newPIN(fd: Int32?) -> SecretInput { SecretInput(name: "new PIN", fd: fd, environmentVariable: "UKEY_NEW_PIN") }
@@ -25,7 +27,7 @@ struct SecretInput {
         if let typed = try TerminalPrompt.readSecret(prompt: "\(name.prefix(1).uppercased() + name.dropFirst()): ") {
             return Secret(bytes: typed)
         }
-        throw CLIError("noSecret", "no \(name): pass it on a file descriptor (--\(name.replacingOccurrences(of: " ", with: "-").lowercased())-fd N), in \(environmentVariable), or run on a terminal")
+        throw CLIError("noSecret", "no \(name): pass it on a file descriptor (\(flag ?? "--" + name.replacingOccurrences(of: " ", with: "-").lowercased() + "-fd") N), in \(environmentVariable), or run on a terminal")
     }
 
     /// A new secret: typed twice when it comes from the terminal, so a typo is not set unseen.

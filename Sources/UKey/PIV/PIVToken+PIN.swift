@@ -1,0 +1,66 @@
+/// The PIV PIN (reference 80) and PUK (81): 6–8 digits each, 3 tries each, separate from the
+/// banking PIN. A value of another format is refused here and costs no try.
+extension PIVToken {
+    /// VERIFY the PIN. A wrong PIN throws ``TokenError/wrongPIN(triesLeft:)``, the try that uses
+    /// the last one ``TokenError/blocked``.
+    public func verifyPIN(_ pin: Secret) async throws(TokenError) {
+        try await operation { session throws(TokenError) in try await session.verify(pin) }
+    }
+
+    /// The PIN's state (VERIFY without data): verified, or the tries left. Uses no try.
+    public func pinStatus() async throws(TokenError) -> PIVCredentialStatus {
+        try await operation { session throws(TokenError) in
+            guard let status = try await session.status(of: PIVCommand.pinReference) else {
+                throw .malformedResponse("VERIFY without data reported no PIN state")
+            }
+            return status
+        }
+    }
+
+    /// Ends the PIN's verified state (`00 20 FF 80`).
+    public func logOut() async throws(TokenError) {
+        try await operation { session throws(TokenError) in
+            _ = try await session.send(BankingCommand(ins: 0x20, p1: 0xFF, p2: PIVCommand.pinReference), operation: "VERIFY (log out)")
+        }
+    }
+
+    /// CHANGE REFERENCE DATA for the PIN; a wrong `old` counts as a wrong try.
+    public func changePIN(old: Secret, new: Secret) async throws(TokenError) {
+        try await change(PIVCommand.pinReference, old: old, new: new, operation: "CHANGE PIN")
+    }
+
+    /// CHANGE REFERENCE DATA for the PUK; ``TokenError/wrongPIN(triesLeft:)`` counts the PUK's tries.
+    public func changePUK(old: Secret, new: Secret) async throws(TokenError) {
+        try await change(PIVCommand.pukReference, old: old, new: new, operation: "CHANGE PUK")
+    }
+
+    /// RESET RETRY COUNTER: the PUK sets `newPIN` and gives the PIN its tries back; the PIN is not
+    /// verified afterwards. ``TokenError/wrongPIN(triesLeft:)`` counts the PUK's tries.
+    public func unblockPIN(puk: Secret, newPIN: Secret) async throws(TokenError) {
+        guard var paddedPUK = PIVCommand.paddedSecret(puk), var paddedPIN = PIVCommand.paddedSecret(newPIN) else {
+            throw PIVSession.formatError
+        }
+        defer {
+            paddedPUK.cleanse()
+            paddedPIN.cleanse()
+        }
+        try await operation { session throws(TokenError) in
+            _ = try await session.send(PIVCommand.resetRetryCounter(puk: paddedPUK, newPIN: paddedPIN), operation: "RESET RETRY COUNTER",
+                                       pinFormat: true)
+        }
+    }
+
+    private func change(_ reference: UInt8, old: Secret, new: Secret, operation name: String) async throws(TokenError) {
+        guard var paddedOld = PIVCommand.paddedSecret(old), var paddedNew = PIVCommand.paddedSecret(new) else {
+            throw PIVSession.formatError
+        }
+        defer {
+            paddedOld.cleanse()
+            paddedNew.cleanse()
+        }
+        try await operation { session throws(TokenError) in
+            _ = try await session.send(PIVCommand.changeReference(reference, old: paddedOld, new: paddedNew), operation: name,
+                                       pinFormat: true)
+        }
+    }
+}
