@@ -18,7 +18,8 @@ SWIFT_BUILD_FLAGS ?=
 # driver, vpcd and USB tests of later issues need; `deps` installs both sets already.
 DEBS ?= libssl-dev pkg-config openssl
 INTEGRATION_DEBS ?= libpcsclite-dev libusb-1.0-0-dev pcscd libccid pcsc-tools opensc \
-	python3-pyscard vsmartcard-vpcd umockdev gir1.2-umockdev-1.0 python3-gi
+	python3-pyscard vsmartcard-vpcd umockdev gir1.2-umockdev-1.0 python3-gi \
+	opensc-pkcs11 yubico-piv-tool libengine-pkcs11-openssl p11-kit p11-kit-modules gnutls-bin curl python3-pykcs11
 APT_GET ?= apt-get
 
 TEST_LOG ?= .build/test.log
