@@ -29,6 +29,9 @@ struct PIVProvisioning: Sendable {
 
     /// A 0600 file holding the PIV PIN, for `pin-source=file:` in pkcs11 URIs.
     let pinFile: String
+    /// The token's serial as OpenSC's PKCS#11 module reports it (`pkcs11-tool -L`): what
+    /// `serial=` in a pkcs11 URI matches.
+    let pkcs11Serial: String
 
     private static let state = Mutex<Result<PIVProvisioning, StackError>?>(nil)
 
@@ -88,6 +91,12 @@ struct PIVProvisioning: Sendable {
                                       "-i", clientCertificate], input: PIVStack.managementKey + "\n", timeout: 60)
         guard imported.status == 0 else { throw StackError("yubico-piv-tool -a import-certificate -s 9a failed:\n\(imported)") }
         importCertificate = imported.combined
+
+        let listing = try stack.run([PIVTools.pkcs11Tool, "--module", PIVTools.openscPKCS11, "-L"])
+        guard let serial = PIVInteropTests.PKCS11Tool.serial(in: listing.stdout) else {
+            throw StackError("no serial num in pkcs11-tool -L:\n\(listing)")
+        }
+        pkcs11Serial = serial
     }
 
     /// `openssl ARGUMENTS`, which must succeed.

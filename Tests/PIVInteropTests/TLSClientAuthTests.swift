@@ -30,8 +30,8 @@ extension PIVInteropTests {
                                                 environment: stack.environment())
                 defer { server.stop() }
                 let port = try server.waitForLine(startingWith: "ACCEPT 127.0.0.1:", timeout: 30)
-                let serial = try Self.pkcs11Serial(stack)
-                let output = try Self.request(client, port: port, serial: serial, stack: stack, provisioning: provisioning)
+                let output = try Self.request(client, port: port, serial: provisioning.pkcs11Serial, stack: stack,
+                                              provisioning: provisioning)
                 #expect(output.status == 0, "\(client) failed:\n\(output)\ns_server:\n\(server.transcript)")
                 // The -www page prints the client certificate the server verified.
                 #expect(output.stdout.contains("Subject: CN=\(provisioning.commonName)"),
@@ -63,13 +63,6 @@ extension PIVInteropTests {
                                       "-p", port, "127.0.0.1"],
                                      input: request, environment: ["GNUTLS_PIN": PIVStack.pivPIN], timeout: 90)
             }
-        }
-
-        /// The token's PKCS#11 serial as pkcs11-tool lists it (what `serial=` in a URI matches).
-        static func pkcs11Serial(_ stack: PIVStack) throws -> String {
-            let listing = try stack.run([PIVTools.pkcs11Tool, "--module", PIVTools.openscPKCS11, "-L"])
-            guard let serial = PKCS11Tool.serial(in: listing.stdout) else { throw StackError("no serial in pkcs11-tool -L:\n\(listing)") }
-            return serial
         }
     }
 }
