@@ -26,7 +26,9 @@ let package = Package(
         // Firmware: Foundation-free, Embedded-buildable, reaches the platform only through CardOS's HAL.
         .target(name: "CardOS", dependencies: ["ISO7816"], path: "Firmware/CardOS"),
         .target(name: "BankingApplet", dependencies: ["CardOS", "ISO7816"], path: "Firmware/BankingApplet"),
-        .target(name: "TokenDevice", dependencies: ["CardOS", "BankingApplet", "ISO7816", "CCID", "USBIP"], path: "Firmware/TokenDevice"),
+        .target(name: "PIVApplet", dependencies: ["CardOS", "ISO7816"], path: "Firmware/PIVApplet"),
+        .target(name: "TokenDevice", dependencies: ["CardOS", "BankingApplet", "PIVApplet", "ISO7816", "CCID", "USBIP"],
+                path: "Firmware/TokenDevice"),
 
         // System libraries.
         .systemLibrary(name: "COpenSSL", path: "Sources/COpenSSL", pkgConfig: "libcrypto",
@@ -46,7 +48,7 @@ let package = Package(
         // The emulator: hosts the firmware as a USB device over USB/IP, as a vpcd card, with its
         // state on disk, a confirmation screen and a control socket.
         .target(name: "UKeyEmulator",
-                dependencies: ["TokenDevice", "HostPlatform", "USBIP", "CCID", "CardOS", "BankingApplet", "ISO7816"]),
+                dependencies: ["TokenDevice", "HostPlatform", "USBIP", "CCID", "CardOS", "BankingApplet", "PIVApplet", "ISO7816"]),
 
         // The PC/SC driver: IFDH entry points -> reader/slot model -> CCID host layer -> transport
         // (USB/IP client or libusb).
@@ -59,7 +61,7 @@ let package = Package(
         // transaction, control (part 10), attributes; async variants off the cooperative pool.
         .target(name: "PCSC", dependencies: ["CPCSCLite"]),
         .target(name: "UKey", dependencies: ["PCSC", "ISO7816", "COpenSSL"]),
-        .target(name: "UKeyInProcess", dependencies: ["UKey", "HostPlatform", "TokenDevice", "CardOS", "ISO7816"]),
+        .target(name: "UKeyInProcess", dependencies: ["UKey", "HostPlatform", "TokenDevice", "CardOS", "PIVApplet", "ISO7816"]),
         .executableTarget(name: "UKeyCLI",
                           dependencies: ["UKeyEmulator", "UKey", "UKeyInProcess", "PCSC", "ISO7816",
                                          .product(name: "ArgumentParser", package: "swift-argument-parser")]),
@@ -74,37 +76,41 @@ let package = Package(
         .executableTarget(name: "FuzzTLV", dependencies: ["FuzzSupport", "ISO7816"], path: "Fuzz/TLV", exclude: ["corpus"]),
         .executableTarget(name: "FuzzATR", dependencies: ["FuzzSupport", "ISO7816"], path: "Fuzz/ATR", exclude: ["corpus"]),
         .executableTarget(name: "FuzzCCID",
-                          dependencies: ["FuzzSupport", "CCID", "USBIP", "ISO7816", "CardOS", "HostPlatform", "TokenDevice"],
+                          dependencies: ["FuzzSupport", "CCID", "USBIP", "ISO7816", "CardOS", "HostPlatform", "TokenDevice", "PIVApplet"],
                           path: "Fuzz/CCID", exclude: ["corpus"]),
         .executableTarget(name: "FuzzUSBIP", dependencies: ["FuzzSupport", "USBIP", "ISO7816"], path: "Fuzz/USBIP",
                           exclude: ["corpus"]),
         .executableTarget(name: "FuzzVPCDFraming", dependencies: ["FuzzSupport", "UKeyEmulator", "ISO7816"],
                           path: "Fuzz/VPCDFraming", exclude: ["corpus"]),
         .executableTarget(name: "FuzzBankingApplet",
-                          dependencies: ["FuzzSupport", "BankingApplet", "CardOS", "ISO7816", "HostPlatform", "TokenDevice",
+                          dependencies: ["FuzzSupport", "BankingApplet", "PIVApplet", "CardOS", "ISO7816", "HostPlatform", "TokenDevice",
                                          "UKey", "COpenSSL"],
                           path: "Fuzz/BankingApplet", exclude: ["corpus"]),
         .executableTarget(name: "UKeyBench",
-                          dependencies: ["UKey", "UKeyInProcess", "PCSC", "CPCSCLite", "HostPlatform", "TokenDevice", "CardOS", "ISO7816",
-                                         "COpenSSL"]),
+                          dependencies: ["UKey", "UKeyInProcess", "PCSC", "CPCSCLite", "HostPlatform", "TokenDevice", "CardOS", "PIVApplet",
+                                         "ISO7816", "COpenSSL"]),
 
         .testTarget(name: "ISO7816Tests", dependencies: ["ISO7816"]),
         .testTarget(name: "TokenDeviceTests",
-                    dependencies: ["TokenDevice", "CardOS", "BankingApplet", "CCID", "USBIP", "ISO7816", "HostPlatform"]),
+                    dependencies: ["TokenDevice", "CardOS", "BankingApplet", "PIVApplet", "CCID", "USBIP", "ISO7816", "HostPlatform"]),
         .testTarget(name: "CCIDTests", dependencies: ["CCID"]),
         .testTarget(name: "USBIPTests", dependencies: ["USBIP"]),
         .testTarget(name: "CardOSTests", dependencies: ["CardOS", "ISO7816", "HostPlatform"]),
         .testTarget(name: "BankingAppletTests",
-                    dependencies: ["BankingApplet", "CardOS", "ISO7816", "HostPlatform", "TokenDevice", "COpenSSL"]),
+                    dependencies: ["BankingApplet", "PIVApplet", "CardOS", "ISO7816", "HostPlatform", "TokenDevice", "COpenSSL"]),
+        // The PIV applet alone and beside the banking applet, APDU by APDU.
+        .testTarget(name: "PIVAppletTests",
+                    dependencies: ["PIVApplet", "BankingApplet", "CardOS", "ISO7816", "HostPlatform", "TokenDevice", "COpenSSL"]),
         .testTarget(name: "UKeyEmulatorTests",
-                    dependencies: ["UKeyEmulator", "PCSCTestSupport", "TokenDevice", "USBIP", "CCID", "ISO7816", "HostPlatform", "UKey",
-                                   "COpenSSL"],
+                    dependencies: ["UKeyEmulator", "PCSCTestSupport", "TokenDevice", "PIVApplet", "USBIP", "CCID", "ISO7816", "HostPlatform",
+                                   "UKey", "COpenSSL"],
                     resources: [.copy("Scripts")]),
         // Test support shared by the emulator and driver tests: a private pcscd in its own mount
         // namespace, and running helper processes.
         .target(name: "PCSCTestSupport", dependencies: ["PCSC"], path: "Tests/PCSCTestSupport"),
         .testTarget(name: "UKeyDriverTests",
-                    dependencies: ["UKeyDriver", "PCSCTestSupport", "TokenDevice", "HostPlatform", "CardOS", "CCID", "USBIP", "ISO7816", "UKey"],
+                    dependencies: ["UKeyDriver", "PCSCTestSupport", "TokenDevice", "PIVApplet", "HostPlatform", "CardOS", "CCID", "USBIP",
+                                   "ISO7816", "UKey"],
                     resources: [.copy("Scripts")]),
         // The PCSC module: unit tests, and integration tests against one private pcscd with the
         // UKey driver and an emulator process, shared by the whole test process.

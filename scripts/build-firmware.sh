@@ -32,6 +32,7 @@ MODULES=(
     USBIP:Sources/USBIP
     CardOS:Firmware/CardOS
     BankingApplet:Firmware/BankingApplet
+    PIVApplet:Firmware/PIVApplet
     TokenDevice:Firmware/TokenDevice
 )
 

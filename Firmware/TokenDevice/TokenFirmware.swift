@@ -1,6 +1,7 @@
 import BankingApplet
 import CardOS
 import ISO7816
+import PIVApplet
 
 /// The token's card firmware as flashed: the card OS with its applets installed, plus the
 /// manufacturing step that writes a new token's factory state.
@@ -14,11 +15,15 @@ public final class TokenFirmware<P: Platform> {
 
     public let card: CardOS<P>
     public let banking: BankingApplet<P>
+    public let piv: PIVApplet<P>
 
+    /// The card OS with the banking applet, then the PIV applet (SELECT matches in that order).
     public init(platform: P) {
         card = CardOS(platform: platform)
         banking = BankingApplet(platform: platform)
+        piv = PIVApplet(platform: platform)
         card.install(banking)
+        card.install(piv)
     }
 
     /// Whether `memory` already holds a manufactured token.
@@ -26,16 +31,37 @@ public final class TokenFirmware<P: Platform> {
         memory.read(CardRecords.serial)?.count == 8
     }
 
-    /// Writes a new token's factory state in one transaction: the 8-byte serial, the factory
-    /// PIN (6–16 digits, must change) and PUK (8–16 digits), 3 tries each, counter 0, no key.
+    /// Writes a new token's factory state in one transaction: the 8-byte serial; the banking
+    /// applet's factory PIN (6–16 digits, must change) and PUK (8–16 digits), 3 tries each,
+    /// counter 0, no key; the PIV applet's PIN, PUK and management key, no keys.
     public static func manufacture(_ memory: some NonVolatileMemory, serial: [UInt8], pin: [UInt8],
-                                   puk: [UInt8]) throws(ManufactureError) {
+                                   puk: [UInt8], piv: PIVCredentials) throws(ManufactureError) {
         guard serial.count == 8 else { throw .invalidSerial }
         guard BankingApplet<P>.isValidPIN(pin) else { throw .invalidPIN }
         guard BankingApplet<P>.isValidPUK(puk) else { throw .invalidPUK }
+        guard piv.isValid else { throw .invalidPIVCredentials }
         guard !isManufactured(memory) else { throw .alreadyManufactured }
         do {
-            try memory.commit([(CardRecords.serial, serial)] + BankingApplet<P>.factoryRecords(pin: pin, puk: puk))
+            try memory.commit([(CardRecords.serial, serial)] + BankingApplet<P>.factoryRecords(pin: pin, puk: puk)
+                              + piv.records)
+        } catch {
+            throw .memory(error)
+        }
+    }
+
+    /// Whether a manufactured token lacks the PIV applet's secrets: it was made by a firmware
+    /// without the applet. ``installPIV(_:credentials:)`` completes it.
+    public static func needsPIV(_ memory: some NonVolatileMemory) -> Bool {
+        isManufactured(memory) && !PIVRecords.areInstalled(in: memory)
+    }
+
+    /// Gives a token made before the PIV applet existed its PIV secrets, in one transaction.
+    /// Nothing of the banking applet changes.
+    public static func installPIV(_ memory: some NonVolatileMemory, credentials: PIVCredentials) throws(ManufactureError) {
+        guard credentials.isValid else { throw .invalidPIVCredentials }
+        guard needsPIV(memory) else { throw .alreadyManufactured }
+        do {
+            try memory.commit(credentials.records)
         } catch {
             throw .memory(error)
         }
@@ -49,6 +75,8 @@ public enum ManufactureError: Error, Equatable, Sendable {
     case invalidPIN
     /// The factory PUK is not 8–16 ASCII digits.
     case invalidPUK
+    /// The PIV PIN is not 6–8 digits, the PUK not 6–8 bytes, or the management key not 24 bytes.
+    case invalidPIVCredentials
     case alreadyManufactured
     case memory(NVMError)
 }

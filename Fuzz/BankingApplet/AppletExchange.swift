@@ -42,8 +42,11 @@ struct AppletExchange {
     let pinVerified: Bool
     /// The factory PIN was still in force when the command was sent.
     let factoryPIN: Bool
+    /// The PIV applet was selected when the command was sent (the banking invariants do not apply).
+    var toPIV = false
 
-    var operation: Operation { command.map(Operation.init) ?? .other }
+    /// The banking operation; `.other` for whatever the PIV applet answered.
+    var operation: Operation { toPIV ? .other : command.map(Operation.init) ?? .other }
     var statusWord: StatusWord { StatusWord(sw1: response[response.count - 2], sw2: response[response.count - 1]) }
     var data: [UInt8] { Array(response.dropLast(2)) }
     /// The last (or only) part of a command: its status word is the command's.

@@ -37,9 +37,13 @@ struct AppletScript {
         /// `0B`: DECIPHER of a cryptogram for the card's current key; the plaintext is 1 to 64
         /// bytes (one byte, modulo 64, plus 1).
         case decipher(plaintextCount: Int)
+        /// `0C`: PIV VERIFY with the PIV PIN the script last set.
+        case verifyPIVPIN
+        /// `0D`: PIV 9B mutual authentication with the token's management key (both steps).
+        case authenticatePIV
     }
 
-    static let operationCount: UInt8 = 12
+    static let operationCount: UInt8 = 14
 
     let personalized: Bool
     let steps: [Step]
@@ -63,7 +67,9 @@ struct AppletScript {
             case 8: steps.append(.abort)
             case 9: steps.append(.putCertificate(chained: input.byte() & 1 != 0))
             case 10: steps.append(.verifyPIN)
-            default: steps.append(.decipher(plaintextCount: Int(input.byte() % 64) + 1))
+            case 11: steps.append(.decipher(plaintextCount: Int(input.byte() % 64) + 1))
+            case 12: steps.append(.verifyPIVPIN)
+            default: steps.append(.authenticatePIV)
             }
         }
         self.steps = steps
@@ -85,6 +91,8 @@ struct AppletScript {
             case .putCertificate(let chained): out += [9, chained ? 1 : 0]
             case .verifyPIN: out.append(10)
             case .decipher(let count): out += [11, UInt8(count - 1)]
+            case .verifyPIVPIN: out.append(12)
+            case .authenticatePIV: out.append(13)
             }
         }
         return out
@@ -111,6 +119,8 @@ extension AppletScript.Step {
         case .putCertificate(let chained): return chained ? "PUT CERTIFICATE chained" : "PUT CERTIFICATE extended"
         case .verifyPIN: return "VERIFY PIN"
         case .decipher(let count): return "DECIPHER a \(count)-byte plaintext"
+        case .verifyPIVPIN: return "PIV VERIFY"
+        case .authenticatePIV: return "PIV 9B authentication"
         }
     }
 }

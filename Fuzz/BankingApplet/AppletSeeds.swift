@@ -52,6 +52,54 @@ enum AppletSeeds {
         generate(0x01),
     ]
 
+    // The PIV applet (Firmware/PIVApplet), as OpenSC and yubico-piv-tool drive it.
+    static let selectPIV = apdu(0x00, 0xA4, 0x04, 0x00, [0xA0, 0x00, 0x00, 0x03, 0x08], ne: 256)
+    static func pivGetData(_ tag: [UInt8], ne: Int = 256) -> Step { apdu(0x00, 0xCB, 0x3F, 0xFF, [0x5C, UInt8(tag.count)] + tag, ne: ne) }
+    static func pivGenerate(_ slot: UInt8, _ algorithm: UInt8) -> Step {
+        apdu(0x00, 0x47, 0x00, slot, [0xAC, 0x03, 0x80, 0x01, algorithm], ne: 256)
+    }
+    /// GENERAL AUTHENTICATE of a PKCS#1 type-1 block of `size` bytes.
+    static func pivSign(_ slot: UInt8, algorithm: UInt8 = 0x06, size: Int = 128) -> [Step] {
+        let block: [UInt8] = [0x00, 0x01] + [UInt8](repeating: 0xFF, count: size - 3 - 19) + [0x00]
+            + [0x30, 0x11, 0x30, 0x0D, 0x06, 0x09, 0x60, 0x86, 0x48, 0x01, 0x65, 0x03, 0x04, 0x02, 0x01, 0x05, 0x00, 0x04, 0x00]
+        let template = TLV(tag: 0x7C, value: [0x82, 0x00] + TLV(tag: 0x81, value: block).bytes).bytes
+        guard template.count > 255 else { return [apdu(0x00, 0x87, algorithm, slot, template, ne: 256)] }
+        return [apdu(0x10, 0x87, algorithm, slot, Array(template[..<255])),
+                apdu(0x00, 0x87, algorithm, slot, Array(template[255...]), ne: 256)]
+    }
+    static func pivPutCertificate(_ tag: UInt8) -> Step {
+        let object = TLV(tag: 0x70, value: [0x30, 0x03, 0x02, 0x01, 0x00]).bytes + [0x71, 0x01, 0x00, 0xFE, 0x00]
+        return apdu(0x00, 0xDB, 0x3F, 0xFF, [0x5C, 0x03, 0x5F, 0xC1, tag] + TLV(tag: 0x53, value: object).bytes)
+    }
+    static func pivPadded(_ value: String) -> [UInt8] { Array(value.utf8) + [UInt8](repeating: 0xFF, count: 8 - value.utf8.count) }
+
+    static var pivScripts: [String: AppletScript] {
+        [
+            "piv_discovery_and_objects": AppletScript(personalized: false, steps: [
+                pivGetData([0x7E]), selectPIV, apdu(0x00, 0xCB, 0x3F, 0xFF, [0x5C, 0x01, 0x7E], ne: 8), getResponse,
+                pivGetData([0x5F, 0xC1, 0x02]), pivGetData([0x5F, 0xC1, 0x07]), pivGetData([0x5F, 0xC1, 0x05]),
+                apdu(0x00, 0x20, 0x00, 0x80), apdu(0x00, 0x87, 0x00, 0x9B, [0x7C, 0x02, 0x81, 0x00], ne: 256)]),
+            "piv_generate_sign_each_slot": AppletScript(personalized: false, steps: [
+                selectPIV, pivGenerate(0x9A, 0x06), .authenticatePIV, pivGenerate(0x9A, 0x06), pivGenerate(0x9C, 0x06),
+                pivGenerate(0x9E, 0x06), pivPutCertificate(0x05)] + pivSign(0x9A) + [.verifyPIVPIN] + pivSign(0x9A)
+                + pivSign(0x9C) + pivSign(0x9C) + [.verifyPIVPIN] + pivSign(0x9C) + pivSign(0x9E) + pivSign(0x9D)),
+            "piv_2048_chained": AppletScript(personalized: false, steps: [
+                selectPIV, .authenticatePIV, pivGenerate(0x9A, 0x07), getResponse, .verifyPIVPIN]
+                + pivSign(0x9A, algorithm: 0x07, size: 256) + [getResponse]),
+            "piv_pin_block_and_reset": AppletScript(personalized: false, steps: [
+                selectPIV, apdu(0x00, 0x20, 0x00, 0x80, pivPadded("000000")), apdu(0x00, 0x20, 0x00, 0x80, pivPadded("000000")),
+                apdu(0x00, 0x20, 0x00, 0x80, pivPadded("000000")), .verifyPIVPIN,
+                apdu(0x00, 0x2C, 0x00, 0x80, pivPadded("12345678") + pivPadded("246810")), .verifyPIVPIN,
+                apdu(0x00, 0x24, 0x00, 0x80, pivPadded("246810") + pivPadded("13572468")), apdu(0x00, 0x20, 0xFF, 0x80),
+                .verifyPIVPIN]),
+            "piv_and_banking_interleaved": AppletScript(personalized: true, steps: [
+                selectPIV, .verifyPIVPIN, .authenticatePIV, pivGenerate(0x9A, 0x06), select, .verifyPIN, sign(),
+                selectPIV] + pivSign(0x9A) + [select, confirmTransfer] + approve + [selectPIV, .reset, selectPIV]
+                + pivSign(0x9A) + [.powerCut(write: 0, apdu: try! CommandAPDU(cla: 0, ins: 0x47, p1: 0, p2: 0x9D,
+                    data: [0xAC, 0x03, 0x80, 0x01, 0x06], ne: 256).bytes), selectPIV, .authenticatePIV]),
+        ]
+    }
+
     static var scripts: [String: AppletScript] {
         let pin = AppletSession.personalPIN, factory = AppletSession.factoryPIN, puk = AppletSession.factoryPUK
         let chainedTransfer = transferBody(name: "Li Si", amount: "99.999")
@@ -103,5 +151,5 @@ enum AppletSeeds {
         ]
     }
 
-    static var all: [String: [UInt8]] { scripts.mapValues(\.bytes) }
+    static var all: [String: [UInt8]] { scripts.merging(pivScripts) { $1 }.mapValues(\.bytes) }
 }

@@ -18,7 +18,8 @@ import TokenDevice
 ///   PUK tries (C4) only where an UNBLOCK did;
 /// - SIGN, INTERNAL AUTHENTICATE, DECIPHER, CONFIRM TRANSFER, GENERATE and PUT CERTIFICATE
 ///   never succeed unless a VERIFY, CHANGE or UNBLOCK succeeded since the last reset or
-///   power-up, and all but PUT CERTIFICATE never while the factory PIN is in force.
+///   power-up, and all but PUT CERTIFICATE never while the factory PIN is in force;
+/// - the PIV applet's invariants (``PIVTracker``), for the commands sent while it is selected.
 ///
 /// The token's state is read through a second card OS on the same platform (GET DATA, READ
 /// PUBLIC KEY), so observing never disturbs the fuzzed card's own volatile state.
@@ -34,6 +35,9 @@ final class AppletSession {
     private(set) var memory: MemoryNVM
     private var card: CardOS<AppletFuzzPlatform>
     private var observer: CardOS<AppletFuzzPlatform>
+    /// A third card OS on the same platform with the PIV applet selected, to read its PIN tries.
+    private var pivObserver: CardOS<AppletFuzzPlatform>
+    private var piv = PIVTracker()
 
     /// The PIN the script last set successfully (for ``AppletScript/Step/verifyPIN``).
     private var pin: [UInt8]
@@ -59,16 +63,32 @@ final class AppletSession {
     init(records: [RecordID: [UInt8]], pin: [UInt8]) {
         memory = MemoryNVM(records: records)
         self.pin = pin
-        (card, observer) = AppletSession.boot(memory, crypto, clock)
+        (card, observer, pivObserver) = AppletSession.boot(memory, crypto, clock)
         state = AppletSession.observe(observer)
+        pivPINTries = AppletSession.pivPINTries(pivObserver)
     }
 
+    private(set) var pivPINTries: Int
+
     private static func boot(_ memory: MemoryNVM, _ crypto: KeyPoolCrypto, _ clock: ManualClock)
-        -> (CardOS<AppletFuzzPlatform>, CardOS<AppletFuzzPlatform>) {
+        -> (CardOS<AppletFuzzPlatform>, CardOS<AppletFuzzPlatform>, CardOS<AppletFuzzPlatform>) {
         let platform = AppletFuzzPlatform(memory: memory, crypto: crypto, clock: clock)
         let observer = TokenFirmware(platform: platform).card
         fuzzRequire(observer.process(selectBanking) == .response(StatusWord.success.bytes), "the banking applet selects")
-        return (TokenFirmware(platform: platform).card, observer)
+        let pivObserver = TokenFirmware(platform: platform).card
+        fuzzRequire(pivObserver.process([0x00, 0xA4, 0x04, 0x0C, 0x05] + PIVTracker.aid.prefix(5)) == .response(StatusWord.success.bytes),
+                    "the PIV applet selects")
+        return (TokenFirmware(platform: platform).card, observer, pivObserver)
+    }
+
+    /// The PIV PIN's tries: VERIFY without data on the observer, which never verifies.
+    private static func pivPINTries(_ observer: CardOS<AppletFuzzPlatform>) -> Int {
+        guard case .response(let response) = observer.process([0x00, 0x20, 0x00, 0x80]), response.count == 2 else {
+            fatalError("PIV VERIFY without data always answers a status word")
+        }
+        if response == [0x69, 0x83] { return 0 }
+        fuzzRequire(response[0] == 0x63 && response[1] & 0xF0 == 0xC0, "the PIV observer's PIN is never verified")
+        return Int(response[1] & 0x0F)
     }
 
     private static func observe(_ observer: CardOS<AppletFuzzPlatform>) -> TokenState {
@@ -83,6 +103,7 @@ final class AppletSession {
 
     func perform(_ step: AppletScript.Step) {
         let before = state
+        let pivTriesBefore = pivPINTries
         var exchanges: [AppletExchange] = []
         switch step {
         case .apdu(let bytes), .longAPDU(let bytes):
@@ -112,10 +133,27 @@ final class AppletSession {
             let cryptogram = currentKey.encrypt([UInt8](repeating: 0x5A, count: count))
             exchanges += send(try! CommandAPDU(cla: 0x00, ins: 0x2A, p1: 0x80, p2: 0x86, data: [0x00] + cryptogram,
                                                ne: 256).bytes)
+        case .verifyPIVPIN:
+            exchanges += send(piv.verifyAPDU)
+        case .authenticatePIV:
+            let first = send(try! CommandAPDU(cla: 0x00, ins: 0x87, p1: 0x03, p2: 0x9B, data: [0x7C, 0x02, 0x80, 0x00],
+                                              ne: 256).bytes)
+            exchanges += first
+            if let answer = first.last, answer.statusWord == .success,
+               let second = PIVTracker.mutualAuthenticationStep2(answer.data) {
+                exchanges += send(second)
+            }
         }
         state = AppletSession.observe(observer)
+        pivPINTries = AppletSession.pivPINTries(pivObserver)
         if tracing { trace(step, exchanges) }
         check(exchanges, before: before, after: state)
+        let pivRestored = exchanges.contains { $0.toPIV && PIVTracker.restoresPINTries($0) }
+        fuzzRequire(pivPINTries <= pivTriesBefore || pivRestored,
+                    "PIV PIN tries went up \(pivTriesBefore) → \(pivPINTries) without a successful VERIFY, CHANGE or RESET RETRY")
+        if !exchanges.isEmpty && exchanges.allSatisfy(\.toPIV) {
+            fuzzRequire(state == before, "a step that only talked to the PIV applet changed the banking applet's state")
+        }
     }
 
     private func trace(_ step: AppletScript.Step, _ exchanges: [AppletExchange]) {
@@ -129,15 +167,19 @@ final class AppletSession {
     private func send(_ bytes: [UInt8]) -> [AppletExchange] {
         let command = try? CommandAPDU(parsing: bytes)
         let sent = AppletExchange(command: command, response: [], pinVerified: pinVerified,
-                                  factoryPIN: state.pinMustChange)
+                                  factoryPIN: state.pinMustChange, toPIV: piv.selected && command?.ins != 0xA4 && command?.ins != 0xC0)
         switch card.process(bytes) {
         case .waiting:
             fuzzRequire(sent.operation == .confirmTransfer, "only CONFIRM TRANSFER waits for the holder")
             open = sent
             return []
         case .response(let response):
-            return [learn(AppletExchange(command: command, response: response, pinVerified: sent.pinVerified,
-                                         factoryPIN: sent.factoryPIN))]
+            let exchange = AppletExchange(command: command, response: response, pinVerified: sent.pinVerified,
+                                          factoryPIN: sent.factoryPIN, toPIV: sent.toPIV)
+            fuzzRequire(exchange.response.count >= 2, "every response ends with a status word")
+            piv.learnSelection(exchange)
+            if exchange.toPIV { piv.check(exchange) }
+            return [learn(exchange)]
         }
     }
 
@@ -164,12 +206,13 @@ final class AppletSession {
 
     private func powerCycle() {
         memory = memory.powerUp()
-        (card, observer) = AppletSession.boot(memory, crypto, clock)
+        (card, observer, pivObserver) = AppletSession.boot(memory, crypto, clock)
         securityStateLost()
     }
 
     private func securityStateLost() {
         pinVerified = false
+        piv.reset()
         open = nil
     }
 

@@ -27,6 +27,10 @@ final class KeyPoolCrypto: CryptoEngine {
         try KeyPoolCrypto.engine.rawRSA(key: key, input: input)
     }
 
+    func tripleDESEncrypt(key: [UInt8], block: [UInt8]) throws(CryptoError) -> [UInt8] {
+        try KeyPoolCrypto.engine.tripleDESEncrypt(key: key, block: block)
+    }
+
     func sha256(_ data: [UInt8]) -> [UInt8] { KeyPoolCrypto.engine.sha256(data) }
 
     func randomBytes(_ count: Int) throws(CryptoError) -> [UInt8] {

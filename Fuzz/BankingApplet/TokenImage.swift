@@ -1,6 +1,7 @@
 import CardOS
 import HostPlatform
 import TokenDevice
+import PIVApplet
 
 /// The NVM records a script starts from, made once per process: a factory-fresh token, and
 /// the same token personalized (SELECT, CHANGE from the factory PIN, GENERATE RSA-1024).
@@ -12,7 +13,8 @@ struct TokenImage {
     static let factory: TokenImage = {
         let memory = MemoryNVM()
         try! TokenFirmware<AppletFuzzPlatform>.manufacture(memory, serial: AppletSession.serial,
-                                                           pin: AppletSession.factoryPIN, puk: AppletSession.factoryPUK)
+                                                           pin: AppletSession.factoryPIN, puk: AppletSession.factoryPUK,
+                                                           piv: .wellKnownDefaults)
         return TokenImage(records: memory.committedRecords, pin: AppletSession.factoryPIN)
     }()
 

@@ -4,6 +4,7 @@ import FuzzSupport
 import HostPlatform
 import TokenDevice
 import USBIP
+import PIVApplet
 
 typealias FuzzTokenPlatform = HostPlatform<MemoryNVM, ManualClock>
 
@@ -11,7 +12,7 @@ typealias FuzzTokenPlatform = HostPlatform<MemoryNVM, ManualClock>
 private let factoryRecords: [RecordID: [UInt8]] = {
     let memory = MemoryNVM()
     try! TokenFirmware<FuzzTokenPlatform>.manufacture(memory, serial: tokenSerial, pin: Array("123456".utf8),
-                                                      puk: Array("12345678".utf8))
+                                                      puk: Array("12345678".utf8), piv: .wellKnownDefaults)
     return memory.committedRecords
 }()
 private let tokenSerial: [UInt8] = [0x55, 0x4B, 0x00, 0x00, 0x00, 0x00, 0x00, 0x01]

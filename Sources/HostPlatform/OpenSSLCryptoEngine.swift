@@ -86,6 +86,22 @@ public final class OpenSSLCryptoEngine: CryptoEngine, Sendable {
                                     onFailure: .operationFailed)
     }
 
+    /// 3DES-EDE3 in ECB mode on one block, without padding. The corresponding C functions are
+    /// `EVP_EncryptInit_ex` with `EVP_des_ede3_ecb()` and `EVP_EncryptUpdate` (3DES is in
+    /// OpenSSL 3's default provider; single DES is not and is never used).
+    public func tripleDESEncrypt(key: [UInt8], block: [UInt8]) throws(CryptoError) -> [UInt8] {
+        guard key.count == 24, block.count == 8 else { throw .invalidInput }
+        guard let context = EVP_CIPHER_CTX_new() else { throw failure(.operationFailed) }
+        defer { EVP_CIPHER_CTX_free(context) }
+        var output = [UInt8](repeating: 0, count: 16)
+        var length: Int32 = 0
+        guard EVP_EncryptInit_ex(context, EVP_des_ede3_ecb(), nil, key, nil) == 1,
+              EVP_CIPHER_CTX_set_padding(context, 0) == 1,
+              EVP_EncryptUpdate(context, &output, &length, block, 8) == 1, length == 8
+        else { throw failure(.operationFailed) }
+        return Array(output.prefix(8))
+    }
+
     /// SHA-256 of `data`. The corresponding C function is `EVP_Digest` with `EVP_sha256()`.
     public func sha256(_ data: [UInt8]) -> [UInt8] {
         OpenSSLCryptoEngine.sha256(data)

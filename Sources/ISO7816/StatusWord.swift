@@ -45,6 +45,8 @@ public struct StatusWord: RawRepresentable, Error, Hashable, Sendable {
     public static let conditionsNotSatisfied = StatusWord(0x6985)
     /// 6A80: incorrect parameters in the command data field.
     public static let wrongData = StatusWord(0x6A80)
+    /// 6A81: function not supported (PIV: PUT DATA to an object the card writes itself).
+    public static let functionNotSupported = StatusWord(0x6A81)
     /// 6A82: file or application not found.
     public static let fileNotFound = StatusWord(0x6A82)
     /// 6A84: not enough memory space in the file.

@@ -4,6 +4,7 @@ import Foundation
 import HostPlatform
 import ISO7816
 import TokenDevice
+import PIVApplet
 
 /// Issue 3's benchmark: firmware RSA-1024 SIGN and CONFIRM TRANSFER per second in memory,
 /// next to plain OpenSSL EVP signing in a loop, and key generation time.
@@ -56,7 +57,8 @@ enum FirmwareBenchmark {
     static func personalizedFirmware(serial: [UInt8] = [1, 2, 3, 4, 5, 6, 7, 8]) throws -> TokenFirmware<BenchPlatform> {
         let memory = MemoryNVM()
         try TokenFirmware<BenchPlatform>.manufacture(memory, serial: serial,
-                                                     pin: Array("123456".utf8), puk: Array("12345678".utf8))
+                                                     pin: Array("123456".utf8), puk: Array("12345678".utf8),
+                                                     piv: .wellKnownDefaults)
         let platform = HostPlatform(memory: memory, crypto: OpenSSLCryptoEngine(), presence: HostPresence(), clock: SystemClock())
         let firmware = TokenFirmware(platform: platform)
         for hex in ["00A4040C06F0554B455901", "00240081" + "0E" + "06313233343536" + "06363534333231", "0047800103800101"] {

@@ -5,6 +5,7 @@ import ISO7816
 import TokenDevice
 import UKey
 import UKeyInProcess
+import PIVApplet
 
 /// `make demo` until the emulator and driver exist: the whole banking flow against the firmware
 /// running in this process — personalize the token, certify its key, confirm a transfer on the
@@ -22,7 +23,8 @@ enum InProcessDemo {
         }
         let memory = MemoryNVM()
         try TokenFirmware<InProcessToken<MemoryNVM>.TokenPlatform>.manufacture(
-            memory, serial: Array("UKDEMO01".utf8), pin: Array(factoryPIN.utf8), puk: Array(factoryPUK.utf8))
+            memory, serial: Array("UKDEMO01".utf8), pin: Array(factoryPIN.utf8), puk: Array(factoryPUK.utf8),
+            piv: .wellKnownDefaults)
         let token = InProcessToken(memory: memory, confirmation: .approve, presence: presence)
         let session = DemoSession(channel: token)
 

@@ -4,6 +4,7 @@ import Foundation
 import HostPlatform
 import ISO7816
 import TokenDevice
+import PIVApplet
 
 /// A ``VPCDCard`` over token firmware running in this process: each call takes a lock, so the
 /// firmware sees one thread at a time. Used by tests that need a vpcd card without the emulator's
@@ -155,7 +156,8 @@ extension InProcessVPCDCard where Memory == MemoryNVM {
             for index in pinBytes.indices { pinBytes[index] = 0 }
             for index in pukBytes.indices { pukBytes[index] = 0 }
         }
-        try TokenFirmware<TokenPlatform>.manufacture(memory, serial: serial, pin: pinBytes, puk: pukBytes)
+        try TokenFirmware<TokenPlatform>.manufacture(memory, serial: serial, pin: pinBytes, puk: pukBytes,
+                                                     piv: .wellKnownDefaults)
         return InProcessVPCDCard(memory: memory, presence: presence, confirmation: confirmation)
     }
 }

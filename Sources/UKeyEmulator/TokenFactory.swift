@@ -1,11 +1,13 @@
 import CardOS
 import HostPlatform
+import PIVApplet
 import TokenDevice
 
 /// Opens the tokens of a state directory: `DIR/1-k` for k = 1…N, each with its ``FileNVM``.
-/// A directory without a manufactured token gets one: a random 8-byte serial and the factory
-/// PIN and PUK of ``FactorySecrets``, shown on the terminal only when they were generated and
-/// the configuration allows it.
+/// A directory without a manufactured token gets one: a random 8-byte serial, the factory PIN
+/// and PUK of ``FactorySecrets`` and the PIV secrets of ``PIVFactorySecrets``, shown on the
+/// terminal only when they were generated and the configuration allows it. A token made before
+/// the PIV applet existed gets its PIV secrets at its next start.
 struct TokenFactory {
     let configuration: EmulatorConfiguration
     let state: StateDirectory
@@ -34,6 +36,8 @@ struct TokenFactory {
         typealias Firmware = TokenFirmware<EmulatedToken.TokenPlatform>
         if !Firmware.isManufactured(memory) {
             try manufacture(memory, busid: busid, directory: directory)
+        } else if Firmware.needsPIV(memory) {
+            try installPIV(memory, busid: busid, directory: directory)
         }
         guard let serial = memory.read(CardRecords.serial), serial.count == 8 else {
             throw .tokenState(busid: busid, reason: "no serial after manufacturing")
@@ -47,16 +51,19 @@ struct TokenFactory {
         let random: (Int) throws -> [UInt8] = { count in try crypto.randomBytes(count) }
         var secrets = try FactorySecrets.obtain(directory: directory, environment: configuration.environment, random: random)
         defer { secrets.wipe() }
+        var piv = try PIVFactorySecrets.obtain(directory: directory, environment: configuration.environment, random: random)
+        defer { piv.credentials.wipe() }
         let serial: [UInt8]
         do {
             serial = try crypto.randomBytes(8)
-            try TokenFirmware<EmulatedToken.TokenPlatform>.manufacture(memory, serial: serial, pin: secrets.pin, puk: secrets.puk)
+            try TokenFirmware<EmulatedToken.TokenPlatform>.manufacture(memory, serial: serial, pin: secrets.pin, puk: secrets.puk,
+                                                                       piv: piv.credentials)
         } catch {
             throw .tokenState(busid: busid, reason: "manufacturing failed: \(error)")
         }
         let hex = serial.map { hexDigits($0) }.joined()
         configuration.diagnostics("ukey emulator: token \(busid) manufactured, serial \(hex)")
-        guard secrets.generated else { return }
+        guard secrets.generated || !piv.generatedNames.isEmpty else { return }
         if configuration.showFactorySecrets {
             var parts: [String] = []
             if configuration.environment[FactorySecrets.pinVariable] == nil {
@@ -65,10 +72,31 @@ struct TokenFactory {
             if configuration.environment[FactorySecrets.pukVariable] == nil {
                 parts.append("PUK " + String(decoding: secrets.puk, as: UTF8.self))
             }
+            parts += piv.generatedDescription
             configuration.output("ukey emulator: token \(busid) \(parts.joined(separator: ", ")) "
                                  + "(kept in \(directory)/\(FactorySecrets.fileName))")
         } else {
             configuration.output("ukey emulator: token \(busid) factory secrets are in \(directory)/\(FactorySecrets.fileName)")
+        }
+    }
+
+    /// Gives a token made before the PIV applet existed its PIV secrets.
+    private func installPIV(_ memory: FileNVM, busid: String, directory: String) throws(EmulatorError) {
+        let random: (Int) throws -> [UInt8] = { count in try crypto.randomBytes(count) }
+        var piv = try PIVFactorySecrets.obtain(directory: directory, environment: configuration.environment, random: random)
+        defer { piv.credentials.wipe() }
+        do {
+            try TokenFirmware<EmulatedToken.TokenPlatform>.installPIV(memory, credentials: piv.credentials)
+        } catch {
+            throw .tokenState(busid: busid, reason: "installing the PIV applet's secrets failed: \(error)")
+        }
+        configuration.diagnostics("ukey emulator: token \(busid) given the PIV applet's secrets")
+        guard !piv.generatedNames.isEmpty else { return }
+        if configuration.showFactorySecrets {
+            configuration.output("ukey emulator: token \(busid) \(piv.generatedDescription.joined(separator: ", ")) "
+                                 + "(kept in \(directory)/\(FactorySecrets.fileName))")
+        } else {
+            configuration.output("ukey emulator: token \(busid) PIV factory secrets are in \(directory)/\(FactorySecrets.fileName)")
         }
     }
 

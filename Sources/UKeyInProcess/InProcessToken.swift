@@ -3,6 +3,7 @@ import Foundation
 import HostPlatform
 import TokenDevice
 import UKey
+import PIVApplet
 
 /// A token whose firmware runs in this process, behind the same ``CardChannel`` interface as a
 /// token reached through PC/SC: for fast tests, benchmarks and `ukey --in-process`.
@@ -85,11 +86,14 @@ public final class InProcessToken<Memory: NonVolatileMemory>: CardChannel, @unch
 }
 
 extension InProcessToken where Memory == MemoryNVM {
-    /// A factory-fresh token in memory with the given serial, factory PIN and PUK.
+    /// A factory-fresh token in memory with the given serial, factory PIN and PUK, and PIV
+    /// secrets (by default ``PIVCredentials/wellKnownDefaults``).
     public static func manufactured(serial: [UInt8], pin: String, puk: String,
+                                    piv: PIVCredentials = .wellKnownDefaults,
                                     confirmation: Confirmation = .approve) throws -> InProcessToken<MemoryNVM> {
         let memory = MemoryNVM()
-        try TokenFirmware<TokenPlatform>.manufacture(memory, serial: serial, pin: Array(pin.utf8), puk: Array(puk.utf8))
+        try TokenFirmware<TokenPlatform>.manufacture(memory, serial: serial, pin: Array(pin.utf8), puk: Array(puk.utf8),
+                                                     piv: piv)
         return InProcessToken(memory: memory, confirmation: confirmation)
     }
 }

@@ -3,6 +3,7 @@ import CardOS
 import HostPlatform
 import ISO7816
 import TokenDevice
+import PIVApplet
 
 typealias TestPlatform = HostPlatform<MemoryNVM, ManualClock>
 
@@ -22,7 +23,8 @@ final class TokenHarness {
         memory = MemoryNVM()
         try! TokenFirmware<TestPlatform>.manufacture(memory, serial: TokenHarness.serial,
                                                      pin: Array(TokenHarness.factoryPIN.utf8),
-                                                     puk: Array(TokenHarness.factoryPUK.utf8))
+                                                     puk: Array(TokenHarness.factoryPUK.utf8),
+                                                     piv: .wellKnownDefaults)
         (platform, firmware) = TokenHarness.boot(memory)
     }
 

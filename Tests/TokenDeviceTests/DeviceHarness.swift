@@ -5,6 +5,7 @@ import HostPlatform
 import ISO7816
 import TokenDevice
 import USBIP
+import PIVApplet
 
 typealias TestPlatform = HostPlatform<MemoryNVM, ManualClock>
 
@@ -28,7 +29,8 @@ final class DeviceHarness {
     init(exchange: ExchangeLevel = .extendedAPDU) {
         try! TokenFirmware<TestPlatform>.manufacture(memory, serial: DeviceHarness.serial,
                                                      pin: Array(DeviceHarness.factoryPIN.utf8),
-                                                     puk: Array(DeviceHarness.factoryPUK.utf8))
+                                                     puk: Array(DeviceHarness.factoryPUK.utf8),
+                                                     piv: .wellKnownDefaults)
         platform = HostPlatform(memory: memory, crypto: DeviceHarness.crypto, presence: presence, clock: clock)
         device = TokenDevice(firmware: TokenFirmware(platform: platform), serial: DeviceHarness.serial,
                              exchange: exchange)

@@ -3,6 +3,7 @@ import Foundation
 import HostPlatform
 import TokenDevice
 import USBIP
+import PIVApplet
 
 typealias TestPlatform = HostPlatform<MemoryNVM, ManualClock>
 
@@ -22,7 +23,7 @@ final class TokenFixture: @unchecked Sendable {
     init(exchange: ExchangeLevel = .extendedAPDU) {
         let memory = MemoryNVM()
         try! TokenFirmware<TestPlatform>.manufacture(memory, serial: TokenFixture.serial, pin: TokenFixture.pin,
-                                                     puk: TokenFixture.puk)
+                                                     puk: TokenFixture.puk, piv: .wellKnownDefaults)
         platform = TestPlatform(memory: memory, clock: clock)
         device = TokenDevice(firmware: TokenFirmware(platform: platform), serial: TokenFixture.serial,
                              exchange: exchange)

@@ -8,6 +8,9 @@ import UKeyEmulator
 final class EmulatorHarness: @unchecked Sendable {
     static let factoryPIN = "123456"
     static let factoryPUK = "87654321"
+    /// The PIV secrets from the environment: the emulator then writes no factory-secrets file.
+    static let pivEnvironment = ["UKEY_FACTORY_PIV_PIN": "135790", "UKEY_FACTORY_PIV_PUK": "24680246",
+                                 "UKEY_FACTORY_MGMKEY": "0F0E0D0C0B0A09080706050403020100F0E0D0C0B0A09080"]
 
     let directory: TemporaryDirectory
     let emulator: Emulator
@@ -25,7 +28,7 @@ final class EmulatorHarness: @unchecked Sendable {
         configuration.stateDirectory = directory.file("state")
         configuration.confirmation = .approve
         configuration.environment = ["UKEY_FACTORY_PIN": Self.factoryPIN, "UKEY_FACTORY_PUK": Self.factoryPUK,
-                                     "HOME": directory.path]
+                                     "HOME": directory.path].merging(Self.pivEnvironment) { $1 }
         let output = self.output
         let diagnostics = self.diagnostics
         configuration.output = { output.append($0) }

@@ -13,6 +13,7 @@ struct EmulatorProcessTests {
     static func environment(_ directory: TemporaryDirectory) -> [String: String] {
         ["UKEY_FACTORY_PIN": EmulatorHarness.factoryPIN, "UKEY_FACTORY_PUK": EmulatorHarness.factoryPUK,
          "HOME": directory.path, "PATH": ProcessInfo.processInfo.environment["PATH"] ?? "/usr/bin:/bin"]
+            .merging(EmulatorHarness.pivEnvironment) { $1 }
     }
 
     static func arguments(_ directory: TemporaryDirectory, _ extra: [String] = []) -> [String] {

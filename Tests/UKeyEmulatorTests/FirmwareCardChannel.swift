@@ -3,6 +3,7 @@ import Foundation
 import HostPlatform
 import TokenDevice
 import UKey
+import PIVApplet
 
 /// The reference for "identical results": the same firmware in memory, APDUs straight into the
 /// card OS, the holder pressing OK through every page.
@@ -14,7 +15,8 @@ final class FirmwareCardChannel: CardChannel, @unchecked Sendable {
 
     init(serial: [UInt8], pin: String, puk: String) throws {
         let memory = MemoryNVM()
-        try TokenFirmware<Platform>.manufacture(memory, serial: serial, pin: Array(pin.utf8), puk: Array(puk.utf8))
+        try TokenFirmware<Platform>.manufacture(memory, serial: serial, pin: Array(pin.utf8), puk: Array(puk.utf8),
+                                                piv: .wellKnownDefaults)
         firmware = TokenFirmware(platform: Platform(memory: memory, crypto: OpenSSLCryptoEngine(), presence: HostPresence(),
                                                     clock: SystemClock()))
     }

@@ -53,7 +53,8 @@ final class SoakStack: @unchecked Sendable {
             emulator = try EmulatorProcess(arguments: ["--state", directory.file("state"), "--tokens", String(Self.busids.count),
                                                        "--listen", "unix:" + socket, "--confirm", "approve"],
                                            environment: ["UKEY_FACTORY_PIN": Self.factoryPIN, "UKEY_FACTORY_PUK": Self.factoryPUK,
-                                                         "HOME": directory.path, "PATH": ProcessInfo.processInfo.environment["PATH"] ?? "/usr/bin:/bin"],
+                                                         "HOME": directory.path, "PATH": ProcessInfo.processInfo.environment["PATH"] ?? "/usr/bin:/bin"]
+                                               .merging(EmulatorHarness.pivEnvironment) { $1 },
                                            listeners: 1)
         } catch {
             directory.remove()

@@ -1,5 +1,7 @@
 import Foundation
+import HostPlatform
 import Testing
+import TokenDevice
 import UKeyEmulator
 #if canImport(Glibc)
 import Glibc
@@ -92,10 +94,55 @@ struct StateDirectoryTests {
             let puk = try #require(text.split(separator: "\n").first { $0.hasPrefix("PUK=") }).dropFirst(4)
             #expect(pin.count == 6 && pin.allSatisfy(\.isNumber))
             #expect(puk.count == 8 && puk.allSatisfy(\.isNumber))
+            let pivPIN = try #require(text.split(separator: "\n").first { $0.hasPrefix("PIV_PIN=") }).dropFirst(8)
+            let pivPUK = try #require(text.split(separator: "\n").first { $0.hasPrefix("PIV_PUK=") }).dropFirst(8)
+            let managementKey = try #require(text.split(separator: "\n").first { $0.hasPrefix("MGMKEY=") }).dropFirst(7)
+            #expect(pivPIN.count == 6 && pivPIN.allSatisfy(\.isNumber))
+            #expect(pivPUK.count == 8 && pivPUK.allSatisfy(\.isNumber))
+            #expect(managementKey.count == 48 && managementKey.allSatisfy(\.isHexDigit))
+            #expect(harness.output.all.joined().contains(String(managementKey)) == show)
+            #expect(!harness.diagnostics.all.joined().contains(String(managementKey)), "never in the log")
             let output = harness.output.all.joined(separator: "\n")
             #expect(output.contains(String(pin)) == show, "the PIN is on the terminal only when allowed")
             #expect(!harness.diagnostics.all.joined().contains(String(pin)), "never in the log")
         }
+    }
+
+    @Test("malformed PIV factory secrets are refused without showing them",
+          arguments: [("UKEY_FACTORY_PIV_PIN", "12345"), ("UKEY_FACTORY_PIV_PIN", "123456789"), ("UKEY_FACTORY_PIV_PUK", "1234567a"),
+                      ("UKEY_FACTORY_MGMKEY", "0102030405060708"), ("UKEY_FACTORY_MGMKEY", String(repeating: "zz", count: 24))])
+    func badPIVSecret(variable: String, value: String) throws {
+        do {
+            let harness = try EmulatorHarness {
+                $0.environment = $0.environment.merging([variable: value]) { $1 }
+            }
+            harness.stop()
+            Issue.record("\(variable) accepted")
+        } catch let error as EmulatorError {
+            #expect(error.description.contains(variable))
+            #expect(!error.description.contains(value))
+        }
+    }
+
+    @Test("a token made before the PIV applet gets PIV secrets at its next start, banking state kept")
+    func pivUpgrade() throws {
+        let directory = try TemporaryDirectory()
+        defer { directory.remove() }
+        let first = try EmulatorHarness(directory: directory)
+        let serial = first.emulator.serials.map(\.serial)
+        first.stopEmulator()
+        // Remove the PIV records as a firmware without the applet would have left the token.
+        do {
+            let memory = try FileNVM(directory: directory.file("state/1-1"))
+            try memory.commit([(0x0201, nil), (0x0202, nil), (0x0203, nil)])
+            #expect(TokenFirmware<HostPlatform<FileNVM, SystemClock>>.needsPIV(memory))
+        }
+        let second = try EmulatorHarness(directory: directory) { $0.environment["UKEY_FACTORY_MGMKEY"] = nil }
+        defer { second.stopEmulator() }
+        #expect(second.emulator.serials.map(\.serial) == serial)
+        let text = try String(contentsOfFile: directory.file("state/1-1/factory-secrets"), encoding: .utf8)
+        #expect(text.split(separator: "\n").map { $0.prefix(7) } == ["MGMKEY="], "only the generated key is written")
+        #expect(second.diagnostics.all.contains { $0.contains("given the PIV applet's secrets") })
     }
 
     @Test("a malformed UKEY_FACTORY_PIN is refused without showing it", arguments: ["12345", "12345a", "12345678901234567"])

@@ -9,6 +9,9 @@ public protocol CryptoEngine: AnyObject {
     func decryptPKCS1(key: [UInt8], ciphertext: [UInt8]) throws(CryptoError) -> [UInt8]
     /// The raw private-key operation `input^d mod n` (input as long as the modulus, below it).
     func rawRSA(key: [UInt8], input: [UInt8]) throws(CryptoError) -> [UInt8]
+    /// Triple-DES (three keys, 24 bytes) encryption of one 8-byte block in ECB mode: the PIV
+    /// management key's challenge-response. Input of another size is ``CryptoError/invalidInput``.
+    func tripleDESEncrypt(key: [UInt8], block: [UInt8]) throws(CryptoError) -> [UInt8]
     /// SHA-256 of `data`.
     func sha256(_ data: [UInt8]) -> [UInt8]
     /// `count` bytes from the token's random number generator.
