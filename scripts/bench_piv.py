@@ -219,7 +219,7 @@ def main():
     print("Median of %d interleaved rounds; per round and path %d `pkcs11-tool --login --sign` processes and %d C_Sign calls"
           % (options.rounds, options.processes, options.signatures))
     print("in one PyKCS11 session (SHA256-RSA-PKCS, the host hashes and pads, the card does raw RSA-2048).\n")
-    print("| measurement | driver per second | stock vpcd per second (reference) | driver ÷ vpcd |")
+    print("| measurement | driver per second | stock vpcd per second (reference) | driver ÷ vpcd (aim ≥ 1) |")
     print("|---|---:|---:|---:|")
     rows = [("`pkcs11-tool --login --sign`, one process each (start, detection, VERIFY, sign)", "process"),
             ("C_Sign in one logged-in PyKCS11 session", "session")]
@@ -227,8 +227,10 @@ def main():
     for label, what in rows:
         ratio = median["driver"][what] / median["vpcd"][what]
         print("| %s | %.1f | %.1f | %.2f |" % (label, median["driver"][what], median["vpcd"][what], ratio))
-        headlines.append("| PIV %s per second | %.2f× | stock vpcd, same OpenSC path |  |"
-                         % ("`pkcs11-tool --login --sign` process" if what == "process" else "in-process C_Sign", ratio))
+        # The same aim as the driver's other comparisons with stock vpcd: at least as fast.
+        headlines.append("| PIV %s per second | %.2f× | stock vpcd, same OpenSC path | ≥ 1 %s |"
+                         % ("`pkcs11-tool --login --sign` process" if what == "process" else "in-process C_Sign", ratio,
+                            "✓" if ratio >= 1 else "✗"))
     print("\nPer round (driver / vpcd): " + "; ".join(
         "%.1f / %.1f processes, %.0f / %.0f C_Sign" % (results["driver"]["process"][i], results["vpcd"]["process"][i],
                                                        results["driver"]["session"][i], results["vpcd"]["session"][i])
