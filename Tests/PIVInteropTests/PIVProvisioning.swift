@@ -23,9 +23,8 @@ struct PIVProvisioning: Sendable {
     let publicKey: String
     /// The client certificate's subject common name (carries the token serial).
     let commonName: String
-    /// What yubico-piv-tool printed, for the test that checks those two steps.
+    /// What yubico-piv-tool's GENERATE printed, for the test that checks it.
     let generate: ToolOutput
-    let importCertificate: String
 
     /// A 0600 file holding the PIV PIN, for `pin-source=file:` in pkcs11 URIs.
     let pinFile: String
@@ -90,7 +89,6 @@ struct PIVProvisioning: Sendable {
         let imported = try stack.run([PIVTools.yubicoPIVTool, "-r", reader, "-k", "-a", "import-certificate", "-s", "9a",
                                       "-i", clientCertificate], input: PIVStack.managementKey + "\n", timeout: 60)
         guard imported.status == 0 else { throw StackError("yubico-piv-tool -a import-certificate -s 9a failed:\n\(imported)") }
-        importCertificate = imported.combined
 
         let listing = try stack.run([PIVTools.pkcs11Tool, "--module", PIVTools.openscPKCS11, "-L"])
         guard let serial = PIVInteropTests.PKCS11Tool.serial(in: listing.stdout) else {
