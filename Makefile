@@ -18,7 +18,8 @@ SWIFT_BUILD_FLAGS ?=
 # driver, vpcd and USB tests of later issues need; `deps` installs both sets already.
 DEBS ?= libssl-dev pkg-config openssl
 INTEGRATION_DEBS ?= libpcsclite-dev libusb-1.0-0-dev pcscd libccid pcsc-tools opensc \
-	python3-pyscard vsmartcard-vpcd umockdev gir1.2-umockdev-1.0 python3-gi
+	python3-pyscard vsmartcard-vpcd umockdev gir1.2-umockdev-1.0 python3-gi \
+	opensc-pkcs11 yubico-piv-tool libengine-pkcs11-openssl p11-kit p11-kit-modules gnutls-bin curl python3-pykcs11
 APT_GET ?= apt-get
 
 TEST_LOG ?= .build/test.log
@@ -37,7 +38,7 @@ FUZZ_SMOKE_SECONDS ?= 5
 
 # The sanitizer runs (`make test-sanitize`): the unit and in-process suites, without the ones that
 # start pcscd, vpcd or the emulator as processes.
-SANITIZE_SKIP ?= PCSCDEndToEndTests|MisbehavingDeviceThroughPCSCDTests|UMockdevTests|EmulatorProcessTests|CrashSafetyTests|TerminalConfirmationTests|PCSCDCommandLineTests|PCSCDEmulatorTests|VPCDInteropTests|VPCDProcessInteropTests|VPCDBenchmarkTests|PCSCIntegrationTests|PCSCFlowTests|RemovalDuringConfirmationTests|CLIOnTokenTests|APDUThroughVPCDTests|SecretInputTests|SoakTests|LocalAttackerTests|TraceLeakTests
+SANITIZE_SKIP ?= PCSCDEndToEndTests|MisbehavingDeviceThroughPCSCDTests|UMockdevTests|EmulatorProcessTests|CrashSafetyTests|TerminalConfirmationTests|PCSCDCommandLineTests|PCSCDEmulatorTests|VPCDInteropTests|VPCDProcessInteropTests|VPCDBenchmarkTests|PCSCIntegrationTests|PCSCFlowTests|RemovalDuringConfirmationTests|CLIOnTokenTests|APDUThroughVPCDTests|SecretInputTests|SoakTests|LocalAttackerTests|TraceLeakTests|PIVInteropTests
 SANITIZE_LOG ?= .build/sanitize.log
 
 .PHONY: deps build test soak firmware bench demo demo-in-process clean help fuzz fuzz-smoke fuzz-seeds test-sanitize

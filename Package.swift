@@ -121,6 +121,10 @@ let package = Package(
         // 1-4 of the PCSCTestStack, `ukey apdu` through stock vpcd, `readers --watch`.
         .testTarget(name: "UKeyCLITests", dependencies: ["PCSCTestSupport", "PCSC"],
                     resources: [.copy("Golden"), .copy("Scripts")]),
+        // Issue 8 with stock tools: OpenSC, pkcs11-tool, yubico-piv-tool, curl, OpenSSL and GnuTLS
+        // against the PIV applet through opensc-pkcs11 → a private pcscd → our driver → the emulator
+        // (a stack of its own: OpenSC opens every reader it sees).
+        .testTarget(name: "PIVInteropTests", dependencies: ["PCSCTestSupport"], resources: [.copy("Scripts")]),
         .testTarget(name: "HostPlatformTests", dependencies: ["HostPlatform", "CardOS", "ISO7816", "COpenSSL"]),
         // Replays every fuzz corpus through the plain builds of the fuzz targets.
         .testTarget(name: "FuzzCorpusTests", dependencies: ["PCSCTestSupport"]),

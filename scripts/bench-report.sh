@@ -7,6 +7,8 @@
 #
 # BIN_DIR holds ukey-bench, ukey and libifd-ukey.so (a release build). SWIFT names the swift
 # used for the build (for its version). The report is replaced only when ukey-bench succeeds.
+# scripts/bench_piv.py adds the PIV section (stock OpenSC through our driver vs stock vpcd) and
+# its headline rows; it reports a missing tool as a skipped section instead of failing.
 set -euo pipefail
 
 BIN=${1:?usage: scripts/bench-report.sh BIN_DIR REPORT [ukey-bench options]}
@@ -14,12 +16,15 @@ REPORT=${2:?usage: scripts/bench-report.sh BIN_DIR REPORT [ukey-bench options]}
 shift 2
 SWIFT=${SWIFT:-swift}
 OUT=$(mktemp /tmp/ukey-bench-out.XXXXXX)
-trap 'rm -f "$OUT" "$REPORT.tmp"' EXIT
+PIV_OUT=$(mktemp /tmp/ukey-bench-piv.XXXXXX)
+PIV_HEADLINES=$(mktemp /tmp/ukey-bench-piv-headlines.XXXXXX)
+trap 'rm -f "$OUT" "$PIV_OUT" "$PIV_HEADLINES" "$REPORT.tmp"' EXIT
 
 started=$(date -u '+%Y-%m-%d %H:%M UTC')
 load_before=$(cut -d' ' -f1-3 /proc/loadavg)
 t0=$(date +%s)
 "$BIN/ukey-bench" "$@" | tee "$OUT"
+/usr/bin/python3 "$(dirname "$0")/bench_piv.py" "$BIN" "$PIV_HEADLINES" | tee "$PIV_OUT"
 seconds=$(( $(date +%s) - t0 ))
 load_after=$(cut -d' ' -f1-3 /proc/loadavg)
 
@@ -63,13 +68,16 @@ commit=$(first git -C "$(dirname "$0")/.." describe --always --dirty --abbrev=12
     echo "| pcsc-lite (libpcsclite, pcscd) | $(first pkg-config --modversion libpcsclite), pcscd $(deb pcscd) |"
     echo "| vsmartcard-vpcd (reference driver) | $(deb vsmartcard-vpcd) |"
     echo "| python3-pyscard (pcscd paths' client) | $(deb python3-pyscard) |"
+    echo "| OpenSC (opensc-pkcs11, pkcs11-tool), python3-pykcs11 (PIV section) | $(deb opensc-pkcs11), $(deb python3-pykcs11) |"
     # The headline table (printed last by ukey-bench) comes first here.
     echo
     sed -n '/^## Headline ratios$/,$p' "$OUT"
+    cat "$PIV_HEADLINES"
     echo
     echo "## Sections"
     echo
     sed '/^## Headline ratios$/,$d' "$OUT" | sed 's/^## /### /'
+    sed 's/^## /### /' "$PIV_OUT"
 } > "$REPORT.tmp"
 mv "$REPORT.tmp" "$REPORT"
 echo
