@@ -38,7 +38,7 @@ FUZZ_SMOKE_SECONDS ?= 5
 
 # The sanitizer runs (`make test-sanitize`): the unit and in-process suites, without the ones that
 # start pcscd, vpcd or the emulator as processes.
-SANITIZE_SKIP ?= PCSCDEndToEndTests|MisbehavingDeviceThroughPCSCDTests|UMockdevTests|EmulatorProcessTests|CrashSafetyTests|TerminalConfirmationTests|PCSCDCommandLineTests|PCSCDEmulatorTests|VPCDInteropTests|VPCDProcessInteropTests|VPCDBenchmarkTests|PCSCIntegrationTests|PCSCFlowTests|RemovalDuringConfirmationTests|CLIOnTokenTests|APDUThroughVPCDTests|SecretInputTests|SoakTests|LocalAttackerTests|TraceLeakTests|PIVInteropTests
+SANITIZE_SKIP ?= PCSCDEndToEndTests|MisbehavingDeviceThroughPCSCDTests|UMockdevTests|EmulatorProcessTests|CrashSafetyTests|TerminalConfirmationTests|PCSCDCommandLineTests|PCSCDEmulatorTests|VPCDInteropTests|VPCDProcessInteropTests|VPCDBenchmarkTests|PCSCIntegrationTests|PCSCFlowTests|RemovalDuringConfirmationTests|CLIOnTokenTests|APDUThroughVPCDTests|SecretInputTests|SoakTests|LocalAttackerTests|TraceLeakTests|PIVInteropTests|PIVCLITests
 SANITIZE_LOG ?= .build/sanitize.log
 
 .PHONY: deps build test soak firmware bench demo demo-in-process clean help fuzz fuzz-smoke fuzz-seeds test-sanitize
