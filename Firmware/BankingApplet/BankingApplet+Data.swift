@@ -22,7 +22,7 @@ extension BankingApplet {
     /// `C6` display (lines, columns), `C7` PIN must change.
     var tokenInfo: [UInt8] {
         let memory = platform.memory
-        let keyState: UInt8 = storedKey?.algorithm.rawValue ?? 0x00
+        let keyState: UInt8 = storedKey?.algorithm ?? 0x00
         let value = counter
         let mustChange: UInt8 = pin.read(from: memory)?.mustChange == false ? 0x00 : 0x01
         let objects = [

@@ -20,7 +20,7 @@ extension BankingApplet {
             } catch {
                 throw .noPreciseDiagnosis
             }
-            let key = StoredKey(algorithm: algorithm, key: generated)
+            let key = KeyRecord(algorithm: algorithm.rawValue, key: generated)
             // The old certificate certifies the old key: both change in one transaction.
             try platform.memory.commitRecords([(BankingRecords.key, key.bytes), (BankingRecords.certificate, nil)])
             return key.publicKeyObject

@@ -108,11 +108,14 @@ public final class BankingApplet<P: Platform>: Applet {
 
     var serial: [UInt8] { platform.memory.read(CardRecords.serial) ?? [] }
 
-    var storedKey: StoredKey? {
-        platform.memory.read(BankingRecords.key).flatMap(StoredKey.init(bytes:))
+    /// The card's key; a record of another algorithm is no key.
+    var storedKey: KeyRecord? {
+        guard let key = platform.memory.read(BankingRecords.key).flatMap(KeyRecord.init(bytes:)),
+              KeyAlgorithm(rawValue: key.algorithm) != nil else { return nil }
+        return key
     }
 
-    func requireKey() throws(StatusWord) -> StoredKey {
+    func requireKey() throws(StatusWord) -> KeyRecord {
         guard let key = storedKey else { throw .referencedDataNotFound }
         return key
     }
@@ -134,7 +137,7 @@ public final class BankingApplet<P: Platform>: Applet {
     }
 
     /// PKCS#1 v1.5 signature of a DigestInfo with the card's key.
-    func sign(_ digestInfo: [UInt8], with key: StoredKey) throws(StatusWord) -> [UInt8] {
+    func sign(_ digestInfo: [UInt8], with key: KeyRecord) throws(StatusWord) -> [UInt8] {
         do {
             return try platform.crypto.signPKCS1(key: key.blob, digestInfo: digestInfo)
         } catch {

@@ -18,7 +18,7 @@ extension PIVApplet {
               let challenge = template.first(0x81) else { throw .wrongData }
         try requirePIN(for: slot)
         guard let key = storedKey(slot) else { throw .referencedDataNotFound }
-        guard key.algorithm == algorithm else { throw .wrongP1P2 }
+        guard key.algorithm == algorithm.rawValue else { throw .wrongP1P2 }
         let result: [UInt8]
         do {
             result = try platform.crypto.rawRSA(key: key.blob, input: challenge.value)

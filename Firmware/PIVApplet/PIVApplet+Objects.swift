@@ -20,7 +20,7 @@ extension PIVApplet {
         } catch {
             throw .noPreciseDiagnosis
         }
-        let key = PIVKey(algorithm: algorithm, key: generated)
+        let key = KeyRecord(algorithm: algorithm.rawValue, key: generated)
         try platform.memory.commitRecords([(PIVRecords.key(slot), key.bytes), (PIVRecords.certificate(slot), nil)])
         return key.publicKeyObject
     }

@@ -106,8 +106,11 @@ public final class PIVApplet<P: Platform>: Applet {
         }
     }
 
-    func storedKey(_ slot: PIVSlot) -> PIVKey? {
-        platform.memory.read(PIVRecords.key(slot)).flatMap(PIVKey.init(bytes:))
+    /// The slot's key; a record that is not an RSA key of a PIV algorithm is no key.
+    func storedKey(_ slot: PIVSlot) -> KeyRecord? {
+        guard let key = platform.memory.read(PIVRecords.key(slot)).flatMap(KeyRecord.init(bytes:)),
+              PIVAlgorithm(rawValue: key.algorithm)?.rsaBits != nil else { return nil }
+        return key
     }
 
     var serial: [UInt8] { platform.memory.read(CardRecords.serial) ?? [] }
