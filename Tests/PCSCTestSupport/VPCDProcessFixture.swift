@@ -46,8 +46,7 @@ public final class VPCDProcessFixture: @unchecked Sendable {
         directory = String(cString: made)
         let port: UInt16
         do {
-            port = try PCSCDHarness.freePortPair()
-            pcscd = try PCSCDHarness(readers: [.vpcd(name: Self.readerFamily, port: port)])
+            (port, pcscd) = try Self.startPCSCD()
         } catch {
             try? FileManager.default.removeItem(atPath: directory)
             throw error
@@ -73,6 +72,25 @@ public final class VPCDProcessFixture: @unchecked Sendable {
     }
 
     deinit { stop() }
+
+    /// A private pcscd whose vpcd reader listens on a free port pair. The port is free when
+    /// chosen but may be taken before pcscd's vpcd binds it (other suites start servers on
+    /// port 0 meanwhile): vpcd then logs "Address already in use" and the reader never comes up,
+    /// so that start is thrown away and a new port tried, up to three times.
+    private static func startPCSCD() throws -> (UInt16, PCSCDHarness) {
+        for attempt in 1...3 {
+            let port = try PCSCDHarness.freePortPair()
+            let pcscd = try PCSCDHarness(readers: [.vpcd(name: readerFamily, port: port)])
+            var lost = false
+            for _ in 0..<10 where !lost {
+                lost = pcscd.log.contains("Address already in use")
+                if !lost { usleep(100_000) }
+            }
+            if !lost || attempt == 3 { return (port, pcscd) }
+            pcscd.stop()
+        }
+        fatalError("unreachable: the third attempt returns")
+    }
 
     public func stop() {
         lock.lock()
