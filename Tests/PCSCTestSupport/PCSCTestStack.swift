@@ -6,13 +6,13 @@ import Synchronization
 import Glibc
 #endif
 
-/// The PC/SC stack the integration tests talk to: `ukey emulator run` (a process, four tokens,
+/// The PC/SC stack the integration tests talk to: `ukey emulator run` (a process, five tokens,
 /// confirmations pressed through its control socket) on a private TCP port and state directory,
 /// and a private pcscd (``PCSCDHarness``) with one reader entry per token, each pointing the
 /// UKey driver at the emulator. Each suite owns its token, so suites can run at the same time:
 /// `1-1` the PCSC module's tests, `1-2` the host library's banking flow, `1-3` removal during a
-/// confirmation, `1-4` the CLI's golden outputs, `1-5` the PIV applet through the host library
-/// and `ukey piv`. (OpenSC and the other stock PKCS#11 tools open every reader they see, so
+/// confirmation, `1-4` the CLI's golden outputs, `1-5` the PIV applet through the host library,
+/// `ukey piv`, and the secret-input tests (which change no state). (OpenSC and the other stock PKCS#11 tools open every reader they see, so
 /// their tests run their own stack.)
 ///
 /// libpcsclite reads `PCSCLITE_CSOCK_NAME` once per process, at the first SCardEstablishContext

@@ -20,7 +20,7 @@ struct SecretInputTests {
         let pinFile = directory.appendingPathComponent("pin").path
         FileManager.default.createFile(atPath: pinFile, contents: Data((Self.notAPIN + "\n").utf8), attributes: [.posixPermissions: 0o600])
         let out = try await PCSCTestStack.blocking {
-            try TestProcess.run(["/bin/sh", "-c", "exec \"$0\" token pin verify --reader 'UKey 1-4' --pin-fd 3 3<\"$1\"", binary, pinFile],
+            try TestProcess.run(["/bin/sh", "-c", "exec \"$0\" token pin verify --reader 'UKey 1-5' --pin-fd 3 3<\"$1\"", binary, pinFile],
                                 environment: Self.environment(stack), timeout: 30)
         }
         #expect(out.status == 1, "\(out)")
@@ -35,7 +35,7 @@ struct SecretInputTests {
         let script = try #require(Bundle.module.url(forResource: "pty_run", withExtension: "py", subdirectory: "Scripts")).path
         let out = try await PCSCTestStack.blocking {
             try TestProcess.run(["/usr/bin/python3", script, "PIN: ", Self.notAPIN, "--", binary, "token", "pin", "verify",
-                                 "--reader", "UKey 1-4"], environment: Self.environment(stack), timeout: 60)
+                                 "--reader", "UKey 1-5"], environment: Self.environment(stack), timeout: 60)
         }
         #expect(out.status == 0, "the prompt came: \(out)")
         #expect(out.stdout.contains("PIN: "), "\(out)")
@@ -49,7 +49,7 @@ struct SecretInputTests {
         let stack = try await PCSCTestStack.shared()
         let binary = try EmulatorProcess.binary().path
         let out = try await PCSCTestStack.blocking {
-            try TestProcess.run(["/usr/bin/setsid", "--wait", binary, "token", "pin", "verify", "--reader", "UKey 1-4"],
+            try TestProcess.run(["/usr/bin/setsid", "--wait", binary, "token", "pin", "verify", "--reader", "UKey 1-5"],
                                 environment: Self.environment(stack), timeout: 30)
         }
         #expect(out.status == 1)
