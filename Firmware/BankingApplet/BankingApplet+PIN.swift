@@ -35,13 +35,9 @@ extension BankingApplet {
               BankingApplet.isValidPUK(unblockingKey), BankingApplet.isValidPIN(new),
               let current = pin.read(from: platform.memory) else { throw .wrongData }
         let replacement = PINRecord(value: new, maxTries: current.maxTries, mustChange: false)
-        let pukTriesBefore = puk.triesLeft(in: platform.memory)
-        do {
+        // When the PUK's last try is gone, the PIN can never be unblocked again.
+        try puk.reportingBlock(in: platform.memory, presence: platform.presence) { () throws(StatusWord) in
             try puk.verify(unblockingKey, in: platform.memory, alsoWriting: [(BankingRecords.pin, replacement.bytes)])
-        } catch {
-            // The PUK's last try is gone: the PIN can never be unblocked again.
-            if error == .authenticationMethodBlocked && pukTriesBefore > 0 { platform.presence.notify(.pinBlocked) }
-            throw error
         }
         pinVerified = true
         return []
@@ -50,13 +46,11 @@ extension BankingApplet {
     /// Runs a PIN check: success verifies the PIN; failure clears the verified state and
     /// reports a PIN that just became blocked.
     private func checkPIN(_ check: () throws(StatusWord) -> Void) throws(StatusWord) {
-        let triesBefore = pin.triesLeft(in: platform.memory)
         do {
-            try check()
+            try pin.reportingBlock(in: platform.memory, presence: platform.presence, check)
             pinVerified = true
         } catch {
             pinVerified = false
-            if error == .authenticationMethodBlocked && triesBefore > 0 { platform.presence.notify(.pinBlocked) }
             throw error
         }
     }

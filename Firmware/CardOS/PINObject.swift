@@ -44,6 +44,21 @@ public struct PINObject: Sendable {
     }
 }
 
+extension PINObject {
+    /// Runs `check` (a verification of this PIN or PUK, with whatever it changes on success) and
+    /// tells `presence` when the check used the last try (``TokenEvent/pinBlocked``).
+    public func reportingBlock(in memory: some NonVolatileMemory, presence: some UserPresence,
+                               _ check: () throws(StatusWord) -> Void) throws(StatusWord) {
+        let triesBefore = triesLeft(in: memory)
+        do {
+            try check()
+        } catch {
+            if error == .authenticationMethodBlocked && triesBefore > 0 { presence.notify(.pinBlocked) }
+            throw error
+        }
+    }
+}
+
 extension NonVolatileMemory {
     /// Commits records atomically; an NVM failure becomes 6581 (memory failure).
     public func commitRecords(_ writes: [(RecordID, [UInt8]?)]) throws(StatusWord) {

@@ -19,7 +19,7 @@ extension PIVApplet {
             return []
         case 0x00:
             let candidate = try PIVApplet.reference(command.data, PIVCredentials.isValidPIN)
-            try checkPIN(pin) { () throws(StatusWord) in try pin.verify(candidate, in: platform.memory) }
+            try checkPIN { () throws(StatusWord) in try pin.verify(candidate, in: platform.memory) }
             return []
         default:
             throw .wrongP1P2
@@ -35,13 +35,13 @@ extension PIVApplet {
         case 0x80:
             let old = try PIVApplet.reference(Array(command.data[..<8]), PIVCredentials.isValidPIN)
             let new = try PIVApplet.reference(Array(command.data[8...]), PIVCredentials.isValidPIN)
-            try checkPIN(pin) { () throws(StatusWord) in
+            try checkPIN { () throws(StatusWord) in
                 try pin.verify(old, in: platform.memory) { record in record.value = new }
             }
         case 0x81:
             let old = try PIVApplet.reference(Array(command.data[..<8]), PIVCredentials.isValidPUK)
             let new = try PIVApplet.reference(Array(command.data[8...]), PIVCredentials.isValidPUK)
-            try reportBlocking(puk) { () throws(StatusWord) in
+            try puk.reportingBlock(in: platform.memory, presence: platform.presence) { () throws(StatusWord) in
                 try puk.verify(old, in: platform.memory) { record in record.value = new }
             }
         default:
@@ -59,7 +59,7 @@ extension PIVApplet {
         let new = try PIVApplet.reference(Array(command.data[8...]), PIVCredentials.isValidPIN)
         guard let current = pin.read(from: platform.memory) else { throw .referenceDataNotUsable }
         let replacement = PINRecord(value: new, maxTries: current.maxTries, mustChange: false)
-        try reportBlocking(puk) { () throws(StatusWord) in
+        try puk.reportingBlock(in: platform.memory, presence: platform.presence) { () throws(StatusWord) in
             try puk.verify(unblockingKey, in: platform.memory, alsoWriting: [(PIVRecords.pin, replacement.bytes)])
         }
         pinVerified = false
@@ -79,25 +79,14 @@ extension PIVApplet {
     }
 
     /// Runs a PIN check: success verifies the PIN (and grants one 9C use); failure clears both.
-    private func checkPIN(_ reference: PINObject, _ check: () throws(StatusWord) -> Void) throws(StatusWord) {
+    private func checkPIN(_ check: () throws(StatusWord) -> Void) throws(StatusWord) {
         do {
-            try reportBlocking(reference, check)
+            try pin.reportingBlock(in: platform.memory, presence: platform.presence, check)
             pinVerified = true
             pinAlwaysGrant = true
         } catch {
             pinVerified = false
             pinAlwaysGrant = false
-            throw error
-        }
-    }
-
-    /// Runs a check of `reference` and tells the platform when it used the last try.
-    private func reportBlocking(_ reference: PINObject, _ check: () throws(StatusWord) -> Void) throws(StatusWord) {
-        let triesBefore = reference.triesLeft(in: platform.memory)
-        do {
-            try check()
-        } catch {
-            if error == .authenticationMethodBlocked && triesBefore > 0 { platform.presence.notify(.pinBlocked) }
             throw error
         }
     }
