@@ -1,7 +1,4 @@
 import CardOS
-#if canImport(Glibc)
-import Glibc
-#endif
 
 /// A new token's factory PIN and PUK: from `UKEY_FACTORY_PIN` / `UKEY_FACTORY_PUK` (for
 /// reproducible CI set-ups; never printed), else random (PIN 6 digits, PUK 8 digits), written
@@ -47,7 +44,7 @@ struct FactorySecrets {
         var text: [UInt8] = []
         if envPIN == nil { text += Array("PIN=".utf8) + secrets.pin + [0x0A] }
         if envPUK == nil { text += Array("PUK=".utf8) + secrets.puk + [0x0A] }
-        try write(text, to: file)
+        try FactorySecretsFile.write(text, to: file)
         for index in text.indices { text[index] = 0 }
         secrets.generated = true
         return secrets
@@ -68,32 +65,11 @@ struct FactorySecrets {
         return out
     }
 
-    /// A complete `factory-secrets` file (both lines), if there is one.
+    /// The PIN and PUK of a `factory-secrets` file, if it holds both (other lines are ignored).
     static func read(_ path: String) -> FactorySecrets? {
-        let fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW)
-        guard fd >= 0 else { return nil }
-        defer { close(fd) }
-        var buffer = [UInt8](repeating: 0, count: 256)
-        let count = buffer.withUnsafeMutableBytes { Glibc.read(fd, $0.baseAddress, $0.count) }
-        guard count > 0 else { return nil }
-        var pin: [UInt8]? = nil
-        var puk: [UInt8]? = nil
-        for line in buffer[..<count].split(separator: 0x0A) {
-            if line.starts(with: Array("PIN=".utf8)) { pin = Array(line.dropFirst(4)) }
-            if line.starts(with: Array("PUK=".utf8)) { puk = Array(line.dropFirst(4)) }
-        }
-        for index in buffer.indices { buffer[index] = 0 }
-        guard let pin, let puk, isDigits(pin, 6...16), isDigits(puk, 8...16) else { return nil }
+        var lines = FactorySecretsFile.read(path)
+        defer { FactorySecretsFile.wipe(&lines) }
+        guard let pin = lines["PIN"], let puk = lines["PUK"], isDigits(pin, 6...16), isDigits(puk, 8...16) else { return nil }
         return FactorySecrets(pin: pin, puk: puk, generated: true)
-    }
-
-    /// Writes `bytes` to a new file `path`, mode 0600, synced.
-    static func write(_ bytes: [UInt8], to path: String) throws(EmulatorError) {
-        let fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, 0o600)
-        guard fd >= 0 else { throw .system(operation: "open(\(path))", errno: errno) }
-        defer { close(fd) }
-        _ = fchmod(fd, 0o600)
-        let written = bytes.withUnsafeBytes { Glibc.write(fd, $0.baseAddress, $0.count) }
-        guard written == bytes.count, fsync(fd) == 0 else { throw .system(operation: "write(\(path))", errno: errno) }
     }
 }

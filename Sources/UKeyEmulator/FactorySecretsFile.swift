@@ -21,9 +21,27 @@ enum FactorySecretsFile {
         return values
     }
 
+    /// Overwrites every value (best effort: dictionary values may have been copied before).
+    static func wipe(_ lines: inout [String: [UInt8]]) {
+        for key in lines.keys {
+            guard var value = lines[key] else { continue }
+            for index in value.indices { value[index] = 0 }
+            lines[key] = value
+        }
+    }
+
+    /// Writes `bytes` as the whole file (created 0600 if absent) and syncs it.
+    static func write(_ bytes: [UInt8], to path: String) throws(EmulatorError) {
+        try store(bytes, to: path, flags: O_TRUNC)
+    }
+
     /// Appends `bytes` to the file (created 0600 if absent) and syncs it.
     static func append(_ bytes: [UInt8], to path: String) throws(EmulatorError) {
-        let fd = open(path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC | O_NOFOLLOW, 0o600)
+        try store(bytes, to: path, flags: O_APPEND)
+    }
+
+    private static func store(_ bytes: [UInt8], to path: String, flags: Int32) throws(EmulatorError) {
+        let fd = open(path, O_WRONLY | O_CREAT | flags | O_CLOEXEC | O_NOFOLLOW, 0o600)
         guard fd >= 0 else { throw .system(operation: "open(\(path))", errno: errno) }
         defer { close(fd) }
         _ = fchmod(fd, 0o600)

@@ -35,7 +35,8 @@ struct PIVFactorySecrets {
             envKey = key
         }
         let file = directory + "/" + FactorySecrets.fileName
-        let saved = FactorySecretsFile.read(file)
+        var saved = FactorySecretsFile.read(file)
+        defer { FactorySecretsFile.wipe(&saved) }
         var generated: Set<String> = []
         var lines: [UInt8] = []
         defer { for index in lines.indices { lines[index] = 0 } }
