@@ -18,14 +18,7 @@ struct PIVSignCommand: AsyncParsableCommand {
 
     @OptionGroup var slot: PIVSlotOptions
 
-    @Argument(help: "The data to sign (`-` for standard input).")
-    var file: String?
-
-    @Option(help: "A precomputed digest in hex instead of data.")
-    var digest: String?
-
-    @Option(help: "The digest's algorithm: sha256 or sha1.")
-    var algorithm: DigestAlgorithm = .sha256
+    @OptionGroup var input: DigestInput
 
     @Option(help: "The slot's public key (PEM or DER), when the slot holds no certificate yet.")
     var publicKey: String?
@@ -46,14 +39,8 @@ struct PIVSignCommand: AsyncParsableCommand {
 
     mutating func run() async throws {
         try await Output.run(json: options.json) {
-            let hash: [UInt8]
-            switch (digest, file) {
-            case (let digest?, nil):
-                guard let bytes = [UInt8](hex: digest) else { throw CLIError("badHex", "--digest is not hex") }
-                hash = bytes
-            case (nil, let file?): hash = algorithm.hash(Array(try Files.read(file)))
-            default: throw CLIError("usage", "give either data (a FILE or -) or --digest HEX")
-            }
+            let hash = try input.hash()
+            let algorithm = input.algorithm
             let key = try publicKey.map(Files.publicKey)
             let secret = slot.slot.needsPIN ? try pin.read() : nil
             try await ReaderAccess.withPIV(options) { reader, piv in

@@ -2,8 +2,6 @@ import ArgumentParser
 import Foundation
 import UKey
 
-extension DigestAlgorithm: ExpressibleByArgument {}
-
 /// `ukey token sign [--digest HEX | FILE]`: RSA PKCS#1 v1.5 by the card.
 struct TokenSignCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
@@ -16,14 +14,7 @@ struct TokenSignCommand: AsyncParsableCommand {
                 --digest 9F86D081884C7D659A2FEAA0C55AD015A3BF4F1B2B0B822CD15D6C15B0F00A08
             """)
 
-    @Argument(help: "The data to sign (`-` for standard input).")
-    var file: String?
-
-    @Option(help: "A precomputed digest in hex instead of data.")
-    var digest: String?
-
-    @Option(help: "The digest's algorithm: sha256 or sha1.")
-    var algorithm: DigestAlgorithm = .sha256
+    @OptionGroup var input: DigestInput
 
     @Option(help: "Write the raw signature here; standard output gets it in hex.")
     var out: String?
@@ -40,14 +31,8 @@ struct TokenSignCommand: AsyncParsableCommand {
 
     mutating func run() async throws {
         try await Output.run(json: options.json) {
-            let hash: [UInt8]
-            switch (digest, file) {
-            case (let digest?, nil):
-                guard let bytes = [UInt8](hex: digest) else { throw CLIError("badHex", "--digest is not hex") }
-                hash = bytes
-            case (nil, let file?): hash = algorithm.hash(Array(try Files.read(file)))
-            default: throw CLIError("usage", "give either data (a FILE or -) or --digest HEX")
-            }
+            let hash = try input.hash()
+            let algorithm = input.algorithm
             guard hash.count == algorithm.length else {
                 throw CLIError("badDigest", "a \(algorithm.rawValue) digest has \(algorithm.length) bytes, not \(hash.count)")
             }
