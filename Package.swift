@@ -100,7 +100,7 @@ let package = Package(
                     dependencies: ["BankingApplet", "PIVApplet", "CardOS", "ISO7816", "HostPlatform", "TokenDevice", "COpenSSL"]),
         // The PIV applet alone and beside the banking applet, APDU by APDU.
         .testTarget(name: "PIVAppletTests",
-                    dependencies: ["PIVApplet", "BankingApplet", "CardOS", "ISO7816", "HostPlatform", "TokenDevice", "COpenSSL"]),
+                    dependencies: ["PIVApplet", "BankingApplet", "CardOS", "ISO7816", "HostPlatform", "TokenDevice", "COpenSSL", "UKey"]),
         .testTarget(name: "UKeyEmulatorTests",
                     dependencies: ["UKeyEmulator", "PCSCTestSupport", "TokenDevice", "PIVApplet", "USBIP", "CCID", "ISO7816", "HostPlatform",
                                    "UKey", "COpenSSL"],

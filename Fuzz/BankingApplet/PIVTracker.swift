@@ -1,6 +1,6 @@
-import COpenSSL
 import FuzzSupport
 import ISO7816
+import UKey
 
 /// What the script knows about the PIV applet beside the banking applet, and the PIV invariants
 /// checked on every exchange the PIV applet answered:
@@ -97,19 +97,8 @@ struct PIVTracker {
     /// The second step of a 9B mutual authentication, for the first step's answer `7C 0A 80 08 E(witness)`.
     static func mutualAuthenticationStep2(_ firstAnswer: [UInt8]) -> [UInt8]? {
         guard firstAnswer.count == 12, firstAnswer.starts(with: [0x7C, 0x0A, 0x80, 0x08]) else { return nil }
-        let witness = tripleDESDecrypt(Array(firstAnswer[4...]))
+        let witness = try! PIVManagementKey(bytes: managementKey).decrypt(Array(firstAnswer[4...]))
         return try! CommandAPDU(cla: 0x00, ins: 0x87, p1: 0x03, p2: 0x9B,
                                 data: [0x7C, 0x14, 0x80, 0x08] + witness + [0x81, 0x08, 1, 2, 3, 4, 5, 6, 7, 8], ne: 256).bytes
-    }
-
-    private static func tripleDESDecrypt(_ block: [UInt8]) -> [UInt8] {
-        let context = EVP_CIPHER_CTX_new()
-        defer { EVP_CIPHER_CTX_free(context) }
-        var out = [UInt8](repeating: 0, count: 16)
-        var length: Int32 = 0
-        guard EVP_CipherInit_ex(context, EVP_des_ede3_ecb(), nil, managementKey, nil, 0) == 1,
-              EVP_CIPHER_CTX_set_padding(context, 0) == 1,
-              EVP_CipherUpdate(context, &out, &length, block, 8) == 1 else { fatalError("3DES failed") }
-        return Array(out.prefix(8))
     }
 }

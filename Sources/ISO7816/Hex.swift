@@ -50,7 +50,8 @@ public func hexWord(_ word: UInt16) -> String {
     hexByte(UInt8(word >> 8)) + hexByte(UInt8(word & 0xFF))
 }
 
-func hexNibble(_ unit: UInt8) -> UInt8? {
+/// The value of one ASCII hex digit (either case), `nil` for any other byte.
+public func hexNibble(_ unit: UInt8) -> UInt8? {
     switch unit {
     case 0x30...0x39: return unit - 0x30
     case 0x41...0x46: return unit - 0x41 + 10

@@ -33,7 +33,7 @@ struct ManagementKeyTests {
                                   + [0x81, 0x08] + [UInt8](repeating: 1, count: 8), le: true)
         #expect(token.send(stepTwo).statusWord == .securityStatusNotSatisfied)
         let first = token.send(token.apdu("0087039B", [0x7C, 0x02, 0x80, 0x00], le: true))
-        let witness = PIVHarness.tripleDES(key: PIVHarness.managementKey, block: Array(first.data[4...]), encrypt: false)
+        let witness = tripleDES(key: PIVHarness.managementKey, block: Array(first.data[4...]), encrypt: false)
         _ = token.getData([0x7E])                         // any command in between ends the exchange
         let late = token.apdu("0087039B", [0x7C, 0x14, 0x80, 0x08] + witness + [0x81, 0x08] + [UInt8](repeating: 1, count: 8),
                               le: true)
@@ -47,7 +47,7 @@ struct ManagementKeyTests {
         let challenge = token.send(token.apdu("0087039B", [0x7C, 0x02, 0x81, 0x00], le: true))
         #expect(challenge.statusWord == .success)
         #expect(challenge.data.prefix(4) == [0x7C, 0x0A, 0x81, 0x08])
-        let answer = PIVHarness.tripleDES(key: PIVHarness.managementKey, block: Array(challenge.data[4...]), encrypt: true)
+        let answer = tripleDES(key: PIVHarness.managementKey, block: Array(challenge.data[4...]), encrypt: true)
         #expect(token.send(token.apdu("0087039B", [0x7C, 0x0A, 0x82, 0x08] + answer)).statusWord == .success)
         #expect(token.generate(slot: 0x9E, algorithm: 0x06).statusWord == .success)
     }

@@ -1,11 +1,17 @@
 import CardOS
-import COpenSSL
 import HostPlatform
 import ISO7816
 import PIVApplet
 import TokenDevice
+import UKey
 
 typealias TestPlatform = HostPlatform<MemoryNVM, ManualClock>
+
+/// The host's side of the 9B authentication: the host library's 3DES with `key`.
+func tripleDES(key: [UInt8], block: [UInt8], encrypt: Bool) -> [UInt8] {
+    let managementKey = try! PIVManagementKey(bytes: key)
+    return try! encrypt ? managementKey.encrypt(block) : managementKey.decrypt(block)
+}
 
 /// A manufactured token in memory with both applets, driven APDU by APDU through the card OS,
 /// with power cycles. PIV secrets are ``PIVCredentials/wellKnownDefaults``.
@@ -95,12 +101,12 @@ final class PIVHarness {
     func authenticate(key: [UInt8] = PIVHarness.managementKey) -> StatusWord {
         let first = send(apdu("0087039B", [0x7C, 0x02, 0x80, 0x00], le: true))
         guard first.statusWord == .success, first.data.count == 12 else { return first.statusWord }
-        let witness = PIVHarness.tripleDES(key: key, block: Array(first.data[4...]), encrypt: false)
+        let witness = tripleDES(key: key, block: Array(first.data[4...]), encrypt: false)
         let challenge: [UInt8] = [0x11, 0x22, 0x33, 0x44, 0x55, 0x66, 0x77, 0x88]
         let second = send(apdu("0087039B", [0x7C, 0x14, 0x80, 0x08] + witness + [0x81, 0x08] + challenge, le: true))
         guard second.statusWord == .success else { return second.statusWord }
         // The card proved the key too.
-        guard second.data == [0x7C, 0x0A, 0x82, 0x08] + PIVHarness.tripleDES(key: key, block: challenge, encrypt: true) else {
+        guard second.data == [0x7C, 0x0A, 0x82, 0x08] + tripleDES(key: key, block: challenge, encrypt: true) else {
             return .noPreciseDiagnosis
         }
         return .success
@@ -125,17 +131,5 @@ final class PIVHarness {
     /// PUT DATA of `value` (the content of `53`) into a 3-byte object.
     func putData(_ tag: [UInt8], _ value: [UInt8]) -> ResponseAPDU {
         chained("00DB3FFF", TLV(tag: 0x5C, value: tag).bytes + TLV(tag: 0x53, value: value).bytes)
-    }
-
-    /// OpenSSL's 3DES-ECB on one block (the host side of the 9B authentication).
-    static func tripleDES(key: [UInt8], block: [UInt8], encrypt: Bool) -> [UInt8] {
-        let context = EVP_CIPHER_CTX_new()
-        defer { EVP_CIPHER_CTX_free(context) }
-        var out = [UInt8](repeating: 0, count: 16)
-        var length: Int32 = 0
-        precondition(EVP_CipherInit_ex(context, EVP_des_ede3_ecb(), nil, key, nil, encrypt ? 1 : 0) == 1)
-        precondition(EVP_CIPHER_CTX_set_padding(context, 0) == 1)
-        precondition(EVP_CipherUpdate(context, &out, &length, block, 8) == 1 && length == 8)
-        return Array(out.prefix(8))
     }
 }

@@ -1,4 +1,5 @@
 import COpenSSL
+import ISO7816
 
 /// The PIV card management key (key reference 9B): a 24-byte 3DES key that authorizes
 /// GENERATE and PUT DATA through mutual authentication (SP 800-73-4 part 2, appendix A.1).
@@ -23,7 +24,7 @@ public struct PIVManagementKey: Sendable, CustomStringConvertible, CustomDebugSt
         var key: [UInt8] = []
         key.reserveCapacity(24)
         for index in stride(from: 0, to: 48, by: 2) {
-            guard let high = Self.nibble(digits[index]), let low = Self.nibble(digits[index + 1]) else {
+            guard let high = hexNibble(digits[index]), let low = hexNibble(digits[index + 1]) else {
                 throw .invalidInput("a PIV management key is 48 hex digits")
             }
             key.append(high << 4 | low)
@@ -34,13 +35,13 @@ public struct PIVManagementKey: Sendable, CustomStringConvertible, CustomDebugSt
     public var description: String { String(repeating: "•", count: 8) }
     public var debugDescription: String { "PIVManagementKey(\(description))" }
 
-    /// 3DES-ECB encryption of one 8-byte block.
-    func encrypt(_ block: [UInt8]) throws(TokenError) -> [UInt8] {
+    /// 3DES-ECB encryption of one 8-byte block (the host's side of the 9B authentication).
+    public func encrypt(_ block: [UInt8]) throws(TokenError) -> [UInt8] {
         try cipher(block, encrypt: true)
     }
 
     /// 3DES-ECB decryption of one 8-byte block.
-    func decrypt(_ block: [UInt8]) throws(TokenError) -> [UInt8] {
+    public func decrypt(_ block: [UInt8]) throws(TokenError) -> [UInt8] {
         try cipher(block, encrypt: false)
     }
 
@@ -61,14 +62,5 @@ public struct PIVManagementKey: Sendable, CustomStringConvertible, CustomDebugSt
             && output.withUnsafeMutableBufferPointer({ EVP_CipherFinal_ex(context, $0.baseAddress! + Int(written), &final) }) == 1
         guard ok, written + final == 8 else { throw .transport("3DES (EVP_des_ede3_ecb) failed in libcrypto") }
         return Array(output.prefix(8))
-    }
-
-    private static func nibble(_ digit: UInt8) -> UInt8? {
-        switch digit {
-        case 0x30...0x39: return digit - 0x30
-        case 0x41...0x46: return digit - 0x41 + 10
-        case 0x61...0x66: return digit - 0x61 + 10
-        default: return nil
-        }
     }
 }
