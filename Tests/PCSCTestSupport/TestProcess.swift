@@ -4,8 +4,8 @@ import Glibc
 #endif
 
 /// Runs a command-line tool for a test (opensc-tool, a pyscard script, openssl) and collects
-/// its output. Secrets go in `environment`, never in `arguments`. A tool that runs past
-/// `timeout` is killed, so a hung peer fails the test instead of hanging it.
+/// its output. Secrets go in `environment` or `input`, never in `arguments`. A tool that runs
+/// past `timeout` is killed, so a hung peer fails the test instead of hanging it.
 public struct TestProcess {
     public struct Output: CustomStringConvertible, Sendable {
         public var status: Int32
@@ -18,38 +18,50 @@ public struct TestProcess {
         public var description: String { "exit \(status)\nstdout:\n\(stdout)\nstderr:\n\(stderr)" }
     }
 
-    /// Runs `arguments[0]` (absolute path) and waits for it. Past `timeout` the tool is killed;
-    /// that throws, or with `throwOnTimeout: false` returns what it wrote, `timedOut` set.
+    /// Runs `arguments[0]` (absolute path) and waits for it. Standard input is `input` (a
+    /// management key, an HTTP request), else /dev/null; it travels through a 0600 file in a 0700
+    /// scratch directory (a pipe could fill up while nobody reads the child's output). Past
+    /// `timeout` the tool is killed; that throws, or with `throwOnTimeout: false` returns what it
+    /// wrote, `timedOut` set.
     @discardableResult
     public static func run(_ arguments: [String], environment: [String: String] = ProcessInfo.processInfo.environment,
-                    timeout: Double = 60, throwOnTimeout: Bool = true) throws -> Output {
+                           input: String? = nil, timeout: Double = 60, throwOnTimeout: Bool = true) throws -> Output {
         let scratch = FileManager.default.temporaryDirectory.appendingPathComponent("ukey-run-\(UUID().uuidString)")
-        try FileManager.default.createDirectory(at: scratch, withIntermediateDirectories: true)
+        try FileManager.default.createDirectory(at: scratch, withIntermediateDirectories: true,
+                                                attributes: [.posixPermissions: 0o700])
         defer { try? FileManager.default.removeItem(at: scratch) }
         let outURL = scratch.appendingPathComponent("stdout"), errURL = scratch.appendingPathComponent("stderr")
         _ = FileManager.default.createFile(atPath: outURL.path, contents: nil)
         _ = FileManager.default.createFile(atPath: errURL.path, contents: nil)
         let out = try FileHandle(forWritingTo: outURL), err = try FileHandle(forWritingTo: errURL)
+        var stdin: FileHandle? = nil
+        if let input {
+            let inURL = scratch.appendingPathComponent("stdin")
+            _ = FileManager.default.createFile(atPath: inURL.path, contents: Data(input.utf8), attributes: [.posixPermissions: 0o600])
+            stdin = try FileHandle(forReadingFrom: inURL)
+        }
         defer {
             try? out.close()
             try? err.close()
+            try? stdin?.close()
         }
         let process = Process()
         process.executableURL = URL(fileURLWithPath: arguments[0])
         process.arguments = Array(arguments.dropFirst())
         process.environment = environment
-        process.standardInput = FileHandle.nullDevice
+        process.standardInput = stdin ?? FileHandle.nullDevice
         process.standardOutput = out
         process.standardError = err
         let exited = DispatchSemaphore(value: 0)
         process.terminationHandler = { _ in exited.signal() }
         try process.run()
         let status = waitForExit(process, exited: exited, timeout: timeout)
-        if status.timedOut && throwOnTimeout { throw PCSCDHarnessError("\(arguments[0]) ran past \(timeout) s and was killed") }
-        return Output(status: status.code,
-                      stdout: (try? String(contentsOf: outURL, encoding: .utf8)) ?? "",
-                      stderr: (try? String(contentsOf: errURL, encoding: .utf8)) ?? "",
-                      timedOut: status.timedOut)
+        let output = Output(status: status.code,
+                            stdout: (try? String(contentsOf: outURL, encoding: .utf8)) ?? "",
+                            stderr: (try? String(contentsOf: errURL, encoding: .utf8)) ?? "",
+                            timedOut: status.timedOut)
+        if status.timedOut && throwOnTimeout { throw PCSCDHarnessError("\(arguments[0]) ran past \(timeout) s and was killed\n\(output)") }
+        return output
     }
 
     /// Waits for `process` (SIGKILL past `timeout`). Foundation's Process can miss a child's exit

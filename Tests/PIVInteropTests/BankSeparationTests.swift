@@ -91,7 +91,7 @@ extension PIVInteropTests {
         }
 
         /// `ukey transfer verify --json` of `transfer` (written to `name`.json): exit 0 accepted, 4 refused.
-        static func verify(_ transfer: [String: Any], as name: String, bank: String, stack: PIVStack) throws -> ToolOutput {
+        static func verify(_ transfer: [String: Any], as name: String, bank: String, stack: PIVStack) throws -> TestProcess.Output {
             let path = stack.file(name + ".json")
             try JSONSerialization.data(withJSONObject: transfer).write(to: URL(fileURLWithPath: path))
             return try stack.ukey(["transfer", "verify", "--bank", bank, "--json", path])

@@ -41,7 +41,7 @@ struct BankingSetup: Sendable {
 
     /// `ukey ARGUMENTS`, which must succeed.
     @discardableResult
-    static func ukey(_ stack: PIVStack, _ arguments: [String], _ environment: [String: String] = [:]) throws -> ToolOutput {
+    static func ukey(_ stack: PIVStack, _ arguments: [String], _ environment: [String: String] = [:]) throws -> TestProcess.Output {
         let output = try stack.ukey(arguments, environment: environment)
         guard output.status == 0 else { throw StackError("ukey \(arguments.prefix(3).joined(separator: " ")) failed:\n\(output)") }
         return output

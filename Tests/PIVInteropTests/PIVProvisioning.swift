@@ -24,7 +24,7 @@ struct PIVProvisioning: Sendable {
     /// The client certificate's subject common name (carries the token serial).
     let commonName: String
     /// What yubico-piv-tool's GENERATE printed, for the test that checks it.
-    let generate: ToolOutput
+    let generate: TestProcess.Output
 
     /// A 0600 file holding the PIV PIN, for `pin-source=file:` in pkcs11 URIs.
     let pinFile: String
@@ -99,7 +99,7 @@ struct PIVProvisioning: Sendable {
 
     /// `openssl ARGUMENTS`, which must succeed.
     @discardableResult
-    static func openssl(_ stack: PIVStack, _ arguments: [String], input: String? = nil) throws -> ToolOutput {
+    static func openssl(_ stack: PIVStack, _ arguments: [String], input: String? = nil) throws -> TestProcess.Output {
         let output = try stack.run([PIVTools.openssl] + arguments, input: input)
         guard output.status == 0 else { throw StackError("openssl \(arguments.prefix(2).joined(separator: " ")) failed:\n\(output)") }
         return output

@@ -18,13 +18,13 @@ import Glibc
 /// remembered, and every test reports it.
 final class PIVStack: @unchecked Sendable {
     static let readerFamily = "UKey PIV"
-    /// Banking factory PIN and PUK of the token (the banking applet's, not PIV's).
-    static let factoryPIN = "123456"
-    static let factoryPUK = "87654321"
-    /// The PIV applet's factory secrets (PIV-INTERFACE.md): yubico-piv-tool's default 9B key.
-    static let pivPIN = "123456"
-    static let pivPUK = "12345678"
-    static let managementKey = "010203040506070801020304050607080102030405060708"
+    /// The token's factory secrets, those of every test token (``PCSCTestStack``): banking PIN
+    /// and PUK, and the PIV applet's PIN, PUK and 9B key (yubico-piv-tool's default).
+    static let factoryPIN = PCSCTestStack.factoryPIN
+    static let factoryPUK = PCSCTestStack.factoryPUK
+    static let pivPIN = PCSCTestStack.factoryPIVPIN
+    static let pivPUK = PCSCTestStack.factoryPIVPUK
+    static let managementKey = PCSCTestStack.factoryManagementKey
 
     let directory: String
     let emulator: EmulatorProcess
@@ -113,20 +113,20 @@ final class PIVStack: @unchecked Sendable {
     /// Runs a tool (absolute path first) in ``environment(_:)``.
     @discardableResult
     func run(_ arguments: [String], input: String? = nil, environment extra: [String: String] = [:],
-             timeout: Double = 60) throws -> ToolOutput {
-        try ToolRun.run(arguments, environment: environment(extra), input: input, timeout: timeout)
+             timeout: Double = 60) throws -> TestProcess.Output {
+        try TestProcess.run(arguments, environment: environment(extra), input: input, timeout: timeout)
     }
 
     /// `ukey ARGUMENTS` (the binary of this build) against this pcscd.
     @discardableResult
-    func ukey(_ arguments: [String], environment extra: [String: String] = [:], timeout: Double = 60) throws -> ToolOutput {
+    func ukey(_ arguments: [String], environment extra: [String: String] = [:], timeout: Double = 60) throws -> TestProcess.Output {
         try run([try EmulatorProcess.binary().path] + arguments, environment: extra, timeout: timeout)
     }
 
     /// Waits until opensc-tool sees a card with an ATR in the reader.
     private func waitForCard(timeout: Double = 20) throws {
         let deadline = Date().addingTimeInterval(timeout)
-        var last: ToolOutput?
+        var last: TestProcess.Output?
         while Date() < deadline {
             let output = try run([PIVTools.openscTool, "-r", reader, "-a"], timeout: 30)
             if output.status == 0 && output.stdout.lowercased().contains("3b:") { return }

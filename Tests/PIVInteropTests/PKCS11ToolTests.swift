@@ -7,7 +7,7 @@ extension PIVInteropTests {
     /// (pkcs11-tool 0.23 reads `env:NAME`); its prompt cannot be fed through standard input
     /// (util_getpass needs a terminal on stdout), so `--login` alone would fail here.
     @Suite struct PKCS11Tool {
-        static func pkcs11Tool(_ stack: PIVStack, _ arguments: [String], timeout: Double = 120) throws -> ToolOutput {
+        static func pkcs11Tool(_ stack: PIVStack, _ arguments: [String], timeout: Double = 120) throws -> TestProcess.Output {
             try stack.run([PIVTools.pkcs11Tool, "--module", PIVTools.openscPKCS11] + arguments,
                           environment: ["PIV_PIN": PIVStack.pivPIN], timeout: timeout)
         }

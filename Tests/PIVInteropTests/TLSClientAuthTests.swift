@@ -44,7 +44,7 @@ extension PIVInteropTests {
         /// GNUTLS_PIN. The engine reaches opensc-pkcs11 through p11-kit-proxy, libp11's default
         /// module.
         static func request(_ client: Client, port: String, serial: String, stack: PIVStack,
-                            provisioning: PIVProvisioning) throws -> ToolOutput {
+                            provisioning: PIVProvisioning) throws -> TestProcess.Output {
             let token = "pkcs11:serial=\(serial);id=%01"
             let key = "\(token);type=private?pin-source=file:\(provisioning.pinFile)"
             let request = "GET / HTTP/1.0\r\nHost: 127.0.0.1\r\n\r\n"
