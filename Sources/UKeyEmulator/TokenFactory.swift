@@ -1,5 +1,6 @@
 import CardOS
 import HostPlatform
+import ISO7816
 import PIVApplet
 import TokenDevice
 
@@ -61,8 +62,7 @@ struct TokenFactory {
         } catch {
             throw .tokenState(busid: busid, reason: "manufacturing failed: \(error)")
         }
-        let hex = serial.map { hexDigits($0) }.joined()
-        configuration.diagnostics("ukey emulator: token \(busid) manufactured, serial \(hex)")
+        configuration.diagnostics("ukey emulator: token \(busid) manufactured, serial \(serial.hexString)")
         guard secrets.generated || !piv.generatedNames.isEmpty else { return }
         if configuration.showFactorySecrets {
             var parts: [String] = []
@@ -98,10 +98,5 @@ struct TokenFactory {
         } else {
             configuration.output("ukey emulator: token \(busid) PIV factory secrets are in \(directory)/\(FactorySecrets.fileName)")
         }
-    }
-
-    private func hexDigits(_ byte: UInt8) -> String {
-        let text = String(byte, radix: 16, uppercase: true)
-        return text.count == 1 ? "0" + text : text
     }
 }
