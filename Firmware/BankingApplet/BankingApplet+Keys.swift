@@ -2,89 +2,59 @@ import CardOS
 import ISO7816
 
 extension BankingApplet {
-    /// GENERATE KEY `00 47 80 01 {80 01 algo}` and READ PUBLIC KEY `00 47 81 01`.
-    func asymmetricKeyPair(_ command: CommandAPDU) throws(StatusWord) -> [UInt8] {
-        guard command.p2 == 0x01 else { throw .wrongP1P2 }
+    /// GENERATE KEY `00 47 80 kk {80 01 algo}` and READ PUBLIC KEY `00 47 81 kk`, `kk` a
+    /// ``BankingKey``. Generating the transfer key waits for the holder's OK on the device: the
+    /// key that signs transfers changes only when the holder says so.
+    func asymmetricKeyPair(_ command: CommandAPDU) throws(StatusWord) -> AppletReply {
+        guard let key = BankingKey(rawValue: command.p2) else { throw .wrongP1P2 }
         switch command.p1 {
         case 0x81:
             guard command.data.isEmpty else { throw .wrongLength }
-            return try requireKey().publicKeyObject
+            return .data(try requireKey(key).publicKeyObject)
         case 0x80:
             guard !command.data.isEmpty else { throw .wrongLength }
             try requirePersonalizedPIN()
             guard let template = try? TLV(parsing: command.data), template.tag == 0x80, template.value.count == 1,
                   let algorithm = KeyAlgorithm(rawValue: template.value[0]) else { throw .wrongData }
-            let generated: GeneratedKey
-            do {
-                generated = try platform.crypto.generateRSAKey(bits: algorithm.bits)
-            } catch {
-                throw .noPreciseDiagnosis
-            }
-            let key = KeyRecord(algorithm: algorithm.rawValue, key: generated)
-            // The old certificate certifies the old key: both change in one transaction.
-            try platform.memory.commitRecords([(BankingRecords.key, key.bytes), (BankingRecords.certificate, nil)])
-            return key.publicKeyObject
+            guard key == .transfer else { return .data(try generate(key, algorithm)) }
+            pending = .transferKeyGeneration(algorithm)
+            return .confirm(BankingApplet.transferKeyPages(algorithm))
         default:
             throw .wrongP1P2
         }
     }
 
-    /// PUT CERTIFICATE `00 DA 01 10 DER`: only a certificate for the card's own key.
-    func putCertificate(_ der: [UInt8]) throws(StatusWord) -> [UInt8] {
-        guard !der.isEmpty else { throw .wrongLength }
-        try requirePIN()
-        guard der.count <= BankingApplet.maxCertificateSize else { throw .notEnoughMemory }
-        let key = try requireKey()
-        guard let certified = CertificateKey.rsaPublicKey(in: der),
-              certified.modulus == CertificateKey.unsignedMagnitude(key.modulus),
-              certified.exponent == CertificateKey.unsignedMagnitude(key.exponent) else { throw .wrongData }
-        try platform.memory.commitRecords([(BankingRecords.certificate, der)])
-        return []
+    /// What the screen shows before the transfer key is replaced.
+    static func transferKeyPages(_ algorithm: KeyAlgorithm) -> [Screen] {
+        DisplayLayout.pages([["New transfer key", algorithm == .rsa1024 ? "RSA-1024" : "RSA-2048"], ["OK?"]])
     }
 
-    /// PERFORM SECURITY OPERATION: SIGN `00 2A 9E 9A DigestInfo`, DECIPHER `00 2A 80 86 00‖cryptogram`.
-    func performSecurityOperation(_ command: CommandAPDU) throws(StatusWord) -> [UInt8] {
-        switch UInt16(command.p1) << 8 | UInt16(command.p2) {
-        case 0x9E9A:
-            guard !command.data.isEmpty else { throw .wrongLength }
-            try requirePersonalizedPIN()
-            let key = try requireKey()
-            guard DigestInfo.isAccepted(command.data) else { throw .wrongData }
-            _ = try advanceCounter()
-            return try sign(command.data, with: key)
-        case 0x8086:
-            guard !command.data.isEmpty else { throw .wrongLength }
-            try requirePersonalizedPIN()
-            let key = try requireKey()
-            guard command.data[0] == 0x00 else { throw .wrongData }
-            guard command.data.count - 1 == key.modulus.count else { throw .wrongLength }
-            do {
-                return try platform.crypto.decryptPKCS1(key: key.blob, ciphertext: Array(command.data.dropFirst()))
-            } catch {
-                throw error == .invalidPadding || error == .invalidInput ? .wrongData : .noPreciseDiagnosis
-            }
-        default:
-            throw .wrongP1P2
-        }
-    }
-
-    /// INTERNAL AUTHENTICATE `00 88 00 00 challenge`: signs SHA-256(challenge) (bank login).
-    func internalAuthenticate(_ challenge: [UInt8]) throws(StatusWord) -> [UInt8] {
-        guard (8...64).contains(challenge.count) else { throw .wrongLength }
-        try requirePersonalizedPIN()
-        let key = try requireKey()
-        _ = try advanceCounter()
-        return try sign(DigestInfo.sha256(platform.crypto.sha256(challenge)), with: key)
-    }
-
-    /// GET CHALLENGE `00 84 00 00 Le`: Ne random bytes, 1–256.
-    func getChallenge(_ command: CommandAPDU) throws(StatusWord) -> [UInt8] {
-        let count = command.ne ?? 256
-        guard command.data.isEmpty, count <= 256 else { throw .wrongLength }
+    /// Generates `key` on the card, replacing the old pair and deleting its certificate in the
+    /// same transaction (the old certificate certifies the old key).
+    func generate(_ key: BankingKey, _ algorithm: KeyAlgorithm) throws(StatusWord) -> [UInt8] {
+        let generated: GeneratedKey
         do {
-            return try platform.crypto.randomBytes(count)
+            generated = try platform.crypto.generateRSAKey(bits: algorithm.bits)
         } catch {
             throw .noPreciseDiagnosis
         }
+        let record = KeyRecord(algorithm: algorithm.rawValue, key: generated)
+        try platform.memory.commitRecords([(BankingRecords.key(key), record.bytes), (BankingRecords.certificate(key), nil)])
+        return record.publicKeyObject
+    }
+
+    /// PUT CERTIFICATE `00 DA 01 1k DER`: only a certificate for key `k`'s own public key.
+    func putCertificate(_ command: CommandAPDU) throws(StatusWord) -> [UInt8] {
+        guard let key = BankingKey(certificateP1P2: command.p1p2) else { throw .wrongP1P2 }
+        let der = command.data
+        guard !der.isEmpty else { throw .wrongLength }
+        try requirePIN()
+        guard der.count <= BankingApplet.maxCertificateSize else { throw .notEnoughMemory }
+        let record = try requireKey(key)
+        guard let certified = CertificateKey.rsaPublicKey(in: der),
+              certified.modulus == CertificateKey.unsignedMagnitude(record.modulus),
+              certified.exponent == CertificateKey.unsignedMagnitude(record.exponent) else { throw .wrongData }
+        try platform.memory.commitRecords([(BankingRecords.certificate(key), der)])
+        return []
     }
 }

@@ -1,15 +1,16 @@
 import CardOS
 import ISO7816
 
-/// The banking applet (AID `F0 55 4B 45 59 01`, "UKEY" v1): one RSA key that never leaves the
-/// card, its certificate, a PIN and PUK, a signature counter, and CONFIRM TRANSFER, which signs
-/// a transfer only after the holder saw it on the token's screen and pressed OK.
+/// The banking applet (AID `F0 55 4B 45 59 01`, "UKEY" v1): three RSA key pairs that never
+/// leave the card, each for one purpose (``BankingKey``), their certificates, a PIN and PUK, a
+/// transfer counter and an authentication counter, and CONFIRM TRANSFER, which signs a transfer
+/// only after the holder saw it on the token's screen and pressed OK.
 ///
 /// Command table and rules: docs/ARCHITECTURE.md, "The banking applet".
 public final class BankingApplet<P: Platform>: Applet {
     public static var applicationID: [UInt8] { [0xF0, 0x55, 0x4B, 0x45, 0x59, 0x01] }
     /// Firmware version reported in the FCI and GET DATA (major, minor).
-    public static var version: [UInt8] { [0x01, 0x00] }
+    public static var version: [UInt8] { [0x02, 0x00] }
     /// The largest certificate PUT CERTIFICATE accepts.
     public static var maxCertificateSize: Int { 3072 }
 
@@ -17,9 +18,15 @@ public final class BankingApplet<P: Platform>: Applet {
     let pin = PINObject(record: BankingRecords.pin)
     let puk = PINObject(record: BankingRecords.puk)
 
+    /// A command waiting for the holder's decision on the device.
+    enum Pending {
+        case transfer(TransferRequest)
+        case transferKeyGeneration(KeyAlgorithm)
+    }
+
     // Volatile security state: cleared by reset, power-off and removal; kept across SELECTs.
     var pinVerified = false
-    var pendingTransfer: TransferRequest? = nil
+    var pending: Pending? = nil
 
     public var aid: [UInt8] { BankingApplet.applicationID }
 
@@ -27,14 +34,23 @@ public final class BankingApplet<P: Platform>: Applet {
         self.platform = platform
     }
 
-    /// The NVM records of a new token's banking applet: PIN and PUK with 3 tries each, the PIN
-    /// flagged must-change, counter 0. The caller commits them with the serial in one transaction.
+    /// The NVM records of a new token's banking applet: the layout, PIN and PUK with 3 tries
+    /// each, the PIN flagged must-change, both counters 0, no keys. The caller commits them with
+    /// the serial in one transaction.
     public static func factoryRecords(pin: [UInt8], puk: [UInt8]) -> [(RecordID, [UInt8]?)] {
         [
+            (BankingRecords.layout, BankingRecords.currentLayout),
             (BankingRecords.pin, PINRecord(value: pin, maxTries: 3, mustChange: true).bytes),
             (BankingRecords.puk, PINRecord(value: puk, maxTries: 3, mustChange: false).bytes),
-            (BankingRecords.counter, [0, 0, 0, 0]),
+            (BankingRecords.transferCounter, [0, 0, 0, 0]),
+            (BankingRecords.authenticationCounter, [0, 0, 0, 0]),
         ]
+    }
+
+    /// Whether `memory` holds a token made by firmware 1.x, whose one key served every command
+    /// (DECIPHER included): it must be re-personalized, never upgraded.
+    public static func isOutdated(_ memory: some NonVolatileMemory) -> Bool {
+        memory.read(BankingRecords.layout) != BankingRecords.currentLayout
     }
 
     /// Whether `pin` has the PIN format: 6–16 ASCII digits.
@@ -48,18 +64,28 @@ public final class BankingApplet<P: Platform>: Applet {
 
     // MARK: Applet
 
+    /// SELECT answers the FCI; on a token of firmware 1.x it answers 6283 (selected file
+    /// deactivated) and the applet stays unselected, so none of its commands run.
     public func select() throws(StatusWord) -> [UInt8] {
-        TLV(tag: 0x6F, children: [
+        guard !BankingApplet.isOutdated(platform.memory) else { throw .applicationDeactivated }
+        return TLV(tag: 0x6F, children: [
             TLV(tag: 0x84, value: aid),
             TLV(tag: 0xA5, children: [TLV(tag: 0xC0, value: serial), TLV(tag: 0xC1, value: BankingApplet.version)]),
         ]).bytes
     }
 
     public func process(_ command: CommandAPDU) throws(StatusWord) -> AppletReply {
-        if command.ins == 0xC0 {
+        guard !BankingApplet.isOutdated(platform.memory) else { throw .applicationDeactivated }
+        switch command.ins {
+        case 0xC0:
             guard command.cla == 0x80 else { throw .claNotSupported }
             try expect(command, p1p2: 0x0000)
             return try confirmTransfer(command.data)
+        case 0x50:
+            guard command.cla == 0x80 else { throw .claNotSupported }
+            return .data(try certificationRequest(command))
+        default:
+            break
         }
         guard BankingApplet.isoInstructions.contains(command.ins) else { throw .insNotSupported }
         guard command.cla == 0x00 else { throw .claNotSupported }
@@ -67,9 +93,9 @@ public final class BankingApplet<P: Platform>: Applet {
         case 0x20: try expect(command, p1p2: 0x0081); return .data(try verifyPIN(command.data))
         case 0x24: try expect(command, p1p2: 0x0081); return .data(try changePIN(command.data))
         case 0x2C: try expect(command, p1p2: 0x0081); return .data(try unblockPIN(command.data))
-        case 0x47: return .data(try asymmetricKeyPair(command))
+        case 0x47: return try asymmetricKeyPair(command)
         case 0xCA: return .data(try getData(command))
-        case 0xDA: try expect(command, p1p2: 0x0110); return .data(try putCertificate(command.data))
+        case 0xDA: return .data(try putCertificate(command))
         case 0x2A: return .data(try performSecurityOperation(command))
         case 0x88: try expect(command, p1p2: 0x0000); return .data(try internalAuthenticate(command.data))
         default: try expect(command, p1p2: 0x0000); return .data(try getChallenge(command))
@@ -77,12 +103,23 @@ public final class BankingApplet<P: Platform>: Applet {
     }
 
     public func complete(_ decision: HolderDecision) throws(StatusWord) -> [UInt8] {
-        try completeTransfer(decision)
+        guard let waiting = pending else { throw .noPreciseDiagnosis }
+        pending = nil
+        switch decision {
+        case .approved: break
+        case .denied: throw .conditionsNotSatisfied
+        case .timedOut: throw .timeout
+        case .aborted: throw .noPreciseDiagnosis
+        }
+        switch waiting {
+        case .transfer(let transfer): return try signTransfer(transfer)
+        case .transferKeyGeneration(let algorithm): return try generate(.transfer, algorithm)
+        }
     }
 
     public func reset() {
         pinVerified = false
-        pendingTransfer = nil
+        pending = nil
     }
 
     // MARK: Shared checks
@@ -91,7 +128,7 @@ public final class BankingApplet<P: Platform>: Applet {
     static var isoInstructions: [UInt8] { [0x20, 0x24, 0x2C, 0x47, 0xCA, 0xDA, 0x2A, 0x88, 0x84] }
 
     func expect(_ command: CommandAPDU, p1p2: UInt16) throws(StatusWord) {
-        guard UInt16(command.p1) << 8 | UInt16(command.p2) == p1p2 else { throw .wrongP1P2 }
+        guard command.p1p2 == p1p2 else { throw .wrongP1P2 }
     }
 
     /// The PIN has been verified since power-up (PUT CERTIFICATE).
@@ -99,7 +136,7 @@ public final class BankingApplet<P: Platform>: Applet {
         guard pinVerified else { throw .securityStatusNotSatisfied }
     }
 
-    /// The PIN has been verified and is no longer the factory PIN (every use of the private key).
+    /// The PIN has been verified and is no longer the factory PIN (every use of a private key).
     func requirePersonalizedPIN() throws(StatusWord) {
         guard pinVerified, pin.read(from: platform.memory)?.mustChange == false else {
             throw .securityStatusNotSatisfied
@@ -108,35 +145,39 @@ public final class BankingApplet<P: Platform>: Applet {
 
     var serial: [UInt8] { platform.memory.read(CardRecords.serial) ?? [] }
 
-    /// The card's key; a record of another algorithm is no key.
-    var storedKey: KeyRecord? {
-        guard let key = platform.memory.read(BankingRecords.key).flatMap(KeyRecord.init(bytes:)),
-              KeyAlgorithm(rawValue: key.algorithm) != nil else { return nil }
-        return key
+    /// The key pair of `key`; a record of another algorithm is no key.
+    func storedKey(_ key: BankingKey) -> KeyRecord? {
+        guard let record = platform.memory.read(BankingRecords.key(key)).flatMap(KeyRecord.init(bytes:)),
+              KeyAlgorithm(rawValue: record.algorithm) != nil else { return nil }
+        return record
     }
 
-    func requireKey() throws(StatusWord) -> KeyRecord {
-        guard let key = storedKey else { throw .referencedDataNotFound }
-        return key
+    func requireKey(_ key: BankingKey) throws(StatusWord) -> KeyRecord {
+        guard let record = storedKey(key) else { throw .referencedDataNotFound }
+        return record
     }
 
-    var counter: UInt32 {
-        guard let bytes = platform.memory.read(BankingRecords.counter), bytes.count == 4 else { return 0 }
+    func counter(_ record: RecordID) -> UInt32 {
+        guard let bytes = platform.memory.read(record), bytes.count == 4 else { return 0 }
         return bytes.reduce(0) { $0 << 8 | UInt32($1) }
     }
 
-    /// Advances the signature counter and commits it *before* any signature leaves the card, so
-    /// that no counter value is ever used twice, even across power loss.
-    func advanceCounter() throws(StatusWord) -> UInt32 {
-        let current = counter
+    /// Advances a counter and commits it *before* any signature leaves the card, so that no
+    /// counter value is ever used twice, even across power loss.
+    func advance(_ record: RecordID) throws(StatusWord) -> UInt32 {
+        let current = counter(record)
         guard current < UInt32.max else { throw .referenceDataNotUsable }
         let next = current + 1
-        try platform.memory.commitRecords([(BankingRecords.counter,
-            [UInt8(next >> 24), UInt8(next >> 16 & 0xFF), UInt8(next >> 8 & 0xFF), UInt8(next & 0xFF)])])
+        try platform.memory.commitRecords([(record, BankingApplet.bigEndian(next))])
         return next
     }
 
-    /// PKCS#1 v1.5 signature of a DigestInfo with the card's key.
+    static func bigEndian(_ value: UInt32) -> [UInt8] {
+        [UInt8(value >> 24), UInt8(value >> 16 & 0xFF), UInt8(value >> 8 & 0xFF), UInt8(value & 0xFF)]
+    }
+
+    /// PKCS#1 v1.5 signature of a DigestInfo with `key`. Every caller names the key it was given
+    /// for its purpose; no caller passes a key chosen by the command.
     func sign(_ digestInfo: [UInt8], with key: KeyRecord) throws(StatusWord) -> [UInt8] {
         do {
             return try platform.crypto.signPKCS1(key: key.blob, digestInfo: digestInfo)

@@ -32,8 +32,8 @@ public final class TokenFirmware<P: Platform> {
     }
 
     /// Writes a new token's factory state in one transaction: the 8-byte serial; the banking
-    /// applet's factory PIN (6–16 digits, must change) and PUK (8–16 digits), 3 tries each,
-    /// counter 0, no key; the PIV applet's PIN, PUK and management key, no keys.
+    /// applet's layout, factory PIN (6–16 digits, must change) and PUK (8–16 digits), 3 tries each,
+    /// both counters 0, no keys; the PIV applet's PIN, PUK and management key, no keys.
     public static func manufacture(_ memory: some NonVolatileMemory, serial: [UInt8], pin: [UInt8],
                                    puk: [UInt8], piv: PIVCredentials) throws(ManufactureError) {
         guard serial.count == 8 else { throw .invalidSerial }
@@ -47,6 +47,14 @@ public final class TokenFirmware<P: Platform> {
         } catch {
             throw .memory(error)
         }
+    }
+
+    /// Whether a manufactured token was made by firmware 1.x, whose one banking key answered
+    /// SIGN, DECIPHER and CONFIRM TRANSFER alike. Such a token cannot be upgraded (its key may
+    /// have been exposed to a DECIPHER padding oracle): its banking applet refuses SELECT with
+    /// 6283, and it must be re-personalized as a new token.
+    public static func isOutdated(_ memory: some NonVolatileMemory) -> Bool {
+        isManufactured(memory) && BankingApplet<P>.isOutdated(memory)
     }
 
     /// Whether a manufactured token lacks the PIV applet's secrets: it was made by a firmware

@@ -10,6 +10,8 @@ public struct CommandAPDU: Hashable, Sendable {
     public var ins: UInt8
     public var p1: UInt8
     public var p2: UInt8
+    /// P1 and P2 as one big-endian value, as command tables write them (`9E9A`).
+    public var p1p2: UInt16 { UInt16(p1) << 8 | UInt16(p2) }
     /// The command data field (Nc = `data.count`, at most 65,535 bytes).
     public var data: [UInt8]
     /// Ne, the maximum number of response data bytes expected (1...65,536), or `nil` when the

@@ -41,7 +41,7 @@ public func hexByte(_ byte: UInt8) -> String {
 }
 
 /// The ASCII upper-case hex digit for a nibble (0–15).
-func hexDigit(_ nibble: UInt8) -> UInt8 {
+public func hexDigit(_ nibble: UInt8) -> UInt8 {
     nibble < 10 ? 0x30 + nibble : 0x41 - 10 + nibble
 }
 

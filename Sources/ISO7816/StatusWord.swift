@@ -27,6 +27,9 @@ public struct StatusWord: RawRepresentable, Error, Hashable, Sendable {
     public static func verificationFailed(triesLeft: Int) -> StatusWord {
         StatusWord(sw1: 0x63, sw2: 0xC0 | UInt8(min(max(triesLeft, 0), 15)))
     }
+    /// 6283: selected file deactivated (UKey: an applet whose stored state a newer firmware
+    /// refuses to use, e.g. a banking token made by firmware 1.x).
+    public static let applicationDeactivated = StatusWord(0x6283)
     /// 6401: execution error, immediate response required by the card (UKey: the holder did not answer in time).
     public static let timeout = StatusWord(0x6401)
     /// 6581: memory failure (UKey: the NVM write did not complete).

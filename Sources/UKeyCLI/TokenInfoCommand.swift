@@ -1,9 +1,9 @@
 import ArgumentParser
 import UKey
 
-/// `ukey token info`: serial, firmware, key, tries left, signature counter, display.
+/// `ukey token info`: serial, firmware, the three keys, tries left, both counters, display.
 struct TokenInfoCommand: AsyncParsableCommand {
-    static let configuration = CommandConfiguration(commandName: "info", abstract: "Show the token's serial, key state, tries left and counter.")
+    static let configuration = CommandConfiguration(commandName: "info", abstract: "Show the token's serial, keys, tries left and counters.")
 
     @OptionGroup var options: CommonOptions
 
@@ -22,10 +22,13 @@ struct TokenInfoCommand: AsyncParsableCommand {
                         reader            \(result.reader)
                         serial            \(info.serial)
                         firmware          \(info.firmwareVersion)
-                        key               \(info.key.rawValue)
+                        transfer key      \(info.transferKey.rawValue)
+                        auth key          \(info.authenticationKey.rawValue)
+                        decrypt key       \(info.decryptionKey.rawValue)
                         PIN tries left    \(info.pinTriesLeft)\(info.pinMustChange ? " (factory PIN: change it)" : "")
                         PUK tries left    \(info.pukTriesLeft)
-                        signatures        \(info.signatureCounter)
+                        transfers signed  \(info.transferCounter)
+                        auth signatures   \(info.authenticationCounter)
                         display           \(info.displayLines)×\(info.displayColumns)
                         """
                 }

@@ -11,24 +11,50 @@ extension KeyAlgorithm: ExpressibleByArgument {
     }
 }
 
+extension TokenKey: ExpressibleByArgument {
+    /// `transfer`, `auth` (or `authentication`), `decrypt` (or `decryption`).
+    public init?(argument: String) {
+        switch argument.lowercased() {
+        case "transfer": self = .transfer
+        case "auth", "authentication": self = .authentication
+        case "decrypt", "decryption": self = .decryption
+        default: return nil
+        }
+    }
+
+    public static var allValueStrings: [String] { ["transfer", "auth", "decrypt"] }
+}
+
+/// The `--key` option of the key and certificate commands: every command names its key.
+struct KeyOption: ParsableArguments {
+    @Option(help: ArgumentHelp("Which key: transfer (signs only transfers confirmed on the token), auth (SIGN, INTERNAL AUTHENTICATE), decrypt (DECIPHER).",
+                               valueName: "transfer|auth|decrypt"))
+    var key: TokenKey
+}
+
 /// What keygen and pubkey print: the key in PEM and its size.
 struct PublicKeyResult: Encodable {
     let reader: String
+    let key: TokenKey
     let bits: Int
     let publicKey: String
 
-    init(reader: String, key: RSAPublicKey) throws {
+    init(reader: String, key: TokenKey, publicKey: RSAPublicKey) throws {
         self.reader = reader
-        bits = key.bitCount
-        publicKey = try key.pem()
+        self.key = key
+        bits = publicKey.bitCount
+        self.publicKey = try publicKey.pem()
     }
 }
 
-/// `ukey token keygen [--algorithm RSA-1024|RSA-2048]`.
+/// `ukey token keygen --key K [--algorithm RSA-1024|RSA-2048]`.
 struct TokenKeygenCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "keygen",
-        abstract: "Generate the token's key pair on the card (replaces the key, clears the certificate).")
+        abstract: "Generate one of the token's key pairs on the card (replaces that key, deletes its certificate).",
+        discussion: "A new transfer key needs the holder's OK on the token.")
+
+    @OptionGroup var key: KeyOption
 
     @Option(help: "RSA-1024 (the banking default) or RSA-2048.")
     var algorithm: KeyAlgorithm = .rsa1024
@@ -39,37 +65,42 @@ struct TokenKeygenCommand: AsyncParsableCommand {
     mutating func run() async throws {
         try await Output.run(json: options.json) {
             try await ReaderAccess.withToken(options, pin: pin) { found in
-                let result = try PublicKeyResult(reader: found.reader, key: try await found.token.generateKey(algorithm))
+                let result = try PublicKeyResult(reader: found.reader, key: key.key,
+                                                 publicKey: try await found.token.generateKey(key.key, algorithm: algorithm))
                 try Output.emit(result, json: options.json) { $0.publicKey.trimmingCharacters(in: .newlines) }
             }
         }
     }
 }
 
-/// `ukey token pubkey`.
+/// `ukey token pubkey --key K`.
 struct TokenPubkeyCommand: AsyncParsableCommand {
-    static let configuration = CommandConfiguration(commandName: "pubkey", abstract: "Print the token's public key (PEM).")
+    static let configuration = CommandConfiguration(commandName: "pubkey", abstract: "Print one of the token's public keys (PEM).")
+
+    @OptionGroup var key: KeyOption
 
     @OptionGroup var options: CommonOptions
 
     mutating func run() async throws {
         try await Output.run(json: options.json) {
             try await ReaderAccess.withToken(options) { found in
-                let result = try PublicKeyResult(reader: found.reader, key: try await found.token.publicKey())
+                let result = try PublicKeyResult(reader: found.reader, key: key.key, publicKey: try await found.token.publicKey(key.key))
                 try Output.emit(result, json: options.json) { $0.publicKey.trimmingCharacters(in: .newlines) }
             }
         }
     }
 }
 
-/// `ukey token csr --subject S [--out FILE]`: a PKCS#10 request signed by the card.
+/// `ukey token csr --key K --subject S [--out FILE]`: a PKCS#10 request built and signed by the card.
 struct TokenCSRCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "csr",
-        abstract: "Make a certificate request (PEM) signed by the token's key.",
-        discussion: "The token's serial is added to the subject as serialNumber unless the subject has one.")
+        abstract: "Have the token build and sign a certificate request (PEM) for its transfer or auth key.",
+        discussion: "The card adds its serial to the subject as serialNumber, and its own public key. The decryption key never signs: certify its public key (token pubkey --key decrypt).")
 
-    @Option(help: "The subject, CN=…, O=….")
+    @OptionGroup var key: KeyOption
+
+    @Option(help: "The subject, CN=…, O=… (without serialNumber: the card adds its own).")
     var subject: String
 
     @Option(help: "Write the request here instead of standard output.")
@@ -87,7 +118,7 @@ struct TokenCSRCommand: AsyncParsableCommand {
     mutating func run() async throws {
         try await Output.run(json: options.json) {
             try await ReaderAccess.withToken(options, pin: pin) { found in
-                let request = try await found.token.certificateSigningRequest(subject: subject)
+                let request = try await found.token.certificateSigningRequest(for: key.key, subject: subject)
                 let pem = try request.pem()
                 try Files.write(pem, to: out)
                 let result = Result(reader: found.reader, subject: request.subject, request: out ?? pem)
@@ -99,10 +130,12 @@ struct TokenCSRCommand: AsyncParsableCommand {
     }
 }
 
-/// `ukey token cert put FILE`.
+/// `ukey token cert put --key K FILE`.
 struct TokenCertPutCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
-        commandName: "put", abstract: "Store a certificate (PEM or DER) on the token; it must be for the token's key.")
+        commandName: "put", abstract: "Store a certificate (PEM or DER) on the token; it must be for the named key.")
+
+    @OptionGroup var key: KeyOption
 
     @Argument(help: "The certificate file (`-` for standard input).")
     var file: String
@@ -120,7 +153,7 @@ struct TokenCertPutCommand: AsyncParsableCommand {
         try await Output.run(json: options.json) {
             let certificate = try Files.certificate(file)
             try await ReaderAccess.withToken(options, pin: pin) { found in
-                try await found.token.putCertificate(certificate)
+                try await found.token.putCertificate(certificate, for: key.key)
                 let result = Result(reader: found.reader, subject: certificate.subject, issuer: certificate.issuer)
                 try Output.emit(result, json: options.json) { "stored certificate \"\($0.subject)\" issued by \"\($0.issuer)\"" }
             }
@@ -128,9 +161,11 @@ struct TokenCertPutCommand: AsyncParsableCommand {
     }
 }
 
-/// `ukey token cert get [--out FILE]`.
+/// `ukey token cert get --key K [--out FILE]`.
 struct TokenCertGetCommand: AsyncParsableCommand {
-    static let configuration = CommandConfiguration(commandName: "get", abstract: "Print the token's certificate (PEM).")
+    static let configuration = CommandConfiguration(commandName: "get", abstract: "Print the certificate of one of the token's keys (PEM).")
+
+    @OptionGroup var key: KeyOption
 
     @Option(help: "Write the certificate here instead of standard output.")
     var out: String?
@@ -147,7 +182,7 @@ struct TokenCertGetCommand: AsyncParsableCommand {
     mutating func run() async throws {
         try await Output.run(json: options.json) {
             try await ReaderAccess.withToken(options) { found in
-                let certificate = try await found.token.certificate()
+                let certificate = try await found.token.certificate(key.key)
                 let pem = try certificate.pem()
                 try Files.write(pem, to: out)
                 let result = Result(reader: found.reader, subject: certificate.subject, issuer: certificate.issuer, certificate: out ?? pem)

@@ -37,6 +37,10 @@ struct TokenFactory {
         typealias Firmware = TokenFirmware<EmulatedToken.TokenPlatform>
         if !Firmware.isManufactured(memory) {
             try manufacture(memory, busid: busid, directory: directory)
+        } else if Firmware.isOutdated(memory) {
+            throw .tokenState(busid: busid, reason: "it was made by UKey firmware 1.x, whose one banking key also answered "
+                              + "SIGN and DECIPHER; such a token cannot be upgraded: re-personalize it (remove \(directory); "
+                              + "the next start manufactures a new token there)")
         } else if Firmware.needsPIV(memory) {
             try installPIV(memory, busid: busid, directory: directory)
         }

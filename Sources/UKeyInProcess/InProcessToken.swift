@@ -25,13 +25,20 @@ public final class InProcessToken<Memory: NonVolatileMemory>: CardChannel, @unch
     private let firmware: TokenFirmware<TokenPlatform>
     private let lock = NSLock()
     private var decided: [UInt8]? = nil
-    private let confirmation: Confirmation
+    private var holder: Confirmation
+
+    /// How the simulated holder answers from now on (tests personalize with ``Confirmation/approve``,
+    /// then deny).
+    public var confirmation: Confirmation {
+        get { locked { holder } }
+        set { locked { holder = newValue } }
+    }
 
     /// Boots the firmware over `memory`, which must hold a manufactured token.
     public init(memory: Memory, confirmation: Confirmation = .approve, presence: HostPresence = HostPresence()) {
         platform = HostPlatform(memory: memory, crypto: InProcessCrypto.shared, presence: presence, clock: SystemClock())
         firmware = TokenFirmware(platform: platform)
-        self.confirmation = confirmation
+        holder = confirmation
     }
 
     /// Sends one command APDU; a CONFIRM TRANSFER returns once the simulated holder decided.
@@ -41,7 +48,7 @@ public final class InProcessToken<Memory: NonVolatileMemory>: CardChannel, @unch
             guard case .response(let bytes) = output else { return [] }
             return bytes
         }
-        switch confirmation {
+        switch locked({ holder }) {
         case .approve: return locked { pressUntilDecided(.ok) }
         case .deny: return locked { pressUntilDecided(.cancel) }
         case .external:

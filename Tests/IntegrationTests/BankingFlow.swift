@@ -26,21 +26,25 @@ struct BankingFlow {
 
         let before = try await token.info()
         #expect(before.pinMustChange, "a factory token")
+        // A new transfer key needs the holder's OK on the token.
+        async let keyApproved: Void = pressOK()
         let certificate = try await token.personalize(factoryPIN: factoryPIN, newPIN: Self.pin,
-                                                      subject: "CN=Zhang San, O=UKey Test Bank") { request in
+                                                      subject: "CN=Zhang San, O=UKey Test Bank") { request, transferKey in
             #expect(request.isSignatureValid, "the card signed its CSR")
+            #expect(request.publicKey == transferKey, "the card's request is for its transfer key")
             return try ca.issue(for: request)
         }
-        #expect(try await token.certificate() == certificate)
+        try await keyApproved
+        #expect(try await token.certificate(.transfer) == certificate)
         let info = try await token.info()
-        #expect(info.key == .rsa1024 && !info.pinMustChange)
+        #expect(info.transferKey == .rsa1024 && info.authenticationKey == TokenInfo.KeyState.none && !info.pinMustChange)
         #expect(certificate.subject.contains("serialNumber=\(info.serial)"))
 
         let verifier = try TransferVerifier(directory: bankDirectory)
         let issued = try verifier.issueChallenge(for: Self.transfer)
         let signed = try await confirm(Self.transfer, challenge: issued.challenge)
         #expect(signed.transfer == Self.transfer)
-        #expect(signed.counter == info.signatureCounter + 1)
+        #expect(signed.counter == info.transferCounter + 1)
         #expect(certificate.publicKey.verify(signature: signed.signature, data: signed.dtbs), "OpenSSL verifies the DTBS signature")
 
         let verdict = try verifier.verify(json: Array(try JSONEncoder().encode(signed)))

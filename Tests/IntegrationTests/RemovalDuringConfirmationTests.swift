@@ -15,7 +15,7 @@ struct RemovalDuringConfirmationTests {
         let found = try await TokenFinder(context: context).token(reader: stack.reader("1-3"))
         let ca = try TestCertificateAuthority()
         _ = try await found.token.personalize(factoryPIN: Secret(PCSCTestStack.factoryPIN), newPIN: "24681357",
-                                              subject: "CN=Removal Test") { try ca.issue(for: $0) }
+                                              subject: "CN=Removal Test") { request, _ in try ca.issue(for: request) }
 
         let confirmation = Task {
             try await found.token.confirmTransfer(BankingFlow.transfer, challenge: Array(repeating: 0x5A, count: 16))
@@ -43,7 +43,8 @@ struct RemovalDuringConfirmationTests {
         defer { again.channel.close() }
         #expect(again.reader == stack.reader("1-3"))
         let info = try await again.token.info()
-        #expect(info.key == .rsa1024 && info.signatureCounter == 1, "only the CSR was signed: \(info.signatureCounter)")
+        #expect(info.transferKey == .rsa1024 && info.transferCounter == 0,
+                "the transfer interrupted by the removal was never signed: \(info.transferCounter)")
     }
 
     /// Polls the emulator's status until token `busid` shows a confirmation screen.

@@ -24,10 +24,12 @@ struct TokenTests {
     static func personalizedToken(ca: TestCertificateAuthority = CryptoFixtures.bank,
                                   confirmation: InProcessToken<MemoryNVM>.Confirmation = .approve) async throws
         -> (Token, InProcessToken<MemoryNVM>, Certificate) {
-        let (token, card) = try factoryToken(confirmation: confirmation)
+        let (token, card) = try factoryToken()
         let certificate = try await token.personalize(factoryPIN: factoryPIN, newPIN: pin, subject: "CN=Zhang San, O=UKey Test Bank") {
-            try ca.issue(for: $0)
+            request, _ in try ca.issue(for: request)
         }
+        _ = try await token.generateKey(.authentication)
+        card.confirmation = confirmation
         return (token, card, certificate)
     }
 
@@ -35,15 +37,16 @@ struct TokenTests {
                                    currency: "CNY", reference: "Invoice 42")
     static let challenge: [UInt8] = Array(0x10..<0x30)
 
-    @Test("a factory token: PIN must change, no key, 3 and 3 tries, counter 0, 4×16 display")
+    @Test("a factory token: PIN must change, no keys, 3 and 3 tries, counters 0, 4×16 display")
     func factoryInfo() async throws {
         let (token, _) = try Self.factoryToken()
         let info = try await token.info()
         #expect(info.serial == "554B000000000107")
         #expect(info.pinMustChange)
-        #expect(info.key == .none)
+        #expect(TokenKey.allCases.allSatisfy { info.state(of: $0) == .none })
         #expect(info.pinTriesLeft == 3 && info.pukTriesLeft == 3)
-        #expect(info.signatureCounter == 0)
+        #expect(info.transferCounter == 0 && info.authenticationCounter == 0)
+        #expect(info.firmwareVersion == "2.0")
         #expect(info.displayLines == 4 && info.displayColumns == 16)
     }
 
@@ -89,37 +92,67 @@ struct TokenTests {
         _ = try await token.sign(data: [1])
     }
 
-    @Test("personalize: the CSR is signed by the card and names its serial; the certificate is stored")
-    func personalization() async throws {
+    @Test("personalize: the card builds and signs the CSR, naming its serial; the certificate is stored", arguments: [
+        TokenKey.transfer, .authentication,
+    ])
+    func personalization(key: TokenKey) async throws {
         let (token, _) = try Self.factoryToken()
         try await token.changePIN(old: Self.factoryPIN, new: Self.pin)
-        await #expect(throws: TokenError.notPersonalized(.noKey)) { try await token.publicKey() }
-        let publicKey = try await token.generateKey()
+        await #expect(throws: TokenError.notPersonalized(.noBankingKey(key))) { try await token.publicKey(key) }
+        let publicKey = try await token.generateKey(key)
         #expect(publicKey.bitCount == 1024)
-        #expect(try await token.publicKey() == publicKey)
-        await #expect(throws: TokenError.notPersonalized(.noCertificate)) { try await token.certificate() }
-        let request = try await token.certificateSigningRequest(subject: "CN=Zhang San, O=UKey Test Bank")
+        #expect(try await token.publicKey(key) == publicKey)
+        await #expect(throws: TokenError.notPersonalized(.noCertificate)) { try await token.certificate(key) }
+        let request = try await token.certificateSigningRequest(for: key, subject: "CN=Zhang San, O=UKey Test Bank")
         #expect(request.isSignatureValid)
         #expect(request.publicKey == publicKey)
         #expect(request.subject == "CN=Zhang San, O=UKey Test Bank, serialNumber=554B000000000107")
         let certificate = try CryptoFixtures.bank.issue(for: request)
-        try await token.putCertificate(certificate)
-        #expect(try await token.certificate() == certificate)
+        try await token.putCertificate(certificate, for: key)
+        #expect(try await token.certificate(key) == certificate)
         let info = try await token.info()
-        #expect(info.key == .rsa1024 && !info.pinMustChange)
+        #expect(info.state(of: key) == .rsa1024 && !info.pinMustChange)
+        #expect(info.transferCounter == 0 && info.authenticationCounter == 0, "a card-built request moves no counter")
+        for other in TokenKey.allCases where other != key {
+            #expect(info.state(of: other) == .none, "generating \(key) made no \(other) key")
+        }
+    }
+
+    @Test("a request names no serialNumber of the host's, and the decryption key has none")
+    func requestRefusals() async throws {
+        let (token, _, _) = try await Self.personalizedToken()
+        await #expect(throws: TokenError.self) {
+            try await token.certificateSigningRequest(for: .transfer, subject: "CN=X, serialNumber=0000000000000001")
+        }
+        _ = try await token.generateKey(.decryption)
+        await #expect(throws: TokenError.self) { try await token.certificateSigningRequest(for: .decryption, subject: "CN=X") }
+    }
+
+    @Test("a new transfer key needs the holder's OK; Cancel keeps the old key and its certificate")
+    func transferKeyNeedsOK() async throws {
+        let (token, card, certificate) = try await Self.personalizedToken(confirmation: .deny)
+        let before = try await token.publicKey(.transfer)
+        await #expect(throws: TokenError.userDenied) { try await token.generateKey(.transfer) }
+        #expect(try await token.publicKey(.transfer) == before)
+        #expect(try await token.certificate(.transfer) == certificate)
+        card.confirmation = .approve
+        #expect(try await token.generateKey(.transfer) != before)
+        await #expect(throws: TokenError.notPersonalized(.noCertificate)) { try await token.certificate(.transfer) }
     }
 
     @Test("the card refuses a certificate for another key")
     func foreignCertificate() async throws {
         let (token, _, _) = try await Self.personalizedToken()
         let other = try Certificate(der: CryptoFixtures.bank.issue(for: CryptoFixtures.otherToken.publicKey, subject: "CN=Other"))
-        await #expect(throws: TokenError.self) { try await token.putCertificate(other) }
+        for key in TokenKey.allCases {
+            await #expect(throws: TokenError.self) { try await token.putCertificate(other, for: key) }
+        }
     }
 
     @Test("confirmTransfer returns the DTBS the card showed, signed, with the certificate")
     func confirmTransfer() async throws {
         let (token, _, certificate) = try await Self.personalizedToken()
-        let before = try await token.info().signatureCounter
+        let before = try await token.info().transferCounter
         let signed = try await token.confirmTransfer(Self.transfer, challenge: Self.challenge)
         #expect(signed.transfer == Self.transfer)
         #expect(signed.challenge == Self.challenge)
@@ -148,11 +181,11 @@ struct TokenTests {
     @Test("Cancel on the token: userDenied, and the counter does not move")
     func denied() async throws {
         let (token, _, _) = try await Self.personalizedToken(confirmation: .deny)
-        let before = try await token.info().signatureCounter
+        let before = try await token.info().transferCounter
         await #expect(throws: TokenError.userDenied) {
             try await token.confirmTransfer(Self.transfer, challenge: Self.challenge)
         }
-        #expect(try await token.info().signatureCounter == before)
+        #expect(try await token.info().transferCounter == before)
     }
 
     @Test("a transfer the card finds deceptive is refused as invalid input", arguments: [
@@ -169,15 +202,16 @@ struct TokenTests {
     func noCertificate() async throws {
         let (token, _) = try Self.factoryToken()
         try await token.changePIN(old: Self.factoryPIN, new: Self.pin)
-        _ = try await token.generateKey()
+        _ = try await token.generateKey(.transfer)
         await #expect(throws: TokenError.notPersonalized(.noCertificate)) {
             try await token.confirmTransfer(Self.transfer, challenge: Self.challenge)
         }
     }
 
-    @Test("sign, internal authenticate and random bytes")
+    @Test("sign and internal authenticate use the authentication key and its counter; random bytes")
     func signing() async throws {
-        let (token, _, certificate) = try await Self.personalizedToken()
+        let (token, _, transferCertificate) = try await Self.personalizedToken()
+        let certificate = try CryptoFixtures.bank.issue(for: try await token.certificateSigningRequest(for: .authentication, subject: "CN=Login"))
         let digest = DigestAlgorithm.sha256.hash(Array("pay".utf8))
         let signature = try await token.sign(digest: digest)
         #expect(certificate.publicKey.verify(signature: signature, digest: digest, algorithm: .sha256))
@@ -186,6 +220,11 @@ struct TokenTests {
         await #expect(throws: TokenError.invalidInput("a sha256 digest has 32 bytes, not 3")) { try await token.sign(digest: [1, 2, 3]) }
         let login = Array(repeating: UInt8(7), count: 16)
         #expect(certificate.publicKey.verify(signature: try await token.internalAuthenticate(challenge: login), data: login))
+        let probe = DigestAlgorithm.sha256.hash(Array("probe".utf8))
+        #expect(!transferCertificate.publicKey.verify(signature: try await token.sign(digest: probe), digest: probe, algorithm: .sha256),
+                "SIGN never uses the transfer key")
+        let info = try await token.info()
+        #expect(info.authenticationCounter == 4 && info.transferCounter == 0, "SIGN and INTERNAL AUTHENTICATE count apart")
         let random = try await token.randomBytes(count: 32)
         let another = try await token.randomBytes(count: 32)
         #expect(random.count == 32 && random != another)

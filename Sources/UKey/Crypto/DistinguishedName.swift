@@ -29,6 +29,17 @@ enum DistinguishedName {
         return name
     }
 
+    /// The DER `Name` of `CN=…, O=…` (`i2d_X509_NAME`).
+    static func der(_ text: String) throws(PKIError) -> [UInt8] {
+        let name = try make(text)
+        defer { X509_NAME_free(name) }
+        var buffer: UnsafeMutablePointer<UInt8>? = nil
+        let length = i2d_X509_NAME(name, &buffer)
+        guard length > 0, let buffer else { throw .openSSL("i2d_X509_NAME") }
+        defer { CRYPTO_free(buffer, #fileID, #line) }
+        return Array(UnsafeBufferPointer(start: buffer, count: Int(length)))
+    }
+
     /// `CN=…, O=…` for an `X509_NAME` the caller keeps owning.
     static func string(_ name: OpaquePointer) -> String {
         var parts: [String] = []

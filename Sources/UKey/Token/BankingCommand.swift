@@ -37,8 +37,16 @@ struct BankingCommand {
     /// SELECT by AID, first or only occurrence, FCI returned.
     static let select = BankingCommand(ins: 0xA4, p1: 0x04, p2: 0x00, data: aid, le: 0x00)
     static let getTokenInfo = BankingCommand(ins: 0xCA, p1: 0x01, p2: 0x00, le: 0x00)
-    static let getCertificate = BankingCommand(ins: 0xCA, p1: 0x01, p2: 0x10, le: 0x00)
-    static let readPublicKey = BankingCommand(ins: 0x47, p1: 0x81, p2: 0x01, le: 0x00)
+
+    /// GET CERTIFICATE `00 CA 01 1k` of one key.
+    static func getCertificate(_ key: TokenKey) -> BankingCommand {
+        BankingCommand(ins: 0xCA, p1: 0x01, p2: key.certificateP2, le: 0x00)
+    }
+
+    /// READ PUBLIC KEY `00 47 81 kk`.
+    static func readPublicKey(_ key: TokenKey) -> BankingCommand {
+        BankingCommand(ins: 0x47, p1: 0x81, p2: key.reference, le: 0x00)
+    }
 
     /// VERIFY PIN; without a PIN it asks whether the PIN is verified (9000 / 63Cx).
     static func verify(_ pin: Secret?) -> BankingCommand {
@@ -55,15 +63,24 @@ struct BankingCommand {
         BankingCommand(ins: 0x2C, p1: 0x00, p2: 0x81, data: lengthPrefixed(puk, new), isSecret: true)
     }
 
-    static func generateKey(_ algorithm: KeyAlgorithm) -> BankingCommand {
-        BankingCommand(ins: 0x47, p1: 0x80, p2: 0x01, data: [0x80, 0x01, algorithm.reference], le: 0x00)
+    /// GENERATE KEY `00 47 80 kk {80 01 algo}`; for the transfer key the card waits for the holder's OK.
+    static func generateKey(_ key: TokenKey, _ algorithm: KeyAlgorithm) -> BankingCommand {
+        BankingCommand(ins: 0x47, p1: 0x80, p2: key.reference, data: [0x80, 0x01, algorithm.reference], le: 0x00)
     }
 
-    static func putCertificate(_ der: [UInt8]) -> BankingCommand {
-        BankingCommand(ins: 0xDA, p1: 0x01, p2: 0x10, data: der)
+    /// PUT CERTIFICATE `00 DA 01 1k DER`.
+    static func putCertificate(_ der: [UInt8], for key: TokenKey) -> BankingCommand {
+        BankingCommand(ins: 0xDA, p1: 0x01, p2: key.certificateP2, data: der)
     }
 
-    /// SIGN (PERFORM SECURITY OPERATION: compute digital signature) of a DER DigestInfo.
+    /// The card-built certification request `80 50 00 kk Name`: the card adds its serial and
+    /// public key and signs; the answer is the whole PKCS#10 request.
+    static func certificationRequest(_ key: TokenKey, subject name: [UInt8]) -> BankingCommand {
+        BankingCommand(cla: 0x80, ins: 0x50, p1: 0x00, p2: key.reference, data: name, le: 0x00)
+    }
+
+    /// SIGN (PERFORM SECURITY OPERATION: compute digital signature) of a DER DigestInfo, by the
+    /// authentication key.
     static func sign(digestInfo: [UInt8]) -> BankingCommand {
         BankingCommand(ins: 0x2A, p1: 0x9E, p2: 0x9A, data: digestInfo, le: 0x00)
     }

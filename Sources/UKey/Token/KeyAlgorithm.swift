@@ -11,3 +11,29 @@ public enum KeyAlgorithm: String, CaseIterable, Codable, Hashable, Sendable {
         }
     }
 }
+
+/// The banking applet's three key pairs, each generated on the card for one purpose
+/// (docs/ARCHITECTURE.md, "Three keys, one purpose each"):
+///
+/// - ``transfer`` signs only what the card built: a transfer the holder approved on the device
+///   (``Token/confirmTransfer(_:challenge:)``) or its own certification request;
+/// - ``authentication`` answers SIGN and INTERNAL AUTHENTICATE (logging in, signing documents);
+/// - ``decryption`` answers DECIPHER.
+public enum TokenKey: String, CaseIterable, Codable, Hashable, Sendable {
+    case transfer
+    case authentication
+    case decryption
+
+    /// The key reference in GENERATE / READ PUBLIC KEY (`00 47 80|81 kk`) and the card-built
+    /// request (`80 50 00 kk`).
+    var reference: UInt8 {
+        switch self {
+        case .transfer: return 0x01
+        case .authentication: return 0x02
+        case .decryption: return 0x03
+        }
+    }
+
+    /// GET / PUT CERTIFICATE's P2 (`01 1k`).
+    var certificateP2: UInt8 { 0x10 | reference }
+}

@@ -1,48 +1,58 @@
-/// The token's key pair and certificate: generated on the card, certified by the bank's CA.
+/// The token's key pairs and certificates: generated on the card, certified by the bank's CA.
+/// Each key has one purpose (``TokenKey``); every call names the key it means.
 extension Token {
-    /// GENERATE KEY on the card (needs the PIN). Replaces any key and clears the certificate;
-    /// the private key never leaves the card.
-    public func generateKey(_ algorithm: KeyAlgorithm = .rsa1024) async throws(TokenError) -> RSAPublicKey {
+    /// GENERATE KEY on the card (needs the PIN). Replaces that key and deletes its certificate;
+    /// the private key never leaves the card. For the ``TokenKey/transfer`` key the token first
+    /// shows "New transfer key" and waits for the holder's OK (Cancel: ``TokenError/userDenied``).
+    public func generateKey(_ key: TokenKey, algorithm: KeyAlgorithm = .rsa1024) async throws(TokenError) -> RSAPublicKey {
         try await operation { session throws(TokenError) in
-            try Self.publicKey(try await session.send(BankingCommand.generateKey(algorithm), operation: "GENERATE KEY"))
+            try Self.publicKey(try await session.send(BankingCommand.generateKey(key, algorithm), operation: "GENERATE KEY",
+                                                      missing: .noBankingKey(key)))
         }
     }
 
-    /// READ PUBLIC KEY; ``TokenError/notPersonalized(_:)`` if the card holds no key.
-    public func publicKey() async throws(TokenError) -> RSAPublicKey {
-        try await operation { session throws(TokenError) in try await session.publicKey() }
+    /// READ PUBLIC KEY; ``TokenError/notPersonalized(_:)`` if the card holds no such key.
+    public func publicKey(_ key: TokenKey) async throws(TokenError) -> RSAPublicKey {
+        try await operation { session throws(TokenError) in try await session.publicKey(key) }
     }
 
-    /// A PKCS#10 request for the card's key, signed by the card (needs the PIN). `subject` is
-    /// `CN=…, O=…`; the token's serial is added as `serialNumber` unless the subject has one, so
-    /// the certificate names the token the bank will see in every signed transfer.
-    public func certificateSigningRequest(subject: String) async throws(TokenError) -> CertificateSigningRequest {
-        try await operation { session throws(TokenError) in
-            let publicKey = try await session.publicKey()
-            var name = subject
-            if !subject.lowercased().contains("serialnumber=") {
-                name += (subject.isEmpty ? "" : ", ") + "serialNumber=" + (try await session.info()).serial
-            }
-            let info: [UInt8]
-            do { info = try CertificateSigningRequest.certificationRequestInfo(subject: name, publicKey: publicKey) }
-            catch { throw .invalidInput("subject \"\(subject)\": \(error)") }
-            let digestInfo = DigestAlgorithm.sha256.digestInfo(of: info)
-            let signature = try await session.send(BankingCommand.sign(digestInfo: digestInfo), operation: "SIGN")
-            do { return try CertificateSigningRequest(certificationRequestInfo: info, signature: signature) }
-            catch { throw .malformedResponse("the request the token signed does not verify: \(error)") }
+    /// A PKCS#10 request for the ``TokenKey/transfer`` or ``TokenKey/authentication`` key,
+    /// built and signed by the card itself (needs the PIN): the host sends only `subject`
+    /// (`CN=…, O=…`, without serialNumber); the card adds its serial as `serialNumber` and its
+    /// own public key, so the certificate names the token the bank will see in every signed
+    /// transfer. The decryption key never signs: certify its public key instead.
+    public func certificateSigningRequest(for key: TokenKey, subject: String) async throws(TokenError) -> CertificateSigningRequest {
+        guard key != .decryption else {
+            throw .invalidInput("the decryption key never signs, so it has no request: certify its public key (token pubkey --key decrypt)")
+        }
+        guard !subject.lowercased().contains("serialnumber=") else {
+            throw .invalidInput("subject \"\(subject)\": the card adds its own serialNumber")
+        }
+        let name: [UInt8]
+        do { name = try DistinguishedName.der(subject) }
+        catch { throw .invalidInput("subject \"\(subject)\": \(error)") }
+        return try await operation { session throws(TokenError) in
+            let der = try await session.send(BankingCommand.certificationRequest(key, subject: name), operation: "CERTIFICATE REQUEST",
+                                             missing: .noBankingKey(key))
+            let request: CertificateSigningRequest
+            do { request = try CertificateSigningRequest(der: der) }
+            catch { throw .malformedResponse("the request the token built: \(error)") }
+            guard request.isSignatureValid else { throw .malformedResponse("the request the token built does not verify") }
+            return request
         }
     }
 
-    /// PUT CERTIFICATE (needs the PIN): the card refuses a certificate for another key (6A80).
-    public func putCertificate(_ certificate: Certificate) async throws(TokenError) {
+    /// PUT CERTIFICATE for `key` (needs the PIN): the card refuses a certificate for another key (6A80).
+    public func putCertificate(_ certificate: Certificate, for key: TokenKey) async throws(TokenError) {
         try await operation { session throws(TokenError) in
-            _ = try await session.send(BankingCommand.putCertificate(certificate.der), operation: "PUT CERTIFICATE")
+            _ = try await session.send(BankingCommand.putCertificate(certificate.der, for: key), operation: "PUT CERTIFICATE",
+                                       missing: .noBankingKey(key))
         }
     }
 
-    /// GET CERTIFICATE; ``TokenError/notPersonalized(_:)`` if the card holds none.
-    public func certificate() async throws(TokenError) -> Certificate {
-        try await operation { session throws(TokenError) in try await session.certificate() }
+    /// GET CERTIFICATE of `key`; ``TokenError/notPersonalized(_:)`` if the card holds none.
+    public func certificate(_ key: TokenKey) async throws(TokenError) -> Certificate {
+        try await operation { session throws(TokenError) in try await session.certificate(key) }
     }
 
     static func publicKey(_ template: [UInt8]) throws(TokenError) -> RSAPublicKey {
@@ -52,12 +62,12 @@ extension Token {
 }
 
 extension TokenSession {
-    func publicKey() async throws(TokenError) -> RSAPublicKey {
-        try Token.publicKey(try await send(BankingCommand.readPublicKey, operation: "READ PUBLIC KEY"))
+    func publicKey(_ key: TokenKey) async throws(TokenError) -> RSAPublicKey {
+        try Token.publicKey(try await send(BankingCommand.readPublicKey(key), operation: "READ PUBLIC KEY", missing: .noBankingKey(key)))
     }
 
-    func certificate() async throws(TokenError) -> Certificate {
-        let der = try await send(BankingCommand.getCertificate, operation: "GET CERTIFICATE", missing: .noCertificate)
+    func certificate(_ key: TokenKey) async throws(TokenError) -> Certificate {
+        let der = try await send(BankingCommand.getCertificate(key), operation: "GET CERTIFICATE", missing: .noCertificate)
         do { return try Certificate(der: der) }
         catch { throw .malformedResponse("certificate: \(error)") }
     }

@@ -12,7 +12,7 @@ extension Token {
         guard (8...64).contains(challenge.count) else { throw .invalidInput("a bank challenge has 8–64 bytes") }
         return try await operation { session throws(TokenError) in
             // The certificate first: a token that cannot prove who signed should not ask the holder.
-            let certificate = try await session.certificate()
+            let certificate = try await session.certificate(.transfer)
             let response = try await session.send(BankingCommand.confirmTransfer(transfer, challenge: challenge),
                                                   operation: "CONFIRM TRANSFER")
             guard let object = try? TLV(parsing: response), object.tag == 0x7C, let children = try? object.children(),

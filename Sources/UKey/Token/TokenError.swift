@@ -33,6 +33,10 @@ public enum TokenError: Error, Hashable, Sendable, CustomStringConvertible {
     case noToken
     /// The card refused the input (6A80, 6700): `detail` says which input.
     case invalidInput(String)
+    /// The token was made by UKey firmware 1.x, whose one banking key answered SIGN, DECIPHER and
+    /// CONFIRM TRANSFER alike; its banking applet refuses SELECT (6283) and it must be
+    /// re-personalized as a new token.
+    case outdatedToken
     /// The card answered a status word this operation does not expect.
     case unexpectedStatus(StatusWord, operation: String)
     /// The card's answer is not what the banking applet sends.
@@ -40,10 +44,23 @@ public enum TokenError: Error, Hashable, Sendable, CustomStringConvertible {
     /// PC/SC, the driver or the emulator failed below the APDU level.
     case transport(String)
 
-    public enum NotPersonalizedReason: String, Hashable, Sendable {
-        case factoryPIN = "the factory PIN has not been changed"
-        case noKey = "the token holds no key"
-        case noCertificate = "the token holds no certificate"
+    public enum NotPersonalizedReason: Hashable, Sendable, CustomStringConvertible {
+        case factoryPIN
+        /// The PIV slot holds no key (6A88).
+        case noKey
+        /// The banking applet holds no key pair for this purpose (6A88).
+        case noBankingKey(TokenKey)
+        /// The token holds no certificate (for this key).
+        case noCertificate
+
+        public var description: String {
+            switch self {
+            case .factoryPIN: return "the factory PIN has not been changed"
+            case .noKey: return "the token holds no key"
+            case .noBankingKey(let key): return "the token holds no \(key.rawValue) key"
+            case .noCertificate: return "the token holds no certificate"
+            }
+        }
     }
 
     public var description: String {
@@ -54,12 +71,14 @@ public enum TokenError: Error, Hashable, Sendable, CustomStringConvertible {
         case .pinNotVerified: return "the PIN must be verified first"
         case .managementKeyRequired: return "this PIV operation needs the management key (9B) authenticated first"
         case .wrongManagementKey: return "the token refused the PIV management key"
-        case .notPersonalized(let reason): return "the token is not personalized: \(reason.rawValue)"
+        case .notPersonalized(let reason): return "the token is not personalized: \(reason)"
         case .userDenied: return "the holder refused the transfer on the token"
         case .timedOut: return "the holder did not confirm on the token in time"
         case .removed: return "the token was removed"
         case .noToken: return "no UKey token found: insert one (or start an emulator)"
         case .invalidInput(let detail): return "the token refused the input: \(detail)"
+        case .outdatedToken:
+            return "the token was made by UKey firmware 1.x (one key for SIGN, DECIPHER and transfers): re-personalize it as a new token"
         case .unexpectedStatus(let status, let operation):
             return "\(operation): the token answered \(hexWord(status.rawValue)) (\(status.meaning))"
         case .malformedResponse(let detail): return "malformed answer from the token: \(detail)"
@@ -82,6 +101,7 @@ public enum TokenError: Error, Hashable, Sendable, CustomStringConvertible {
         case .removed: return "removed"
         case .noToken: return "noToken"
         case .invalidInput: return "invalidInput"
+        case .outdatedToken: return "outdatedToken"
         case .unexpectedStatus: return "unexpectedStatus"
         case .malformedResponse: return "malformedResponse"
         case .transport: return "transport"

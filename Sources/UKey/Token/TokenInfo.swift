@@ -2,28 +2,54 @@ import ISO7816
 
 /// What GET DATA token info (`00 CA 01 00`) says about a token:
 ///
-///     C0 serial (8), C1 firmware version (2), C2 key state, C3 PIN tries left, C4 PUK tries left,
-///     C5 signature counter (4, big-endian), C6 display (lines, columns), C7 PIN must change
+///     C0 serial (8), C1 firmware version (2), C2 transfer key, C3 PIN tries left, C4 PUK tries
+///     left, C5 transfer counter (4, big-endian), C6 display (lines, columns), C7 PIN must change,
+///     C8 authentication key, C9 decryption key, CA authentication counter (4, big-endian)
 public struct TokenInfo: Codable, Hashable, Sendable {
     /// The token's serial number in upper-case hex (16 digits).
     public let serial: String
     /// Firmware version, `major.minor`.
     public let firmwareVersion: String
-    public let key: KeyState
+    /// The key that signs transfers (and only transfers).
+    public let transferKey: KeyState
+    /// The key of SIGN and INTERNAL AUTHENTICATE.
+    public let authenticationKey: KeyState
+    /// The key of DECIPHER.
+    public let decryptionKey: KeyState
     public let pinTriesLeft: Int
     public let pukTriesLeft: Int
-    /// Private-key signatures made so far (SIGN, INTERNAL AUTHENTICATE, CONFIRM TRANSFER).
-    public let signatureCounter: UInt32
+    /// Transfers the token has signed (the last DTBS counter, tag 87): only CONFIRM TRANSFER moves it.
+    public let transferCounter: UInt32
+    /// Signatures of the authentication key (SIGN, INTERNAL AUTHENTICATE).
+    public let authenticationCounter: UInt32
     public let displayLines: Int
     public let displayColumns: Int
     /// The factory PIN is still set: change it before the token signs anything.
     public let pinMustChange: Bool
 
-    /// The key the token holds (C2).
+    /// A key pair the token holds, or none.
     public enum KeyState: String, Codable, Hashable, Sendable {
         case none
         case rsa1024 = "RSA-1024"
         case rsa2048 = "RSA-2048"
+
+        init(_ byte: UInt8) throws(TokenError) {
+            switch byte {
+            case 0x00: self = .none
+            case 0x01: self = .rsa1024
+            case 0x02: self = .rsa2048
+            case let other: throw .malformedResponse("unknown key state \(hexByte(other))")
+            }
+        }
+    }
+
+    /// The state of `key`.
+    public func state(of key: TokenKey) -> KeyState {
+        switch key {
+        case .transfer: return transferKey
+        case .authentication: return authenticationKey
+        case .decryption: return decryptionKey
+        }
     }
 
     public init(parsing data: [UInt8]) throws(TokenError) {
@@ -34,18 +60,19 @@ public struct TokenInfo: Codable, Hashable, Sendable {
             }
             return object.value
         }
+        func counter(_ tag: Tag) throws(TokenError) -> UInt32 {
+            try value(tag, count: 4).reduce(0) { $0 << 8 | UInt32($1) }
+        }
         serial = try value(0xC0, count: 8).hexString
         let version = try value(0xC1, count: 2)
         firmwareVersion = "\(version[0]).\(version[1])"
-        switch try value(0xC2, count: 1)[0] {
-        case 0x00: key = .none
-        case 0x01: key = .rsa1024
-        case 0x02: key = .rsa2048
-        case let other: throw .malformedResponse("unknown key state \(hexByte(other))")
-        }
+        transferKey = try KeyState(try value(0xC2, count: 1)[0])
+        authenticationKey = try KeyState(try value(0xC8, count: 1)[0])
+        decryptionKey = try KeyState(try value(0xC9, count: 1)[0])
         pinTriesLeft = Int(try value(0xC3, count: 1)[0])
         pukTriesLeft = Int(try value(0xC4, count: 1)[0])
-        signatureCounter = try value(0xC5, count: 4).reduce(0) { $0 << 8 | UInt32($1) }
+        transferCounter = try counter(0xC5)
+        authenticationCounter = try counter(0xCA)
         let display = try value(0xC6, count: 2)
         displayLines = Int(display[0])
         displayColumns = Int(display[1])

@@ -12,6 +12,7 @@ struct TokenSession {
         switch response.statusWord.rawValue {
         case 0x9000: return
         case 0x6A82, 0x6D00, 0x6E00: throw .noToken
+        case 0x6283: throw .outdatedToken
         default: throw .unexpectedStatus(response.statusWord, operation: "SELECT")
         }
     }

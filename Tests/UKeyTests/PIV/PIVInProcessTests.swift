@@ -108,12 +108,12 @@ struct PIVInProcessTests {
         let (piv, banking, _) = try Self.token()
         try await piv.verifyPIN(PIVTokenTests.pin)
         try await banking.changePIN(old: "123456", new: "24681357")
-        _ = try await banking.generateKey()
+        _ = try await banking.generateKey(.authentication)
         #expect(try await piv.pinStatus().verified, "the PIV PIN stays verified across banking commands")
         let key = try await piv.generate(slot: .authentication, managementKey: PIVTokenTests.managementKey)
         _ = try await banking.sign(data: [1, 2, 3])
         let signature = try await piv.sign(digest: DigestAlgorithm.sha256.hash([4, 5, 6]), slot: .authentication, publicKey: key)
         #expect(key.verify(signature: signature, data: [4, 5, 6]))
-        #expect(try await banking.publicKey() != key, "the PIV key is not the banking key")
+        #expect(try await banking.publicKey(.authentication) != key, "the PIV key is not the banking key")
     }
 }
