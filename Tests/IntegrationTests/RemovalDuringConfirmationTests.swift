@@ -14,8 +14,11 @@ struct RemovalDuringConfirmationTests {
         let context = try PCSCContext()
         let found = try await TokenFinder(context: context).token(reader: stack.reader("1-3"))
         let ca = try TestCertificateAuthority()
+        // The new transfer key waits for the holder's OK.
+        async let keyApproved: Void = PCSCFlowTests.pressOK(stack, token: "1-3")
         _ = try await found.token.personalize(factoryPIN: Secret(PCSCTestStack.factoryPIN), newPIN: "24681357",
                                               subject: "CN=Removal Test") { request, _ in try ca.issue(for: request) }
+        try await keyApproved
 
         let confirmation = Task {
             try await found.token.confirmTransfer(BankingFlow.transfer, challenge: Array(repeating: 0x5A, count: 16))

@@ -26,14 +26,14 @@ struct InProcessTranscriptTests {
         let runner = TranscriptRunner(channel: token, steps: TranscriptSteps.standard(ca: try TestCertificateAuthority()),
                                       environment: Self.environment)
         let result = try await runner.run(try transcript())
-        #expect(result.exchanges.count == 15, "every command of the transcript ran")
+        #expect(result.exchanges.count == 17, "every command of the transcript ran")
         #expect(result.captures["serial"] == "554B00000000002A")
         let publicKey = try RSAPublicKey(publicKeyTemplate: [UInt8](hex: result.captures["pubkey"]!)!)
         #expect(publicKey.bitCount == 1024)
 
         // No response carries private-key material: no 16-byte run of d, p, q, dP, dQ or qInv.
         let secrets = try privateComponents(of: token)
-        #expect(secrets.count == 6)
+        #expect(secrets.count == 12, "the transfer and the authentication key, 6 numbers each")
         for exchange in result.exchanges {
             let data = exchange.response.data
             for secret in secrets {
@@ -44,9 +44,17 @@ struct InProcessTranscriptTests {
         }
     }
 
-    /// The private RSA numbers inside the token's key blob (read from its NVM, as only a test can).
+    /// The private RSA numbers inside the token's banking key blobs (records 0110–0112, read from
+    /// its NVM, as only a test can).
     func privateComponents(of token: InProcessToken<MemoryNVM>) throws -> [[UInt8]] {
-        let record = try TLV(parsing: try #require(token.platform.memory.read(0x0103)))
+        try (UInt16(0x0110)...0x0112).flatMap { id -> [[UInt8]] in
+            guard let bytes = token.platform.memory.read(id) else { return [] }
+            return try privateComponents(ofKeyRecord: bytes)
+        }
+    }
+
+    func privateComponents(ofKeyRecord bytes: [UInt8]) throws -> [[UInt8]] {
+        let record = try TLV(parsing: bytes)
         let blob = try #require(try record.children().first(0x83)).value
         let key = try #require(blob.withUnsafeBufferPointer { buffer -> OpaquePointer? in
             var cursor = buffer.baseAddress
@@ -68,7 +76,7 @@ struct InProcessTranscriptTests {
         return (0...(haystack.count - needle.count)).contains { haystack[$0..<$0 + needle.count].elementsEqual(needle) }
     }
 
-    @Test("the same transcript fails when the holder cancels: CONFIRM answers 6985")
+    @Test("the same transcript fails when the holder cancels: the new transfer key is refused with 6985")
     func deniedTransfer() async throws {
         let denying = try InProcessToken.manufactured(serial: [1, 2, 3, 4, 5, 6, 7, 8], pin: "123456", puk: "87654321",
                                                       confirmation: .deny)

@@ -43,11 +43,12 @@ struct TokenOpenSSLInteropTests {
         #expect(bad.status != 0 && bad.output.contains("Verification failure"), "\(bad.output)")
     }
 
-    @Test("DECIPHER returns what openssl pkeyutl encrypted for the card's key")
+    @Test("DECIPHER returns what openssl pkeyutl encrypted for the card's decryption key")
     func decipher() async throws {
         let directory = try OpenSSLWorkspace()
-        let (token, _, certificate) = try await TokenTests.personalizedToken()
-        try directory.write("public.pem", try certificate.publicKey.pem())
+        let (token, _, _) = try await TokenTests.personalizedToken()
+        let decryptionKey = try await token.generateKey(.decryption)
+        try directory.write("public.pem", try decryptionKey.pem())
         try directory.write("secret.txt", Array("session key 0123".utf8))
         let encrypt = try directory.openssl(["pkeyutl", "-encrypt", "-pubin", "-inkey", "public.pem",
                                              "-pkeyopt", "rsa_padding_mode:pkcs1", "-in", "secret.txt", "-out", "cipher.bin"])

@@ -148,11 +148,11 @@ import Testing
         let url = try #require(Bundle.module.url(forResource: "personalize", withExtension: "ukey", subdirectory: "Transcripts"))
         let transcript = try Transcript(parsing: String(contentsOf: url, encoding: .utf8))
         let commands = transcript.lines.filter { if case .command = $0.kind { return true } else { return false } }
-        #expect(commands.count == 15)
+        #expect(commands.count == 17)
         #expect(transcript.firstUndefinedReference(environment: ["FACTORY_PIN", "PIN"]) == nil)
         // Without PIN the first use is the CHANGE REFERENCE DATA line.
         let missing = try #require(transcript.firstUndefinedReference(environment: ["FACTORY_PIN"]))
-        #expect(missing.line == 29)
+        #expect(missing.line == 30)
         #expect(missing.reference.name == "PIN")
     }
 }

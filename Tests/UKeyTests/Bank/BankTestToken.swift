@@ -4,8 +4,8 @@ import UKey
 import UKeyInProcess
 
 /// A UKey token in memory, personalized the way a bank's client would do it with raw APDUs
-/// (ARCHITECTURE.md, "The banking applet"): factory PIN changed, RSA-1024 key generated on the
-/// card, certificate from a test CA stored on it. It confirms transfers like a holder pressing
+/// (ARCHITECTURE.md, "The banking applet"): factory PIN changed, RSA-1024 transfer key generated
+/// on the card (approved by the simulated holder), certificate from a test CA stored on it. It confirms transfers like a holder pressing
 /// OK, giving genuine ``SignedTransfer``s for the verifier tests. Test code only: the host
 /// library's `Token` API is a separate piece of work.
 final class BankTestToken: Sendable {
@@ -33,7 +33,7 @@ final class BankTestToken: Sendable {
         let template = try await Self.send(channel, cla: 0x00, ins: 0x47, p1: 0x80, p2: 0x01, data: [0x80, 0x01, 0x01], ne: 256)
         publicKey = try RSAPublicKey(publicKeyTemplate: template)
         certificate = try ca.issue(for: publicKey, subject: subject ?? "CN=Test Holder, serialNumber=\(serial.hexString)", days: days)
-        _ = try await Self.send(channel, cla: 0x00, ins: 0xDA, p1: 0x01, p2: 0x10, data: certificate)
+        _ = try await Self.send(channel, cla: 0x00, ins: 0xDA, p1: 0x01, p2: 0x11, data: certificate)
     }
 
     /// CONFIRM TRANSFER of `transfer` with `challenge`, approved by the simulated holder:
