@@ -31,6 +31,7 @@ MODULES=(
     CCID:Sources/CCID
     USBIP:Sources/USBIP
     CardOS:Firmware/CardOS
+    BankingProtocol:Sources/BankingProtocol
     BankingApplet:Firmware/BankingApplet
     PIVApplet:Firmware/PIVApplet
     TokenDevice:Firmware/TokenDevice
