@@ -102,6 +102,16 @@ def main():
         low, high = code_range(fields[0])
         exclusions.update(range(low, high + 1))
 
+    def full_decomposition(c):
+        if c not in decomposition:
+            return [c]
+        return [d for part in decomposition[c] for d in full_decomposition(part)]
+
+    def has_narrow_base(c):
+        base, *marks = full_decomposition(c)
+        return (base != c and category.get(base, "Cn")[0] == "L" and width.get(base, "N") in ("N", "Na")
+                and all(category.get(m) == "Mn" for m in marks))
+
     def jamo(c):
         return 0x1100 <= c <= 0x11FF or 0xA960 <= c <= 0xA97F or 0xD7B0 <= c <= 0xD7FF
 
@@ -135,6 +145,11 @@ def main():
             return MARK
         eaw = width.get(c, "N")
         if eaw == "A":
+            # A precomposed letter is canonically its base letter and marks (é = e + U+0301): it
+            # takes its base's width, so one with a narrow base (Latin é ü ā ǎ, pinyin) is narrow.
+            # Every other ambiguous scalar (æ ø ß, Greek, Cyrillic, ± × box drawing) is refused.
+            if cat[0] == "L" and has_narrow_base(c):
+                return LETTER
             return AMBIGUOUS_WIDTH
         wide = eaw in ("W", "F")
         if cat == "Mc":
