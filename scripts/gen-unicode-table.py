@@ -9,6 +9,8 @@ and writes two sorted tables (docs/ARCHITECTURE.md, "Transfer fields"):
 
 - `UnicodeTable.ranges`: `start << 5 | class`, one class per range up to the next start;
   the classes are `ScalarClass`'s raw values (Sources/BankingProtocol/ScalarClass.swift).
+  East Asian Width A is refused, except a letter whose canonical decomposition is a narrow
+  letter and Mn marks (é = e + U+0301): it takes its base's width, one column.
 - `UnicodeTable.compositions`: `first << 21 | second` for every canonical composition pair
   (primary composites: canonical decompositions of two scalars, minus composition exclusions,
   singletons and non-starter decompositions).

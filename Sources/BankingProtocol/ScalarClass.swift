@@ -3,7 +3,7 @@
 /// "Transfer fields"). The first seven classes may appear in a payee name or reference; every
 /// other class is a reason to refuse the scalar. Raw values are the generator's.
 public enum ScalarClass: UInt8, Hashable, Sendable {
-    /// L*, East Asian Width N, Na or H: one column.
+    /// L*, East Asian Width N, Na or H, or A with a narrow base letter (é = e + U+0301): one column.
     case letter = 1
     /// L*, East Asian Width W or F: two columns.
     case wideLetter = 2
@@ -36,7 +36,8 @@ public enum ScalarClass: UInt8, Hashable, Sendable {
     case defaultIgnorable = 23
     /// Hangul conjoining jamo (U+1100…U+11FF, U+A960…U+A97F, U+D7B0…U+D7FF).
     case conjoiningJamo = 24
-    /// East Asian Width A: one or two columns depending on the terminal.
+    /// East Asian Width A (one or two columns depending on the terminal), other than a letter
+    /// with a narrow base letter.
     case ambiguousWidth = 25
     /// NFC_QC=No: never in NFC text.
     case notNFC = 26
