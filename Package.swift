@@ -25,7 +25,10 @@ let package = Package(
 
         // Firmware: Foundation-free, Embedded-buildable, reaches the platform only through CardOS's HAL.
         .target(name: "CardOS", dependencies: ["ISO7816"], path: "Firmware/CardOS"),
-        .target(name: "BankingApplet", dependencies: ["CardOS", "ISO7816"], path: "Firmware/BankingApplet"),
+        // The transfer field rules shared by the card and the bank: field checks, the generated
+        // Unicode 15.0 table (scripts/gen-unicode-table.py), display width and value lines.
+        .target(name: "BankingProtocol", path: "Sources/BankingProtocol"),
+        .target(name: "BankingApplet", dependencies: ["CardOS", "ISO7816", "BankingProtocol"], path: "Firmware/BankingApplet"),
         .target(name: "PIVApplet", dependencies: ["CardOS", "ISO7816"], path: "Firmware/PIVApplet"),
         .target(name: "TokenDevice", dependencies: ["CardOS", "BankingApplet", "PIVApplet", "ISO7816", "CCID", "USBIP"],
                 path: "Firmware/TokenDevice"),
@@ -48,7 +51,8 @@ let package = Package(
         // The emulator: hosts the firmware as a USB device over USB/IP, as a vpcd card, with its
         // state on disk, a confirmation screen and a control socket.
         .target(name: "UKeyEmulator",
-                dependencies: ["TokenDevice", "HostPlatform", "USBIP", "CCID", "CardOS", "BankingApplet", "PIVApplet", "ISO7816"]),
+                dependencies: ["TokenDevice", "HostPlatform", "USBIP", "CCID", "CardOS", "BankingApplet", "PIVApplet", "ISO7816",
+                               "BankingProtocol"]),
 
         // The PC/SC driver: IFDH entry points -> reader/slot model -> CCID host layer -> transport
         // (USB/IP client or libusb).
@@ -60,7 +64,7 @@ let package = Package(
         // A Swift API over libpcsclite: context, readers, status change and events, card,
         // transaction, control (part 10), attributes; async variants off the cooperative pool.
         .target(name: "PCSC", dependencies: ["CPCSCLite"]),
-        .target(name: "UKey", dependencies: ["PCSC", "ISO7816", "COpenSSL"]),
+        .target(name: "UKey", dependencies: ["PCSC", "ISO7816", "COpenSSL", "BankingProtocol"]),
         .target(name: "UKeyInProcess", dependencies: ["UKey", "HostPlatform", "TokenDevice", "CardOS", "PIVApplet", "ISO7816"]),
         .executableTarget(name: "UKeyCLI",
                           dependencies: ["UKeyEmulator", "UKey", "UKeyInProcess", "PCSC", "ISO7816",
@@ -88,16 +92,18 @@ let package = Package(
                           path: "Fuzz/BankingApplet", exclude: ["corpus"]),
         .executableTarget(name: "UKeyBench",
                           dependencies: ["UKey", "UKeyInProcess", "PCSC", "CPCSCLite", "HostPlatform", "TokenDevice", "CardOS", "PIVApplet",
-                                         "ISO7816", "COpenSSL"]),
+                                         "ISO7816", "COpenSSL", "BankingProtocol"]),
 
         .testTarget(name: "ISO7816Tests", dependencies: ["ISO7816"]),
+        .testTarget(name: "BankingProtocolTests", dependencies: ["BankingProtocol"]),
         .testTarget(name: "TokenDeviceTests",
                     dependencies: ["TokenDevice", "CardOS", "BankingApplet", "PIVApplet", "CCID", "USBIP", "ISO7816", "HostPlatform"]),
         .testTarget(name: "CCIDTests", dependencies: ["CCID"]),
         .testTarget(name: "USBIPTests", dependencies: ["USBIP"]),
         .testTarget(name: "CardOSTests", dependencies: ["CardOS", "ISO7816", "HostPlatform"]),
         .testTarget(name: "BankingAppletTests",
-                    dependencies: ["BankingApplet", "PIVApplet", "CardOS", "ISO7816", "HostPlatform", "TokenDevice", "COpenSSL"]),
+                    dependencies: ["BankingApplet", "BankingProtocol", "PIVApplet", "CardOS", "ISO7816", "HostPlatform", "TokenDevice",
+                                   "COpenSSL"]),
         // The PIV applet alone and beside the banking applet, APDU by APDU.
         .testTarget(name: "PIVAppletTests",
                     dependencies: ["PIVApplet", "BankingApplet", "CardOS", "ISO7816", "HostPlatform", "TokenDevice", "COpenSSL", "UKey"]),

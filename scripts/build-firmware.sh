@@ -31,6 +31,7 @@ MODULES=(
     CCID:Sources/CCID
     USBIP:Sources/USBIP
     CardOS:Firmware/CardOS
+    BankingProtocol:Sources/BankingProtocol
     BankingApplet:Firmware/BankingApplet
     PIVApplet:Firmware/PIVApplet
     TokenDevice:Firmware/TokenDevice
@@ -46,7 +47,7 @@ for entry in "${MODULES[@]}"; do
             < <(find "$dir" -type f -name '*.swift' -print0 | sort -z)
     fi
     if [[ ${#files[@]} -eq 0 ]]; then
-        printf '%-14s skipped (no Swift files in %s)\n' "$name" "$dir"
+        printf '%-16s skipped (no Swift files in %s)\n' "$name" "$dir"
         continue
     fi
     rm -f "$OUT/$name.o" "$OUT/$name.swiftmodule"
@@ -58,7 +59,7 @@ for entry in "${MODULES[@]}"; do
         exit 1
     fi
     size=$(stat -c %s "$OUT/$name.o")
-    printf '%-14s %8d bytes  %s (%d Swift files)\n' "$name" "$size" "$OUT/$name.o" "${#files[@]}"
+    printf '%-16s %8d bytes  %s (%d Swift files)\n' "$name" "$size" "$OUT/$name.o" "${#files[@]}"
     built=$((built + 1))
 done
 

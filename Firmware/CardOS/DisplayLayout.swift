@@ -1,29 +1,11 @@
-/// Lays text out on the token's 4 × 16 screen.
+/// Lays lines out on the token's 4 × 16 screen.
 ///
-/// Content comes as blocks (a label line and its value); values are hard-wrapped at 16 Unicode
-/// scalars so every character the holder is asked to approve is visible (no word wrap that could
-/// hide a space at a line end). A block starts on a new page when it does not fit the rest of
-/// the current one; a block taller than a page runs on over several pages.
+/// Content comes as blocks (a label line and its value lines), already cut to at most
+/// ``Screen/columnCount`` display columns by the applet, which knows its text (the banking
+/// applet measures with BankingProtocol's `ValueLines`). A block starts on a new page when it
+/// does not fit the rest of the current one; a block taller than a page runs on over several
+/// pages.
 public enum DisplayLayout {
-    /// Splits `text` into lines of at most ``Screen/columnCount`` scalars; an empty text gives
-    /// one empty line.
-    public static func wrap(_ text: String) -> [String] {
-        var lines: [String] = []
-        var line = ""
-        var width = 0
-        for scalar in text.unicodeScalars {
-            if width == Screen.columnCount {
-                lines.append(line)
-                line = ""
-                width = 0
-            }
-            line.unicodeScalars.append(scalar)
-            width += 1
-        }
-        lines.append(line)
-        return lines
-    }
-
     /// Pages for `blocks` of lines, in order.
     public static func pages(_ blocks: [[String]]) -> [Screen] {
         var pages: [[String]] = []

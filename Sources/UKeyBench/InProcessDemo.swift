@@ -1,3 +1,4 @@
+import BankingProtocol
 import CardOS
 import Foundation
 import HostPlatform
@@ -17,7 +18,7 @@ enum InProcessDemo {
         presence.onShow = { screen in
             print("    ┌────────────────┐  page \(screen.page + 1)/\(screen.pageCount)")
             for line in screen.lines + Array(repeating: "", count: Screen.lineCount - screen.lines.count) {
-                print("    │\(line)\(String(repeating: " ", count: Screen.columnCount - line.unicodeScalars.count))│")
+                print("    │\(line)\(String(repeating: " ", count: Screen.columnCount - ValueLines.columns(of: line)))│")
             }
             print("    └────────────────┘")
         }

@@ -1,3 +1,4 @@
+import BankingProtocol
 import CardOS
 #if canImport(Glibc)
 import Glibc
@@ -87,11 +88,19 @@ final class TerminalConfirmation {
         return Array(buttons.prefix(1))
     }
 
-    /// `text` cut or padded to `width` scalars.
+    /// `text` cut or padded to `width` terminal columns, measured as the token's screen does
+    /// (``ValueLines/columns(of:)``: East Asian Width W/F two columns, Mn/Me none); a wide scalar
+    /// that would straddle the edge is cut, and a combining mark stays with its letter.
     static func pad(_ text: String, to width: Int, with fill: Character) -> String {
-        let scalars = Array(text.unicodeScalars.prefix(width))
-        var out = String(String.UnicodeScalarView(scalars))
-        out += String(repeating: fill, count: width - scalars.count)
+        var out = ""
+        var used = 0
+        for scalar in text.unicodeScalars {
+            let columns = ScalarClass(scalar).columns
+            if used + columns > width { break }
+            out.unicodeScalars.append(scalar)
+            used += columns
+        }
+        out += String(repeating: fill, count: width - used)
         return out
     }
 }

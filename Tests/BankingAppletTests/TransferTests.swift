@@ -1,4 +1,5 @@
 @testable import BankingApplet
+import BankingProtocol
 import CardOS
 import ISO7816
 import Testing
@@ -46,9 +47,9 @@ struct TransferTests {
         _ = token.approve()
         let pages = token.platform.presence.shownScreens.map(\.lines)
         #expect(pages == [
-            ["To account:", "DE89370400440532", "013000"],
-            ["Payee:", "Zhang San Tradin", "g Company Ltd."],
-            ["Amount:", "1234.56 CNY", "Reference:", "Invoice 42"],
+            ["To account:", ">DE89 3704 0044", ">0532 0130 00"],
+            ["Payee:", ">Zhang San Tradi", ">ng Company Ltd."],
+            ["Amount:", ">1234.56 CNY", "Reference:", ">Invoice 42"],
             ["OK?"],
         ])
     }
@@ -58,6 +59,9 @@ struct TransferTests {
         TransferBody().replacing(0x81, text: String(repeating: "名", count: 64)),
         TransferBody().replacing(0x84, text: ""),
         TransferBody().replacing(0x84, text: String(repeating: "é", count: 64)),
+        TransferBody().replacing(0x81, text: "José Lǚ"),
+        TransferBody().replacing(0x81, text: "张三"),
+        TransferBody().replacing(0x80, text: "6222020200112233"),
         TransferBody().replacing(0x82, text: "0.001"),
         TransferBody().replacing(0x82, text: "999999999999999.999"),
         TransferBody().replacing(0x82, text: "7"),
@@ -83,6 +87,26 @@ struct TransferTests {
         ("line separator", TransferBody().replacing(0x84, text: "a\u{2028}b")),
         ("paragraph separator", TransferBody().replacing(0x84, text: "a\u{2029}b")),
         ("private use", TransferBody().replacing(0x81, text: "Zhang\u{E000}")),
+        ("combining grapheme joiner", TransferBody().replacing(0x81, text: "Li\u{34F}Si")),
+        ("variation selector 16", TransferBody().replacing(0x81, text: "Li Si\u{FE0F}")),
+        ("Hangul filler", TransferBody().replacing(0x81, text: "Li\u{3164}Si")),
+        ("no-break space", TransferBody().replacing(0x81, text: "Li\u{A0}Si")),
+        ("trailing space", TransferBody().replacing(0x81, text: "Li Si ")),
+        ("double space", TransferBody().replacing(0x84, text: "Invoice  42")),
+        ("leading space", TransferBody().replacing(0x84, text: " Invoice 42")),
+        ("the issue's label spoof with padding", TransferBody().replacing(0x81, text: "Li Si           Amount:         10.00 CNY")),
+        ("unassigned U+0378", TransferBody().replacing(0x81, text: "Li\u{378}")),
+        ("noncharacter U+FFFF", TransferBody().replacing(0x81, with: Array("Li".utf8) + [0xEF, 0xBF, 0xBF])),
+        ("20 stacked U+0338 on one letter", TransferBody().replacing(0x81, text: "Z" + String(repeating: "\u{338}", count: 20))),
+        ("two marks on one letter", TransferBody().replacing(0x81, text: "x\u{301}\u{302}")),
+        ("decomposed é (not NFC)", TransferBody().replacing(0x81, text: "Jose\u{301}")),
+        ("ambiguous width", TransferBody().replacing(0x84, text: "\u{B1}5")),
+        ("new in Unicode 16", TransferBody().replacing(0x81, text: "\u{1C89}")),
+        ("Bengali four in the account", TransferBody().replacing(0x80, text: "62220202001122\u{9EA}3")),
+        ("Hebrew letter in the account", TransferBody().replacing(0x80, text: "DE89\u{5D0}3704")),
+        ("lower-case account", TransferBody().replacing(0x80, text: "de89370400440532013000")),
+        ("the value marker in a name", TransferBody().replacing(0x81, text: "Li > Si")),
+        ("the value marker in a reference", TransferBody().replacing(0x84, text: ">Amount:")),
         ("account too long", TransferBody().replacing(0x80, text: String(repeating: "1", count: 35))),
         ("empty account", TransferBody().replacing(0x80, text: "")),
         ("payee too long", TransferBody().replacing(0x81, text: String(repeating: "a", count: 65))),
@@ -149,11 +173,52 @@ struct TransferTests {
         #expect(seen == (1...5).map { [0, 0, 0, UInt8($0)] })
     }
 
-    @Test("display layout: hard wrap at 16 scalars, blocks do not split across pages when they fit")
+    static let labels: Set<String> = ["To account:", "Payee:", "Amount:", "Reference:", "OK?"]
+
+    /// The screens shown for `body`, after the holder approved.
+    static func screens(_ body: TransferBody) -> [[String]] {
+        let token = TokenHarness()
+        token.personalize()
+        #expect(token.confirm(body.bytes) == nil)
+        #expect(token.approve().statusWord == .success)
+        return token.platform.presence.shownScreens.map(\.lines)
+    }
+
+    @Test("a payee name that spells a label shows only marker lines under Payee:, and the real amount under Amount:")
+    func labelSpoof() throws {
+        let lines = Self.screens(TransferBody().replacing(0x81, text: "Li Si Amount: 10.00 CNY")).flatMap { $0 }
+        let payee = try #require(lines.firstIndex(of: "Payee:"))
+        #expect(lines[payee + 1 ..< payee + 3] == [">Li Si Amount: 1", ">0.00 CNY"])
+        #expect(lines.filter { $0 == "Amount:" }.count == 1, "one Amount: label, the card's own")
+        let amount = try #require(lines.firstIndex(of: "Amount:"))
+        #expect(lines[amount + 1] == ">1234.56 CNY")
+    }
+
+    @Test("every line is a label or starts with the marker, and none is wider than 16 columns", arguments: [
+        TransferBody(),
+        TransferBody().replacing(0x81, text: "Li Si Amount: 10.00 CNY"),
+        TransferBody().replacing(0x81, text: String(repeating: "名", count: 16)),
+        TransferBody().replacing(0x81, text: String(repeating: "名", count: 64)),
+        TransferBody().replacing(0x84, text: "a" + String(repeating: "名x\u{301}", count: 21)),
+        TransferBody().replacing(0x80, text: String(repeating: "9", count: 34)).replacing(0x82, text: "999999999999999.999"),
+    ])
+    func everyLine(body: TransferBody) {
+        for line in Self.screens(body).flatMap({ $0 }) {
+            #expect(Self.labels.contains(line) || line.unicodeScalars.first == ValueLines.marker, "\(line)")
+            #expect(ValueLines.columns(of: line) <= Screen.columnCount, "\(line)")
+        }
+    }
+
+    @Test("16 CJK scalars take 32 columns: three value lines, not one over-wide line")
+    func cjkWraps() {
+        let lines = Self.screens(TransferBody().replacing(0x81, text: String(repeating: "名", count: 16))).flatMap { $0 }
+        let payee = lines.firstIndex(of: "Payee:") ?? 0
+        #expect(lines[payee + 1 ... payee + 3].map { ValueLines.columns(of: $0) } == [15, 15, 5])
+        #expect(lines[payee + 4] == "Amount:")
+    }
+
+    @Test("display layout: blocks do not split across pages when they fit")
     func layout() {
-        #expect(DisplayLayout.wrap("12345678901234567") == ["1234567890123456", "7"])
-        #expect(DisplayLayout.wrap("") == [""])
-        #expect(DisplayLayout.wrap(String(repeating: "名", count: 17)).map { $0.unicodeScalars.count } == [16, 1])
         let pages = DisplayLayout.pages([["a", "b", "c"], ["d", "e"], ["f", "g", "h", "i", "j"]])
         #expect(pages.map(\.lines) == [["a", "b", "c"], ["d", "e"], ["f", "g", "h", "i"], ["j"]])
         #expect(pages.allSatisfy { $0.pageCount == 4 })

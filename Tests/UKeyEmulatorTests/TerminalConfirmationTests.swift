@@ -18,11 +18,12 @@ struct TerminalConfirmationTests {
     static let newPIN = "24681357"   // what CCIDOverUSBIPTests.personalize sets
 
     /// The pages as `TransferRequest.pages` lays the transfer out (blocks of a label and its value
-    /// hard-wrapped at 16; a block that does not fit the rest of a page starts a new one).
+    /// lines, each after the `>` marker: the account in groups of four, other values hard-wrapped
+    /// at 15 columns; a block that does not fit the rest of a page starts a new one).
     static let expectedPages: [[String]] = [
-        ["To account:", "DE89370400440532", "013000"],
-        ["Payee:", "Zhang San", "Amount:", "1234.56 CNY"],
-        ["Reference:", "Invoice 42", "OK?"],
+        ["To account:", ">DE89 3704 0044", ">0532 0130 00"],
+        ["Payee:", ">Zhang San", "Amount:", ">1234.56 CNY"],
+        ["Reference:", ">Invoice 42", "OK?"],
     ]
 
     @Test("the 4×16 screen is drawn page by page, Enter/o step and approve (9000 + signature), c and Esc cancel (6985); no secrets shown; the terminal is restored")
@@ -88,9 +89,9 @@ struct TerminalConfirmationTests {
         try terminal.waitFor("the cleared line and the log", from: mark) {
             $0.contains("(1-1: screen cleared)") && $0.contains("ukey emulator: 1-1 signed counter \(counter)")
         }
-        #expect(terminal.text.contains("ukey emulator: 1-1 screen 1/3: [To account:] [DE89370400440532] [013000]"),
+        #expect(terminal.text.contains("ukey emulator: 1-1 screen 1/3: [To account:] [>DE89 3704 0044] [>0532 0130 00]"),
                 "what the screen showed is logged")
-        #expect(terminal.text.contains("ukey emulator: 1-1 screen 3/3: [Reference:] [Invoice 42] [OK?]"))
+        #expect(terminal.text.contains("ukey emulator: 1-1 screen 3/3: [Reference:] [>Invoice 42] [OK?]"))
 
         // 2. Cancel with "c" on the first page; an unrelated key does nothing.
         for (cancelKey, name) in [([UInt8(ascii: "c")], "c"), ([0x1B], "Esc")] {

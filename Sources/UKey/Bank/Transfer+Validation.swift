@@ -1,27 +1,36 @@
-/// The checks the bank makes on a transfer it is about to put to a token: the amount and
-/// currency grammar of ARCHITECTURE.md ("Transfer fields"). The card checks every field again,
-/// including the text rules, and refuses a deceptive one with 6A80.
+import BankingProtocol
+
+/// The checks the bank makes on a transfer it is about to put to a token: the rules of
+/// ARCHITECTURE.md ("Transfer fields") from BankingProtocol's ``TransferFieldRules``, the same
+/// code the card runs on CONFIRM TRANSFER, so the bank never issues a challenge for a transfer the
+/// card would refuse with 6A80.
 extension Transfer {
     /// Whether `code` is three capital letters A–Z.
     public static func isCurrencyCode(_ code: String) -> Bool {
-        code.utf8.count == 3 && code.utf8.allSatisfy { (UInt8(ascii: "A")...UInt8(ascii: "Z")).contains($0) }
+        (try? TransferFieldRules.currency(Array(code.utf8))) != nil
     }
 
     /// The amount as an exact decimal; throws unless it matches the card's grammar and is above zero.
     public func decimalAmount() throws(BankError) -> DecimalAmount {
-        guard let value = DecimalAmount(amount), value > .zero else {
+        guard (try? TransferFieldRules.amount(Array(amount.utf8))) != nil, let value = DecimalAmount(amount), value > .zero else {
             throw .invalidTransfer("amount \"\(amount)\" is not (0|[1-9][0-9]{0,14})(.[0-9]{1,3})? above zero")
         }
         return value
     }
 
-    /// Throws unless the amount and currency follow the card's grammar and the text fields have
-    /// the card's lengths (in Unicode scalars).
+    /// Throws ``BankError/invalidTransfer(_:)`` naming the field and the reason (for example
+    /// `payee name: U+034F is not allowed (default-ignorable)`) unless every field follows the
+    /// card's rules: account, name, amount, currency and reference, in DTBS order.
     func validateForToken() throws(BankError) {
+        do throws(TransferFieldError) {
+            _ = try TransferFieldRules.payeeAccount(Array(payeeAccount.utf8))
+            _ = try TransferFieldRules.payeeName(Array(payeeName.utf8))
+            _ = try TransferFieldRules.amount(Array(amount.utf8))
+            _ = try TransferFieldRules.currency(Array(currency.utf8))
+            if let reference { _ = try TransferFieldRules.reference(Array(reference.utf8)) }
+        } catch {
+            throw .invalidTransfer(error.description)
+        }
         _ = try decimalAmount()
-        guard Self.isCurrencyCode(currency) else { throw .invalidTransfer("currency \"\(currency)\" is not three capitals A–Z") }
-        guard (1...34).contains(payeeAccount.unicodeScalars.count) else { throw .invalidTransfer("payee account must be 1–34 characters") }
-        guard (1...64).contains(payeeName.unicodeScalars.count) else { throw .invalidTransfer("payee name must be 1–64 characters") }
-        guard (reference?.unicodeScalars.count ?? 0) <= 64 else { throw .invalidTransfer("reference must be at most 64 characters") }
     }
 }

@@ -2,20 +2,20 @@ import ISO7816
 
 /// A transfer as the bank intends it and the holder sees it on the token's screen.
 ///
-/// The card validates every field again (strict UTF-8, no deceptive scalars, lengths in Unicode
-/// scalars, the amount grammar); ``commandData(challenge:)`` only encodes. The JSON form is the
+/// The card validates every field again with BankingProtocol's `TransferFieldRules`, as the bank
+/// does before issuing a challenge; ``commandData(challenge:)`` only encodes. The JSON form is the
 /// one `ukey transfer sign` reads: `{"payeeAccount": …, "payeeName": …, "amount": "1234.56",
 /// "currency": "CNY", "reference": …}` (reference optional).
 public struct Transfer: Codable, Hashable, Sendable {
-    /// Payee account: 1–34 scalars (an IBAN fits).
+    /// Payee account: 1–34 of `0`–`9`, `A`–`Z` (an IBAN fits).
     public var payeeAccount: String
-    /// Payee name: 1–64 scalars.
+    /// Payee name: 1–64 scalars of displayable NFC text (ARCHITECTURE.md, "Transfer fields").
     public var payeeName: String
     /// Decimal amount, `(0|[1-9][0-9]{0,14})(\.[0-9]{1,3})?`, above zero: "1234.56".
     public var amount: String
     /// ISO 4217 code, three capitals: "CNY".
     public var currency: String
-    /// Free text for the payee, 0–64 scalars; `nil` leaves the field out.
+    /// Free text for the payee, 0–64 scalars of displayable NFC text; `nil` leaves the field out.
     public var reference: String?
 
     public init(payeeAccount: String, payeeName: String, amount: String, currency: String, reference: String? = nil) {
