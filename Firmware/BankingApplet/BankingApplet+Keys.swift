@@ -42,7 +42,7 @@ extension BankingApplet {
         return []
     }
 
-    /// PERFORM SECURITY OPERATION: SIGN `00 2A 9E 9A DigestInfo`, DECIPHER `00 2A 80 86 00‖cryptogram`.
+    /// PERFORM SECURITY OPERATION: SIGN `00 2A 9E 9A DigestInfo`, DECIPHER `00 2A 80 86 00‖cryptogram Le`.
     func performSecurityOperation(_ command: CommandAPDU) throws(StatusWord) -> [UInt8] {
         switch UInt16(command.p1) << 8 | UInt16(command.p2) {
         case 0x9E9A:
@@ -55,14 +55,7 @@ extension BankingApplet {
         case 0x8086:
             guard !command.data.isEmpty else { throw .wrongLength }
             try requirePersonalizedPIN()
-            let key = try requireKey()
-            guard command.data[0] == 0x00 else { throw .wrongData }
-            guard command.data.count - 1 == key.modulus.count else { throw .wrongLength }
-            do {
-                return try platform.crypto.decryptPKCS1(key: key.blob, ciphertext: Array(command.data.dropFirst()))
-            } catch {
-                throw error == .invalidPadding || error == .invalidInput ? .wrongData : .noPreciseDiagnosis
-            }
+            return try decipher(command, with: requireKey())
         default:
             throw .wrongP1P2
         }
