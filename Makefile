@@ -29,6 +29,8 @@ SOAK_APDUS ?= 20000
 SOAK_LOG ?= .build/soak.log
 # `make bench` writes this report (committed; regenerated on every run).
 BENCH_REPORT ?= bench/REPORT.md
+# `make oracle-check`: DECIPHERs per padding class (7 classes, in random order).
+ORACLE_SAMPLES ?= 10000
 
 
 # Fuzzing (DEVELOPERS.md, "Fuzzing"): every target, FUZZ_SECONDS each; `make test` runs each for
@@ -42,7 +44,7 @@ FUZZ_SMOKE_SECONDS ?= 5
 SANITIZE_SKIP ?= PCSCDEndToEndTests|MisbehavingDeviceThroughPCSCDTests|UMockdevTests|EmulatorProcessTests|CrashSafetyTests|TerminalConfirmationTests|PCSCDCommandLineTests|PCSCDEmulatorTests|VPCDInteropTests|VPCDProcessInteropTests|VPCDBenchmarkTests|PCSCIntegrationTests|PCSCFlowTests|RemovalDuringConfirmationTests|CLIOnTokenTests|APDUThroughVPCDTests|SecretInputTests|SoakTests|LocalAttackerTests|TraceLeakTests|PIVInteropTests|PIVCLITests
 SANITIZE_LOG ?= .build/sanitize.log
 
-.PHONY: deps build test soak firmware bench demo demo-in-process clean help fuzz fuzz-smoke fuzz-seeds test-sanitize
+.PHONY: deps build test soak firmware bench oracle-check demo demo-in-process clean help fuzz fuzz-smoke fuzz-seeds test-sanitize
 
 help:
 	@echo "make demo      install what is missing, build and run the demo"
@@ -54,6 +56,7 @@ help:
 	@echo "make fuzz-seeds  rewrite the seed corpora (Fuzz/*/corpus) from the targets' own serializers"
 	@echo "make test-sanitize  unit and in-process tests under AddressSanitizer, then ThreadSanitizer"
 	@echo "make bench     release build of ukey-bench, run it, write bench/REPORT.md"
+	@echo "make oracle-check  DECIPHER padding-oracle check: status word, length and timing per padding class"
 	@echo "make deps      install the missing apt packages"
 	@echo "make clean     remove build products"
 
@@ -137,6 +140,13 @@ bench: deps
 	$(SWIFT) build -c release --product ukey-bench $(SWIFT_BUILD_FLAGS)
 	@mkdir -p $(dir $(BENCH_REPORT))
 	SWIFT=$(SWIFT) scripts/bench-report.sh "$$($(SWIFT) build -c release $(SWIFT_BUILD_FLAGS) --show-bin-path)" $(BENCH_REPORT)
+
+# The DECIPHER padding-oracle check (issue 13; not in `make test`, because it measures time): a
+# release ukey-bench sends ORACLE_SAMPLES DECIPHERs of each padding class, interleaved at random, to
+# a token in memory; fails unless every answer is 9000 with Ne bytes and every Welch |t| < 4.5.
+oracle-check: deps
+	$(SWIFT) build -c release --product ukey-bench $(SWIFT_BUILD_FLAGS)
+	"$$($(SWIFT) build -c release $(SWIFT_BUILD_FLAGS) --show-bin-path)/ukey-bench" --oracle-check --samples $(ORACLE_SAMPLES)
 
 # The demo: an emulated token behind a private pcscd with our driver, driven through `ukey`
 # (scripts/demo.sh). `make demo-in-process` runs the same banking flow with the firmware in-process.

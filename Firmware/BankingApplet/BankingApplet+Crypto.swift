@@ -5,7 +5,7 @@ import ISO7816
 /// transfer key: the only paths to it are CONFIRM TRANSFER and the card-built request.
 extension BankingApplet {
     /// PERFORM SECURITY OPERATION: SIGN `00 2A 9E 9A DigestInfo` with the authentication key,
-    /// DECIPHER `00 2A 80 86 00‖cryptogram` with the decryption key.
+    /// DECIPHER `00 2A 80 86 00‖cryptogram Le` with the decryption key (``decipher(_:with:)``).
     func performSecurityOperation(_ command: CommandAPDU) throws(StatusWord) -> [UInt8] {
         switch command.p1p2 {
         case 0x9E9A:
@@ -18,14 +18,7 @@ extension BankingApplet {
         case 0x8086:
             guard !command.data.isEmpty else { throw .wrongLength }
             try requirePersonalizedPIN()
-            let key = try requireKey(.decryption)
-            guard command.data[0] == 0x00 else { throw .wrongData }
-            guard command.data.count - 1 == key.modulus.count else { throw .wrongLength }
-            do {
-                return try platform.crypto.decryptPKCS1(key: key.blob, ciphertext: Array(command.data.dropFirst()))
-            } catch {
-                throw error == .invalidPadding || error == .invalidInput ? .wrongData : .noPreciseDiagnosis
-            }
+            return try decipher(command, with: requireKey(.decryption))
         default:
             throw .wrongP1P2
         }

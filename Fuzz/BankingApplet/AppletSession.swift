@@ -132,7 +132,7 @@ final class AppletSession {
         case .decipher(let count):
             let cryptogram = currentKey.encrypt([UInt8](repeating: 0x5A, count: count))
             exchanges += send(try! CommandAPDU(cla: 0x00, ins: 0x2A, p1: 0x80, p2: 0x86, data: [0x00] + cryptogram,
-                                               ne: 256).bytes)
+                                               ne: count).bytes)
         case .verifyPIVPIN:
             exchanges += send(piv.verifyAPDU)
         case .authenticatePIV:

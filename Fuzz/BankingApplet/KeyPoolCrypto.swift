@@ -19,8 +19,8 @@ final class KeyPoolCrypto: CryptoEngine {
         try KeyPoolCrypto.engine.signPKCS1(key: key, digestInfo: digestInfo)
     }
 
-    func decryptPKCS1(key: [UInt8], ciphertext: [UInt8]) throws(CryptoError) -> [UInt8] {
-        try KeyPoolCrypto.engine.decryptPKCS1(key: key, ciphertext: ciphertext)
+    func decryptPKCS1(key: [UInt8], ciphertext: [UInt8], plaintextLength: Int) throws(CryptoError) -> [UInt8] {
+        try KeyPoolCrypto.engine.decryptPKCS1(key: key, ciphertext: ciphertext, plaintextLength: plaintextLength)
     }
 
     func rawRSA(key: [UInt8], input: [UInt8]) throws(CryptoError) -> [UInt8] {

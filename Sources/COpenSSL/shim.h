@@ -12,4 +12,5 @@
 #include <openssl/x509.h>
 #include <openssl/x509v3.h>
 #include <openssl/x509_vfy.h>
+#include "rsa_implicit_rejection.h"
 #endif

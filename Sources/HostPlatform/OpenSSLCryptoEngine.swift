@@ -68,13 +68,22 @@ public final class OpenSSLCryptoEngine: CryptoEngine, Sendable {
                                     onFailure: .operationFailed)
     }
 
-    /// RSAES-PKCS1-v1_5 decryption: `EVP_PKEY_decrypt` with `RSA_PKCS1_PADDING`. The ciphertext
-    /// must be exactly as long as the modulus and below it.
-    public func decryptPKCS1(key blob: [UInt8], ciphertext: [UInt8]) throws(CryptoError) -> [UInt8] {
+    /// RSAES-PKCS1-v1_5 decryption with implicit rejection, for a plaintext of exactly
+    /// `plaintextLength` bytes (the HAL contract). The corresponding C function is the COpenSSL
+    /// shim's `ukey_rsa_pkcs1_decrypt_implicit_rejection` (a raw `EVP_PKEY_decrypt` with
+    /// `RSA_NO_PADDING`, then constant-time unpadding and the synthetic message), because the
+    /// OpenSSL 3.0 we link has no implicit rejection of its own.
+    public func decryptPKCS1(key blob: [UInt8], ciphertext: [UInt8], plaintextLength: Int) throws(CryptoError) -> [UInt8] {
         let key = try parsedKey(blob)
-        guard OpenSSLCryptoEngine.isBelowModulus(ciphertext, key) else { throw .invalidInput }
-        return try privateOperation(key, input: ciphertext, padding: RSA_PKCS1_PADDING, sign: false,
-                                    onFailure: .invalidPadding)
+        guard ciphertext.count == key.size, (1...(key.size - 11)).contains(plaintextLength) else { throw .invalidInput }
+        var output = [UInt8](repeating: 0, count: plaintextLength)
+        let result = ukey_rsa_pkcs1_decrypt_implicit_rejection(key.pointer, ciphertext, ciphertext.count,
+                                                                &output, output.count)
+        guard result == UKEY_IR_OK else {
+            OpenSSLCryptoEngine.wipe(&output)
+            throw failure(result == UKEY_IR_INVALID_INPUT ? .invalidInput : .operationFailed)
+        }
+        return output
     }
 
     /// `input^d mod n`: `EVP_PKEY_decrypt` with `RSA_NO_PADDING`; the input must be exactly as
@@ -144,7 +153,6 @@ public final class OpenSSLCryptoEngine: CryptoEngine, Sendable {
         guard initialized == 1, EVP_PKEY_CTX_set_rsa_padding(context, padding) == 1 else {
             throw failure(.operationFailed)
         }
-        if !sign && padding == RSA_PKCS1_PADDING { OpenSSLCryptoEngine.disableImplicitRejection(context) }
         var output = [UInt8](repeating: 0, count: key.size)
         var length = output.count
         let done = sign
@@ -157,19 +165,6 @@ public final class OpenSSLCryptoEngine: CryptoEngine, Sendable {
         let result = Array(output.prefix(length))
         OpenSSLCryptoEngine.wipe(&output)
         return result
-    }
-
-    /// OpenSSL 3.2 and later answer bad PKCS#1 v1.5 padding with a synthetic plaintext
-    /// ("implicit rejection"); the HAL contract asks for ``CryptoError/invalidPadding``, so it is
-    /// switched off. OpenSSL 3.0 and 3.1 ignore the unknown parameter.
-    private static func disableImplicitRejection(_ context: OpaquePointer) {
-        var off: UInt32 = 0
-        let name = "implicit-rejection"
-        name.withCString { cName in
-            var parameters = [OSSL_PARAM_construct_uint(cName, &off), OSSL_PARAM_construct_end()]
-            _ = EVP_PKEY_CTX_set_params(context, &parameters)
-        }
-        ERR_clear_error()
     }
 
     /// Whether `input` has the modulus length and is numerically below n.

@@ -2,11 +2,19 @@
 // same run, as a ratio (these machines are noisy; absolute numbers alone mean little).
 // Options: --seconds S (firmware and verifier rounds), --firmware-only, --verifier-only,
 // --emulator-only, --host-only (both need the `ukey` binary and libifd-ukey.so next to
-// ukey-bench), --demo.
+// ukey-bench), --demo, --oracle-check [--samples N] (DECIPHER padding-oracle check, N per class).
 import Foundation
 
 let arguments = CommandLine.arguments.dropFirst()
-if arguments.contains("--demo") {
+if arguments.contains("--oracle-check") {
+    let samples = arguments.firstIndex(of: "--samples").flatMap { arguments[safe: $0 + 1] }.flatMap(Int.init) ?? 10_000
+    do {
+        exit(try OracleCheck.run(samplesPerClass: max(samples, 2)) ? 0 : 1)
+    } catch {
+        FileHandle.standardError.write(Data("ukey-bench: \(error)\n".utf8))
+        exit(2)
+    }
+} else if arguments.contains("--demo") {
     do {
         try await InProcessDemo.run()
     } catch {

@@ -51,13 +51,18 @@ struct TokenDecryptCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "decrypt",
         abstract: "Decrypt an RSA PKCS#1 v1.5 cryptogram made for the token's key.",
-        discussion: "Example: openssl pkeyutl -encrypt -pubin -inkey token-pub.pem -in key.bin | ukey token decrypt - --out key.bin")
+        discussion: "Example: openssl pkeyutl -encrypt -pubin -inkey token-pub.pem -in key.bin | ukey token decrypt - --length 32 --out key.bin")
 
     @Argument(help: "The cryptogram (binary; `-` for standard input).")
     var file: String
 
     @Option(help: "Write the plaintext here; else it goes to standard output (raw, or hex with --json).")
     var out: String?
+
+    @Option(help: ArgumentHelp(
+        "The expected plaintext length in bytes, 1 to k - 11 (k: the key's size in bytes).",
+        discussion: "The token always answers exactly this many bytes: for a cryptogram with bad padding or a plaintext of another length they are pseudo-random, not an error (no padding oracle). Default: 32, an AES-256 key."))
+    var length: Int = 32
 
     @OptionGroup var options: CommonOptions
     @OptionGroup var pin: PINOptions
@@ -71,7 +76,7 @@ struct TokenDecryptCommand: AsyncParsableCommand {
         try await Output.run(json: options.json) {
             let ciphertext = Array(try Files.read(file))
             try await ReaderAccess.withToken(options, pin: pin) { found in
-                let plaintext = try await found.token.decipher(ciphertext)
+                let plaintext = try await found.token.decipher(ciphertext, plaintextLength: length)
                 if let out {
                     try Files.write(Data(plaintext), to: out)
                 } else if !options.json {

@@ -35,21 +35,6 @@ struct KeyTests {
         #expect(token.counter == 0, "a refused SIGN does not advance the counter")
     }
 
-    @Test("DECIPHER removes PKCS#1 v1.5 padding; bad padding is 6A80, never data")
-    func decipher() throws {
-        let token = TokenHarness()
-        let key = try TestRSA(publicKeyObject: token.personalize())
-        let secret: [UInt8] = Array("session key 0123".utf8)
-        let response = token.send(token.apdu("002A8086", [0x00] + key.encrypt(secret), le: true))
-        #expect(response.statusWord == .success)
-        #expect(response.data == secret)
-        let garbage = [UInt8](repeating: 0x42, count: 128)
-        #expect(token.send(token.apdu("002A8086", [0x00] + garbage, le: true)).statusWord == .wrongData)
-        #expect(token.send(token.apdu("002A8086", [0x01] + key.encrypt(secret), le: true)).statusWord == .wrongData)
-        #expect(token.send(token.apdu("002A8086", [0x00] + garbage.dropLast(), le: true)).statusWord == .wrongLength)
-        #expect(token.counter == 0, "DECIPHER is not a signature")
-    }
-
     @Test("INTERNAL AUTHENTICATE signs SHA-256(challenge); challenges of 8–64 bytes only")
     func internalAuthenticate() throws {
         let token = TokenHarness()

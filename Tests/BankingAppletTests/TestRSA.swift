@@ -63,6 +63,21 @@ struct TestRSA {
         }
     }
 
+    /// `input^e mod n` with no padding (input as long as the modulus, below it): a cryptogram for
+    /// any encoded message, well padded or not.
+    func raw(_ input: [UInt8]) -> [UInt8] {
+        withKey { key in
+            let context = EVP_PKEY_CTX_new(key, nil)
+            defer { EVP_PKEY_CTX_free(context) }
+            precondition(EVP_PKEY_encrypt_init(context) == 1)
+            precondition(EVP_PKEY_CTX_set_rsa_padding(context, RSA_NO_PADDING) == 1)
+            var length = modulus.count
+            var out = [UInt8](repeating: 0, count: length)
+            precondition(EVP_PKEY_encrypt(context, &out, &length, input, input.count) == 1)
+            return Array(out.prefix(length))
+        }
+    }
+
     /// The SHA-256 digest of `data`.
     static func sha256(_ data: [UInt8]) -> [UInt8] {
         var digest = [UInt8](repeating: 0, count: 32)

@@ -77,29 +77,6 @@ struct CryptoEngineTests {
         #expect(throws: CryptoError.invalidKey) { try engine.rawRSA(key: appended, input: [UInt8](repeating: 0, count: 128)) }
     }
 
-    @Test("PKCS#1 v1.5 decryption round trip", arguments: [0, 1, 16, 117])
-    func decrypt(length: Int) throws {
-        let key = CryptoEngineTests.key1024
-        let plaintext = (0..<length).map { UInt8(truncatingIfNeeded: $0 * 7 + 1) }
-        let ciphertext = TestRSAPublicKey(modulus: key.modulus, exponent: key.exponent).encrypt(plaintext)
-        #expect(try engine.decryptPKCS1(key: key.blob, ciphertext: ciphertext) == plaintext)
-    }
-
-    @Test("decryption with bad padding or a wrong-size ciphertext fails")
-    func decryptFailures() throws {
-        let key = CryptoEngineTests.key1024
-        let publicKey = TestRSAPublicKey(modulus: key.modulus, exponent: key.exponent)
-        let type1 = publicKey.raw([0x00, 0x01] + [UInt8](repeating: 0xFF, count: 100) + [0x00] + [UInt8](repeating: 7, count: 25))
-        #expect(throws: CryptoError.invalidPadding) { try engine.decryptPKCS1(key: key.blob, ciphertext: type1) }
-        let noSeparator = publicKey.raw([0x00, 0x02] + [UInt8](repeating: 0x5A, count: 126))
-        #expect(throws: CryptoError.invalidPadding) { try engine.decryptPKCS1(key: key.blob, ciphertext: noSeparator) }
-        let valid = publicKey.encrypt([1, 2, 3])
-        #expect(throws: CryptoError.invalidInput) { try engine.decryptPKCS1(key: key.blob, ciphertext: Array(valid.dropFirst())) }
-        #expect(throws: CryptoError.invalidInput) { try engine.decryptPKCS1(key: key.blob, ciphertext: [0] + valid) }
-        #expect(throws: CryptoError.invalidInput) { try engine.decryptPKCS1(key: key.blob, ciphertext: key.modulus) }
-        #expect(try engine.decryptPKCS1(key: key.blob, ciphertext: valid) == [1, 2, 3], "a failure leaves no stale error behind")
-    }
-
     @Test("raw RSA is the inverse of the public operation; input must be k bytes and below n")
     func rawRSA() throws {
         let key = CryptoEngineTests.key2048

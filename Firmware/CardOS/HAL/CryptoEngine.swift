@@ -5,8 +5,15 @@ public protocol CryptoEngine: AnyObject {
     func generateRSAKey(bits: Int) throws(CryptoError) -> GeneratedKey
     /// RSASSA-PKCS1-v1_5 signature of an encoded DigestInfo (the caller chose and checked it).
     func signPKCS1(key: [UInt8], digestInfo: [UInt8]) throws(CryptoError) -> [UInt8]
-    /// RSAES-PKCS1-v1_5 decryption: the plaintext, or ``CryptoError/invalidPadding``.
-    func decryptPKCS1(key: [UInt8], ciphertext: [UInt8]) throws(CryptoError) -> [UInt8]
+    /// RSAES-PKCS1-v1_5 decryption (RFC 8017 §7.2.2) with implicit rejection, for a plaintext of
+    /// a known length: always exactly `plaintextLength` bytes, the message when the padding is
+    /// valid and the message has that length, otherwise a pseudo-random message that the private
+    /// key and the ciphertext alone determine (the same ciphertext gets the same answer). No
+    /// result, error or timing depends on the padding, so DECIPHER is no Bleichenbacher padding
+    /// oracle (draft-irtf-cfrg-rsa-guidance, "implicit rejection"). The ciphertext must be
+    /// exactly as long as the modulus (k bytes) and `plaintextLength` in 1…k − 11, else
+    /// ``CryptoError/invalidInput``; a ciphertext at or above n gets the pseudo-random message.
+    func decryptPKCS1(key: [UInt8], ciphertext: [UInt8], plaintextLength: Int) throws(CryptoError) -> [UInt8]
     /// The raw private-key operation `input^d mod n` (input as long as the modulus, below it).
     func rawRSA(key: [UInt8], input: [UInt8]) throws(CryptoError) -> [UInt8]
     /// Triple-DES (three keys, 24 bytes) encryption of one 8-byte block in ECB mode: the PIV
@@ -51,8 +58,6 @@ public enum CryptoError: Error, Hashable, Sendable {
     case invalidKey
     /// Input of the wrong size for the key (or above the modulus).
     case invalidInput
-    /// Decryption found no valid PKCS#1 v1.5 padding.
-    case invalidPadding
     case operationFailed
     case randomFailed
 }

@@ -85,9 +85,10 @@ struct BankingCommand {
         BankingCommand(ins: 0x2A, p1: 0x9E, p2: 0x9A, data: digestInfo, le: 0x00)
     }
 
-    /// DECIPHER (PERFORM SECURITY OPERATION: decipher): padding indicator 00, then the cryptogram.
-    static func decipher(_ ciphertext: [UInt8]) -> BankingCommand {
-        BankingCommand(ins: 0x2A, p1: 0x80, p2: 0x86, data: [0x00] + ciphertext, le: 0x00)
+    /// DECIPHER (PERFORM SECURITY OPERATION: decipher): padding indicator 00, then the cryptogram;
+    /// Le is the expected plaintext length (1…k − 11, so one byte), which the card always answers.
+    static func decipher(_ ciphertext: [UInt8], plaintextLength: Int) -> BankingCommand {
+        BankingCommand(ins: 0x2A, p1: 0x80, p2: 0x86, data: [0x00] + ciphertext, le: UInt8(truncatingIfNeeded: plaintextLength))
     }
 
     static func internalAuthenticate(_ challenge: [UInt8]) -> BankingCommand {

@@ -18,10 +18,19 @@ extension Token {
         try await sign(digest: DigestAlgorithm.sha256.hash(data), algorithm: .sha256)
     }
 
-    /// DECIPHER an RSA PKCS#1 v1.5 cryptogram for the decryption key; the card removes the padding.
-    public func decipher(_ ciphertext: [UInt8]) async throws(TokenError) -> [UInt8] {
-        try await operation { session throws(TokenError) in
-            try await session.send(BankingCommand.decipher(ciphertext), operation: "DECIPHER", missing: .noBankingKey(.decryption))
+    /// DECIPHER an RSA PKCS#1 v1.5 cryptogram for the decryption key, whose plaintext is expected to be
+    /// `plaintextLength` bytes (1…k − 11, k the cryptogram's length). The card always answers
+    /// exactly that many bytes: the plaintext when the padding is valid and the plaintext has that
+    /// length, otherwise pseudo-random bytes fixed by the key and the cryptogram (implicit
+    /// rejection: the card gives no padding oracle). So a wrong answer shows only later, when the
+    /// plaintext is used (a key that does not decrypt, a MAC that does not verify).
+    public func decipher(_ ciphertext: [UInt8], plaintextLength: Int) async throws(TokenError) -> [UInt8] {
+        guard ciphertext.count > 11, (1...(ciphertext.count - 11)).contains(plaintextLength) else {
+            throw .invalidInput("a \(ciphertext.count)-byte cryptogram holds 1 to \(max(ciphertext.count - 11, 0)) bytes, not \(plaintextLength)")
+        }
+        return try await operation { session throws(TokenError) in
+            try await session.send(BankingCommand.decipher(ciphertext, plaintextLength: plaintextLength), operation: "DECIPHER",
+                                   missing: .noBankingKey(.decryption))
         }
     }
 
