@@ -81,8 +81,7 @@ public final class BankingApplet<P: Platform>: Applet {
             guard command.cla == 0x80 else { throw .claNotSupported }
             try expect(command, p1p2: 0x0000)
             return try confirmTransfer(command.data)
-        case 0x50:
-            guard command.cla == 0x80 else { throw .claNotSupported }
+        case 0x50 where command.cla == 0x80:
             return .data(try certificationRequest(command))
         default:
             break
