@@ -37,7 +37,7 @@ enum HostLibraryBenchmark {
         let token = found.token
         let ca = try TestCertificateAuthority()
         _ = try await token.personalize(factoryPIN: Secret(BenchEmulator.factoryPIN), newPIN: pin, subject: "CN=Bench") {
-            try ca.issue(for: $0)
+            try ca.issueTransferCertificate(for: $0, recordedTransferKey: $0.publicKey)   // issue 13: the lead passes the key read from the card
         }
         let raw = try RawPCSC(reader: found.reader)
         defer { raw.close() }

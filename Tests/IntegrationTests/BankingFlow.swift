@@ -29,7 +29,7 @@ struct BankingFlow {
         let certificate = try await token.personalize(factoryPIN: factoryPIN, newPIN: Self.pin,
                                                       subject: "CN=Zhang San, O=UKey Test Bank") { request in
             #expect(request.isSignatureValid, "the card signed its CSR")
-            return try ca.issue(for: request)
+            return try ca.issueTransferCertificate(for: request, recordedTransferKey: request.publicKey)   // issue 13: the lead passes the key read from the card
         }
         #expect(try await token.certificate() == certificate)
         let info = try await token.info()

@@ -15,7 +15,7 @@ struct RemovalDuringConfirmationTests {
         let found = try await TokenFinder(context: context).token(reader: stack.reader("1-3"))
         let ca = try TestCertificateAuthority()
         _ = try await found.token.personalize(factoryPIN: Secret(PCSCTestStack.factoryPIN), newPIN: "24681357",
-                                              subject: "CN=Removal Test") { try ca.issue(for: $0) }
+                                              subject: "CN=Removal Test") { try ca.issueTransferCertificate(for: $0, recordedTransferKey: $0.publicKey) }   // issue 13: the lead passes the key read from the card
 
         let confirmation = Task {
             try await found.token.confirmTransfer(BankingFlow.transfer, challenge: Array(repeating: 0x5A, count: 16))

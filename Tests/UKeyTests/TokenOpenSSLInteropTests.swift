@@ -18,7 +18,7 @@ struct TokenOpenSSLInteropTests {
         #expect(verify.status == 0, "\(verify.output)")
         #expect(verify.output.contains("verify OK") || verify.output.contains("Certificate request self-signature verify OK"))
 
-        let certificate = try CryptoFixtures.bank.issue(for: request)
+        let certificate = try CryptoFixtures.bank.issueTransferCertificate(for: request, recordedTransferKey: request.publicKey)   // issue 13: the lead passes the key read from the card
         try directory.write("token.pem", try certificate.pem())
         try directory.write("ca.pem", try CryptoFixtures.bank.certificate.pem())
         let chain = try directory.openssl(["verify", "-CAfile", "ca.pem", "token.pem"])

@@ -26,7 +26,7 @@ struct TokenTests {
         -> (Token, InProcessToken<MemoryNVM>, Certificate) {
         let (token, card) = try factoryToken(confirmation: confirmation)
         let certificate = try await token.personalize(factoryPIN: factoryPIN, newPIN: pin, subject: "CN=Zhang San, O=UKey Test Bank") {
-            try ca.issue(for: $0)
+            try ca.issueTransferCertificate(for: $0, recordedTransferKey: $0.publicKey)   // issue 13: the lead passes the key read from the card
         }
         return (token, card, certificate)
     }
@@ -102,7 +102,7 @@ struct TokenTests {
         #expect(request.isSignatureValid)
         #expect(request.publicKey == publicKey)
         #expect(request.subject == "CN=Zhang San, O=UKey Test Bank, serialNumber=554B000000000107")
-        let certificate = try CryptoFixtures.bank.issue(for: request)
+        let certificate = try CryptoFixtures.bank.issueTransferCertificate(for: request, recordedTransferKey: publicKey)
         try await token.putCertificate(certificate)
         #expect(try await token.certificate() == certificate)
         let info = try await token.info()
