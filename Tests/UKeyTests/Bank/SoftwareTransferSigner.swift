@@ -35,3 +35,25 @@ struct SoftwareTransferSigner: Sendable {
         try sign(issued.transfer, challenge: issued.challenge, counter: counter)
     }
 }
+
+/// A ``SoftwareTransferSigner`` that counts like a card: each confirmation signs with the next
+/// counter (from 1), unless the test sets ``counter`` (a restored copy, a jump).
+final class SoftwareToken {
+    let signer: SoftwareTransferSigner
+    /// The counter of the last signature.
+    var counter: UInt32 = 0
+
+    init(_ signer: SoftwareTransferSigner) {
+        self.signer = signer
+    }
+
+    convenience init(serial: [UInt8] = BankFixtures.serialA) throws {
+        self.init(try SoftwareTransferSigner(serial: serial))
+    }
+
+    /// Confirms the transfer an issued challenge was made for, with the next counter.
+    func confirm(_ issued: IssuedChallenge) throws -> SignedTransfer {
+        counter += 1
+        return try signer.sign(issued, counter: counter)
+    }
+}
