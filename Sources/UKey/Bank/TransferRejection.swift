@@ -5,9 +5,9 @@ public enum TransferRejection: Error, Hashable, Sendable, CustomStringConvertibl
     /// The signed transfer cannot be read: bad JSON, a DTBS that breaks the grammar, a
     /// certificate that is not DER X.509 with an RSA key.
     case malformed(String)
-    /// The certificate does not chain to a CA the bank trusts, or is not a token certificate
-    /// (a CA certificate, a key usage without digitalSignature / nonRepudiation). The text is
-    /// OpenSSL's reason.
+    /// The certificate does not chain to a CA the bank trusts (the text is OpenSSL's reason), or
+    /// is not a transfer certificate: a CA certificate, a key usage without digitalSignature /
+    /// nonRepudiation, an extendedKeyUsage other than exactly {``UKeyOID/transferConfirmation``}.
     case untrustedCertificate(String)
     /// The certificate (or its CA) was no longer valid at verification time.
     case certificateExpired
