@@ -37,7 +37,7 @@ enum HostLibraryBenchmark {
         let token = found.token
         let ca = try TestCertificateAuthority()
         _ = try await token.personalize(factoryPIN: Secret(BenchEmulator.factoryPIN), newPIN: pin, subject: "CN=Bench") {
-            request, _ in try ca.issue(for: request)
+            request, transferKey in try ca.issueTransferCertificate(for: request, recordedTransferKey: transferKey)
         }
         let raw = try RawPCSC(reader: found.reader)
         defer { raw.close() }

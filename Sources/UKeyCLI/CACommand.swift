@@ -8,8 +8,9 @@ struct CACommand: AsyncParsableCommand {
         discussion: """
             Examples:
               ukey ca init --dir bank
-              ukey token csr --subject "CN=Zhang San, O=UKey Test Bank" > token.csr
-              ukey ca issue --dir bank --csr token.csr > token.pem
+              ukey token pubkey --key transfer > transfer.pem
+              ukey token csr --key transfer --subject "CN=Zhang San, O=UKey Test Bank" > token.csr
+              ukey ca issue --dir bank --transfer --csr token.csr --transfer-key transfer.pem > token.pem
             """,
         subcommands: [CAInitCommand.self, CAIssueCommand.self])
 }

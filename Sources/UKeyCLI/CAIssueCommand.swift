@@ -2,32 +2,43 @@ import ArgumentParser
 import Foundation
 import UKey
 
-/// `ukey ca issue --dir DIR --csr FILE [--client-auth | --server-auth --dns N --ip A]`:
-/// certifies the key of a PKCS#10 request whose self-signature verifies, under the request's
-/// subject, for banking (the default), TLS client log-in (a PIV key) or a test TLS server.
+/// `ukey ca issue --dir DIR (--transfer --csr FILE --transfer-key PEM | --client-auth --csr FILE |
+/// --server-auth --csr FILE --dns N --ip A | --decrypt --public-key PEM --subject DN)`: certifies
+/// a token's transfer key (only the one the bank recorded from the card), an authentication key
+/// (TLS client, also PIV), a test TLS server, or a token's decryption key (from its public key:
+/// it never signs, so it has no CSR). Exactly one profile flag.
 struct CAIssueCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "issue",
-        abstract: "Issue a certificate (PEM) for a CSR: a banking key, a TLS client (PIV) or a TLS server.",
+        abstract: "Issue a certificate (PEM): a token's transfer, authentication or decryption key, or a TLS server.",
         discussion: """
-            Without a flag the certificate is for a token's banking key (keyUsage digitalSignature, \
-            nonRepudiation). --client-auth makes a TLS client certificate (keyUsage digitalSignature, \
-            extendedKeyUsage clientAuth) for a PIV key; --server-auth a TLS server certificate \
-            (extendedKeyUsage serverAuth, subjectAltName from --dns and --ip) for test servers.
-            The request must hold an RSA key.
+            Give exactly one profile:
+              --transfer     a token's transfer key: keyUsage digitalSignature, nonRepudiation; \
+            extendedKeyUsage exactly the UKey transfer purpose (2.25.13589866819101286279216456001590437711), \
+            the only certificate the bank trusts for transfers. The CSR (built by the card) is certified \
+            only when its public key is the one in --transfer-key, recorded from the card with \
+            `ukey token pubkey --key transfer`.
+              --client-auth  an authentication key, e.g. the token's or a PIV key: keyUsage \
+            digitalSignature, extendedKeyUsage clientAuth.
+              --server-auth  a test TLS server: extendedKeyUsage serverAuth, subjectAltName from --dns and --ip.
+              --decrypt      a token's decryption key: keyUsage keyEncipherment only, no extendedKeyUsage; \
+            certifies --public-key under --subject (the decryption key never signs, so it has no CSR).
+            Keys must be RSA.
 
             Examples:
-              ukey ca issue --dir bank --csr token.csr --out token.pem
-              ukey ca issue --dir bank --csr piv-9a.csr --client-auth --out piv-9a.pem
+              ukey token pubkey --key transfer > transfer.pem
+              ukey ca issue --dir bank --transfer --csr token.csr --transfer-key transfer.pem --out token.pem
+              ukey ca issue --dir bank --client-auth --csr piv-9a.csr --out piv-9a.pem
+              ukey ca issue --dir bank --decrypt --public-key decrypt.pem --subject "CN=Zhang San, serialNumber=554B00000000002A"
               openssl req -new -newkey rsa:2048 -nodes -keyout server-key.pem -subj /CN=localhost -out server.csr
-              ukey ca issue --dir bank --csr server.csr --server-auth --dns localhost --ip 127.0.0.1 --out server.pem
+              ukey ca issue --dir bank --server-auth --csr server.csr --dns localhost --ip 127.0.0.1 --out server.pem
             """)
 
     @Option(help: "The CA's directory (from `ukey ca init`).")
     var dir: String
 
-    @Option(help: "The PKCS#10 request, PEM or DER (`-` for standard input).")
-    var csr: String
+    @Option(help: "The PKCS#10 request, PEM or DER (`-` for standard input); not with --decrypt.")
+    var csr: String?
 
     @Option(help: "Write the certificate here instead of standard output.")
     var out: String?
@@ -35,11 +46,26 @@ struct CAIssueCommand: AsyncParsableCommand {
     @Option(help: "Validity in days.")
     var days = 365
 
-    @Flag(help: "Issue a TLS client certificate (extendedKeyUsage clientAuth), e.g. for a PIV key.")
+    @Flag(help: "Certify a token's transfer key (the UKey transfer purpose); needs --transfer-key.")
+    var transfer = false
+
+    @Option(help: "The transfer public key (PEM) recorded from the card; the CSR's key must be this one.")
+    var transferKey: String?
+
+    @Flag(help: "Issue a TLS client certificate (extendedKeyUsage clientAuth): an authentication or PIV key.")
     var clientAuth = false
 
     @Flag(help: "Issue a TLS server certificate (extendedKeyUsage serverAuth); names from --dns and --ip.")
     var serverAuth = false
+
+    @Flag(help: "Certify a token's decryption key (keyUsage keyEncipherment only) from --public-key.")
+    var decrypt = false
+
+    @Option(help: "The decryption public key (PEM), with --decrypt.")
+    var publicKey: String?
+
+    @Option(help: "The certificate's subject with --decrypt, e.g. \"CN=Zhang San, serialNumber=…\".")
+    var subject: String?
 
     @Option(help: "A DNS name for the server certificate's subjectAltName (repeatable).")
     var dns: [String] = []
@@ -50,15 +76,28 @@ struct CAIssueCommand: AsyncParsableCommand {
     @Flag(help: "Print JSON instead of text.")
     var json = false
 
-    /// The profile the flags ask for; names without --server-auth, or both kinds, are mistakes.
-    func profile() throws -> CertificateProfile {
-        switch (clientAuth, serverAuth) {
-        case (true, true): throw CLIError("usage", "give --client-auth or --server-auth, not both")
-        case (_, true): return .tlsServer(dnsNames: dns, ipAddresses: ip)
-        case _ where !dns.isEmpty || !ip.isEmpty: throw CLIError("usage", "--dns and --ip go with --server-auth")
-        case (true, _): return .tlsClient
-        default: return .banking
+    /// One profile flag, and the inputs that profile takes (and no others).
+    func validate() throws {
+        let chosen = [("--transfer", transfer), ("--client-auth", clientAuth), ("--server-auth", serverAuth),
+                      ("--decrypt", decrypt)].filter(\.1).map(\.0)
+        guard !chosen.isEmpty else {
+            throw ValidationError("give one profile: --transfer, --client-auth, --server-auth or --decrypt")
         }
+        guard chosen.count == 1 else {
+            throw ValidationError("\(chosen.joined(separator: " and ")) exclude each other: give one profile")
+        }
+        if transfer && transferKey == nil {
+            throw ValidationError("--transfer needs --transfer-key, the transfer public key recorded from the card")
+        }
+        if !transfer && transferKey != nil { throw ValidationError("--transfer-key goes with --transfer") }
+        if decrypt {
+            guard csr == nil else { throw ValidationError("--decrypt certifies --public-key, not a CSR: the decryption key never signs") }
+            guard publicKey != nil, subject != nil else { throw ValidationError("--decrypt needs --public-key and --subject") }
+        } else {
+            guard csr != nil else { throw ValidationError("\(chosen[0]) needs --csr") }
+            guard publicKey == nil, subject == nil else { throw ValidationError("--public-key and --subject go with --decrypt") }
+        }
+        if !serverAuth && (!dns.isEmpty || !ip.isEmpty) { throw ValidationError("--dns and --ip go with --server-auth") }
     }
 
     struct Result: Encodable {
@@ -69,10 +108,8 @@ struct CAIssueCommand: AsyncParsableCommand {
 
     mutating func run() async throws {
         try await Output.run(json: json) {
-            let profile = try profile()
             let ca = try TestCertificateAuthority(directory: URL(fileURLWithPath: dir))
-            let request = try Self.readRequest(csr)
-            let certificate = try ca.issue(for: request, days: days, profile: profile)
+            let certificate = try issue(ca)
             let pem = try certificate.pem()
             if let out {
                 try Data(pem.utf8).write(to: URL(fileURLWithPath: out))
@@ -84,6 +121,22 @@ struct CAIssueCommand: AsyncParsableCommand {
                 print(pem, terminator: "")
             }
         }
+    }
+
+    /// The certificate the profile flags ask for (``validate()`` has checked the inputs).
+    private func issue(_ ca: TestCertificateAuthority) throws -> Certificate {
+        if decrypt, let publicKey, let subject {
+            let key = try RSAPublicKey(pem: String(decoding: try Files.read(publicKey), as: UTF8.self))
+            return try Certificate(der: ca.issue(for: key, subject: subject, days: days, profile: .decryption))
+        }
+        guard let csr else { throw CLIError("usage", "--csr is missing") }
+        let request = try Self.readRequest(csr)
+        if transfer, let transferKey {
+            let recorded = try RSAPublicKey(pem: String(decoding: try Files.read(transferKey), as: UTF8.self))
+            return try ca.issueTransferCertificate(for: request, recordedTransferKey: recorded, days: days)
+        }
+        let profile: CertificateProfile = serverAuth ? .tlsServer(dnsNames: dns, ipAddresses: ip) : .tlsClient
+        return try ca.issue(for: request, days: days, profile: profile)
     }
 
     static func readRequest(_ path: String) throws -> CertificateSigningRequest {

@@ -32,7 +32,7 @@ struct BankingFlow {
                                                       subject: "CN=Zhang San, O=UKey Test Bank") { request, transferKey in
             #expect(request.isSignatureValid, "the card signed its CSR")
             #expect(request.publicKey == transferKey, "the card's request is for its transfer key")
-            return try ca.issue(for: request)
+            return try ca.issueTransferCertificate(for: request, recordedTransferKey: transferKey)
         }
         try await keyApproved
         #expect(try await token.certificate(.transfer) == certificate)

@@ -17,7 +17,9 @@ struct RemovalDuringConfirmationTests {
         // The new transfer key waits for the holder's OK.
         async let keyApproved: Void = PCSCFlowTests.pressOK(stack, token: "1-3")
         _ = try await found.token.personalize(factoryPIN: Secret(PCSCTestStack.factoryPIN), newPIN: "24681357",
-                                              subject: "CN=Removal Test") { request, _ in try ca.issue(for: request) }
+                                              subject: "CN=Removal Test") { request, transferKey in
+            try ca.issueTransferCertificate(for: request, recordedTransferKey: transferKey)
+        }
         try await keyApproved
 
         let confirmation = Task {

@@ -63,7 +63,7 @@ extension PIVInteropTests {
         /// challenge still unused: the signed transfer JSON as an object.
         static func genuineTransfer(_ name: String, stack: PIVStack, banking: BankingSetup) throws -> [String: Any] {
             try BankingSetup.ukey(stack, ["transfer", "challenge", "--bank", banking.bank, "--payee-account", "DE89370400440532013000",
-                                          "--payee-name", "Zhang San", "--amount", "12.34", "--currency", "EUR",
+                                          "--payee-name", "Zhang San", "--amount", "12.34", "--currency", "CNY",
                                           "--out", stack.file("\(name).challenge.json")])
             try BankingSetup.ukey(stack, ["transfer", "sign", stack.file("\(name).challenge.json"), "--out", stack.file("\(name).genuine.json")],
                                   ["UKEY_PIN": BankingSetup.pin])

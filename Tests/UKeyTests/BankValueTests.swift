@@ -2,8 +2,8 @@ import Foundation
 import Testing
 import UKey
 
-/// The bank side's values: exact decimal amounts, the policy file, the JSON of a rejection.
-@Suite("Bank values: DecimalAmount, BankPolicy, TransferRejection JSON")
+/// The bank side's values: exact decimal amounts, the JSON of a rejection (the policy file: `BankPolicyTests`).
+@Suite("Bank values: DecimalAmount, TransferRejection JSON")
 struct BankValueTests {
     @Test("amounts in the card's grammar parse to exact thousandths", arguments: [
         ("0", 0), ("1", 1_000), ("1234.56", 1_234_560), ("1234.5", 1_234_500), ("0.001", 1), ("100.00", 100_000),
@@ -31,29 +31,6 @@ struct BankValueTests {
         #expect(DecimalAmount(thousandths: .max).adding(DecimalAmount(thousandths: 1)) == nil, "overflow is reported")
     }
 
-    @Test("policy.json: absent keys take the defaults; \"defaultLimits\": null refuses unlisted currencies")
-    func policyJSON() throws {
-        let empty = try JSONDecoder().decode(BankPolicy.self, from: Data("{}".utf8))
-        #expect(empty == .default)
-        #expect(empty.challengeLifetimeSeconds == 300 && empty.challengeLength == 32)
-        let json = #"{"challengeLifetimeSeconds": 60, "limits": {"CNY": {"perTransfer": "2000.5"}}, "defaultLimits": null}"#
-        let policy = try JSONDecoder().decode(BankPolicy.self, from: Data(json.utf8))
-        #expect(policy.challengeLifetimeSeconds == 60)
-        #expect(policy.limits(for: "CNY") == TransferLimits(perTransfer: DecimalAmount("2000.5"), perDay: nil))
-        #expect(policy.limits(for: "EUR") == nil)
-        #expect(try JSONDecoder().decode(BankPolicy.self, from: JSONEncoder().encode(policy)) == policy)
-    }
-
-    @Test("out-of-range policies are refused when the bank directory is read")
-    func invalidPolicy() throws {
-        let bank = try BankFixture()
-        for json in [#"{"challengeLifetimeSeconds": 0}"#, #"{"challengeLength": 8}"#, #"{"limits": {"cny": {}}}"#,
-                     #"{"limits": {"CNY": {"perDay": 5}}}"#] {
-            try Data(json.utf8).write(to: URL(fileURLWithPath: bank.path(BankDirectory.policyFileName)))
-            #expect(throws: BankError.self, "\(json)") { try bank.verifier() }
-        }
-    }
-
     @Test("every rejection has a stable code and round-trips through its JSON form", arguments: [
         TransferRejection.malformed("x"), .untrustedCertificate("unable to get local issuer certificate"), .certificateExpired,
         .certificateNotYetValid, .serialMismatch(certificate: nil, signed: "01"), .serialMismatch(certificate: "02", signed: "01"),
@@ -61,6 +38,11 @@ struct BankValueTests {
         .fieldsDiffer(.payeeName), .counterNotIncreasing(last: 7, got: 7), .currencyNotAllowed("EUR"),
         .overTransferLimit(amount: DecimalAmount("10.5")!, limit: DecimalAmount("10")!, currency: "CNY"),
         .overDailyLimit(amount: DecimalAmount("1")!, acceptedToday: DecimalAmount("10")!, limit: DecimalAmount("10")!, currency: "CNY"),
+        .counterJumped(last: nil, got: 1001, maxStep: 1000), .counterJumped(last: 5, got: 2000, maxStep: 1000),
+        .counterRegressed(last: 12, got: 11), .tokenSuspended(serial: "554B00000000000A"),
+        .tooManyMinorDigits(amount: "1.001", currency: "CNY", minorDigits: 2),
+        .overOverallDailyLimit(amount: DecimalAmount("50000")!, currency: "USD", converted: DecimalAmount("355000")!,
+                               acceptedToday: DecimalAmount("50000")!, limit: DecimalAmount("100000")!, baseCurrency: "CNY"),
     ])
     func rejectionJSON(_ rejection: TransferRejection) throws {
         let json = try JSONEncoder().encode(rejection)

@@ -20,12 +20,12 @@ struct CertificateProfileTests {
         return (X509_get_key_usage(x509), X509_get_extended_key_usage(x509))
     }
 
-    @Test("the banking profile stays the default: signing usages and no extended key usage")
-    func bankingDefault() throws {
+    @Test("the transfer profile is the default for a public key: signing usages, an EKU that is no TLS purpose")
+    func transferDefault() throws {
         let der = try ca.issue(for: key.publicKey, subject: "CN=Zhang San")
         let (keyUsage, extended) = try usages(der)
         #expect(keyUsage == UInt32(KU_DIGITAL_SIGNATURE | KU_NON_REPUDIATION))
-        #expect(extended == UInt32.max, "no extendedKeyUsage extension means any purpose (UINT32_MAX)")
+        #expect(extended == 0, "an extendedKeyUsage of only the UKey transfer purpose: no purpose libcrypto knows")
     }
 
     @Test("a client certificate: digitalSignature only, extendedKeyUsage clientAuth only")

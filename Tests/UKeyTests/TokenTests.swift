@@ -26,7 +26,7 @@ struct TokenTests {
         -> (Token, InProcessToken<MemoryNVM>, Certificate) {
         let (token, card) = try factoryToken()
         let certificate = try await token.personalize(factoryPIN: factoryPIN, newPIN: pin, subject: "CN=Zhang San, O=UKey Test Bank") {
-            request, _ in try ca.issue(for: request)
+            request, transferKey in try ca.issueTransferCertificate(for: request, recordedTransferKey: transferKey)
         }
         _ = try await token.generateKey(.authentication)
         card.confirmation = confirmation
@@ -107,7 +107,9 @@ struct TokenTests {
         #expect(request.isSignatureValid)
         #expect(request.publicKey == publicKey)
         #expect(request.subject == "CN=Zhang San, O=UKey Test Bank, serialNumber=554B000000000107")
-        let certificate = try CryptoFixtures.bank.issue(for: request)
+        let certificate = key == .transfer
+            ? try CryptoFixtures.bank.issueTransferCertificate(for: request, recordedTransferKey: publicKey)
+            : try CryptoFixtures.bank.issue(for: request, profile: .tlsClient)
         try await token.putCertificate(certificate, for: key)
         #expect(try await token.certificate(key) == certificate)
         let info = try await token.info()
@@ -211,7 +213,7 @@ struct TokenTests {
     @Test("sign and internal authenticate use the authentication key and its counter; random bytes")
     func signing() async throws {
         let (token, _, transferCertificate) = try await Self.personalizedToken()
-        let certificate = try CryptoFixtures.bank.issue(for: try await token.certificateSigningRequest(for: .authentication, subject: "CN=Login"))
+        let certificate = try CryptoFixtures.bank.issue(for: try await token.certificateSigningRequest(for: .authentication, subject: "CN=Login"), profile: .tlsClient)
         let digest = DigestAlgorithm.sha256.hash(Array("pay".utf8))
         let signature = try await token.sign(digest: digest)
         #expect(certificate.publicKey.verify(signature: signature, digest: digest, algorithm: .sha256))

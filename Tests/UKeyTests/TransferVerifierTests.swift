@@ -37,7 +37,7 @@ struct TransferVerifierTests {
     @Test("a field changed between the bank's intention and the token is refused, naming the field",
           arguments: TransferField.allCases)
     func alteredField(_ field: TransferField) async throws {
-        let bank = try BankFixture(policy: BankPolicy(defaultLimits: BankPolicy.standardLimits))
+        let bank = try BankFixture()
         let verifier = try bank.verifier()
         let token = try await BankFixtures.token()
         let issued = try verifier.issueChallenge(for: BankFixtures.transfer)

@@ -6,7 +6,8 @@ import ISO7816
 ///
 /// JSON form: `{ "transfer": {…}, "amount": "1234.56", "tokenSerial": "HEX", "counter": 3,
 /// "challenge": "HEX", "certificateSubject": "CN=…, serialNumber=…", "accountHolder": …,
-/// "verifiedAt": "2026-11-23T10:16:02Z", "day": "2026-11-23", "acceptedToday": "1234.56" }`.
+/// "verifiedAt": "2026-11-23T10:16:02Z", "day": "2026-11-23", "acceptedToday": "1234.56",
+/// "baseCurrency": "CNY", "overallToday": "1234.56" }`.
 public struct AcceptedTransfer: Hashable, Sendable, Codable {
     /// The transfer as signed (equal to the one the bank intended).
     public let transfer: Transfer
@@ -26,10 +27,15 @@ public struct AcceptedTransfer: Hashable, Sendable, Codable {
     public let day: String
     /// The holder's total in this currency for ``day``, this transfer included.
     public let acceptedToday: DecimalAmount
+    /// The policy's base currency, in which ``overallToday`` counts.
+    public let baseCurrency: String
+    /// The holder's total for ``day`` in all currencies, each transfer converted to
+    /// ``baseCurrency`` (rounded up), this one included: what ``BankPolicy/dailyLimit`` caps.
+    public let overallToday: DecimalAmount
 
     public init(transfer: Transfer, amount: DecimalAmount, tokenSerial: [UInt8], counter: UInt32, challenge: [UInt8],
                 certificateSubject: String, accountHolder: String?, verifiedAt: Date, day: String,
-                acceptedToday: DecimalAmount) {
+                acceptedToday: DecimalAmount, baseCurrency: String, overallToday: DecimalAmount) {
         self.transfer = transfer
         self.amount = amount
         self.tokenSerial = tokenSerial
@@ -40,10 +46,13 @@ public struct AcceptedTransfer: Hashable, Sendable, Codable {
         self.verifiedAt = verifiedAt
         self.day = day
         self.acceptedToday = acceptedToday
+        self.baseCurrency = baseCurrency
+        self.overallToday = overallToday
     }
 
     private enum CodingKeys: String, CodingKey {
-        case transfer, amount, tokenSerial, counter, challenge, certificateSubject, accountHolder, verifiedAt, day, acceptedToday
+        case transfer, amount, tokenSerial, counter, challenge, certificateSubject, accountHolder, verifiedAt, day, acceptedToday,
+             baseCurrency, overallToday
     }
 
     public init(from decoder: any Decoder) throws {
@@ -64,6 +73,8 @@ public struct AcceptedTransfer: Hashable, Sendable, Codable {
         verifiedAt = try BankTime.decode(c, .verifiedAt)
         day = try c.decode(String.self, forKey: .day)
         acceptedToday = try c.decode(DecimalAmount.self, forKey: .acceptedToday)
+        baseCurrency = try c.decode(String.self, forKey: .baseCurrency)
+        overallToday = try c.decode(DecimalAmount.self, forKey: .overallToday)
     }
 
     public func encode(to encoder: any Encoder) throws {
@@ -78,5 +89,7 @@ public struct AcceptedTransfer: Hashable, Sendable, Codable {
         try c.encode(BankTime.string(verifiedAt), forKey: .verifiedAt)
         try c.encode(day, forKey: .day)
         try c.encode(acceptedToday, forKey: .acceptedToday)
+        try c.encode(baseCurrency, forKey: .baseCurrency)
+        try c.encode(overallToday, forKey: .overallToday)
     }
 }

@@ -6,8 +6,8 @@ import Synchronization
 ///
 ///     ca-cert.pem   the CA certificate(s) the bank trusts (PEM; several may be concatenated)
 ///     ca-key.pem    the test CA's key, when the directory is also the CA's (`ukey ca init --dir`)
-///     policy.json   limits and challenge lifetime (``BankPolicy``); defaults when absent
-///     state.json    issued challenges, last counters, daily totals (``BankState``), mode 0600
+///     policy.json   currencies, limits, counter step, challenges (``BankPolicy``); CNY only when absent
+///     state.json    issued challenges, tokens' counters and suspensions, daily totals (``BankState``), mode 0600
 ///     state.lock    the `flock` lock that serialises processes sharing the directory
 ///
 /// So `ukey ca init --dir BANK` makes a bank directory, and a bank that keeps its CA elsewhere
@@ -92,7 +92,7 @@ public final class BankDirectory: Sendable {
         do {
             policy = try JSONDecoder().decode(BankPolicy.self, from: data)
         } catch {
-            throw .corruptFile(path: path(Self.policyFileName), reason: "not a bank policy: \(error)")
+            throw .corruptFile(path: path(Self.policyFileName), reason: "not a bank policy: \(PolicyKeys.describe(error))")
         }
         try policy.validate()
         return policy

@@ -16,6 +16,12 @@ public enum BankError: Error, Hashable, Sendable, CustomStringConvertible {
     case invalidPolicy(String)
     /// The transfer cannot be put to a token (amount or currency outside the card's grammar).
     case invalidTransfer(String)
+    /// The bank's policy refuses the intended transfer outright (a currency it does not list,
+    /// too many fraction digits, over the per-transfer limit): no challenge is issued.
+    case refusedByPolicy(TransferRejection)
+    /// The token (hex serial) is suspended as possibly cloned: no challenge is issued for it
+    /// until `ukey transfer unsuspend`.
+    case tokenSuspended(serial: String)
     /// `RAND_bytes` failed: no challenge can be made.
     case randomUnavailable
 
@@ -28,6 +34,8 @@ public enum BankError: Error, Hashable, Sendable, CustomStringConvertible {
         case .corruptFile(let path, let reason): return "\(path): \(reason)"
         case .invalidPolicy(let reason): return "invalid bank policy: \(reason)"
         case .invalidTransfer(let reason): return "invalid transfer: \(reason)"
+        case .refusedByPolicy(let rejection): return "the bank's policy refuses this transfer: \(rejection)"
+        case .tokenSuspended(let serial): return "token \(serial) is suspended as possibly cloned (`ukey transfer unsuspend` clears it)"
         case .randomUnavailable: return "the random number generator failed (RAND_bytes)"
         }
     }

@@ -2,36 +2,82 @@ import Foundation
 import ISO7816
 
 /// What the bank remembers between verifications, kept in `state.json`: the challenges it issued
-/// (until ``BankPolicy/challengeRetentionSeconds`` after they expire), the last signature counter
-/// accepted from each token, and each holder's accepted total per currency for the current UTC day.
+/// (until ``BankPolicy/challengeRetentionSeconds`` after they expire), each with its issue
+/// sequence number; per token the last accepted signature counter, the sequence number current
+/// at that acceptance and a suspension; and each holder's accepted totals for the current UTC day.
 ///
-///     { "version": 1,
-///       "challenges": { "HEX": { "expiresAt": "2026-11-23T10:20:00Z", "usedAt": "2026-11-23T10:16:02Z" },
-///                       "HEX": { "expiresAt": "…", "issued": { IssuedChallenge } } },
-///       "lastCounters": { "SERIAL HEX": 3 },
-///       "dailyTotals": { "token:SERIAL HEX": { "day": "2026-11-23", "totals": { "CNY": "1234.56" } } } }
+///     { "version": 2, "challengeSequence": 17,
+///       "challenges": { "HEX": { "sequence": 16, "expiresAt": "2026-11-23T10:20:00Z", "usedAt": "2026-11-23T10:16:02Z" },
+///                       "HEX": { "sequence": 17, "expiresAt": "…", "issued": { IssuedChallenge } } },
+///       "tokens": { "SERIAL HEX": { "lastCounter": 3, "acceptedAtSequence": 16,
+///                                   "suspended": { "at": "…", "last": 3, "got": 2 } } },
+///       "dailyTotals": { "token:SERIAL HEX": { "day": "2026-11-23", "totals": { "CNY": "1234.56" },
+///                                              "overall": "1234.56" } } }
+///
+/// Version 1 files (`lastCounters` by serial, no sequence numbers, no overall totals) still load:
+/// their challenges and acceptances get sequence 0, so none of their challenges counts as issued
+/// after an acceptance; the next write is version 2.
 ///
 /// The stateful checks are a pure function of this value (``decide(_:certificateSubject:at:policy:)``);
 /// ``record(_:verdict:at:)`` applies their outcome, which ``BankDirectory`` then writes under its
 /// lock — a dry run only decides.
 struct BankState: Codable, Sendable {
-    /// One holder's accepted amounts, by currency, on one UTC day.
+    /// One holder's accepted amounts on one UTC day.
     struct DailyTotal: Codable, Sendable {
         var day: String
+        /// By currency, in that currency.
         var totals: [String: DecimalAmount]
+        /// In the policy's base currency, each transfer converted and rounded up when accepted;
+        /// `nil` in a version 1 state (then ``BankState/overallTotal(of:policy:)`` converts `totals`).
+        var overall: DecimalAmount?
     }
 
-    static let currentVersion = 1
+    static let currentVersion = 2
 
     var version = BankState.currentVersion
+    /// The sequence number of the last challenge issued: every issued challenge gets the next
+    /// one, so "issued after" compares exactly, not to the second.
+    var challengeSequence: UInt64 = 0
     /// Issued challenges by upper-case hex.
     var challenges: [String: ChallengeRecord] = [:]
-    /// The last accepted signature counter by token serial (upper-case hex).
-    var lastCounters: [String: UInt32] = [:]
+    /// What the bank knows of each token, by serial (upper-case hex).
+    var tokens: [String: TokenRecord] = [:]
     /// Totals by holder: `token:SERIAL` or `holder:ID` (``IssuedChallenge/accountHolder``).
     var dailyTotals: [String: DailyTotal] = [:]
 
     init() {}
+
+    private enum CodingKeys: String, CodingKey {
+        case version, challengeSequence, challenges, tokens, dailyTotals, lastCounters
+    }
+
+    init(from decoder: any Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        let version = try c.decode(Int.self, forKey: .version)
+        challenges = try c.decode([String: ChallengeRecord].self, forKey: .challenges)
+        dailyTotals = try c.decode([String: DailyTotal].self, forKey: .dailyTotals)
+        switch version {
+        case 1:
+            let counters = try c.decode([String: UInt32].self, forKey: .lastCounters)
+            tokens = counters.mapValues { TokenRecord(lastCounter: $0, acceptedAtSequence: 0) }
+        case 2:
+            challengeSequence = try c.decode(UInt64.self, forKey: .challengeSequence)
+            tokens = try c.decode([String: TokenRecord].self, forKey: .tokens)
+        default:
+            throw DecodingError.dataCorruptedError(forKey: .version, in: c,
+                                                   debugDescription: "state version \(version), this verifier reads 1 and \(Self.currentVersion)")
+        }
+        self.version = Self.currentVersion
+    }
+
+    func encode(to encoder: any Encoder) throws {
+        var c = encoder.container(keyedBy: CodingKeys.self)
+        try c.encode(version, forKey: .version)
+        try c.encode(challengeSequence, forKey: .challengeSequence)
+        try c.encode(challenges, forKey: .challenges)
+        try c.encode(tokens, forKey: .tokens)
+        try c.encode(dailyTotals, forKey: .dailyTotals)
+    }
 
     /// Forgets challenges that expired `retention` seconds or more before `now`, the intended
     /// transfers of expired ones, and totals of other days than `now`'s.
@@ -47,72 +93,41 @@ struct BankState: Codable, Sendable {
         dailyTotals = dailyTotals.filter { $0.value.day == today }
     }
 
-    /// Records a newly issued challenge.
+    /// Records a newly issued challenge under the next sequence number.
     mutating func issue(_ challenge: IssuedChallenge) {
-        challenges[challenge.challenge.hexString] = ChallengeRecord(expiresAt: challenge.expiresAt, issued: challenge)
-    }
-
-    /// The stateful checks, in order, for a transfer whose certificate and signature have already
-    /// verified: the challenge is known (and not past its retention), unused and unexpired; it
-    /// was issued for this token; the fields are the intended transfer; the counter is above the
-    /// last accepted one; the amount is within the limits. Changes nothing: returns the verdict
-    /// and whether it uses the challenge up, for ``record(_:verdict:at:)``.
-    ///
-    /// A valid signature over a live challenge uses the challenge up, whatever the verdict; only
-    /// an acceptance moves the counter and the daily total.
-    func decide(_ signed: SignedTransfer, certificateSubject: String, at now: Date,
-                policy: BankPolicy) -> (verdict: TransferVerdict, usesChallenge: Bool) {
-        guard let record = challenges[signed.challenge.hexString],
-              record.expiresAt.addingTimeInterval(TimeInterval(policy.challengeRetentionSeconds)) > now
-        else { return (.rejected(.unknownChallenge), false) }
-        guard record.usedAt == nil else { return (.rejected(.challengeReused), false) }
-        guard now < record.expiresAt, let issued = record.issued else { return (.rejected(.challengeExpired), false) }
-        let consumed = { (reason: TransferRejection) in (verdict: TransferVerdict.rejected(reason), usesChallenge: true) }
-
-        let serial = signed.tokenSerial.hexString
-        if let expected = issued.tokenSerial, expected != signed.tokenSerial {
-            return consumed(.wrongToken(expected: expected.hexString, signed: serial))
-        }
-        if let field = TransferField.firstDifference(intended: issued.transfer, signed: signed.transfer) {
-            return consumed(.fieldsDiffer(field))
-        }
-        if let last = lastCounters[serial], signed.counter <= last {
-            return consumed(.counterNotIncreasing(last: last, got: signed.counter))
-        }
-        let currency = signed.transfer.currency
-        guard let amount = try? signed.transfer.decimalAmount() else {
-            return consumed(.malformed("amount \"\(signed.transfer.amount)\" is not a decimal above zero"))
-        }
-        guard let limits = policy.limits(for: currency) else { return consumed(.currencyNotAllowed(currency)) }
-        if let limit = limits.perTransfer, amount > limit {
-            return consumed(.overTransferLimit(amount: amount, limit: limit, currency: currency))
-        }
-        let day = BankTime.day(now)
-        let daily = dailyTotals[Self.holderKey(issued.accountHolder, serialHex: serial)]
-        let acceptedToday = daily?.day == day ? daily?.totals[currency] ?? .zero : .zero
-        let total = acceptedToday.adding(amount)
-        if let limit = limits.perDay, total.map({ $0 > limit }) ?? true {
-            return consumed(.overDailyLimit(amount: amount, acceptedToday: acceptedToday, limit: limit, currency: currency))
-        }
-        guard let total else { return consumed(.malformed("the daily total overflows")) }
-        return (.accepted(AcceptedTransfer(transfer: signed.transfer, amount: amount, tokenSerial: signed.tokenSerial,
-                                           counter: signed.counter, challenge: signed.challenge,
-                                           certificateSubject: certificateSubject, accountHolder: issued.accountHolder,
-                                           verifiedAt: BankTime.wholeSeconds(now), day: day, acceptedToday: total)), true)
+        challengeSequence += 1
+        challenges[challenge.challenge.hexString] = ChallengeRecord(sequence: challengeSequence, expiresAt: challenge.expiresAt,
+                                                                    issued: challenge)
     }
 
     /// Records a verdict of ``decide(_:certificateSubject:at:policy:)`` that used the challenge:
     /// marks the challenge used (forgetting the intended transfer: a used challenge needs only
-    /// its dates, and the state keeps no payee details it does not need) and, for an acceptance, sets the token's last counter and the
-    /// holder's total for the day.
+    /// its dates, and the state keeps no payee details it does not need); for an acceptance, sets
+    /// the token's last counter (with the current sequence number) and the holder's totals for
+    /// the day; for ``TransferRejection/counterRegressed(last:got:)``, suspends the token.
     mutating func record(_ signed: SignedTransfer, verdict: TransferVerdict, at now: Date) {
         challenges[signed.challenge.hexString]?.usedAt = BankTime.wholeSeconds(now)
         challenges[signed.challenge.hexString]?.issued = nil
-        guard case .accepted(let accepted) = verdict else { return }
-        lastCounters[signed.tokenSerial.hexString] = accepted.counter
-        let key = Self.holderKey(accepted.accountHolder, serialHex: accepted.tokenSerial.hexString)
-        if dailyTotals[key]?.day != accepted.day { dailyTotals[key] = DailyTotal(day: accepted.day, totals: [:]) }
-        dailyTotals[key]?.totals[accepted.transfer.currency] = accepted.acceptedToday
+        let serial = signed.tokenSerial.hexString
+        switch verdict {
+        case .rejected(.counterRegressed(let last, let got)):
+            tokens[serial, default: TokenRecord(lastCounter: last, acceptedAtSequence: 0)].suspended =
+                TokenRecord.Suspension(at: BankTime.wholeSeconds(now), last: last, got: got)
+        case .accepted(let accepted):
+            tokens[serial, default: TokenRecord(lastCounter: 0, acceptedAtSequence: 0)].lastCounter = accepted.counter
+            tokens[serial]?.acceptedAtSequence = challengeSequence
+            let key = Self.holderKey(accepted.accountHolder, serialHex: serial)
+            if dailyTotals[key]?.day != accepted.day { dailyTotals[key] = DailyTotal(day: accepted.day, totals: [:], overall: .zero) }
+            dailyTotals[key]?.totals[accepted.transfer.currency] = accepted.acceptedToday
+            dailyTotals[key]?.overall = accepted.overallToday
+        case .rejected:
+            break
+        }
+    }
+
+    /// Whether the token (upper-case hex serial) is suspended.
+    func isSuspended(_ serialHex: String) -> Bool {
+        tokens[serialHex]?.suspended != nil
     }
 
     /// The daily-total key: `holder:ID` when the challenge named an account holder, else `token:SERIAL`.

@@ -5,9 +5,9 @@ public enum TransferRejection: Error, Hashable, Sendable, CustomStringConvertibl
     /// The signed transfer cannot be read: bad JSON, a DTBS that breaks the grammar, a
     /// certificate that is not DER X.509 with an RSA key.
     case malformed(String)
-    /// The certificate does not chain to a CA the bank trusts, or is not a token certificate
-    /// (a CA certificate, a key usage without digitalSignature / nonRepudiation). The text is
-    /// OpenSSL's reason.
+    /// The certificate does not chain to a CA the bank trusts (the text is OpenSSL's reason), or
+    /// is not a transfer certificate: a CA certificate, a key usage without digitalSignature /
+    /// nonRepudiation, an extendedKeyUsage other than exactly {``UKeyOID/transferConfirmation``}.
     case untrustedCertificate(String)
     /// The certificate (or its CA) was no longer valid at verification time.
     case certificateExpired
@@ -29,14 +29,31 @@ public enum TransferRejection: Error, Hashable, Sendable, CustomStringConvertibl
     /// The signed transfer is not the one the bank intended: `field` is the first that differs.
     case fieldsDiffer(TransferField)
     /// The signature counter (DTBS tag 87) is not above the last one the bank accepted from
-    /// this token: a replayed or reordered signature.
+    /// this token, with a challenge issued before that acceptance: a signature withheld and
+    /// replayed late, or two verified out of order. The token is not suspended.
     case counterNotIncreasing(last: UInt32, got: UInt32)
-    /// The bank's policy sets no limits for this currency, so it takes no transfers in it.
+    /// The signature counter is more than the policy's ``BankPolicy/maxCounterStep`` above the
+    /// last one accepted from this token (`last` `nil`: none yet, counted from 0).
+    case counterJumped(last: UInt32?, got: UInt32, maxStep: UInt32)
+    /// The signature counter is not above the last one accepted, with a challenge the bank
+    /// issued *after* that acceptance — which an honest card cannot produce: its state was
+    /// copied or restored. The token is now suspended (``tokenSuspended(serial:)``).
+    case counterRegressed(last: UInt32, got: UInt32)
+    /// The token (hex serial) is suspended as possibly cloned; `ukey transfer unsuspend` clears it.
+    case tokenSuspended(serial: String)
+    /// The bank's policy does not list this currency, so it takes no transfers in it.
     case currencyNotAllowed(String)
+    /// The amount has more fraction digits than the currency's minor digits (CNY 2).
+    case tooManyMinorDigits(amount: String, currency: String, minorDigits: Int)
     /// The amount is above the policy's limit for one transfer.
     case overTransferLimit(amount: DecimalAmount, limit: DecimalAmount, currency: String)
     /// Today's accepted transfers plus this one exceed the policy's daily limit.
     case overDailyLimit(amount: DecimalAmount, acceptedToday: DecimalAmount, limit: DecimalAmount, currency: String)
+    /// Today's accepted transfers in every currency plus this one, each converted to the base
+    /// currency (rounded up), exceed the policy's overall ``BankPolicy/dailyLimit``: `converted`
+    /// is this transfer in the base currency, `acceptedToday` and `limit` are in it too.
+    case overOverallDailyLimit(amount: DecimalAmount, currency: String, converted: DecimalAmount, acceptedToday: DecimalAmount,
+                               limit: DecimalAmount, baseCurrency: String)
 
     /// A stable, machine-readable identifier: the case name, `"fieldsDiffer"`, `"badSignature"`, ….
     public var code: String {
@@ -53,9 +70,14 @@ public enum TransferRejection: Error, Hashable, Sendable, CustomStringConvertibl
         case .wrongToken: return "wrongToken"
         case .fieldsDiffer: return "fieldsDiffer"
         case .counterNotIncreasing: return "counterNotIncreasing"
+        case .counterJumped: return "counterJumped"
+        case .counterRegressed: return "counterRegressed"
+        case .tokenSuspended: return "tokenSuspended"
         case .currencyNotAllowed: return "currencyNotAllowed"
+        case .tooManyMinorDigits: return "tooManyMinorDigits"
         case .overTransferLimit: return "overTransferLimit"
         case .overDailyLimit: return "overDailyLimit"
+        case .overOverallDailyLimit: return "overOverallDailyLimit"
         }
     }
 
@@ -76,11 +98,21 @@ public enum TransferRejection: Error, Hashable, Sendable, CustomStringConvertibl
         case .fieldsDiffer(let field): return "the signed \(field.rawValue) differs from the transfer the bank intended"
         case .counterNotIncreasing(let last, let got):
             return "signature counter \(got) is not above \(last), the last one accepted from this token"
+        case .counterJumped(let last, let got, let maxStep):
+            return "signature counter \(got) is more than \(maxStep) above \(last.map { "\($0), the last one accepted from this token" } ?? "0 (none accepted from this token yet)")"
+        case .counterRegressed(let last, let got):
+            return "signature counter \(got) is not above \(last), the last one accepted, yet the challenge was issued after that acceptance: the token's state was copied or restored; the token is suspended"
+        case .tokenSuspended(let serial):
+            return "token \(serial) is suspended as possibly cloned (`ukey transfer unsuspend` clears it)"
         case .currencyNotAllowed(let currency): return "the bank takes no transfers in \(currency)"
+        case .tooManyMinorDigits(let amount, let currency, let minorDigits):
+            return "\(amount) \(currency) has more than \(minorDigits) fraction digits"
         case .overTransferLimit(let amount, let limit, let currency):
             return "\(amount) \(currency) is over the limit of \(limit) \(currency) per transfer"
         case .overDailyLimit(let amount, let acceptedToday, let limit, let currency):
             return "\(amount) \(currency) after \(acceptedToday) \(currency) today is over the daily limit of \(limit) \(currency)"
+        case .overOverallDailyLimit(let amount, let currency, let converted, let acceptedToday, let limit, let base):
+            return "\(amount) \(currency) (\(converted) \(base)) after \(acceptedToday) \(base) today in all currencies is over the overall daily limit of \(limit) \(base)"
         }
     }
 }

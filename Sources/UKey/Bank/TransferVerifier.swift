@@ -18,19 +18,29 @@ import Foundation
 ///    ``TransferRejection/badSignature``;
 /// 4. the challenge is one this bank issued, unused and unexpired: ``TransferRejection/unknownChallenge``,
 ///    ``TransferRejection/challengeReused``, ``TransferRejection/challengeExpired``;
-/// 5. it was issued for this token, if the bank bound it to one: ``TransferRejection/wrongToken(expected:signed:)``;
+/// 5. the token is not suspended: ``TransferRejection/tokenSuspended(serial:)``; the challenge
+///    was issued for this token, if the bank bound it to one: ``TransferRejection/wrongToken(expected:signed:)``;
 /// 6. every field is the intended one, as exact text: ``TransferRejection/fieldsDiffer(_:)``;
-/// 7. the counter is above the last one accepted from this token: ``TransferRejection/counterNotIncreasing(last:got:)``;
-/// 8. the limits of ``BankPolicy`` for the currency, per transfer and per UTC day, compared as
-///    exact decimals: ``TransferRejection/currencyNotAllowed(_:)``, ``TransferRejection/overTransferLimit(amount:limit:currency:)``,
-///    ``TransferRejection/overDailyLimit(amount:acceptedToday:limit:currency:)``.
+/// 7. the counter is above the last one accepted from this token — else
+///    ``TransferRejection/counterNotIncreasing(last:got:)`` (a late replay), or, when the
+///    challenge was issued after that acceptance, ``TransferRejection/counterRegressed(last:got:)``
+///    and the token is suspended — and at most ``BankPolicy/maxCounterStep`` above it:
+///    ``TransferRejection/counterJumped(last:got:maxStep:)``;
+/// 8. the ``BankPolicy``: the currency is listed, the amount has at most its minor digits, the
+///    limits per transfer and per UTC day in the currency, and the overall daily limit in the
+///    base currency (every currency converted, rounded up), compared as exact decimals:
+///    ``TransferRejection/currencyNotAllowed(_:)``, ``TransferRejection/tooManyMinorDigits(amount:currency:minorDigits:)``,
+///    ``TransferRejection/overTransferLimit(amount:limit:currency:)``,
+///    ``TransferRejection/overDailyLimit(amount:acceptedToday:limit:currency:)``,
+///    ``TransferRejection/overOverallDailyLimit(amount:currency:converted:acceptedToday:limit:baseCurrency:)``.
 ///
 /// **When a challenge is used up.** Checks 1–3 need no state and change none: anyone can send
 /// a bad signature or a foreign certificate with a challenge they saw on the wire, and that must
 /// not burn the customer's challenge. Once the signature verifies, the token really signed with
 /// this challenge, so from check 4 on the challenge is consumed whatever the verdict — a
 /// refused transfer (fields, counter, limits) needs a new challenge for a new intention. Only an
-/// acceptance raises the token's counter and the holder's daily total. Each verification runs
+/// acceptance raises the token's counter and the holder's daily totals; only a regressed counter
+/// suspends the token, and only ``unsuspend(tokenSerial:)`` lifts that. Each verification runs
 /// checks 4–8 and writes the result under an exclusive lock on the bank directory, so two
 /// processes or threads racing with one challenge get one acceptance and one ``TransferRejection/challengeReused``.
 public final class TransferVerifier: Sendable {
@@ -66,10 +76,14 @@ public final class TransferVerifier: Sendable {
     /// `transfer`, valid for ``BankPolicy/challengeLifetimeSeconds``, and records it. With
     /// `tokenSerial`, only that token may use it; `accountHolder` makes the daily limit count per
     /// holder rather than per token. Throws ``BankError/invalidTransfer(_:)`` for a transfer the
-    /// card would refuse (amount or currency grammar, field lengths).
+    /// card would refuse (amount or currency grammar, field lengths), ``BankError/refusedByPolicy(_:)``
+    /// for one the policy refuses whatever happens (a currency it does not list, too many
+    /// fraction digits, over the per-transfer limit), and ``BankError/tokenSuspended(serial:)``
+    /// when `tokenSerial` names a suspended token.
     public func issueChallenge(for transfer: Transfer, tokenSerial: [UInt8]? = nil,
                                accountHolder: String? = nil) throws(BankError) -> IssuedChallenge {
         try transfer.validateForToken()
+        if let rejection = policy.refusal(for: transfer, amount: try transfer.decimalAmount()) { throw .refusedByPolicy(rejection) }
         var bytes = [UInt8](repeating: 0, count: policy.challengeLength)
         guard RAND_bytes(&bytes, Int32(bytes.count)) == 1 else {
             ERR_clear_error()
@@ -80,12 +94,33 @@ public final class TransferVerifier: Sendable {
                                         expiresAt: issuedAt.addingTimeInterval(TimeInterval(policy.challengeLifetimeSeconds)),
                                         tokenSerial: tokenSerial, accountHolder: accountHolder)
         let retention = policy.challengeRetentionSeconds
-        try directory.update { state in
+        let suspended = try directory.update { state in
+            if let serial = tokenSerial?.hexString, state.isSuspended(serial) { return (Optional(serial), false) }
             state.prune(at: issuedAt, retention: retention)
             state.issue(challenge)
-            return ((), true)
+            return (nil, true)
         }
+        if let suspended { throw .tokenSuspended(serial: suspended) }
         return challenge
+    }
+
+    /// Lifts the suspension of the token `tokenSerial` (``TransferRejection/counterRegressed(last:got:)``
+    /// set it); returns whether it was suspended. The last accepted counter stays: the bank
+    /// should first make sure which card is genuine (its counter is the higher one).
+    @discardableResult
+    public func unsuspend(tokenSerial: [UInt8]) throws(BankError) -> Bool {
+        let serial = tokenSerial.hexString
+        return try directory.update { state in
+            guard state.isSuspended(serial) else { return (false, false) }
+            state.tokens[serial]?.suspended = nil
+            return (true, true)
+        }
+    }
+
+    /// Whether the token `tokenSerial` is suspended as possibly cloned.
+    public func isSuspended(tokenSerial: [UInt8]) throws(BankError) -> Bool {
+        let serial = tokenSerial.hexString
+        return try directory.snapshot { $0.isSuspended(serial) }
     }
 
     /// Checks `signed` and, when it is accepted, records it: the challenge is used, the token's

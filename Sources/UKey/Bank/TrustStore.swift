@@ -9,8 +9,10 @@ import Synchronization
 /// the verification time set to the verifier's clock (`X509_STORE_CTX_set_time`). No security
 /// level is set (`auth_level` stays unset), so the token's RSA-1024 key is accepted; TLS
 /// security levels never apply here. On top, the leaf must not be a CA, must allow
-/// digitalSignature or nonRepudiation, must have no extendedKeyUsage (that marks a TLS
-/// certificate, e.g. for a PIV key), and must hold an RSA key of at least 1024 bits.
+/// digitalSignature or nonRepudiation, must have an extendedKeyUsage of exactly
+/// {``UKeyOID/transferConfirmation``} (a transfer certificate: not the token's authentication or
+/// decryption key, not a TLS or PIV certificate, not anyExtendedKeyUsage), and must hold an RSA
+/// key of at least 1024 bits.
 ///
 /// A certificate that passed is remembered (by its DER bytes, up to ``cacheLimit`` of them)
 /// with the chain's validity interval; inside that interval the chain is not checked again, as
@@ -77,12 +79,10 @@ final class TrustStore: @unchecked Sendable {
         guard X509_get_key_usage(leaf.pointer) & UInt32(KU_DIGITAL_SIGNATURE | KU_NON_REPUDIATION) != 0 else {
             return .failure(.untrustedCertificate("its key usage allows neither digitalSignature nor nonRepudiation"))
         }
-        // An extendedKeyUsage names what else the key is for — a TLS client certificate for a PIV
-        // key, whose signatures anyone with the PIV PIN obtains without the token's screen — so
-        // such a certificate never vouches for a transfer, even from the bank's own CA.
-        guard X509_get_extended_key_usage(leaf.pointer) == UInt32.max else {
-            return .failure(.untrustedCertificate("it has an extendedKeyUsage (a TLS or other certificate), not a banking one"))
-        }
+        // Only a transfer key's signatures pass the token's screen: an authentication or PIV key
+        // signs whatever a PC with the PIN asks, so only a certificate for exactly the transfer
+        // purpose vouches for a transfer, even from the bank's own CA.
+        if let reason = Self.transferPurposeProblem(leaf.pointer) { return .failure(.untrustedCertificate(reason)) }
         guard let key = try? leaf.publicKey(), EVP_PKEY_get_base_id(key.pointer) == EVP_PKEY_RSA,
               EVP_PKEY_get_bits(key.pointer) >= 1024
         else { return .failure(.untrustedCertificate("the key is not RSA of 1024 bits or more")) }
@@ -100,6 +100,31 @@ final class TrustStore: @unchecked Sendable {
         return .success(TrustedCertificate(key: key, subject: name.map(DistinguishedName.string) ?? "",
                                            serialNumber: name.flatMap(Self.serialNumber), validFrom: validFrom,
                                            validUntil: validUntil))
+    }
+
+    /// Why the leaf's extendedKeyUsage is not exactly {``UKeyOID/transferConfirmation``}, or `nil`
+    /// when it is (`X509_get_ext_d2i` of NID_ext_key_usage, each purpose as a dotted OID).
+    private static func transferPurposeProblem(_ leaf: OpaquePointer) -> String? {
+        var critical: Int32 = 0
+        guard let raw = X509_get_ext_d2i(leaf, NID_ext_key_usage, &critical, nil) else {
+            return critical == -1
+                ? "it has no extendedKeyUsage: it is not a transfer certificate (\(UKeyOID.transferConfirmation))"
+                : "its extendedKeyUsage cannot be read (repeated or malformed)"
+        }
+        let usages = OpaquePointer(raw)
+        defer { EXTENDED_KEY_USAGE_free(usages) }
+        var purposes: [String] = []
+        for index in 0..<OPENSSL_sk_num(usages) {
+            guard let object = OPENSSL_sk_value(usages, index) else { continue }
+            var buffer = [CChar](repeating: 0, count: 128)
+            let length = OBJ_obj2txt(&buffer, Int32(buffer.count), OpaquePointer(object), 1)
+            guard length > 0, Int(length) < buffer.count else { return "its extendedKeyUsage holds an unreadable purpose" }
+            purposes.append(String(decoding: buffer.prefix(Int(length)).map { UInt8(bitPattern: $0) }, as: UTF8.self))
+        }
+        guard purposes == [UKeyOID.transferConfirmation] else {
+            return "its extendedKeyUsage is {\(purposes.joined(separator: ", "))}, not exactly the transfer purpose {\(UKeyOID.transferConfirmation)}"
+        }
+        return nil
     }
 
     /// The value of the one `serialNumber` attribute of `name`, or `nil` when there is none or several.

@@ -4,16 +4,22 @@ import Foundation
 /// What a leaf certificate of the ``TestCertificateAuthority`` is for, which decides its
 /// extensions (RFC 5280 §4.2.1.3 keyUsage, §4.2.1.12 extKeyUsage, §4.2.1.6 subjectAltName).
 ///
-/// - ``banking``: a token's banking key (digitalSignature, nonRepudiation, no EKU) — what
-///   `TransferVerifier` trusts.
-/// - ``tlsClient``: a PIV key logging in to a TLS site (digitalSignature, EKU clientAuth). TLS
-///   client authentication only signs, so no keyEncipherment.
+/// - ``transfer``: a token's transfer key (keyUsage digitalSignature + nonRepudiation,
+///   extendedKeyUsage exactly {``UKeyOID/transferConfirmation``}) — the only certificate
+///   `TransferVerifier` trusts. Issued only for the transfer key the bank read from the card
+///   (``TestCertificateAuthority/issueTransferCertificate(for:recordedTransferKey:days:)``).
+/// - ``tlsClient``: an authentication key — the token's authentication key or a PIV key logging
+///   in to a TLS site (digitalSignature, EKU clientAuth). TLS client authentication only signs,
+///   so no keyEncipherment.
+/// - ``decryption``: a token's decryption key (keyUsage keyEncipherment only, no EKU). It never
+///   signs, so it is certified from its public key, never from a CSR.
 /// - ``tlsServer(dnsNames:ipAddresses:)``: a test server (`openssl s_server`) for the TLS tests:
 ///   digitalSignature + keyEncipherment (RSA key exchange in TLS 1.2), EKU serverAuth, and the
 ///   names a client checks in subjectAltName.
 public enum CertificateProfile: Hashable, Sendable {
-    case banking
+    case transfer
     case tlsClient
+    case decryption
     case tlsServer(dnsNames: [String], ipAddresses: [String])
 
     /// The `X509V3_EXT_conf_nid` extensions besides basicConstraints and the key identifiers.
@@ -21,10 +27,13 @@ public enum CertificateProfile: Hashable, Sendable {
     /// misread (a comma or colon in a DNS name, an address `inet_pton` does not accept).
     func extensions() throws(PKIError) -> [(Int32, String)] {
         switch self {
-        case .banking:
-            return [(NID_key_usage, "critical,digitalSignature,nonRepudiation")]
+        case .transfer:
+            return [(NID_key_usage, "critical,digitalSignature,nonRepudiation"),
+                    (NID_ext_key_usage, UKeyOID.transferConfirmation)]
         case .tlsClient:
             return [(NID_key_usage, "critical,digitalSignature"), (NID_ext_key_usage, "clientAuth")]
+        case .decryption:
+            return [(NID_key_usage, "critical,keyEncipherment")]
         case .tlsServer(let dnsNames, let ipAddresses):
             guard !dnsNames.isEmpty || !ipAddresses.isEmpty else {
                 throw .invalidEncoding("a TLS server certificate needs at least one DNS name or IP address")

@@ -13,6 +13,10 @@ public enum PKIError: Error, Hashable, Sendable, CustomStringConvertible {
     case openSSL(function: String, code: UInt, reason: String)
     /// Reading or writing a file failed with `errno`.
     case file(path: String, errno: Int32)
+    /// The CA refuses to certify: the key or the profile is not one it certifies this way
+    /// (a transfer CSR for another key than the one recorded from the card, a CSR for a
+    /// decryption key).
+    case notCertified(String)
 
     public var description: String {
         switch self {
@@ -21,6 +25,7 @@ public enum PKIError: Error, Hashable, Sendable, CustomStringConvertible {
         case .openSSL(let function, let code, let reason):
             return "\(function) failed (OpenSSL error \(String(code, radix: 16)): \(reason))"
         case .file(let path, let errno): return "\(path): error \(errno)"
+        case .notCertified(let reason): return "not certified: \(reason)"
         }
     }
 

@@ -7,9 +7,10 @@ import Foundation
 ///
 /// CA certificate: basicConstraints critical CA:TRUE, keyUsage critical keyCertSign + cRLSign.
 /// Leaf certificates: basicConstraints critical CA:FALSE and the usages of their
-/// ``CertificateProfile`` (banking: keyUsage critical digitalSignature + nonRepudiation; TLS
-/// client or server: extendedKeyUsage clientAuth / serverAuth). Both carry subject and authority key identifiers and are signed with
-/// sha256WithRSAEncryption. OpenSSL 3 verifies RSA-1024 leaves (only TLS security levels refuse them).
+/// ``CertificateProfile`` (transfer: keyUsage critical digitalSignature + nonRepudiation and
+/// extendedKeyUsage ``UKeyOID/transferConfirmation``; decryption: keyUsage keyEncipherment;
+/// TLS client or server: extendedKeyUsage clientAuth / serverAuth). Both carry subject and
+/// authority key identifiers and are signed with sha256WithRSAEncryption. OpenSSL 3 verifies RSA-1024 leaves (only TLS security levels refuse them).
 public final class TestCertificateAuthority: Sendable {
     /// The self-signed CA certificate.
     public let certificate: Certificate
@@ -59,13 +60,20 @@ public final class TestCertificateAuthority: Sendable {
     }
 
     /// Issues a certificate for `publicKey` with `subject` (`CN=…, O=…`), valid from now for
-    /// `days`, with the extensions of `profile` (a banking key unless told otherwise), and
-    /// returns its DER encoding.
+    /// `days`, with the extensions of `profile`, and returns its DER encoding. The caller vouches
+    /// for the key: for a token's transfer key (the default profile), the key the bank read from
+    /// the card; for a decryption key, likewise (it never signs, so it has no CSR).
     public func issue(for publicKey: RSAPublicKey, subject: String, days: Int = 365,
-                      profile: CertificateProfile = .banking) throws(PKIError) -> [UInt8] {
+                      profile: CertificateProfile = .transfer) throws(PKIError) -> [UInt8] {
+        try issue(for: publicKey, subject: subject, days: days, usages: try profile.extensions())
+    }
+
+    /// A leaf certificate with `usages` (`X509V3_EXT_conf_nid` pairs) between basicConstraints
+    /// CA:FALSE and the key identifiers: the profiles' work, and tests' odd certificates.
+    func issue(for publicKey: RSAPublicKey, subject: String, days: Int, usages: [(Int32, String)]) throws(PKIError) -> [UInt8] {
         let name = try DistinguishedName.make(subject)
         defer { X509_NAME_free(name) }
-        let extensions = [(NID_basic_constraints, "critical,CA:FALSE")] + (try profile.extensions())
+        let extensions = [(NID_basic_constraints, "critical,CA:FALSE")] + usages
             + [(NID_subject_key_identifier, "hash"), (NID_authority_key_identifier, "keyid:always")]
         let leaf = try Self.sign(subject: name, publicKey: publicKey.evpKey(), issuer: handle, issuerKey: key, days: days,
                                  extensions: extensions)
