@@ -142,7 +142,7 @@ struct KeySeparationTests {
     func internalAuthenticateOfDTBS() throws {
         let keys = try Keys()
         let token = keys.token
-        let challenge = TLV(tag: 0x70, children: [TLV(tag: 0x82, value: Array("9.99".utf8)), TLV(tag: 0x83, value: Array("CNY".utf8)),
+        let challenge = TLV(tag: 0x70, children: [TLV(tag: 0x82, value: Array("9".utf8)), TLV(tag: 0x83, value: Array("CNY".utf8)),
                                                   TLV(tag: 0x87, value: [0, 0, 0, 1])]).bytes
         #expect(challenge.count == 16)
         let response = token.send(token.apdu("00880000", challenge, le: true))
