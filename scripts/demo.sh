@@ -78,13 +78,16 @@ show "$UKEY" token info "${TRACE[@]}"
 step "2. The bank's test CA"
 show "$UKEY" ca init --dir "$WORK/bank"
 
-step "3. Personalize: change the factory PIN, generate RSA-1024 on the card, CSR -> certificate -> token"
+step "3. Personalize: change the factory PIN, generate the RSA-1024 transfer key on the card (the holder approves), card-built CSR -> certificate -> token"
 UKEY_PIN=$FACTORY_PIN UKEY_NEW_PIN=$PIN show "$UKEY" token pin change "${TRACE[@]}"
-UKEY_PIN=$PIN show "$UKEY" token keygen "${TRACE[@]}"
-UKEY_PIN=$PIN show "$UKEY" token csr --subject "CN=Zhang San, O=UKey Test Bank" --out "$WORK/token.csr" "${TRACE[@]}"
+if [[ $CONFIRM == ask ]]; then
+    echo "  The token asks for OK before it makes a new transfer key: press Enter (OK) on each page."
+fi
+UKEY_PIN=$PIN show "$UKEY" token keygen --key transfer "${TRACE[@]}"
+UKEY_PIN=$PIN show "$UKEY" token csr --key transfer --subject "CN=Zhang San, O=UKey Test Bank" --out "$WORK/token.csr" "${TRACE[@]}"
 show openssl req -verify -noout -in "$WORK/token.csr"
 show "$UKEY" ca issue --dir "$WORK/bank" --csr "$WORK/token.csr" --out "$WORK/token.pem"
-UKEY_PIN=$PIN show "$UKEY" token cert put "$WORK/token.pem" "${TRACE[@]}"
+UKEY_PIN=$PIN show "$UKEY" token cert put --key transfer "$WORK/token.pem" "${TRACE[@]}"
 show "$UKEY" token info "${TRACE[@]}"
 
 step "4. The bank asks for 1234.56 CNY to Li Si; the holder confirms it on the token"

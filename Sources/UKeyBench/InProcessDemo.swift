@@ -33,12 +33,12 @@ enum InProcessDemo {
         try await session.expect("00A4040C06F0554B455901", "9000", "select the banking applet")
         try await session.expect(apdu("00240081", lengthPrefixed(factoryPIN) + lengthPrefixed(holderPIN)), "9000", "change the factory PIN")
 
-        print("2. The token generates its RSA-1024 key; the bank's CA certifies it.")
-        let publicKeyTemplate = try await session.expect(apdu("00478001", [0x80, 0x01, 0x01], le: true), "9000", "generate the key")
+        print("2. The token generates its RSA-1024 transfer key (the holder approves it on the device); the bank's CA certifies it.")
+        let publicKeyTemplate = try await session.expect(apdu("00478001", [0x80, 0x01, 0x01], le: true), "9000", "generate the transfer key")
         let publicKey = try RSAPublicKey(publicKeyTemplate: publicKeyTemplate)
         let ca = try TestCertificateAuthority()
         let certificate = try ca.issue(for: publicKey, subject: "CN=UKey demo holder, serialNumber=UKDEMO01")
-        try await session.expect(apdu("00DA0110", certificate), "9000", "store the certificate (\(certificate.count) bytes)")
+        try await session.expect(apdu("00DA0111", certificate), "9000", "store the transfer certificate (\(certificate.count) bytes)")
 
         print("3. The bank asks the holder to confirm a transfer; the token shows it and waits for OK.")
         let challenge = try [UInt8](randomCount: 16)

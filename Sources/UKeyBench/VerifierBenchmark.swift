@@ -111,7 +111,7 @@ enum VerifierBenchmark {
         }
     }
 
-    /// A token in memory with an RSA-1024 key that `bank`'s CA certified.
+    /// A token in memory with an RSA-1024 transfer key that `bank`'s CA certified.
     struct BenchToken {
         let firmware: TokenFirmware<FirmwareBenchmark.BenchPlatform>
         let certificate: [UInt8]

@@ -19,35 +19,49 @@ func certificate(modulus: [UInt8], exponent: [UInt8], padding: Int = 0) -> [UInt
     return TLV(tag: 0x30, children: [tbs, sha256WithRSA, TLV(tag: 0x03, value: [0x00] + [UInt8](repeating: 0x5C, count: 128))]).bytes
 }
 
-@Suite("Banking applet: certificate")
+/// The certificate P1P2 of `key`: `01 1k`.
+func certificateP1P2(_ key: BankingKey) -> String { "011" + String(key.rawValue) }
+
+@Suite("Banking applet: certificates, one per key")
 struct CertificateTests {
-    @Test("PUT then GET CERTIFICATE, by extended length and by chaining")
-    func putAndGet() throws {
+    @Test("PUT then GET CERTIFICATE, by extended length and by chaining", arguments: BankingKey.allCases)
+    func putAndGet(key reference: BankingKey) throws {
         let token = TokenHarness()
-        let key = try TestRSA(publicKeyObject: token.personalize())
+        let key = try TestRSA(publicKeyObject: token.personalize(reference))
         let der = certificate(modulus: key.modulus, exponent: key.exponent)
-        #expect(token.send(token.apdu("00DA0110", der)).statusWord == .success)
-        #expect(token.send("00CA0110000000").data == der)
+        #expect(token.send(token.apdu("00DA" + certificateP1P2(reference), der)).statusWord == .success)
+        #expect(token.send("00CA" + certificateP1P2(reference) + "000000").data == der)
         // The same through command chaining in 200-byte parts.
         let parts = stride(from: 0, to: der.count, by: 200).map { Array(der[$0..<min($0 + 200, der.count)]) }
         for (index, part) in parts.enumerated() {
             let cla: UInt8 = index == parts.count - 1 ? 0x00 : 0x10
-            let command = try CommandAPDU(cla: cla, ins: 0xDA, p1: 0x01, p2: 0x10, data: part)
+            let command = try CommandAPDU(cla: cla, ins: 0xDA, p1: 0x01, p2: 0x10 | reference.rawValue, data: part)
             #expect(token.send(command.bytes).statusWord == .success)
         }
-        #expect(token.send("00CA0110000000").data == der)
+        #expect(token.send("00CA" + certificateP1P2(reference) + "000000").data == der)
+        for other in BankingKey.allCases where other != reference {
+            #expect(token.send("00CA" + certificateP1P2(other) + "00").statusWord == .referencedDataNotFound,
+                    "the \(reference) certificate is not the \(other) one")
+        }
     }
 
-    @Test("a certificate for another key is 6A80")
-    func otherKey() throws {
+    @Test("a certificate for another key is 6A80, including another of the card's own keys", arguments: BankingKey.allCases)
+    func otherKey(key reference: BankingKey) throws {
         let token = TokenHarness()
-        let key = try TestRSA(publicKeyObject: token.personalize())
+        let key = try TestRSA(publicKeyObject: token.personalize(reference))
+        let header = "00DA" + certificateP1P2(reference)
         var otherModulus = key.modulus
         otherModulus[100] ^= 0x01
-        #expect(token.send(token.apdu("00DA0110", certificate(modulus: otherModulus, exponent: key.exponent))).statusWord == .wrongData)
-        #expect(token.send(token.apdu("00DA0110", certificate(modulus: key.modulus, exponent: [0x03]))).statusWord == .wrongData)
-        #expect(token.send(token.apdu("00DA0110", [0x30, 0x03, 0x02, 0x01, 0x01])).statusWord == .wrongData)
-        #expect(token.send("00CA011000").statusWord == .referencedDataNotFound)
+        #expect(token.send(token.apdu(header, certificate(modulus: otherModulus, exponent: key.exponent))).statusWord == .wrongData)
+        #expect(token.send(token.apdu(header, certificate(modulus: key.modulus, exponent: [0x03]))).statusWord == .wrongData)
+        #expect(token.send(token.apdu(header, [0x30, 0x03, 0x02, 0x01, 0x01])).statusWord == .wrongData)
+        #expect(token.send("00CA" + certificateP1P2(reference) + "00").statusWord == .referencedDataNotFound)
+        // The certificate of this key, put under the slot of another key the card holds.
+        for other in BankingKey.allCases where other != reference {
+            _ = token.generate(other)
+            #expect(token.send(token.apdu("00DA" + certificateP1P2(other), certificate(modulus: key.modulus, exponent: key.exponent)))
+                        .statusWord == .wrongData, "the \(reference) key's certificate is no \(other) certificate")
+        }
     }
 
     @Test("no key is 6A88, no PIN is 6982, over 3 KB is 6A84")
@@ -56,25 +70,38 @@ struct CertificateTests {
         token.select()
         #expect(token.verify(TokenHarness.factoryPIN) == .success)
         let dummy = certificate(modulus: [UInt8](repeating: 0xC1, count: 128), exponent: [1, 0, 1])
-        #expect(token.send(token.apdu("00DA0110", dummy)).statusWord == .referencedDataNotFound)
-        let key = try TestRSA(publicKeyObject: token.personalize())
+        for key in BankingKey.allCases {
+            #expect(token.send(token.apdu("00DA" + certificateP1P2(key), dummy)).statusWord == .referencedDataNotFound)
+        }
+        let key = try TestRSA(publicKeyObject: token.personalize(.authentication))
         let large = certificate(modulus: key.modulus, exponent: key.exponent, padding: 3000)
         #expect(large.count > 3072)
-        #expect(token.send(token.apdu("00DA0110", large)).statusWord == .notEnoughMemory)
+        #expect(token.send(token.apdu("00DA0112", large)).statusWord == .notEnoughMemory)
         token.card.reset()
         token.select()
-        #expect(token.send(token.apdu("00DA0110", certificate(modulus: key.modulus, exponent: key.exponent))).statusWord
+        #expect(token.send(token.apdu("00DA0112", certificate(modulus: key.modulus, exponent: key.exponent))).statusWord
                 == .securityStatusNotSatisfied)
     }
 
-    @Test("GENERATE replaces the key and clears the certificate")
-    func generateClearsCertificate() throws {
+    @Test("GENERATE replaces a key and clears its certificate only", arguments: BankingKey.allCases)
+    func generateClearsCertificate(key reference: BankingKey) throws {
         let token = TokenHarness()
-        let key = try TestRSA(publicKeyObject: token.personalize())
-        #expect(token.send(token.apdu("00DA0110", certificate(modulus: key.modulus, exponent: key.exponent))).statusWord == .success)
-        let second = token.generate()
-        #expect(second != TLV(tag: 0x7F49, children: [TLV(tag: 0x81, value: key.modulus), TLV(tag: 0x82, value: key.exponent)]).bytes)
-        #expect(token.send("00CA011000").statusWord == .referencedDataNotFound)
+        token.personalize(.authentication)
+        var certificates: [BankingKey: [UInt8]] = [:]
+        for key in BankingKey.allCases {
+            let publicKey = try TestRSA(publicKeyObject: key == .authentication ? token.readPublicKey(key).data : token.generate(key))
+            let der = certificate(modulus: publicKey.modulus, exponent: publicKey.exponent)
+            #expect(token.send(token.apdu("00DA" + certificateP1P2(key), der)).statusWord == .success)
+            certificates[key] = der
+        }
+        let first = token.readPublicKey(reference).data
+        let second = token.generate(reference)
+        #expect(second != first)
+        #expect(token.send("00CA" + certificateP1P2(reference) + "00").statusWord == .referencedDataNotFound)
+        for other in BankingKey.allCases where other != reference {
+            #expect(token.send("00CA" + certificateP1P2(other) + "000000").data == certificates[other],
+                    "GENERATE \(reference) leaves the \(other) certificate")
+        }
     }
 }
 
@@ -87,12 +114,21 @@ struct CommandValidationTests {
         ("80C00001", StatusWord.wrongP1P2),           // CONFIRM with P2 01
         ("00200080", StatusWord.wrongP1P2),           // VERIFY for another PIN reference
         ("00478201", StatusWord.wrongP1P2),
-        ("00478002", StatusWord.wrongP1P2),
+        ("00478004", StatusWord.wrongP1P2),           // no key 04
+        ("00478000", StatusWord.wrongP1P2),
+        ("00478104", StatusWord.wrongP1P2),
         ("002A9E9B", StatusWord.wrongP1P2),
         ("00CA0200", StatusWord.referencedDataNotFound),
         ("00880001", StatusWord.wrongP1P2),
         ("00840001", StatusWord.wrongP1P2),
-        ("00DA0111", StatusWord.wrongP1P2),
+        ("00DA0110", StatusWord.wrongP1P2),           // certificate of no key
+        ("00DA0114", StatusWord.wrongP1P2),
+        ("00DA0211", StatusWord.wrongP1P2),
+        ("00CA0110", StatusWord.referencedDataNotFound),
+        ("00CA0114", StatusWord.referencedDataNotFound),
+        ("00500001", StatusWord.claNotSupported),     // the card-built request is CLA 80
+        ("80500003", StatusWord.wrongP1P2),           // no request for the decryption key
+        ("80500101", StatusWord.wrongP1P2),
     ])
     func refusals(header: String, status: StatusWord) {
         let token = TokenHarness()

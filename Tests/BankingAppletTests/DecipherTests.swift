@@ -41,19 +41,19 @@ struct DecipherTests {
     @Test("a cryptogram from OpenSSL's PKCS#1 v1.5 encryption: the plaintext, Ne bytes, 9000")
     func roundTrip() throws {
         let token = TokenHarness()
-        let key = try TestRSA(publicKeyObject: token.personalize())
+        let key = try TestRSA(publicKeyObject: token.personalize(.decryption))
         let response = token.send(DecipherTests.decipher(key.encrypt(DecipherTests.secret), ne: 16))
         #expect(response.statusWord == .success)
         #expect(response.data == DecipherTests.secret)
         let longest = [UInt8](repeating: 0xA7, count: 117)
         #expect(token.send(DecipherTests.decipher(key.encrypt(longest), ne: 117)).data == longest, "Ne = k − 11")
-        #expect(token.counter == 0, "DECIPHER advances no counter")
+        #expect(token.transferCounter == 0 && token.authenticationCounter == 0, "DECIPHER advances no counter")
     }
 
     @Test("RSA-2048: a 257-byte data field (extended APDU) round-trips")
     func roundTrip2048() throws {
         let token = TokenHarness()
-        let key = try TestRSA(publicKeyObject: token.personalize(algorithm: 0x02))
+        let key = try TestRSA(publicKeyObject: token.personalize(.decryption, algorithm: 0x02))
         let response = token.send(DecipherTests.decipher(key.encrypt(DecipherTests.secret), ne: 16))
         #expect(response.statusWord == .success)
         #expect(response.data == DecipherTests.secret)
@@ -66,7 +66,7 @@ struct DecipherTests {
           arguments: DecipherTests.badEncodings.map(\.0))
     func badPadding(kind: String) throws {
         let token = TokenHarness()
-        let key = try TestRSA(publicKeyObject: token.personalize())
+        let key = try TestRSA(publicKeyObject: token.personalize(.decryption))
         let encoded = DecipherTests.badEncodings.first { $0.0 == kind }!.1
         let command = DecipherTests.decipher(key.raw(encoded), ne: 16)
         let first = token.send(command)
@@ -74,13 +74,13 @@ struct DecipherTests {
         #expect(first.data.count == 16, "no length tells bad padding from good")
         #expect(first.data != Array(encoded.suffix(16)))
         #expect(token.send(command).data == first.data, "the same cryptogram gets the same answer")
-        #expect(token.counter == 0)
+        #expect(token.transferCounter == 0 && token.authenticationCounter == 0)
     }
 
     @Test("two different bad cryptograms get different answers; so does garbage")
     func distinctAnswers() throws {
         let token = TokenHarness()
-        let key = try TestRSA(publicKeyObject: token.personalize())
+        let key = try TestRSA(publicKeyObject: token.personalize(.decryption))
         var answers: Set<[UInt8]> = []
         for (_, encoded) in DecipherTests.badEncodings {
             let response = token.send(DecipherTests.decipher(key.raw(encoded), ne: 16))
@@ -103,7 +103,7 @@ struct DecipherTests {
     ] as [(Int?, UInt8, Int, StatusWord)])
     func publicRefusals(ne: Int?, indicator: UInt8, size: Int, status: StatusWord) throws {
         let token = TokenHarness()
-        let key = try TestRSA(publicKeyObject: token.personalize())
+        let key = try TestRSA(publicKeyObject: token.personalize(.decryption))
         var cryptogram = key.encrypt(DecipherTests.secret)
         cryptogram = size <= 128 ? Array(cryptogram.prefix(size)) : cryptogram + [0x00]
         #expect(token.send(DecipherTests.decipher(cryptogram, ne: ne, indicator: indicator)).statusWord == status)

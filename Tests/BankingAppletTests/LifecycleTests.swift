@@ -5,21 +5,28 @@ import Testing
 
 @Suite("Banking applet: PIN lifecycle")
 struct PINLifecycleTests {
-    @Test("a factory-fresh token: no key, 3 + 3 tries, counter 0, PIN must change")
+    @Test("a factory-fresh token: firmware 2.0, no keys, 3 + 3 tries, both counters 0, PIN must change")
     func factoryState() {
         let token = TokenHarness()
         token.select()
         let info = token.info
         #expect(info.first(0xC0)?.value == TokenHarness.serial)
+        #expect(info.first(0xC1)?.value == [0x02, 0x00])
         #expect(info.first(0xC2)?.value == [0x00])
+        #expect(info.first(0xC8)?.value == [0x00])
+        #expect(info.first(0xC9)?.value == [0x00])
         #expect(token.pinTries == 3 && token.pukTries == 3)
-        #expect(token.counter == 0)
+        #expect(token.transferCounter == 0 && token.authenticationCounter == 0)
+        #expect(info.map(\.tag.rawValue) == [0xC0, 0xC1, 0xC2, 0xC3, 0xC4, 0xC5, 0xC6, 0xC7, 0xC8, 0xC9, 0xCA])
         #expect(info.first(0xC6)?.value == [4, 16])
         #expect(info.first(0xC7)?.value == [0x01])
     }
 
-    @Test("nothing uses the key before the factory PIN is changed", arguments: [
-        ("00478001", [0x80, 0x01, 0x01]),                                        // GENERATE
+    @Test("nothing uses a key before the factory PIN is changed", arguments: [
+        ("00478001", [0x80, 0x01, 0x01]),                                        // GENERATE transfer
+        ("00478002", [0x80, 0x01, 0x01]),                                        // GENERATE authentication
+        ("00478003", [0x80, 0x01, 0x01]),                                        // GENERATE decryption
+        ("80500001", [0x30, 0x00]),                                              // card-built request
         ("002A9E9A", TestRSA.sha256DigestInfoPrefix + [UInt8](repeating: 1, count: 32)), // SIGN
         ("002A8086", [0x00] + [UInt8](repeating: 1, count: 128)),                // DECIPHER
         ("00880000", [UInt8](repeating: 7, count: 8)),                           // INTERNAL AUTHENTICATE
@@ -88,7 +95,7 @@ struct PINLifecycleTests {
         #expect(token.pinTries == 3 && token.pukTries == 3)
         #expect(token.info.first(0xC7)?.value == [0x00])
         #expect(token.send("00200081").statusWord == .success)
-        #expect(token.generate().count > 128, "an unblocked token can use its key")
+        #expect(token.generate(.authentication).count > 128, "an unblocked token can use its keys")
     }
 
     @Test("a wrong PUK counts down its own counter to 6983; then the token stays blocked")
@@ -109,7 +116,7 @@ struct PINLifecycleTests {
     @Test("reset and power-off clear the verified PIN; SELECT does not")
     func securityStateIsVolatile() {
         let token = TokenHarness()
-        token.personalize()
+        token.personalize(.authentication)
         token.select()
         #expect(token.send("00200081").statusWord == .success, "re-SELECT keeps the PIN verified")
         token.card.reset()

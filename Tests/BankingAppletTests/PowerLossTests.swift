@@ -56,25 +56,38 @@ struct PowerLossTests {
         })
     }
 
-    @Test("GENERATE: old key and certificate, or new key and no certificate")
-    func generate() throws {
+    @Test("GENERATE: old key and certificate, or new key and no certificate; the other keys untouched",
+          arguments: BankingKey.allCases)
+    func generate(key reference: BankingKey) throws {
         try everyCut(prepare: {
             let token = TokenHarness()
-            let key = try! TestRSA(publicKeyObject: token.personalize())
-            precondition(token.send(token.apdu("00DA0110", certificate(modulus: key.modulus, exponent: key.exponent))).statusWord == .success)
+            token.personalize(.transfer)
+            for key in BankingKey.allCases {
+                let publicKey = try! TestRSA(publicKeyObject: key == .transfer ? token.readPublicKey(key).data : token.generate(key))
+                precondition(token.send(token.apdu("00DA" + certificateP1P2(key), certificate(modulus: publicKey.modulus,
+                                                                                            exponent: publicKey.exponent))).statusWord == .success)
+            }
             return token
-        }, operation: { _ = $0.send($0.apdu("00478001", [0x80, 0x01, 0x01], le: true)) }, check: { before, token, _ in
+        }, operation: { token in
+            // The transfer key waits for the holder's OK, and the NVM is written after it.
+            if case .waiting = token.card.process(token.generateCommand(reference)) { _ = token.approve() }
+        }, check: { before, token, _ in
             token.select()
-            let oldKey = before[0x0103]
-            let newKey = token.memory.committedRecords[0x0103]
-            let certificate = token.memory.committedRecords[0x0104]
+            let records = token.memory.committedRecords
+            let oldKey = before[TokenHarness.keyRecord(reference)]
+            let newKey = records[TokenHarness.keyRecord(reference)]
+            let certificate = records[TokenHarness.certificateRecord(reference)]
             if newKey == oldKey {
-                #expect(token.memory.committedRecords == before, "nothing changed")
+                #expect(records == before, "nothing changed")
             } else {
                 #expect(certificate == nil, "a new key never keeps the old key's certificate")
-                #expect(token.send("0047810100").statusWord == .success)
+                #expect(token.readPublicKey(reference).statusWord == .success)
             }
-            #expect(token.counter == 0)
+            for other in BankingKey.allCases where other != reference {
+                #expect(records[TokenHarness.keyRecord(other)] == before[TokenHarness.keyRecord(other)])
+                #expect(records[TokenHarness.certificateRecord(other)] == before[TokenHarness.certificateRecord(other)])
+            }
+            #expect(token.transferCounter == 0 && token.authenticationCounter == 0)
         })
     }
 
@@ -83,11 +96,11 @@ struct PowerLossTests {
         var der: [UInt8] = []
         try everyCut(prepare: {
             let token = TokenHarness()
-            let key = try! TestRSA(publicKeyObject: token.personalize())
+            let key = try! TestRSA(publicKeyObject: token.personalize(.transfer))
             der = certificate(modulus: key.modulus, exponent: key.exponent)
             return token
-        }, operation: { _ = $0.send($0.apdu("00DA0110", der)) }, check: { before, token, _ in
-            let stored = token.memory.committedRecords[0x0104]
+        }, operation: { _ = $0.send($0.apdu("00DA0111", der)) }, check: { before, token, _ in
+            let stored = token.memory.committedRecords[TokenHarness.certificateRecord(.transfer)]
             #expect(stored == nil || stored == der)
             if stored == nil { #expect(token.memory.committedRecords == before) }
         })
@@ -97,14 +110,15 @@ struct PowerLossTests {
     func confirmTransfer() throws {
         try everyCut(prepare: {
             let token = TokenHarness()
-            token.personalize()
+            token.personalize(.transfer)
             return token
         }, operation: { token in
             guard token.confirm(TransferBody().bytes) == nil else { return }
             _ = token.approve()
         }, check: { _, token, _ in
             token.select()
-            let counter = token.counter
+            #expect(token.authenticationCounter == 0)
+            let counter = token.transferCounter
             #expect(counter == 0 || counter == 1)
             // Whatever happened, the next signature carries a counter above every earlier one.
             #expect(token.verify(TokenHarness.pin) == .success)
@@ -116,16 +130,16 @@ struct PowerLossTests {
         })
     }
 
-    @Test("a signature is only answered after its counter value is durable")
+    @Test("a SIGN signature is only answered after its authentication counter value is durable")
     func signatureAfterCommit() throws {
         let token = TokenHarness()
-        token.personalize()
+        token.personalize(.authentication)
         let start = token.memory.writeOperations
         _ = token.send(token.apdu("002A9E9A", TestRSA.sha256DigestInfoPrefix + [UInt8](repeating: 9, count: 32), le: true))
         let writes = token.memory.writeOperations - start
         for cut in 0..<writes {
             let fresh = TokenHarness()
-            fresh.personalize()
+            fresh.personalize(.authentication)
             fresh.memory.cutPower(atWrite: cut)
             let response = fresh.send(fresh.apdu("002A9E9A", TestRSA.sha256DigestInfoPrefix + [UInt8](repeating: 9, count: 32), le: true))
             #expect(response.statusWord == .memoryFailure, "no signature leaves the card when the counter write fails")

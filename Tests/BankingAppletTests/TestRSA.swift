@@ -48,6 +48,30 @@ struct TestRSA {
         }
     }
 
+    /// Whether `signature` verifies under this key for *some* message: the public operation
+    /// gives a well-formed RSASSA-PKCS1-v1_5 block (`00 01 FF…FF 00 payload`, RFC 8017 §9.2).
+    /// Returns the payload (the signed DigestInfo) then, `nil` otherwise.
+    func recoverSignedPayload(_ signature: [UInt8]) -> [UInt8]? {
+        guard signature.count == modulus.count else { return nil }
+        return withKey { key -> [UInt8]? in
+            let context = EVP_PKEY_CTX_new(key, nil)
+            defer { EVP_PKEY_CTX_free(context) }
+            guard EVP_PKEY_verify_recover_init(context) == 1,
+                  EVP_PKEY_CTX_set_rsa_padding(context, RSA_PKCS1_PADDING) == 1 else { return nil }
+            var out = [UInt8](repeating: 0, count: modulus.count)
+            var length = out.count
+            guard EVP_PKEY_verify_recover(context, &out, &length, signature, signature.count) == 1 else { return nil }
+            return Array(out.prefix(length))
+        }
+    }
+
+    /// Every `k`-byte window of `data` (k the modulus length) that verifies under this key.
+    func signatureWindows(in data: [UInt8]) -> [Int] {
+        let k = modulus.count
+        guard data.count >= k else { return [] }
+        return (0...(data.count - k)).filter { recoverSignedPayload(Array(data[$0..<($0 + k)])) != nil }
+    }
+
     /// RSAES-PKCS1-v1_5 encryption.
     func encrypt(_ plaintext: [UInt8]) -> [UInt8] {
         withKey { key in

@@ -19,12 +19,27 @@ final class TokenHarness {
     private(set) var platform: TestPlatform
     private(set) var firmware: TokenFirmware<TestPlatform>
 
+    /// The NVM records of the banking applet's keys and certificates (0110–0112, 0120–0122),
+    /// its layout (0100 = [02]) and counters (0105 transfer, 0106 authentication), as
+    /// docs/ARCHITECTURE.md lists them; firmware 1.x kept its one key in 0103, its certificate in 0104.
+    static let layoutRecord: RecordID = 0x0100
+    static let transferCounterRecord: RecordID = 0x0105
+    static let authenticationCounterRecord: RecordID = 0x0106
+    static func keyRecord(_ key: BankingKey) -> RecordID { 0x0110 + RecordID(key.rawValue - 1) }
+    static func certificateRecord(_ key: BankingKey) -> RecordID { 0x0120 + RecordID(key.rawValue - 1) }
+
     init() {
         memory = MemoryNVM()
         try! TokenFirmware<TestPlatform>.manufacture(memory, serial: TokenHarness.serial,
                                                      pin: Array(TokenHarness.factoryPIN.utf8),
                                                      puk: Array(TokenHarness.factoryPUK.utf8),
                                                      piv: .wellKnownDefaults)
+        (platform, firmware) = TokenHarness.boot(memory)
+    }
+
+    /// A token booted from `memory` as it is (e.g. a token made by an earlier firmware).
+    init(memory: MemoryNVM) {
+        self.memory = memory
         (platform, firmware) = TokenHarness.boot(memory)
     }
 
@@ -69,24 +84,50 @@ final class TokenHarness {
         send(apdu("00240081", [UInt8(old.utf8.count)] + Array(old.utf8) + [UInt8(new.utf8.count)] + Array(new.utf8))).statusWord
     }
 
-    /// Selects, changes the factory PIN and generates a key: a token ready to sign.
+    /// Selects, changes the factory PIN and generates `key`: a token ready to use that key
+    /// (the transfer key with the holder's OK on the device). The screens and events of
+    /// personalization are forgotten, so a test sees only its own.
     @discardableResult
-    func personalize(algorithm: UInt8 = 0x01) -> [UInt8] {
+    func personalize(_ key: BankingKey, algorithm: UInt8 = 0x01) -> [UInt8] {
         select()
         precondition(change(TokenHarness.factoryPIN, to: TokenHarness.pin) == .success)
-        return generate(algorithm: algorithm)
+        let publicKey = generate(key, algorithm: algorithm)
+        platform.presence.removeHistory()
+        return publicKey
     }
 
-    /// GENERATE KEY; returns the `7F49` public-key object (fetching 61xx parts).
-    func generate(algorithm: UInt8 = 0x01) -> [UInt8] {
-        let response = fetchRemaining(send(apdu("00478001", [0x80, 0x01, algorithm], le: true)))
+    /// GENERATE KEY `00 47 80 kk {80 01 algo}`.
+    func generateCommand(_ key: BankingKey, algorithm: UInt8 = 0x01) -> [UInt8] {
+        apdu("004780" + hexByte(key.rawValue), [0x80, 0x01, algorithm], le: true)
+    }
+
+    /// GENERATE KEY; returns the `7F49` public-key object (fetching 61xx parts). The transfer
+    /// key waits for the holder: OK is pressed on every page, as for CONFIRM TRANSFER.
+    func generate(_ key: BankingKey, algorithm: UInt8 = 0x01) -> [UInt8] {
+        let response: ResponseAPDU
+        switch card.process(generateCommand(key, algorithm: algorithm)) {
+        case .response(let bytes):
+            precondition(key != .transfer, "GENERATE of the transfer key answered without the holder's OK")
+            response = fetchRemaining(try! ResponseAPDU(parsing: bytes))
+        case .waiting:
+            precondition(key == .transfer, "GENERATE of the \(key) key waits for the holder")
+            response = approve()
+        }
         precondition(response.statusWord == .success, "GENERATE failed: \(response.statusWord)")
         return response.data
     }
 
+    /// READ PUBLIC KEY `00 47 81 kk`.
+    func readPublicKey(_ key: BankingKey) -> ResponseAPDU {
+        fetchRemaining(send(apdu("004781" + hexByte(key.rawValue), le: true)))
+    }
+
     /// GET DATA token info as TLVs.
     var info: [TLV] { try! TLV.sequence(parsing: send("00CA010000").data) }
-    var counter: UInt32 { info.first(0xC5)!.value.reduce(0) { $0 << 8 | UInt32($1) } }
+    /// C5: the transfer counter (DTBS tag 87), advanced by CONFIRM TRANSFER only.
+    var transferCounter: UInt32 { info.first(0xC5)!.value.reduce(0) { $0 << 8 | UInt32($1) } }
+    /// CA: the authentication counter, advanced by SIGN and INTERNAL AUTHENTICATE.
+    var authenticationCounter: UInt32 { info.first(0xCA)!.value.reduce(0) { $0 << 8 | UInt32($1) } }
     var pinTries: Int { Int(info.first(0xC3)!.value[0]) }
     var pukTries: Int { Int(info.first(0xC4)!.value[0]) }
 

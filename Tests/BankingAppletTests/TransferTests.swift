@@ -9,7 +9,7 @@ struct TransferTests {
     @Test("OK on the last page signs the DTBS: the fields, 86 serial, 87 counter")
     func approve() throws {
         let token = TokenHarness()
-        let key = try TestRSA(publicKeyObject: token.personalize())
+        let key = try TestRSA(publicKeyObject: token.personalize(.transfer))
         let body = TransferBody()
         #expect(token.confirm(body.bytes) == nil, "the command waits for the holder")
         let response = token.approve()
@@ -29,19 +29,19 @@ struct TransferTests {
     @Test("Cancel is 6985, the timeout 6401; neither advances the counter")
     func denyAndTimeout() {
         let token = TokenHarness()
-        token.personalize()
+        token.personalize(.transfer)
         #expect(token.confirm(TransferBody().bytes) == nil)
         #expect(token.card.press(.cancel) == StatusWord.conditionsNotSatisfied.bytes)
         #expect(token.confirm(TransferBody().bytes) == nil)
         token.platform.clock.advance(by: token.platform.presence.confirmationTimeout)
         #expect(token.card.poll() == StatusWord.timeout.bytes)
-        #expect(token.counter == 0)
+        #expect(token.transferCounter == 0 && token.authenticationCounter == 0)
     }
 
     @Test("the screen shows account, payee, amount, reference, then OK?")
     func screen() {
         let token = TokenHarness()
-        token.personalize()
+        token.personalize(.transfer)
         let body = TransferBody().replacing(0x81, text: "Zhang San Trading Company Ltd.")
         #expect(token.confirm(body.bytes) == nil)
         _ = token.approve()
@@ -71,7 +71,7 @@ struct TransferTests {
     ])
     func accepted(body: TransferBody) {
         let token = TokenHarness()
-        token.personalize()
+        token.personalize(.transfer)
         #expect(token.confirm(body.bytes) == nil)
         #expect(token.approve().statusWord == .success)
     }
@@ -145,7 +145,7 @@ struct TransferTests {
     @Test("deceptive or malformed transfers are 6A80 and never reach the screen", arguments: TransferTests.deceptive)
     func refused(name: String, body: TransferBody) {
         let token = TokenHarness()
-        token.personalize()
+        token.personalize(.transfer)
         #expect(token.confirm(body.bytes)?.statusWord == .wrongData, "\(name)")
         #expect(token.platform.presence.shownScreens.isEmpty)
     }
@@ -155,14 +155,14 @@ struct TransferTests {
     ] as [[UInt8]])
     func badEnvelope(body: [UInt8]) {
         let token = TokenHarness()
-        token.personalize()
+        token.personalize(.transfer)
         #expect(token.confirm(body)?.statusWord == .wrongData)
     }
 
     @Test("the counter strictly increases and every DTBS carries its own value")
     func counterIncreases() throws {
         let token = TokenHarness()
-        token.personalize()
+        token.personalize(.transfer)
         var seen: [[UInt8]] = []
         for _ in 0..<5 {
             #expect(token.confirm(TransferBody().bytes) == nil)
@@ -178,7 +178,7 @@ struct TransferTests {
     /// The screens shown for `body`, after the holder approved.
     static func screens(_ body: TransferBody) -> [[String]] {
         let token = TokenHarness()
-        token.personalize()
+        token.personalize(.transfer)
         #expect(token.confirm(body.bytes) == nil)
         #expect(token.approve().statusWord == .success)
         return token.platform.presence.shownScreens.map(\.lines)

@@ -42,7 +42,7 @@ struct CoexistenceTests {
         #expect(token.selectBanking() == .success)
         let change = [UInt8(6)] + Array(PIVHarness.bankingPIN.utf8) + [UInt8(8)] + Array("24681357".utf8)
         #expect(token.send(token.apdu("00240081", change)).statusWord == .success)
-        let banking = token.exchange(token.apdu("00478001", [0x80, 0x01, 0x01], le: true))
+        let banking = token.exchange(token.apdu("00478002", [0x80, 0x01, 0x01], le: true))   // the authentication key
         #expect(banking.statusWord == .success)
         _ = token.selectPIV()
         #expect(token.verify() == .success)
@@ -55,7 +55,7 @@ struct CoexistenceTests {
         #expect(try PublicKey(object: piv.data).modulus != PublicKey(object: banking.data).modulus)
         // The banking key and its certificate are untouched by the PIV work.
         #expect(token.selectBanking() == .success)
-        #expect(token.exchange([0x00, 0x47, 0x81, 0x01, 0x00]).data == banking.data)
+        #expect(token.exchange([0x00, 0x47, 0x81, 0x02, 0x00]).data == banking.data)
     }
 
     @Test("A token made before the PIV applet gets its secrets once, without touching the banking records")

@@ -32,11 +32,13 @@ struct BankingSetup: Sendable {
         bank = stack.file("bank")
         let pinEnvironment = ["UKEY_PIN": Self.pin]
         try Self.ukey(stack, ["token", "pin", "change"], ["UKEY_PIN": PIVStack.factoryPIN, "UKEY_NEW_PIN": Self.pin])
-        try Self.ukey(stack, ["token", "keygen"], pinEnvironment)
-        try Self.ukey(stack, ["token", "csr", "--subject", "CN=Zhang San, O=UKey Test Bank", "--out", stack.file("bank.csr")], pinEnvironment)
+        // The transfer key: its generation waits for the holder's OK (the emulator approves).
+        try Self.ukey(stack, ["token", "keygen", "--key", "transfer"], pinEnvironment)
+        try Self.ukey(stack, ["token", "csr", "--key", "transfer", "--subject", "CN=Zhang San, O=UKey Test Bank",
+                              "--out", stack.file("bank.csr")], pinEnvironment)
         try Self.ukey(stack, ["ca", "init", "--dir", bank])
         try Self.ukey(stack, ["ca", "issue", "--dir", bank, "--csr", stack.file("bank.csr"), "--out", stack.file("bank.pem")])
-        try Self.ukey(stack, ["token", "cert", "put", stack.file("bank.pem")], pinEnvironment)
+        try Self.ukey(stack, ["token", "cert", "put", "--key", "transfer", stack.file("bank.pem")], pinEnvironment)
     }
 
     /// `ukey ARGUMENTS`, which must succeed.

@@ -34,12 +34,7 @@ struct DetachTests {
     func detachWhileWaiting() throws {
         let h = DeviceHarness()
         h.configure()
-        h.powerOn()
-        #expect(h.transmit(DeviceHarness.apdu("00A4040C", DeviceHarness.bankingAID)).statusWord == .success)
-        let old = Array(DeviceHarness.factoryPIN.utf8), new = Array(DeviceHarness.pin.utf8)
-        let change = [UInt8(old.count)] + old + [UInt8(new.count)] + new
-        #expect(h.transmit(DeviceHarness.apdu("00240081", change)).statusWord == .success)
-        #expect(h.transmit(DeviceHarness.apdu("00478001", [0x80, 0x01, 0x01], le: true)).statusWord == .success)
+        h.personalize()   // power on, select, change the PIN, the transfer key with the holder's OK
         let transfer = TLV(tag: 0x70, children: [
             TLV(tag: 0x80, value: Array("12345678".utf8)), TLV(tag: 0x81, value: Array("Alice".utf8)),
             TLV(tag: 0x82, value: Array("10".utf8)), TLV(tag: 0x83, value: Array("EUR".utf8)),

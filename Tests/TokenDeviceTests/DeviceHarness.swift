@@ -115,7 +115,10 @@ final class DeviceHarness {
         return apdu("00240081", [UInt8(old.count)] + old + [UInt8(new.count)] + new)
     }
 
-    static var generateKey: [UInt8] { apdu("00478001", [0x80, 0x01, 0x01], le: true) }
+    /// GENERATE KEY of the authentication key (02): answers at once.
+    static var generateAuthenticationKey: [UInt8] { apdu("00478002", [0x80, 0x01, 0x01], le: true) }
+    /// GENERATE KEY of the transfer key (01): waits for the holder's OK, like CONFIRM TRANSFER.
+    static var generateTransferKey: [UInt8] { apdu("00478001", [0x80, 0x01, 0x01], le: true) }
 
     /// A valid CONFIRM TRANSFER (tags 80–85).
     static var confirmTransfer: [UInt8] {
@@ -128,12 +131,24 @@ final class DeviceHarness {
         return apdu("80C00000", body, le: true)
     }
 
-    /// Power on, select, change the PIN, generate a key: ready for CONFIRM TRANSFER.
+    /// Power on, select, change the PIN, generate the transfer key (OK pressed on the device):
+    /// ready for CONFIRM TRANSFER.
     func personalize() {
         powerOn()
         precondition(transmit(DeviceHarness.select).statusWord == .success)
         precondition(transmit(DeviceHarness.changePIN).statusWord == .success)
-        precondition(transmit(DeviceHarness.generateKey).statusWord == .success)
+        let bSeq = send(.xfrBlock(bBWI: 0, wLevelParameter: 0, abData: DeviceHarness.generateTransferKey))
+        precondition(replies().isEmpty, "GENERATE of the transfer key answered without the holder's OK")
+        var final: [CCIDReply] = []
+        for _ in 0..<20 where final.isEmpty {
+            device.press(.ok)
+            final = replies()
+        }
+        guard final.count == 1, final[0].bSeq == bSeq, case .dataBlock(_, let data) = final[0].message,
+              (try? ResponseAPDU(parsing: data))?.statusWord == .success else {
+            fatalError("GENERATE of the transfer key failed: \(final)")
+        }
+        presence.removeHistory()
     }
 
     /// Sends CONFIRM TRANSFER, which must wait for the holder (no reply yet); its bSeq.

@@ -19,14 +19,17 @@ import TokenDevice
         return (Reader(transport: transport, readTimeout: 2_000), transport)
     }
 
-    /// SELECT, VERIFY the factory PIN, CHANGE it, GENERATE an RSA-1024 key.
-    static func prepare(_ reader: Reader) throws {
+    /// SELECT, VERIFY the factory PIN, CHANGE it, GENERATE the RSA-1024 transfer key, which
+    /// waits for the holder's OK: pressed on the device as soon as the link is idle.
+    static func prepare(_ reader: Reader, _ fixture: TokenFixture, _ transport: LoopbackTransport) throws {
         _ = try reader.powerUp()
         try reader.setProtocol(1)
         #expect(try reader.transmit(select).suffix(2) == [0x90, 0x00])
         #expect(try reader.transmit(apdu(0x00, 0x20, 0x00, 0x81, TokenFixture.pin)) == [0x90, 0x00])
         let change = [UInt8(TokenFixture.pin.count)] + TokenFixture.pin + [UInt8(TokenFixture.newPIN.count)] + TokenFixture.newPIN
         #expect(try reader.transmit(apdu(0x00, 0x24, 0x00, 0x81, change)) == [0x90, 0x00])
+        transport.onIdle = { fixture.confirm() }
+        defer { transport.onIdle = nil }
         #expect(try reader.transmit(apdu(0x00, 0x47, 0x80, 0x01, [0x80, 0x01, 0x01], le: true)).suffix(2) == [0x90, 0x00])
     }
 
@@ -53,7 +56,7 @@ import TokenDevice
     @Test func confirmTransferWaitsWithTimeExtensionsUntilOK() throws {
         let fixture = TokenFixture()
         let (reader, transport) = try Self.reader(fixture)
-        try Self.prepare(reader)
+        try Self.prepare(reader, fixture, transport)
         transport.onIdle = {
             fixture.advance(100)
             if fixture.clock.milliseconds >= 5_000 { fixture.confirm() }
@@ -71,7 +74,7 @@ import TokenDevice
     @Test func confirmationPastTheAPDUTimeLimitIsAbortedAndTheReaderStillWorks() throws {
         let fixture = TokenFixture()
         let (reader, transport) = try Self.reader(fixture)
-        try Self.prepare(reader)
+        try Self.prepare(reader, fixture, transport)
         reader.host.apduTimeLimit = 300
         transport.onIdle = { fixture.advance(10) }
         let start = Date()
@@ -90,7 +93,7 @@ import TokenDevice
     @Test func tpduLevelWTXPastTheLimitIsRefusedAndTheNextAPDUResynchronises() throws {
         let fixture = TokenFixture(exchange: .tpdu)
         let (reader, transport) = try Self.reader(fixture)
-        try Self.prepare(reader)
+        try Self.prepare(reader, fixture, transport)
         reader.host.apduTimeLimit = 300
         transport.onIdle = { fixture.advance(10) }
         #expect(throws: DriverError.timeExtensionLimit(milliseconds: 300)) { try reader.transmit(Self.confirmTransfer) }
@@ -109,7 +112,7 @@ import TokenDevice
     @Test func linkLossDuringACommandIsACommunicationErrorAndTheReaderIsGone() throws {
         let fixture = TokenFixture()
         let (reader, transport) = try Self.reader(fixture)
-        try Self.prepare(reader)
+        try Self.prepare(reader, fixture, transport)
         transport.onIdle = { [unowned transport] in    // the transport owns the closure: no cycle
             fixture.advance(100)
             if fixture.clock.milliseconds >= 2_000 { transport.close() }
@@ -130,7 +133,7 @@ import TokenDevice
     @Test func removalDuringACommandEndsItWithICCNotPresent() throws {
         let fixture = TokenFixture()
         let (reader, transport) = try Self.reader(fixture)
-        try Self.prepare(reader)
+        try Self.prepare(reader, fixture, transport)
         transport.onIdle = {
             fixture.advance(100)
             if fixture.clock.milliseconds >= 2_000 { fixture.locked { if $0.isCardPresent { $0.removeCard() } } }
@@ -144,7 +147,7 @@ import TokenDevice
         let fixture = TokenFixture(exchange: .tpdu)
         let (reader, transport) = try Self.reader(fixture)
         #expect(reader.exchangeLevel == .tpdu)
-        try Self.prepare(reader)
+        try Self.prepare(reader, fixture, transport)
         // READ PUBLIC KEY: ~140 bytes in one block once IFSD is 254.
         let key = try reader.transmit(Self.apdu(0x00, 0x47, 0x81, 0x01, [], le: true))
         #expect(key.suffix(2) == [0x90, 0x00])

@@ -42,7 +42,10 @@ final class SoakClient: @unchecked Sendable {
                              "--progress", "50"]
         process.environment = environment.merging([
             "UKEY_PIN": SoakStack.pin, "UKEY_SOAK_SERIAL": token.serial,
-            "UKEY_SOAK_MODULUS": token.publicKey.modulus.hexString, "UKEY_SOAK_EXPONENT": token.publicKey.exponent.hexString,
+            "UKEY_SOAK_TRANSFER_MODULUS": token.transferKey.modulus.hexString,
+            "UKEY_SOAK_TRANSFER_EXPONENT": token.transferKey.exponent.hexString,
+            "UKEY_SOAK_AUTH_MODULUS": token.authenticationKey.modulus.hexString,
+            "UKEY_SOAK_AUTH_EXPONENT": token.authenticationKey.exponent.hexString,
         ]) { $1 }
         let stdout = Pipe(), stderr = Pipe()
         process.standardOutput = stdout

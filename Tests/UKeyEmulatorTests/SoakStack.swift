@@ -22,9 +22,18 @@ final class SoakStack: @unchecked Sendable {
         /// The exact PC/SC reader name (`UKey 1-2 01 00`).
         var reader: String
         var serial: String
-        var publicKey: RSAPublicKey
-        /// The signature counter after personalization.
-        var counter: Int
+        /// The transfer key (CONFIRM TRANSFER) and the authentication key (SIGN).
+        var transferKey: RSAPublicKey
+        var authenticationKey: RSAPublicKey
+        /// The counters after personalization.
+        var counters: Counters
+    }
+
+    /// The transfer counter (advanced by CONFIRM TRANSFER only) and the authentication counter
+    /// (SIGN, INTERNAL AUTHENTICATE), from `ukey token info --json`.
+    struct Counters: Sendable, Equatable {
+        var transfer: Int
+        var authentication: Int
     }
 
     let directory: TemporaryDirectory
@@ -110,14 +119,15 @@ final class SoakStack: @unchecked Sendable {
         return object
     }
 
-    /// The token's serial, reader name and signature counter (`ukey token info --json`).
-    func info(_ busid: String) throws -> (reader: String, serial: String, counter: Int) {
+    /// The token's serial, reader name and counters (`ukey token info --json`).
+    func info(_ busid: String) throws -> (reader: String, serial: String, counters: Counters) {
         let reply = try ukeyJSON(["token", "info", "--reader", "UKey \(busid) "])
         guard let reader = reply["reader"] as? String, let info = reply["info"] as? [String: Any],
-              let serial = info["serial"] as? String, let counter = info["signatureCounter"] as? Int else {
+              let serial = info["serial"] as? String, let transfer = info["transferCounter"] as? Int,
+              let authentication = info["authenticationCounter"] as? Int else {
             throw StackError("ukey token info for \(busid): unexpected reply \(reply)")
         }
-        return (reader, serial, counter)
+        return (reader, serial, Counters(transfer: transfer, authentication: authentication))
     }
 
     private func personalize() throws {
@@ -127,15 +137,22 @@ final class SoakStack: @unchecked Sendable {
         for busid in Self.busids {
             let reader = ["--reader", "UKey \(busid) "]
             _ = try ukeyJSON(["token", "pin", "change"] + reader, secrets: ["UKEY_PIN": Self.factoryPIN, "UKEY_NEW_PIN": Self.pin])
-            let generated = try ukeyJSON(["token", "keygen"] + reader, secrets: ["UKEY_PIN": Self.pin])
-            let csr = directory.file("\(busid).csr"), certificate = directory.file("\(busid).pem")
-            _ = try ukeyJSON(["token", "csr", "--subject", "CN=Soak \(busid)", "--out", csr] + reader, secrets: ["UKEY_PIN": Self.pin])
-            let issued = try ukey(["ca", "issue", "--dir", bank, "--csr", csr, "--out", certificate])
-            guard issued.status == 0 else { throw StackError("ukey ca issue failed:\n\(issued)") }
-            _ = try ukeyJSON(["token", "cert", "put", certificate] + reader, secrets: ["UKEY_PIN": Self.pin])
-            let (name, serial, counter) = try info(busid)
-            guard let pem = generated["publicKey"] as? String else { throw StackError("keygen printed no publicKey") }
-            tokens.append(Token(busid: busid, reader: name, serial: serial, publicKey: try Self.publicKey(pem: pem), counter: counter))
+            // The transfer key waits for the holder's OK: the emulator runs with --confirm approve.
+            var keys: [String: RSAPublicKey] = [:]
+            for key in ["transfer", "auth"] {
+                let generated = try ukeyJSON(["token", "keygen", "--key", key] + reader, secrets: ["UKEY_PIN": Self.pin])
+                guard let pem = generated["publicKey"] as? String else { throw StackError("keygen --key \(key) printed no publicKey") }
+                keys[key] = try Self.publicKey(pem: pem)
+                let csr = directory.file("\(busid)-\(key).csr"), certificate = directory.file("\(busid)-\(key).pem")
+                _ = try ukeyJSON(["token", "csr", "--key", key, "--subject", "CN=Soak \(busid)", "--out", csr] + reader,
+                                 secrets: ["UKEY_PIN": Self.pin])
+                let issued = try ukey(["ca", "issue", "--dir", bank, "--csr", csr, "--out", certificate])
+                guard issued.status == 0 else { throw StackError("ukey ca issue failed:\n\(issued)") }
+                _ = try ukeyJSON(["token", "cert", "put", "--key", key, certificate] + reader, secrets: ["UKEY_PIN": Self.pin])
+            }
+            let (name, serial, counters) = try info(busid)
+            tokens.append(Token(busid: busid, reader: name, serial: serial, transferKey: keys["transfer"]!,
+                                authenticationKey: keys["auth"]!, counters: counters))
         }
     }
 

@@ -41,27 +41,37 @@ struct SoakTests {
         #expect(outcome.pcscdUp, "pcscd is still up at the end")
         #expect(outcome.emulatorUp, "the emulator is still up at the end")
 
-        // Per token: the counter moved by exactly the signatures made, CONFIRM counters are unique,
-        // the two clients took turns, and a sample of signatures verifies with OpenSSL.
+        // Per token: the transfer counter moved by exactly the CONFIRMs made and the
+        // authentication counter by exactly the SIGNs, CONFIRM counters are unique, the two
+        // clients took turns, and a sample of signatures verifies with OpenSSL.
         var handovers: [Int] = []
         for (index, token) in outcome.tokens.enumerated() {
             let own = Array(reports[(index * Self.clientsPerToken)..<((index + 1) * Self.clientsPerToken)])
-            let signatures = own.reduce(0) { $0 + $1.counts["SIGN", default: 0] + $1.counts["CONFIRM", default: 0] }
-            let after = outcome.countersAfter[index]
-            #expect(after - token.counter == signatures,
-                    "token \(token.busid): counter \(token.counter) → \(after) for \(signatures) signatures")
+            let confirms = own.reduce(0) { $0 + $1.counts["CONFIRM", default: 0] }
+            let signs = own.reduce(0) { $0 + $1.counts["SIGN", default: 0] }
+            let before = token.counters, after = outcome.countersAfter[index]
+            #expect(after.transfer - before.transfer == confirms,
+                    "token \(token.busid): transfer counter \(before.transfer) → \(after.transfer) for \(confirms) CONFIRMs")
+            #expect(after.authentication - before.authentication == signs,
+                    "token \(token.busid): authentication counter \(before.authentication) → \(after.authentication) for \(signs) SIGNs")
             let counters = own.enumerated().flatMap { client, report in report.counters.map { ($0, client) } }.sorted { $0.0 < $1.0 }
             #expect(Set(counters.map(\.0)).count == counters.count, "token \(token.busid): no CONFIRM counter twice")
-            #expect(counters.allSatisfy { $0.0 > token.counter && $0.0 <= after }, "token \(token.busid): counters in range")
+            #expect(counters.allSatisfy { $0.0 > before.transfer && $0.0 <= after.transfer }, "token \(token.busid): counters in range")
             handovers.append(zip(counters, counters.dropFirst()).filter { $0.1 != $1.1 }.count)
             for report in own {
                 #expect(!report.samples.isEmpty, "token \(token.busid): a sample of signatures")
                 for sample in report.samples {
-                    let valid = sample.kind == "sign"
-                        ? sample.signed.starts(with: DigestAlgorithm.sha256.digestInfoPrefix)
-                            && token.publicKey.verify(signature: sample.signature, digest: Array(sample.signed.suffix(32)), algorithm: .sha256)
-                        : token.publicKey.verify(signature: sample.signature, data: sample.signed)
-                    #expect(valid, "token \(token.busid): a \(sample.kind) signature verifies with OpenSSL")
+                    if sample.kind == "sign" {
+                        let digest = Array(sample.signed.suffix(32))
+                        #expect(sample.signed.starts(with: DigestAlgorithm.sha256.digestInfoPrefix)
+                                && token.authenticationKey.verify(signature: sample.signature, digest: digest, algorithm: .sha256),
+                                "token \(token.busid): a SIGN signature verifies with OpenSSL under the authentication key")
+                        #expect(!token.transferKey.verify(signature: sample.signature, digest: digest, algorithm: .sha256),
+                                "token \(token.busid): a SIGN signature never verifies under the transfer key")
+                    } else {
+                        #expect(token.transferKey.verify(signature: sample.signature, data: sample.signed),
+                                "token \(token.busid): a CONFIRM signature verifies with OpenSSL under the transfer key")
+                    }
                 }
             }
         }
@@ -89,8 +99,8 @@ struct SoakTests {
         /// The clients' readers and reports, two per token in the order of `tokens`.
         var readers: [String]
         var reports: [SoakClient.Report]
-        /// Each token's signature counter at the end.
-        var countersAfter: [Int]
+        /// Each token's counters at the end.
+        var countersAfter: [SoakStack.Counters]
         var memory: Memory
         var pcscdUp: Bool
         var emulatorUp: Bool
@@ -110,7 +120,7 @@ struct SoakTests {
         let reports = try clients.map { try $0.report() }
         let pcscdUp = stack.pcscd.isRunning, emulatorUp = stack.emulator.process.isRunning
         return Outcome(tokens: stack.tokens, readers: clients.map(\.token.reader), reports: reports,
-                       countersAfter: try stack.tokens.map { try stack.info($0.busid).counter }, memory: memory,
+                       countersAfter: try stack.tokens.map { try stack.info($0.busid).counters }, memory: memory,
                        pcscdUp: pcscdUp, emulatorUp: emulatorUp)
     }
 

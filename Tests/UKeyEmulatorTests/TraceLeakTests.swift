@@ -108,13 +108,25 @@ struct TraceLeakTests {
         return (texts, try privateComponents(tokenDirectory: state + "/1-1"))
     }
 
-    /// The private RSA numbers inside the token's key blob, read from its NVM image (record 0103,
-    /// the key record; 83 holds the engine's blob, a DER private key).
+    /// The private RSA numbers inside the token's banking key blobs, read from its NVM image
+    /// (records 0110–0112, the transfer, authentication and decryption key records; 83 holds
+    /// the engine's blob, a DER private key). At least one key must be there.
     static func privateComponents(tokenDirectory: String) throws -> [[UInt8]] {
         let memory = try FileNVM(directory: tokenDirectory)
-        guard let bytes = memory.read(0x0103), let blob = try TLV(parsing: bytes).children().first(0x83)?.value else {
-            throw StackError("no key record in \(tokenDirectory)/nvm")
+        var components: [[UInt8]] = []
+        for record: UInt16 in [0x0110, 0x0111, 0x0112] {
+            guard let bytes = memory.read(record) else { continue }
+            guard let blob = try TLV(parsing: bytes).children().first(0x83)?.value else {
+                throw StackError("key record \(String(record, radix: 16)) in \(tokenDirectory)/nvm has no blob")
+            }
+            components += try privateComponents(blob: blob)
         }
+        guard !components.isEmpty else { throw StackError("no key record in \(tokenDirectory)/nvm") }
+        return components
+    }
+
+    /// The private RSA numbers of one DER private key blob.
+    static func privateComponents(blob: [UInt8]) throws -> [[UInt8]] {
         guard let key = blob.withUnsafeBufferPointer({ buffer -> OpaquePointer? in
             var cursor = buffer.baseAddress
             return d2i_AutoPrivateKey(nil, &cursor, buffer.count)

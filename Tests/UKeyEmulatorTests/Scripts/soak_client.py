@@ -72,9 +72,12 @@ class Client:
         self.rng = random.Random(args.seed)
         self.pin = card.secret("UKEY_PIN")
         self.serial = bytes.fromhex(os.environ["UKEY_SOAK_SERIAL"])
-        self.verifier = Verifier(bytes.fromhex(os.environ["UKEY_SOAK_MODULUS"]),
-                                 bytes.fromhex(os.environ["UKEY_SOAK_EXPONENT"]))
-        self.fci = tlv(0x6F, tlv(0x84, card.AID) + tlv(0xA5, tlv(0xC0, self.serial) + tlv(0xC1, b"\x01\x00")))
+        # SIGN uses the authentication key, CONFIRM TRANSFER the transfer key (firmware 2.0).
+        self.authentication = Verifier(bytes.fromhex(os.environ["UKEY_SOAK_AUTH_MODULUS"]),
+                                       bytes.fromhex(os.environ["UKEY_SOAK_AUTH_EXPONENT"]))
+        self.transfer = Verifier(bytes.fromhex(os.environ["UKEY_SOAK_TRANSFER_MODULUS"]),
+                                 bytes.fromhex(os.environ["UKEY_SOAK_TRANSFER_EXPONENT"]))
+        self.fci = tlv(0x6F, tlv(0x84, card.AID) + tlv(0xA5, tlv(0xC0, self.serial) + tlv(0xC1, b"\x02\x00")))
         self.sent = 0
         self.counts = {"SELECT": 0, "VERIFY": 0, "VERIFY-STATE": 0, "SIGN": 0, "CONFIRM": 0}
         self.transactions = 0
@@ -166,11 +169,13 @@ class Client:
         data, sw = self.transmit(card.apdu(0x00, 0x2A, 0x9E, 0x9A, digest_info, 0x00), "SIGN")
         if not self.expect("SIGN", data, sw, want_data=None):
             return
-        if len(data) != self.verifier.k:
+        if len(data) != self.authentication.k:
             return self.wrong_answer("SIGN: a signature of %d bytes" % len(data))
         self.signatures_checked += 1
-        if not self.verifier.verify(data, digest_info):
-            return self.wrong_answer("SIGN: the signature does not verify with the token's key")
+        if not self.authentication.verify(data, digest_info):
+            return self.wrong_answer("SIGN: the signature does not verify with the token's authentication key")
+        if self.transfer.k == len(data) and self.transfer.verify(data, digest_info):
+            return self.wrong_answer("SIGN: the signature verifies with the token's transfer key")
         self.sample("sign", digest_info, data)
 
     def confirm(self):
@@ -183,7 +188,7 @@ class Client:
         # 7C { 70 { the fields, 86 serial, 87 counter }, 9E signature }: everything but the
         # counter and the signature is known; the counter is 4 bytes near the end of the DTBS.
         prefix = tlv(0x70, fields + tlv(0x86, self.serial) + tlv(0x87, b"\0\0\0\0"))
-        k = self.verifier.k
+        k = self.transfer.k
         if len(data) != len(tlv(0x7C, prefix + tlv(0x9E, bytes(k)))):
             return self.wrong_answer("CONFIRM TRANSFER: %d bytes" % len(data))
         body_start = len(data) - len(prefix) - len(tlv(0x9E, bytes(k)))
@@ -200,8 +205,8 @@ class Client:
             return self.wrong_answer("CONFIRM TRANSFER: no 9E signature")
         self.signatures_checked += 1
         digest_info = card.SHA256_DIGESTINFO_PREFIX + hashlib.sha256(dtbs).digest()
-        if not self.verifier.verify(signature, digest_info):
-            return self.wrong_answer("CONFIRM TRANSFER: the signature does not verify with the token's key")
+        if not self.transfer.verify(signature, digest_info):
+            return self.wrong_answer("CONFIRM TRANSFER: the signature does not verify with the token's transfer key")
         self.sample("confirm", dtbs, signature)
 
     def run(self):

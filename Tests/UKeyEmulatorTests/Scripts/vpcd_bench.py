@@ -44,8 +44,8 @@ def prepare_signing(connection):
         card.change_pin(connection, card.secret("UKEY_PIN"), card.secret("UKEY_NEW_PIN"))
     else:
         card.verify_pin(connection, card.secret("UKEY_PIN"))
-    if info.get(0xC2, b"\x00")[0] == 0:
-        card.transmit(connection, card.apdu(0x00, 0x47, 0x80, 0x01, bytes([0x80, 0x01, 0x01]), 0x00),
+    if info.get(0xC8, b"\x00")[0] == 0:   # no authentication key (SIGN's) yet
+        card.transmit(connection, card.apdu(0x00, 0x47, 0x80, 0x02, bytes([0x80, 0x01, 0x01]), 0x00),
                       what="GENERATE KEY")
 
 

@@ -19,7 +19,8 @@ def main():
     try:
         fci = card.select(connection)
         card.change_pin(connection, old, new)
-        template = card.transmit(connection, card.apdu(0x00, 0x47, 0x80, 0x01, bytes([0x80, 0x01, 0x01]), 0x00),
+        # SIGN uses the authentication key (02); it is generated without the holder's OK.
+        template = card.transmit(connection, card.apdu(0x00, 0x47, 0x80, 0x02, bytes([0x80, 0x01, 0x01]), 0x00),
                                  what="GENERATE KEY")
         message = b"UKey vpcd interop " + os.urandom(16).hex().encode()
         digest_info = card.SHA256_DIGESTINFO_PREFIX + hashlib.sha256(message).digest()
@@ -34,7 +35,8 @@ def main():
     with open(os.path.join(out, "signature.bin"), "wb") as f:
         f.write(signature)
     print(json.dumps({"fci": fci.hex(), "signature_length": len(signature),
-                      "counter": int.from_bytes(info.get(0xC5, b""), "big"),
+                      "counter": int.from_bytes(info.get(0xCA, b""), "big"),
+                      "transfer_counter": int.from_bytes(info.get(0xC5, b""), "big"),
                       "must_change": info.get(0xC7, b"\x01")[0]}))
 
 
