@@ -126,7 +126,7 @@ struct CommandValidationTests {
         ("00DA0211", StatusWord.wrongP1P2),
         ("00CA0110", StatusWord.referencedDataNotFound),
         ("00CA0114", StatusWord.referencedDataNotFound),
-        ("00500001", StatusWord.claNotSupported),     // the card-built request is CLA 80
+        ("00500001", StatusWord.insNotSupported),     // the card-built request is CLA 80 only
         ("80500003", StatusWord.wrongP1P2),           // no request for the decryption key
         ("80500101", StatusWord.wrongP1P2),
     ])
