@@ -75,9 +75,14 @@ struct TokenKeygenCommand: AsyncParsableCommand {
 
 /// `ukey token pubkey --key K`.
 struct TokenPubkeyCommand: AsyncParsableCommand {
-    static let configuration = CommandConfiguration(commandName: "pubkey", abstract: "Print one of the token's public keys (PEM).")
+    static let configuration = CommandConfiguration(
+        commandName: "pubkey", abstract: "Print one of the token's public keys (PEM).",
+        discussion: "A bank records the transfer key read here at personalization: `ukey ca issue --transfer --transfer-key FILE` certifies that key only.")
 
     @OptionGroup var key: KeyOption
+
+    @Option(help: "Write the key (PEM) here instead of standard output.")
+    var out: String?
 
     @OptionGroup var options: CommonOptions
 
@@ -85,7 +90,11 @@ struct TokenPubkeyCommand: AsyncParsableCommand {
         try await Output.run(json: options.json) {
             try await ReaderAccess.withToken(options) { found in
                 let result = try PublicKeyResult(reader: found.reader, key: key.key, publicKey: try await found.token.publicKey(key.key))
-                try Output.emit(result, json: options.json) { $0.publicKey.trimmingCharacters(in: .newlines) }
+                try Files.write(result.publicKey, to: out)
+                try Output.emit(result, json: options.json) { result in
+                    out.map { "\(result.key.rawValue) key (\(result.bits) bits) written to \($0)" }
+                        ?? result.publicKey.trimmingCharacters(in: .newlines)
+                }
             }
         }
     }

@@ -36,25 +36,35 @@ extension CLISession {
         try run("pin-change-json", ["token", "pin", "change", "--json"] + token,
                 secrets: ["UKEY_PIN": Self.firstPIN, "UKEY_NEW_PIN": Self.pin])
 
-        try run("keygen-json", ["token", "keygen", "--json"] + token, secrets: pin)
-        try run("keygen", ["token", "keygen"] + token, secrets: pin)
-        try run("pubkey", ["token", "pubkey"] + token)
-        try run("pubkey-json", ["token", "pubkey", "--json"] + token)
+        // The transfer key waits for the holder's OK on the token; the authentication key does not.
+        try runConfirmed("keygen-json", ["token", "keygen", "--key", "transfer", "--json"] + token, secrets: pin)
+        try run("keygen", ["token", "keygen", "--key", "auth"] + token, secrets: pin)
+        try run("keygen-no-key", ["token", "keygen"] + token, secrets: pin)
+        try run("pubkey", ["token", "pubkey", "--key", "transfer"] + token)
+        try run("pubkey-json", ["token", "pubkey", "--key", "transfer", "--json"] + token)
+        try run("pubkey-out", ["token", "pubkey", "--key", "transfer", "--out", file("transfer-key.pem")] + token)
         let subject = "CN=Zhang San, O=UKey Test Bank"
-        try run("csr", ["token", "csr", "--subject", subject] + token, secrets: pin)
-        try run("csr-json", ["token", "csr", "--subject", subject, "--out", file("token.csr"), "--json"] + token, secrets: pin)
+        try run("csr", ["token", "csr", "--key", "transfer", "--subject", subject] + token, secrets: pin)
+        try run("csr-json", ["token", "csr", "--key", "transfer", "--subject", subject, "--out", file("token.csr"), "--json"] + token,
+                secrets: pin)
+        try run("csr-decrypt", ["token", "csr", "--key", "decrypt", "--subject", subject] + token, secrets: pin)
 
         try run("ca-init", ["ca", "init", "--dir", file("bank")])
         try run("ca-init-exists", ["ca", "init", "--dir", file("bank")])
         try run("ca-init-json", ["ca", "init", "--dir", file("bank"), "--force", "--json"])
-        try run("ca-issue", ["ca", "issue", "--dir", file("bank"), "--csr", file("token.csr")])
-        try run("ca-issue-out", ["ca", "issue", "--dir", file("bank"), "--csr", file("token.csr"), "--out", file("token.pem")])
-        try run("ca-issue-json", ["ca", "issue", "--dir", file("bank"), "--csr", file("token.csr"), "--out", file("token.pem"), "--json"])
+        let transferProfile = ["--transfer", "--transfer-key", file("transfer-key.pem")]
+        try run("ca-issue-no-profile", ["ca", "issue", "--dir", file("bank"), "--csr", file("token.csr")])
+        try run("ca-issue", ["ca", "issue", "--dir", file("bank"), "--csr", file("token.csr")] + transferProfile)
+        try run("ca-issue-out", ["ca", "issue", "--dir", file("bank"), "--csr", file("token.csr"), "--out", file("token.pem")]
+                + transferProfile)
+        try run("ca-issue-json", ["ca", "issue", "--dir", file("bank"), "--csr", file("token.csr"), "--out", file("token.pem"), "--json"]
+                + transferProfile)
 
-        try run("cert-put", ["token", "cert", "put", file("token.pem")] + token, secrets: pin)
-        try run("cert-put-json", ["token", "cert", "put", file("token.pem"), "--json"] + token, secrets: pin)
-        try run("cert-get", ["token", "cert", "get"] + token)
-        try run("cert-get-json", ["token", "cert", "get", "--json"] + token)
+        try run("cert-put", ["token", "cert", "put", "--key", "transfer", file("token.pem")] + token, secrets: pin)
+        try run("cert-put-json", ["token", "cert", "put", "--key", "transfer", file("token.pem"), "--json"] + token, secrets: pin)
+        try run("cert-put-wrong-key", ["token", "cert", "put", "--key", "auth", file("token.pem")] + token, secrets: pin)
+        try run("cert-get", ["token", "cert", "get", "--key", "transfer"] + token)
+        try run("cert-get-json", ["token", "cert", "get", "--key", "transfer", "--json"] + token)
         try run("token-info", ["token", "info"] + token)
         try run("token-info-json", ["token", "info", "--json"] + token)
 
