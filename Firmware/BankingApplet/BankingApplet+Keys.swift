@@ -24,9 +24,11 @@ extension BankingApplet {
         }
     }
 
-    /// What the screen shows before the transfer key is replaced.
+    /// What the screen shows before the transfer key is replaced: the new key, and that the old
+    /// key and its certificate go (the bank must certify the new one before transfers work).
     static func transferKeyPages(_ algorithm: KeyAlgorithm) -> [Screen] {
-        DisplayLayout.pages([["New transfer key", algorithm == .rsa1024 ? "RSA-1024" : "RSA-2048"], ["OK?"]])
+        DisplayLayout.pages([["New transfer key", algorithm == .rsa1024 ? ">RSA-1024" : ">RSA-2048"],
+                             ["Deletes the old", "key and its cert"], ["OK?"]])
     }
 
     /// Generates `key` on the card, replacing the old pair and deleting its certificate in the

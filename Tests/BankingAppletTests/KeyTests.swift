@@ -148,7 +148,8 @@ struct KeyTests {
         }
         let response = token.approve()
         #expect(response.statusWord == .success)
-        #expect(token.platform.presence.shownScreens.map(\.lines) == [["New transfer key", "RSA-1024", "OK?"]])
+        #expect(token.platform.presence.shownScreens.map(\.lines)
+                == [["New transfer key", ">RSA-1024", "Deletes the old", "key and its cert"], ["OK?"]])
         #expect(response.data != first)
         #expect(token.readPublicKey(.transfer).data == response.data)
         #expect(token.send("00CA011100").statusWord == .referencedDataNotFound, "the old certificate went with the old key")
