@@ -2,7 +2,8 @@
 # The UKey demo (`make demo`): an emulated token behind a private pcscd with our driver, used
 # only through the `ukey` command line, as a bank client and the bank would:
 #   1. start the emulator and a private pcscd;  2. create the bank's test CA;
-#   3. personalize the token (new PIN, key made on the card, CSR -> certificate -> token);
+#   3. personalize the token (new PIN, transfer key made on the card, the bank records it,
+#      card-built CSR -> transfer certificate -> token);
 #   4. the bank issues a challenge, the holder confirms the transfer on the token;
 #   5. the bank verifies it, and rejects a replayed copy;  6. stop everything.
 #
@@ -41,14 +42,26 @@ cleanup() {
 trap cleanup EXIT
 
 step() { printf '\n\033[1m%s\033[0m\n' "$*"; }
-# Prints the command (arguments with spaces in quotes), runs it, indents its output.
-show() {
-    local shown="" arg prefix=" $UKEY"
+# Prints the command (arguments with spaces in quotes) and SUFFIX after it.
+print_command() {
+    local suffix=$1 shown="" arg prefix=" $UKEY"
+    shift
     for arg in "$@"; do [[ $arg == *" "* ]] && shown+=" \"$arg\"" || shown+=" $arg"; done
     # (No quotes inside ${…/…/…} here: bash 5.2 cannot parse them within double quotes.)
     if [[ $shown == "$prefix"* ]]; then shown=" ukey${shown:${#prefix}}"; fi
-    printf '  $%s\n' "$shown"
+    printf '  $%s%s\n' "$shown" "$suffix"
+}
+# Prints the command, runs it, indents its output.
+show() {
+    print_command "" "$@"
     "$@" 2>&1 | sed 's/^/    /'
+}
+# show_into FILE COMMAND...: like show, but the command's standard output goes to FILE.
+show_into() {
+    local file=$1
+    shift
+    print_command " > $file" "$@"
+    "$@" 2>&1 >"$file" | sed 's/^/    /'
 }
 
 FACTORY_PIN=${UKEY_FACTORY_PIN:-123456} FACTORY_PUK=${UKEY_FACTORY_PUK:-12345678} PIN=${UKEY_NEW_PIN:-24681357}
@@ -84,9 +97,12 @@ if [[ $CONFIRM == ask ]]; then
     echo "  The token asks for OK before it makes a new transfer key: press Enter (OK) on each page."
 fi
 UKEY_PIN=$PIN show "$UKEY" token keygen --key transfer "${TRACE[@]}"
+echo "  The bank records the transfer key read from the card: it certifies a transfer CSR only for this key."
+show_into "$WORK/transfer-key.pem" "$UKEY" token pubkey --key transfer "${TRACE[@]}"
 UKEY_PIN=$PIN show "$UKEY" token csr --key transfer --subject "CN=Zhang San, O=UKey Test Bank" --out "$WORK/token.csr" "${TRACE[@]}"
 show openssl req -verify -noout -in "$WORK/token.csr"
-show "$UKEY" ca issue --dir "$WORK/bank" --csr "$WORK/token.csr" --out "$WORK/token.pem"
+show "$UKEY" ca issue --dir "$WORK/bank" --transfer --transfer-key "$WORK/transfer-key.pem" --csr "$WORK/token.csr" \
+    --out "$WORK/token.pem"
 UKEY_PIN=$PIN show "$UKEY" token cert put --key transfer "$WORK/token.pem" "${TRACE[@]}"
 show "$UKEY" token info "${TRACE[@]}"
 

@@ -36,8 +36,12 @@ struct BankingSetup: Sendable {
         try Self.ukey(stack, ["token", "keygen", "--key", "transfer"], pinEnvironment)
         try Self.ukey(stack, ["token", "csr", "--key", "transfer", "--subject", "CN=Zhang San, O=UKey Test Bank",
                               "--out", stack.file("bank.csr")], pinEnvironment)
+        // The bank records the transfer key read from the card and certifies only a CSR for it.
+        let transferKey = try Self.ukey(stack, ["token", "pubkey", "--key", "transfer"]).stdout
+        try Data(transferKey.utf8).write(to: URL(fileURLWithPath: stack.file("transfer-key.pem")))
         try Self.ukey(stack, ["ca", "init", "--dir", bank])
-        try Self.ukey(stack, ["ca", "issue", "--dir", bank, "--csr", stack.file("bank.csr"), "--out", stack.file("bank.pem")])
+        try Self.ukey(stack, ["ca", "issue", "--dir", bank, "--transfer", "--transfer-key", stack.file("transfer-key.pem"),
+                              "--csr", stack.file("bank.csr"), "--out", stack.file("bank.pem")])
         try Self.ukey(stack, ["token", "cert", "put", "--key", "transfer", stack.file("bank.pem")], pinEnvironment)
     }
 

@@ -51,7 +51,7 @@ struct CCIDOverUSBIPTests {
                                                     puk: EmulatorHarness.factoryPUK)
             let inMemory = try await TranscriptRunner(channel: reference, steps: TranscriptSteps.standard(ca: ca),
                                                       environment: Self.environment).run(Self.transcript())
-            #expect(overUSB.exchanges.count == 15)
+            #expect(overUSB.exchanges.count == 17, "every command of the transcript ran")
             #expect(overUSB.exchanges.map(\.response.statusWord) == inMemory.exchanges.map(\.response.statusWord))
             #expect(overUSB.exchanges.map(\.response.data.count) == inMemory.exchanges.map(\.response.data.count))
             #expect(overUSB.captures["serial"] == harness.emulator.serials[0].serial)
@@ -84,7 +84,7 @@ struct CCIDOverUSBIPTests {
         try await withEmulator({ $0.confirmation = .external }) { harness in
             let client = try harness.importedClient()
             _ = try client.powerOn()
-            try Self.personalize(client)
+            try Self.personalize(client) { try Self.pressOK(harness) }
             let events = try harness.control()
             _ = try events.request(["op": "events"])
             let transfer = [UInt8](hex: "704F80164445383933373034303034343035333230313330303081095A68616E672053616E8207313233342E35368303434E59840A496E766F696365203432851000112233445566778899AABBCCDDEEFF")!
@@ -154,18 +154,40 @@ struct CCIDOverUSBIPTests {
         }
     }
 
-    /// SELECT, VERIFY the factory PIN, CHANGE it, GENERATE a key.
-    static func personalize(_ client: USBIPTestClient) throws {
+    /// The transfer key's generation, `00 47 80 01` with RSA-1024 (`80 01 01`).
+    static let generateTransferKey: [UInt8] = [0x00, 0x47, 0x80, 0x01, 0x03, 0x80, 0x01, 0x01, 0x00]
+
+    /// SELECT, VERIFY the factory PIN, CHANGE it, GENERATE the transfer key (01). A new transfer
+    /// key waits for the holder's OK on the device: `approveKey` gives it while GENERATE waits
+    /// (nothing to do under `--confirm approve`; ``pressOK(_:)`` under `external`).
+    static func personalize(_ client: USBIPTestClient, approveKey: () throws -> Void = {}) throws {
         let pin = Array(EmulatorHarness.factoryPIN.utf8)
         let newPIN = Array("24681357".utf8)
         for (apdu, what) in [
             ([0x00, 0xA4, 0x04, 0x00, 0x06, 0xF0, 0x55, 0x4B, 0x45, 0x59, 0x01], "SELECT"),
             ([0x00, 0x20, 0x00, 0x81, UInt8(pin.count)] + pin, "VERIFY"),
             ([0x00, 0x24, 0x00, 0x81, UInt8(2 + pin.count + newPIN.count), UInt8(pin.count)] + pin + [UInt8(newPIN.count)] + newPIN, "CHANGE"),
-            ([0x00, 0x47, 0x80, 0x01, 0x03, 0x80, 0x01, 0x01, 0x00], "GENERATE"),
         ] as [([UInt8], String)] {
             let response = try client.transmit(apdu)
             guard response.suffix(2) == [0x90, 0x00] else { throw TestClientError("\(what): \(response.hexString)") }
+        }
+        let generate = PendingTransmit(client: client, apdu: generateTransferKey)
+        try approveKey()
+        guard let response = generate.response(within: 30) else { throw TestClientError("GENERATE 01: no answer") }
+        guard response.first == 0x7F, response.suffix(2) == [0x90, 0x00] else {
+            throw TestClientError("GENERATE 01: \(response.hexString)")
+        }
+    }
+
+    /// Under `--confirm external`: waits until token 1-1 waits for the holder, then presses OK
+    /// (through every page) on the control socket.
+    static func pressOK(_ harness: EmulatorHarness) throws {
+        try waitUntil("1-1 waits for the holder", timeout: 20) {
+            let status = try harness.control().request(["op": "status"])
+            return (status["tokens"] as? [[String: Any]])?.first?["waiting"] as? Bool == true
+        }
+        guard try harness.control().request(["op": "press", "button": "ok"])["ok"] as? Bool == true else {
+            throw TestClientError("press ok refused")
         }
     }
 }

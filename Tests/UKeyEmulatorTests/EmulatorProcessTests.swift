@@ -86,7 +86,7 @@ struct EmulatorProcessTests {
         }
     }
 
-    @Test("the personalization transcript through the process; the new PIN and the counter survive a restart",
+    @Test("the personalization transcript through the process; the new PIN and both counters survive a restart",
           .tags(.tokenDevice))
     func transcriptAndRestart() async throws {
         let directory = try TemporaryDirectory()
@@ -111,7 +111,10 @@ struct EmulatorProcessTests {
             #expect(try client.transmit([0x00, 0x20, 0x00, 0x81, UInt8(pin.count)] + pin) == [0x90, 0x00], "the new PIN")
             let info = try client.transmit([0x00, 0xCA, 0x01, 0x00, 0x00])
             #expect(info.hexString.contains("C008" + serial))
-            #expect(info.hexString.contains("C50400000003"), "the signature counter survived")
+            // The transcript confirmed one transfer (transfer counter C5 = 1) and made a SIGN and
+            // an INTERNAL AUTHENTICATE with the authentication key (its counter CA = 2).
+            #expect(info.hexString.contains("C50400000001"), "the transfer counter survived")
+            #expect(info.hexString.contains("CA0400000002"), "the authentication counter survived")
         }
     }
 }

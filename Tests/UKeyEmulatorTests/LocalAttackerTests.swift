@@ -26,7 +26,7 @@ struct LocalAttackerTests {
             // A CONFIRM TRANSFER waits for the holder's OK.
             let client = try harness.importedClient()
             _ = try client.powerOn()
-            try CCIDOverUSBIPTests.personalize(client)
+            try CCIDOverUSBIPTests.personalize(client) { try CCIDOverUSBIPTests.pressOK(harness) }
             let events = try harness.control()
             _ = try events.request(["op": "events"])
             let answer = PendingTransmit(client: client, apdu: [0x80, 0xC0, 0x00, 0x00, UInt8(Self.transfer.count)] + Self.transfer + [0x00])

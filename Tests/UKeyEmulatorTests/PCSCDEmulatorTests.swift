@@ -84,11 +84,14 @@ struct PCSCDEmulatorTests {
     @Test("CONFIRM TRANSFER waits 30 s for `ukey emulator press ok` and completes through pcscd (the transcript)")
     func confirmWaitsThirtySeconds() async throws {
         try await withStack(confirmation: .external) { emulator, pcscd in
-            let presser = Presser(emulator: emulator, delay: 30)
+            // The transcript waits for the holder twice: the new transfer key (OK at once here)
+            // and the transfer (OK after 30 s).
+            let presser = Presser(emulator: emulator, delays: [0, 30])
             presser.start()
             defer { presser.cancel() }
             let result = try await runTranscript(pcscd)
-            #expect(result.exchanges.count == 15, "every command of the transcript ran")
+            #expect(result.exchanges.count == 17, "every command of the transcript ran")
+            #expect(presser.waits.count == 2, "the holder was asked twice, for the transfer key and the transfer: \(presser.waits)")
             let confirm = try #require(result.exchanges.first { $0.command.hasPrefix("80C0") || $0.command.hasPrefix("80 C0") })
             print("CONFIRM TRANSFER through pcscd took \(presser.waited) s of holder time; pressed: \(presser.pressOutput)")
             #expect(presser.waited >= 30, "the holder pressed OK only after 30 s")
@@ -103,8 +106,9 @@ struct PCSCDEmulatorTests {
             presser.start()
             defer { presser.cancel() }
             let result = try await runTranscript(pcscd)
-            #expect(result.exchanges.count == 15)
-            #expect(presser.waited >= 5, "CONFIRM waited (WTX) for the press")
+            #expect(result.exchanges.count == 17, "every command of the transcript ran")
+            #expect(presser.waits.count == 2 && presser.waits.allSatisfy { $0 >= 5 },
+                    "GENERATE of the transfer key and CONFIRM each waited (WTX) for the press: \(presser.waits)")
             let log = pcscd.log
             #expect(log.contains("T=1 IFSD 254 accepted"), "the driver negotiated IFSD")
             #expect(log.contains(", M) ["), "a response longer than IFSD came chained (I-blocks with M)")
@@ -223,20 +227,31 @@ struct PCSCDEmulatorTests {
     }
 }
 
-/// The holder: once token 1-1 waits for a confirmation, waits `delay` seconds and runs
+/// The holder: each time token 1-1 waits for a confirmation, waits its delay and runs
 /// `ukey emulator press ok` (the CLI binary) against the emulator's control socket.
 final class Presser: @unchecked Sendable {
     let emulator: EmulatorHarness
-    let delay: Double
+    /// How long the holder waits before pressing OK: `delays[i]` for the i-th wait, the last one
+    /// for every later wait.
+    let delays: [Double]
     private let lock = NSLock()
     private var cancelled = false
-    private(set) var waited: Double = 0
+    /// The seconds from each wait's start to its press, in order.
+    private(set) var waits: [Double] = []
     private(set) var pressOutput = ""
 
-    init(emulator: EmulatorHarness, delay: Double) {
+    init(emulator: EmulatorHarness, delays: [Double]) {
+        precondition(!delays.isEmpty)
         self.emulator = emulator
-        self.delay = delay
+        self.delays = delays
     }
+
+    convenience init(emulator: EmulatorHarness, delay: Double) {
+        self.init(emulator: emulator, delays: [delay])
+    }
+
+    /// The last wait's holder time.
+    var waited: Double { lock.withLock { waits.last ?? 0 } }
 
     static func isWaiting(_ emulator: EmulatorHarness) throws -> Bool {
         let reply = try emulator.control().request(["op": "status"])
@@ -251,12 +266,13 @@ final class Presser: @unchecked Sendable {
                     continue
                 }
                 let since = Date()
+                let delay = lock.withLock { delays[min(waits.count, delays.count - 1)] }
                 while Date().timeIntervalSince(since) < delay && !lock.withLock({ cancelled }) { usleep(50_000) }
                 let binary = (try? EmulatorProcess.binary().path) ?? "/nonexistent"
                 let out = try? TestProcess.run([binary, "emulator", "press", "ok", "--state", emulator.emulator.stateDirectory,
                                                 "--token", "1-1"], timeout: 30)
                 lock.withLock {
-                    waited = Date().timeIntervalSince(since)
+                    waits.append(Date().timeIntervalSince(since))
                     pressOutput = out.map { $0.stdout + $0.stderr } ?? "press failed to run"
                 }
                 usleep(200_000)

@@ -146,7 +146,21 @@ final class SoakStack: @unchecked Sendable {
                 let csr = directory.file("\(busid)-\(key).csr"), certificate = directory.file("\(busid)-\(key).pem")
                 _ = try ukeyJSON(["token", "csr", "--key", key, "--subject", "CN=Soak \(busid)", "--out", csr] + reader,
                                  secrets: ["UKEY_PIN": Self.pin])
-                let issued = try ukey(["ca", "issue", "--dir", bank, "--csr", csr, "--out", certificate])
+                // The bank certifies a transfer CSR only for the transfer key it read from the card
+                // (`ukey token pubkey --key transfer`); the authentication key gets a clientAuth one.
+                let profile: [String]
+                if key == "transfer" {
+                    let read = try ukeyJSON(["token", "pubkey", "--key", key] + reader)
+                    guard let recorded = read["publicKey"] as? String, recorded == pem else {
+                        throw StackError("pubkey --key transfer does not read the key keygen made: \(read)")
+                    }
+                    let recordedFile = directory.file("\(busid)-transfer-key.pem")
+                    try Data(recorded.utf8).write(to: URL(fileURLWithPath: recordedFile))
+                    profile = ["--transfer", "--transfer-key", recordedFile]
+                } else {
+                    profile = ["--client-auth"]
+                }
+                let issued = try ukey(["ca", "issue", "--dir", bank] + profile + ["--csr", csr, "--out", certificate])
                 guard issued.status == 0 else { throw StackError("ukey ca issue failed:\n\(issued)") }
                 _ = try ukeyJSON(["token", "cert", "put", "--key", key, certificate] + reader, secrets: ["UKEY_PIN": Self.pin])
             }

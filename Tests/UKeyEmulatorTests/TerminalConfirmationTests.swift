@@ -65,7 +65,14 @@ struct TerminalConfirmationTests {
         let client = try USBIPTestClient("unix:" + socket)
         try #require(try client.importDevice("1-1").status == .ok)
         _ = try client.powerOn()
-        try CCIDOverUSBIPTests.personalize(client)
+        // 0. A new transfer key waits for the holder too: its one page, approved with Enter.
+        let keyMark = terminal.count
+        try CCIDOverUSBIPTests.personalize(client) {
+            let box = try terminal.waitForBox(page: 1, of: 1, from: keyMark)
+            #expect(box.rows == ["New transfer key", "RSA-1024", "OK?"].map(Self.row), "the transfer key's screen")
+            #expect(box.hint == "Enter/o: OK (approve)   c/Esc: Cancel")
+            terminal.type([0x0D])
+        }
 
         // 1. Approve: Enter (CR), Enter (LF), then "o" on the last page.
         var mark = terminal.count
@@ -153,7 +160,8 @@ struct TerminalConfirmationTests {
     }
 }
 
-/// A CONFIRM TRANSFER sent from another thread; its response read with a timeout.
+/// A command that may wait for the holder (CONFIRM TRANSFER, GENERATE of the transfer key) sent
+/// from another thread; its response read with a timeout.
 final class PendingTransmit: @unchecked Sendable {
     private let done = DispatchSemaphore(value: 0)
     private let lock = NSLock()
@@ -176,7 +184,7 @@ final class PendingTransmit: @unchecked Sendable {
         switch lock.withLock({ result }) {
         case .success(let response): return response
         case .failure(let error):
-            Issue.record("CONFIRM TRANSFER failed: \(error)")
+            Issue.record("the waiting command failed: \(error)")
             return nil
         case nil: return nil
         }

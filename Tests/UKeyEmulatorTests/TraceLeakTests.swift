@@ -13,9 +13,9 @@ import Glibc
 /// The whole demo (`scripts/demo.sh`) runs with `--trace` everywhere (`UKEY_DEMO_TRACE=1`: the
 /// emulator, `ukey pcscd start --trace` with the driver's trace, every `ukey` command that takes
 /// `--trace`), then a second round on the same token unblocks the PIN with the PUK, verifies the
-/// new PIN and signs, again traced. Every log, output and file outside the emulator's state is
+/// new PIN, generates the authentication key and signs with it, again traced. Every log, output and file outside the emulator's state is
 /// searched for the factory PIN, the PUK and both PINs (ASCII, and hex with any separators) and
-/// for every 16-byte window of the token key's private numbers (d, p, q, dP, dQ, qInv, read
+/// for every 16-byte window of the token keys' private numbers (d, p, q, dP, dQ, qInv, read
 /// from the token's NVM image as only a test can) in hex.
 @Suite("A local attacker cannot find a PIN or key bytes in logs or traces", .serialized,
        .enabled(if: SoakStack.available), .tags(.process))
@@ -28,7 +28,8 @@ struct TraceLeakTests {
     @Test("the traced demo and a traced PUK unblock leave no PIN, PUK or private-key bytes in any log")
     func tracedDemo() async throws {
         let (texts, components) = try await PCSCTestStack.blocking { try Self.runTraced() }
-        #expect(components.count == 6 && components[0].count >= 120, "d, p, q, dP, dQ, qInv from the NVM image")
+        #expect(components.count == 12 && components[0].count >= 120,
+                "d, p, q, dP, dQ, qInv of the transfer key (the demo's) and the authentication key (the PUK round's) from the NVM image")
         let finder = LeakFinder(secrets: [Self.factoryPIN, Self.factoryPUK, Self.pin, Self.unblockedPIN], keyComponents: components)
 
         // The scanner finds what it looks for, with any separators.
@@ -86,6 +87,9 @@ struct TraceLeakTests {
         defer { _ = try? TestProcess.run([binary.path, "pcscd", "stop", "--dir", pcscdDirectory]) }
         try ukey(["token", "pin", "unblock", "--trace"], ["UKEY_PUK": factoryPUK, "UKEY_NEW_PIN": unblockedPIN])
         try ukey(["token", "pin", "verify", "--trace"], ["UKEY_PIN": unblockedPIN])
+        // SIGN and INTERNAL AUTHENTICATE use the authentication key, which the demo (transfer key
+        // only) did not make: generated here, traced, and searched for like the transfer key.
+        try ukey(["token", "keygen", "--key", "auth", "--trace"], ["UKEY_PIN": unblockedPIN])
         try ukey(["token", "sign", "--digest", String(repeating: "5A", count: 32), "--trace"], ["UKEY_PIN": unblockedPIN])
         try ukey(["token", "auth", "--challenge", String(repeating: "C3", count: 16), "--trace"], ["UKEY_PIN": unblockedPIN])
         _ = try TestProcess.run([binary.path, "pcscd", "stop", "--dir", pcscdDirectory])

@@ -1,4 +1,5 @@
 import Foundation
+import HostPlatform
 import ISO7816
 import Testing
 import UKeyEmulator
@@ -6,14 +7,47 @@ import UKeyEmulator
 /// ``InProcessVPCDCard`` behind a real ``VPCDLink``: the banking applet over the vpcd protocol,
 /// and the three confirmation policies.
 @Suite(.serialized) struct VPCDInProcessCardTests {
-    /// SELECT, CHANGE PIN (factory → new), GENERATE RSA-1024: a token ready to confirm.
-    private func personalize(_ vpcd: VPCDFakeServer.Connection) throws {
+    /// SELECT, CHANGE PIN (factory → new), GENERATE the RSA-1024 transfer key (01): a token ready
+    /// to confirm. A new transfer key waits for the holder's OK like a transfer: `card` gives it at
+    /// once under ``InProcessVPCDCard/Confirmation/approve``; under `external` the test presses OK
+    /// through every page of the key's screen.
+    private func personalize(_ vpcd: VPCDFakeServer.Connection, _ card: InProcessVPCDCard<MemoryNVM>) throws {
         #expect(try vpcd.exchange([0x00, 0xA4, 0x04, 0x00, 0x06, 0xF0, 0x55, 0x4B, 0x45, 0x59, 0x01, 0x00]).suffix(2) == [0x90, 0x00])
         let old = Array(VPCDTestToken.factoryPIN.utf8), new = Array(VPCDTestToken.newPIN.utf8)
         let body = [UInt8(old.count)] + old + [UInt8(new.count)] + new
         #expect(try vpcd.exchange([0x00, 0x24, 0x00, 0x81, UInt8(body.count)] + body) == [0x90, 0x00])
-        let key = try vpcd.exchange([0x00, 0x47, 0x80, 0x01, 0x03, 0x80, 0x01, 0x01, 0x00])
+        try vpcd.sendFrame([0x00, 0x47, 0x80, 0x01, 0x03, 0x80, 0x01, 0x01, 0x00])
+        if card.confirmation == .external {
+            try pressOK(card, what: "the new transfer key")
+        }
+        let key = try #require(try vpcd.readFrame(), "GENERATE 01 answered")
         #expect(key.prefix(2) == [0x7F, 0x49] && key.suffix(2) == [0x90, 0x00])
+    }
+
+    /// Waits (up to 5 s) until `card` shows a confirmation, then presses OK until it is decided;
+    /// returns how many presses that took.
+    @discardableResult
+    private func pressOK(_ card: InProcessVPCDCard<MemoryNVM>, what: String) throws -> Int {
+        let deadline = Date().addingTimeInterval(5)
+        while !card.isWaiting && Date() < deadline { usleep(5_000) }
+        try #require(card.isWaiting && card.screen != nil, "\(what) is on the screen")
+        var presses = 0
+        while card.isWaiting && presses < 20 {
+            card.press(.ok)
+            presses += 1
+        }
+        return presses
+    }
+
+    /// A vpcd link to `card` on a new fake vpcd, powered on.
+    private func connect(_ card: InProcessVPCDCard<MemoryNVM>) throws -> (VPCDFakeServer, VPCDLink, VPCDFakeServer.Connection) {
+        let server = try VPCDFakeServer()
+        let link = VPCDLink(endpoint: server.endpoint, card: card, reconnect: VPCDLinkTests.quick)
+        link.start()
+        let vpcd = try server.accept()
+        try vpcd.sendFrame([VPCDControl.powerOn.rawValue])
+        #expect(try vpcd.exchange([VPCDControl.getATR.rawValue]) == card.atr)
+        return (server, link, vpcd)
     }
 
     private var confirmTransfer: [UInt8] {
@@ -29,20 +63,28 @@ import UKeyEmulator
 
     @Test("approve and deny policies answer CONFIRM TRANSFER at once", arguments: [true, false])
     func immediatePolicies(approve: Bool) throws {
-        let server = try VPCDFakeServer()
-        let card = try VPCDTestToken.card(confirmation: approve ? .approve : .deny)
-        let link = VPCDLink(endpoint: server.endpoint, card: card, reconnect: VPCDLinkTests.quick)
-        link.start()
+        // The deny policy cancels the transfer key's generation as it cancels a transfer, so a
+        // token under it never gets a transfer key to confirm with: personalize under approve,
+        // then serve the same memory from a card with the policy under test.
+        let personalized = try VPCDTestToken.card(confirmation: .approve)
+        do {
+            let (_, link, vpcd) = try connect(personalized)
+            defer { link.stop() }
+            try personalize(vpcd, personalized)
+        }
+        let card = InProcessVPCDCard(memory: personalized.platform.memory, confirmation: approve ? .approve : .deny)
+        let (_, link, vpcd) = try connect(card)
         defer { link.stop() }
-        let vpcd = try server.accept()
-        try vpcd.sendFrame([VPCDControl.powerOn.rawValue])
-        #expect(try vpcd.exchange([VPCDControl.getATR.rawValue]) == card.atr)
-        try personalize(vpcd)
+        #expect(try vpcd.exchange([0x00, 0xA4, 0x04, 0x0C, 0x06, 0xF0, 0x55, 0x4B, 0x45, 0x59, 0x01]) == [0x90, 0x00])
+        let pin = Array(VPCDTestToken.newPIN.utf8)
+        #expect(try vpcd.exchange([0x00, 0x20, 0x00, 0x81, UInt8(pin.count)] + pin) == [0x90, 0x00], "the new PIN")
         let response = try vpcd.exchange(confirmTransfer)
         if approve {
             #expect(response.first == 0x7C && response.suffix(2) == [0x90, 0x00], "signed DTBS")
         } else {
             #expect(response == [0x69, 0x85], "Cancel → 6985")
+            #expect(try vpcd.exchange([0x00, 0x47, 0x80, 0x01, 0x03, 0x80, 0x01, 0x01, 0x00]) == [0x69, 0x85],
+                    "Cancel refuses a new transfer key too → 6985")
         }
     }
 
@@ -54,16 +96,9 @@ import UKeyEmulator
         link.start()
         defer { link.stop() }
         let vpcd = try server.accept()
-        try personalize(vpcd)
+        try personalize(vpcd, card)
         try vpcd.sendFrame(confirmTransfer)
-        let deadline = Date().addingTimeInterval(5)
-        while !card.isWaiting && Date() < deadline { usleep(5_000) }
-        #expect(card.isWaiting && card.screen != nil, "the transfer is on the screen")
-        var presses = 0
-        while card.isWaiting && presses < 20 {
-            card.press(.ok)
-            presses += 1
-        }
+        let presses = try pressOK(card, what: "the transfer")
         let response = try #require(try vpcd.readFrame())
         #expect(response.first == 0x7C && response.suffix(2) == [0x90, 0x00])
         #expect(presses > 1, "OK counts only after the last page")
@@ -77,7 +112,7 @@ import UKeyEmulator
         link.start()
         defer { link.stop() }
         let vpcd = try server.accept()
-        try personalize(vpcd)
+        try personalize(vpcd, card)
         try vpcd.sendFrame(confirmTransfer)
         let deadline = Date().addingTimeInterval(5)
         while !card.isWaiting && Date() < deadline { usleep(5_000) }

@@ -1,7 +1,8 @@
 #!/usr/bin/python3
 """One soak client (issue 7): PC/SC transactions against one UKey token, every answer checked.
 
-    UKEY_PIN=… UKEY_SOAK_SERIAL=HEX UKEY_SOAK_MODULUS=HEX UKEY_SOAK_EXPONENT=HEX \\
+    UKEY_PIN=… UKEY_SOAK_SERIAL=HEX UKEY_SOAK_AUTH_MODULUS=HEX UKEY_SOAK_AUTH_EXPONENT=HEX \\
+        UKEY_SOAK_TRANSFER_MODULUS=HEX UKEY_SOAK_TRANSFER_EXPONENT=HEX \\
         soak_client.py --reader 'UKey 1-1 00 00' --apdus 20000 --seed 1
 
 Each transaction (SCardBeginTransaction … SCardEndTransaction) sends SELECT, VERIFY PIN,
