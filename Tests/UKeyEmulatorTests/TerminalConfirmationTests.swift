@@ -65,12 +65,18 @@ struct TerminalConfirmationTests {
         let client = try USBIPTestClient("unix:" + socket)
         try #require(try client.importDevice("1-1").status == .ok)
         _ = try client.powerOn()
-        // 0. A new transfer key waits for the holder too: its one page, approved with Enter.
-        let keyMark = terminal.count
+        // 0. A new transfer key waits for the holder too: its two pages, each turned with Enter.
+        var keyMark = terminal.count
         try CCIDOverUSBIPTests.personalize(client) {
-            let box = try terminal.waitForBox(page: 1, of: 1, from: keyMark)
-            #expect(box.rows == ["New transfer key", "RSA-1024", "OK?"].map(Self.row), "the transfer key's screen")
-            #expect(box.hint == "Enter/o: OK (approve)   c/Esc: Cancel")
+            let first = try terminal.waitForBox(page: 1, of: 2, from: keyMark)
+            #expect(first.rows == ["New transfer key", ">RSA-1024", "Deletes the old", "key and its cert"].map(Self.row),
+                    "the transfer key's screen")
+            #expect(first.hint == "Enter/o: next page   c/Esc: Cancel")
+            keyMark = terminal.count
+            terminal.type([0x0D])
+            let last = try terminal.waitForBox(page: 2, of: 2, from: keyMark)
+            #expect(last.rows == ["OK?"].map(Self.row))
+            #expect(last.hint == "Enter/o: OK (approve)   c/Esc: Cancel")
             terminal.type([0x0D])
         }
 
