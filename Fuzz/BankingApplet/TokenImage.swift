@@ -4,7 +4,8 @@ import TokenDevice
 import PIVApplet
 
 /// The NVM records a script starts from, made once per process: a factory-fresh token, and
-/// the same token personalized (SELECT, CHANGE from the factory PIN, GENERATE RSA-1024).
+/// the same token personalized (SELECT, CHANGE from the factory PIN, GENERATE of the three keys
+/// RSA-1024).
 struct TokenImage {
     let records: [RecordID: [UInt8]]
     /// The PIN in force.
@@ -21,7 +22,7 @@ struct TokenImage {
     static let personalized: TokenImage = {
         let session = AppletSession(records: factory.records, pin: factory.pin)
         for step in AppletSeeds.personalization { session.perform(step) }
-        precondition(session.state.keyState == 0x01 && !session.state.pinMustChange, "the token is personalized")
+        precondition(session.state.keys == [0x01, 0x01, 0x01] && !session.state.pinMustChange, "the token is personalized")
         return TokenImage(records: session.memory.committedRecords, pin: AppletSession.personalPIN)
     }()
 }
