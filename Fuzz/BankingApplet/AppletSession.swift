@@ -88,6 +88,10 @@ final class AppletSession {
         return Int(response[1] & 0x0F)
     }
 
+    /// The NVM records of the three key pairs (`0110`–`0112`, Firmware/BankingApplet/BankingRecords.swift),
+    /// compared before and after a step only to skip READ PUBLIC KEY when no key record changed.
+    private var keyRecords: [[UInt8]?] { (0x0110...0x0112).map { memory.read(RecordID($0)) } }
+
     /// READ PUBLIC KEY `00 47 81 kk` of the three keys: `7F49 {81 n, 82 e}`.
     private static func publicKeys(_ observer: CardOS<AppletFuzzPlatform>) -> [(modulus: [UInt8], exponent: [UInt8])] {
         (1...3).map { (key: UInt8) in
@@ -113,11 +117,12 @@ final class AppletSession {
     func perform(_ step: AppletScript.Step) {
         let before = state
         let keysBefore = publicKeys.map(\.modulus)
+        let keyRecordsBefore = keyRecords
         let pivTriesBefore = pivPINTries
         let exchanges = run(step)
         state = AppletSession.observe(observer)
         pivPINTries = AppletSession.pivPINTries(pivObserver)
-        publicKeys = AppletSession.publicKeys(observer)
+        if keyRecords != keyRecordsBefore { publicKeys = AppletSession.publicKeys(observer) }
         if tracing { trace(step, exchanges) }
         check(exchanges, before: before, after: state, keysBefore: keysBefore)
         transferKeyWatch.learn(modulus: publicKeys[0].modulus, exponent: publicKeys[0].exponent)
