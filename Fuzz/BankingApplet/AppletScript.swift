@@ -2,8 +2,8 @@ import CardOS
 import FuzzSupport
 import ISO7816
 
-/// A fuzz input read as a script for a token: the first byte picks the starting token (bit 0:
-/// personalized, else factory-fresh), then each step starts with an operation byte (taken
+/// A fuzz input read as a script for a token: the first byte picks the starting token (bit 1:
+/// outdated, a token of firmware 1.x; else bit 0: personalized, else factory-fresh), then each step starts with an operation byte (taken
 /// modulo the number of operations) followed by its operands. At most ``maxSteps`` steps.
 ///
 /// Key references `kk` are the banking applet's: 01 transfer, 02 authentication, 03 decryption.
@@ -67,11 +67,14 @@ struct AppletScript {
     static let operationCount: UInt8 = 21
 
     let personalized: Bool
+    let outdated: Bool
     let steps: [Step]
 
     init(_ bytes: [UInt8]) {
         var input = FuzzInput(bytes)
-        personalized = input.byte() & 1 != 0
+        let image = input.byte()
+        personalized = image & 1 != 0
+        outdated = image & 2 != 0
         var steps: [Step] = []
         while !input.isEmpty && steps.count < AppletScript.maxSteps {
             steps.append(AppletScript.step(&input, powerCut: true))
@@ -118,10 +121,11 @@ struct AppletScript {
     }
 
     /// The bytes of this script (for the seed corpus).
-    var bytes: [UInt8] { [personalized ? 1 : 0] + steps.flatMap(\.bytes) }
+    var bytes: [UInt8] { [(personalized ? 1 : 0) | (outdated ? 2 : 0)] + steps.flatMap(\.bytes) }
 
-    init(personalized: Bool, steps: [Step]) {
+    init(personalized: Bool, outdated: Bool = false, steps: [Step]) {
         self.personalized = personalized
+        self.outdated = outdated
         self.steps = steps
     }
 }

@@ -212,6 +212,12 @@ enum AppletSeeds {
                 select, .verifyPIN, .sign(0x00), .sign(0x01), .internalAuthenticate(length: 8), .internalAuthenticate(length: 64),
                 .internalAuthenticate(length: 7), .internalAuthenticate(length: 65), getData, confirmTransfer] + approve
                 + [.sign(0x70), .internalAuthenticate(length: 40), getData]),
+            "outdated_token_refused": AppletScript(personalized: true, outdated: true, steps: [
+                select, .verifyPIN, sign(), internalAuthenticate, confirmTransfer] + approve + [
+                .generate(key: 1, algorithm: 1, then: .ok), generate(0x02, 0x01), readPublicKey(0x01), getData,
+                apdu(0x00, 0x47, 0x81, 0x01, ne: 256), .decipher(plaintextCount: 16, key: 1), request(0x01), getCertificate(0x01),
+                selectPIV, .authenticatePIV, pivGenerate(0x9A, 0x06), .verifyPIVPIN] + pivSign(0x9A) + [.powerCycle, select,
+                .verifyPIN, sign()]),
             "bad_commands": AppletScript(personalized: true, steps: [
                 apdu(0x00, 0xCA, 0x01, 0x00), select, apdu(0x00, 0x20, 0x00, 0x82, pin), apdu(0x84, 0x20, 0x00, 0x81, pin),
                 apdu(0x80, 0xC0, 0x00, 0x00, [0x70, 0x03, 0x86, 0x01, 0x00]), apdu(0x00, 0x2A, 0x9E, 0x9A, [0x01]),

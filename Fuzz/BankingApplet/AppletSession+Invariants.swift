@@ -72,6 +72,20 @@ extension AppletSession {
                     "PUK tries went up \(before.pukTries) → \(after.pukTries) without a successful UNBLOCK")
     }
 
+    /// On a token of firmware 1.x, SELECT of the banking applet answers 6283 and no banking
+    /// operation succeeds (its old key is never used, and never becomes the transfer key).
+    func checkOutdated(_ exchanges: [AppletExchange]) {
+        for exchange in exchanges where !exchange.toPIV {
+            if let command = exchange.command, command.ins == 0xA4, command.data == Array(AppletSession.selectBanking.suffix(6)) {
+                fuzzRequire(exchange.statusWord == .applicationDeactivated,
+                            "an outdated token's banking applet answered SELECT with \(exchange.statusWord)")
+            }
+            fuzzRequire(exchange.operation == .other || !exchange.succeeded,
+                        "an outdated token's banking applet carried out \(exchange.operation)")
+        }
+        fuzzRequire(keyRecords == [nil, nil, nil], "an outdated token got a key of the three-key layout")
+    }
+
     /// `7C {70 DTBS, 9E signature}`; the DTBS ends with 86 serial and 87 the counter value.
     private func checkSignedTransfer(_ data: [UInt8], counter: UInt32) {
         let fields = (try? TLV(parsing: data)).flatMap { try? $0.children() }

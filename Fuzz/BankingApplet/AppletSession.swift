@@ -48,30 +48,40 @@ final class AppletSession {
 
     /// Runs `script` on a fresh copy of its starting token.
     static func run(_ script: AppletScript) {
-        let image = script.personalized ? TokenImage.personalized : TokenImage.factory
-        let session = AppletSession(records: image.records, pin: image.pin)
+        let image = script.outdated ? TokenImage.outdated : script.personalized ? TokenImage.personalized : TokenImage.factory
+        let session = AppletSession(records: image.records, pin: image.pin, retiredKey: image.retiredKey)
         session.tracing = tracingRequested
         for step in script.steps { session.perform(step) }
     }
 
-    init(records: [RecordID: [UInt8]], pin: [UInt8]) {
+    /// A token of firmware 1.x (``TokenImage/outdated``): its banking applet refuses everything.
+    let outdated: Bool
+
+    init(records: [RecordID: [UInt8]], pin: [UInt8], retiredKey: KeyRecord? = nil) {
         memory = MemoryNVM(records: records)
         self.pin = pin
-        (card, observer, pivObserver) = AppletSession.boot(memory, crypto, clock)
-        state = AppletSession.observe(observer)
+        outdated = retiredKey != nil
+        (card, observer, pivObserver) = AppletSession.boot(memory, crypto, clock, outdated: outdated)
+        state = outdated ? .outdated : AppletSession.observe(observer)
         pivPINTries = AppletSession.pivPINTries(pivObserver)
         publicKeys = AppletSession.publicKeys(observer)
         for key in publicKeys where !key.modulus.isEmpty { crypto.exclude(key.modulus) }
         transferKeyWatch.learn(modulus: publicKeys[0].modulus, exponent: publicKeys[0].exponent)
+        if let retiredKey {
+            // 1.x's key was exposed to a DECIPHER padding oracle: no signature by it may ever leave the card.
+            crypto.exclude(retiredKey.modulus)
+            transferKeyWatch.learn(modulus: retiredKey.modulus, exponent: retiredKey.exponent)
+        }
     }
 
     private(set) var pivPINTries: Int
 
-    private static func boot(_ memory: MemoryNVM, _ crypto: KeyPoolCrypto, _ clock: ManualClock)
+    private static func boot(_ memory: MemoryNVM, _ crypto: KeyPoolCrypto, _ clock: ManualClock, outdated: Bool)
         -> (CardOS<AppletFuzzPlatform>, CardOS<AppletFuzzPlatform>, CardOS<AppletFuzzPlatform>) {
         let platform = AppletFuzzPlatform(memory: memory, crypto: crypto, clock: clock)
         let observer = TokenFirmware(platform: platform).card
-        fuzzRequire(observer.process(selectBanking) == .response(StatusWord.success.bytes), "the banking applet selects")
+        fuzzRequire(observer.process(selectBanking) == .response((outdated ? StatusWord.applicationDeactivated : .success).bytes),
+                    outdated ? "an outdated token's banking applet answers SELECT 6283" : "the banking applet selects")
         let pivObserver = TokenFirmware(platform: platform).card
         fuzzRequire(pivObserver.process([0x00, 0xA4, 0x04, 0x0C, 0x05] + PIVTracker.aid.prefix(5)) == .response(StatusWord.success.bytes),
                     "the PIV applet selects")
@@ -90,7 +100,7 @@ final class AppletSession {
 
     /// The NVM records of the three key pairs (`0110`–`0112`, Firmware/BankingApplet/BankingRecords.swift),
     /// compared before and after a step only to skip READ PUBLIC KEY when no key record changed.
-    private var keyRecords: [[UInt8]?] { (0x0110...0x0112).map { memory.read(RecordID($0)) } }
+    var keyRecords: [[UInt8]?] { (0x0110...0x0112).map { memory.read(RecordID($0)) } }
 
     /// READ PUBLIC KEY `00 47 81 kk` of the three keys: `7F49 {81 n, 82 e}`.
     private static func publicKeys(_ observer: CardOS<AppletFuzzPlatform>) -> [(modulus: [UInt8], exponent: [UInt8])] {
@@ -120,9 +130,10 @@ final class AppletSession {
         let keyRecordsBefore = keyRecords
         let pivTriesBefore = pivPINTries
         let exchanges = run(step)
-        state = AppletSession.observe(observer)
+        state = outdated ? .outdated : AppletSession.observe(observer)
         pivPINTries = AppletSession.pivPINTries(pivObserver)
         if keyRecords != keyRecordsBefore { publicKeys = AppletSession.publicKeys(observer) }
+        if outdated { checkOutdated(exchanges) }
         if tracing { trace(step, exchanges) }
         check(exchanges, before: before, after: state, keysBefore: keysBefore)
         transferKeyWatch.learn(modulus: publicKeys[0].modulus, exponent: publicKeys[0].exponent)
@@ -248,7 +259,7 @@ final class AppletSession {
 
     private func powerCycle() {
         memory = memory.powerUp()
-        (card, observer, pivObserver) = AppletSession.boot(memory, crypto, clock)
+        (card, observer, pivObserver) = AppletSession.boot(memory, crypto, clock, outdated: outdated)
         securityStateLost()
     }
 

@@ -31,4 +31,19 @@ struct TokenState: Equatable {
         pinMustChange = mustChange != 0
         keys = [transferKey, authenticationKey, decryptionKey]
     }
+
+    /// What the invariants compare on an outdated token, whose banking applet answers GET DATA
+    /// with 6283 (no counter, PIN or key can be read, and none may change).
+    static let outdated = TokenState(transferCounter: 0, authenticationCounter: 0, pinTries: 0, pukTries: 0,
+                                     pinMustChange: false, keys: [0, 0, 0])
+
+    private init(transferCounter: UInt32, authenticationCounter: UInt32, pinTries: Int, pukTries: Int,
+                 pinMustChange: Bool, keys: [UInt8]) {
+        self.transferCounter = transferCounter
+        self.authenticationCounter = authenticationCounter
+        self.pinTries = pinTries
+        self.pukTries = pukTries
+        self.pinMustChange = pinMustChange
+        self.keys = keys
+    }
 }
