@@ -24,7 +24,7 @@ final class TransferKeyWatch {
     /// Records the token's current transfer key (a new one after GENERATE of key 01).
     func learn(modulus: [UInt8], exponent: [UInt8]) {
         guard !modulus.isEmpty, !keys.contains(where: { $0.modulus == modulus }) else { return }
-        keys.append(RSAPublicNumbers(modulus: modulus, exponent: exponent))
+        keys.append(RSAPublicNumbers.shared(modulus: modulus, exponent: exponent))
     }
 
     /// Checks one response, in the order the card gave them.
@@ -99,7 +99,18 @@ final class RSAPublicNumbers {
     /// back in every script), bounded.
     private var plain: Set<[UInt8]> = []
 
-    init(modulus: [UInt8], exponent: [UInt8]) {
+    /// One instance per key for the whole process, so that its ``plain`` windows carry over
+    /// from one script to the next (the keys are the pool's).
+    nonisolated(unsafe) private static var instances: [[UInt8]: RSAPublicNumbers] = [:]
+
+    static func shared(modulus: [UInt8], exponent: [UInt8]) -> RSAPublicNumbers {
+        if let known = instances[modulus + exponent] { return known }
+        let numbers = RSAPublicNumbers(modulus: modulus, exponent: exponent)
+        instances[modulus + exponent] = numbers
+        return numbers
+    }
+
+    private init(modulus: [UInt8], exponent: [UInt8]) {
         let magnitude = Array(modulus.drop(while: { $0 == 0 }))
         self.modulus = magnitude
         size = magnitude.count
