@@ -20,8 +20,9 @@ enum AppletSeeds {
     static func unblock(_ puk: [UInt8], _ new: [UInt8]) -> Step {
         apdu(0x00, 0x2C, 0x00, 0x81, [UInt8(puk.count)] + puk + [UInt8(new.count)] + new)
     }
-    static func generate(_ algorithm: UInt8) -> Step { apdu(0x00, 0x47, 0x80, 0x01, [0x80, 0x01, algorithm], ne: 65_536) }
-    static let readPublicKey = apdu(0x00, 0x47, 0x81, 0x01, ne: 256)
+    /// GENERATE of key `key` (01 transfer, 02 authentication, 03 decryption).
+    static func generate(_ key: UInt8, _ algorithm: UInt8) -> Step { apdu(0x00, 0x47, 0x80, key, [0x80, 0x01, algorithm], ne: 65_536) }
+    static func readPublicKey(_ key: UInt8) -> Step { apdu(0x00, 0x47, 0x81, key, ne: 256) }
     /// SIGN of a SHA-256 DigestInfo (the digest of "UKey").
     static func sign(ne: Int = 256) -> Step {
         let prefix: [UInt8] = [0x30, 0x31, 0x30, 0x0D, 0x06, 0x09, 0x60, 0x86, 0x48, 0x01, 0x65, 0x03, 0x04, 0x02, 0x01,
@@ -31,8 +32,24 @@ enum AppletSeeds {
     static let internalAuthenticate = apdu(0x00, 0x88, 0x00, 0x00, [UInt8](repeating: 0x42, count: 16), ne: 256)
     static let getChallenge = apdu(0x00, 0x84, 0x00, 0x00, ne: 8)
     static let getResponse = apdu(0x00, 0xC0, 0x00, 0x00, ne: 256)
-    static let getCertificate = apdu(0x00, 0xCA, 0x01, 0x10, ne: 65_536)
-    static let decipherBadPadding = apdu(0x00, 0x2A, 0x80, 0x86, [0x00] + [UInt8](repeating: 0x17, count: 128), ne: 256)
+    static func getCertificate(_ key: UInt8) -> Step { apdu(0x00, 0xCA, 0x01, 0x10 | key, ne: 65_536) }
+    static let decipherBadPadding = apdu(0x00, 0x2A, 0x80, 0x86, [0x00] + [UInt8](repeating: 0x17, count: 128), ne: 32)
+
+    /// DER `Name`s for the card-built request (``AppletScript/Step/certificationRequest``): the
+    /// first three valid, the last with a serialNumber (the card adds its own: refused).
+    static let subjects: [[UInt8]] = {
+        func rdn(_ oid: [UInt8], _ tag: UInt8, _ value: String) -> TLV {
+            TLV(tag: 0x31, children: [TLV(tag: 0x30, children: [TLV(tag: 0x06, value: oid), TLV(tag: Tag(UInt32(tag)), value: Array(value.utf8))])])
+        }
+        let commonName: [UInt8] = [0x55, 0x04, 0x03], organization: [UInt8] = [0x55, 0x04, 0x0A]
+        let country: [UInt8] = [0x55, 0x04, 0x06], serialNumber: [UInt8] = [0x55, 0x04, 0x05]
+        return [
+            [rdn(commonName, 0x0C, "Zhang San")],
+            [rdn(country, 0x13, "CN"), rdn(organization, 0x0C, "UKey Bank"), rdn(commonName, 0x0C, "张三")],
+            [rdn(commonName, 0x16, "li.si@example.com")],
+            [rdn(commonName, 0x0C, "Zhang San"), rdn(serialNumber, 0x13, "0000000000000001")],
+        ].map { TLV(tag: 0x30, children: $0).bytes }
+    }()
 
     /// CONFIRM TRANSFER `70 {80 account, 81 name, 82 amount, 83 currency, 84 reference, 85 challenge}`.
     static func transferBody(name: String = "Zhang San", amount: String = "1234.56") -> [UInt8] {
@@ -46,10 +63,11 @@ enum AppletSeeds {
     static let confirmTransfer = apdu(0x80, 0xC0, 0x00, 0x00, transferBody(), ne: 256)
     static let approve: [Step] = Array(repeating: .press(.ok), count: 6)
 
-    /// From the factory: select, check the factory PIN, change it, generate RSA-1024.
+    /// From the factory: select, check the factory PIN, change it, generate the three keys
+    /// RSA-1024 (the transfer key after the holder's OK).
     static let personalization: [Step] = [
         select, verify(AppletSession.factoryPIN), change(AppletSession.factoryPIN, AppletSession.personalPIN),
-        generate(0x01),
+        generate(0x01, 0x01)] + approve + [generate(0x02, 0x01), generate(0x03, 0x01),
     ]
 
     // The PIV applet (Firmware/PIVApplet), as OpenSC and yubico-piv-tool drive it.
@@ -95,29 +113,35 @@ enum AppletSeeds {
             "piv_and_banking_interleaved": AppletScript(personalized: true, steps: [
                 selectPIV, .verifyPIVPIN, .authenticatePIV, pivGenerate(0x9A, 0x06), select, .verifyPIN, sign(),
                 selectPIV] + pivSign(0x9A) + [select, confirmTransfer] + approve + [selectPIV, .reset, selectPIV]
-                + pivSign(0x9A) + [.powerCut(write: 0, apdu: try! CommandAPDU(cla: 0, ins: 0x47, p1: 0, p2: 0x9D,
-                    data: [0xAC, 0x03, 0x80, 0x01, 0x06], ne: 256).bytes), selectPIV, .authenticatePIV]),
+                + pivSign(0x9A) + [.powerCut(write: 0, .apdu(try! CommandAPDU(cla: 0, ins: 0x47, p1: 0, p2: 0x9D,
+                    data: [0xAC, 0x03, 0x80, 0x01, 0x06], ne: 256).bytes)), selectPIV, .authenticatePIV]),
         ]
     }
 
     static var scripts: [String: AppletScript] {
         let pin = AppletSession.personalPIN, factory = AppletSession.factoryPIN, puk = AppletSession.factoryPUK
         let chainedTransfer = transferBody(name: "Li Si", amount: "99.999")
+        let request: (UInt8) -> Step = { .certificationRequest(key: $0, subject: 0, mutation: 0, position: 0) }
         return [
             "factory_personalize_sign_confirm": AppletScript(personalized: false, steps: personalization + [
-                getData, sign(), internalAuthenticate, readPublicKey, confirmTransfer] + approve + [getData]),
+                getData, sign(), internalAuthenticate, readPublicKey(0x01), readPublicKey(0x02), readPublicKey(0x03),
+                confirmTransfer] + approve + [getData]),
             "factory_signs_refused": AppletScript(personalized: false, steps: [
-                select, verify(factory), sign(), generate(0x01), confirmTransfer, getData]),
+                select, verify(factory), sign(), generate(0x01, 0x01), .press(.ok), generate(0x02, 0x01), confirmTransfer,
+                request(0x01), getData]),
             "sign_login_transfer": AppletScript(personalized: true, steps: [
                 select, verify(pin), sign(), internalAuthenticate, confirmTransfer] + approve + [getData]),
             "sign_short_le_get_response": AppletScript(personalized: true, steps: [
-                select, .verifyPIN, sign(ne: 16), getResponse, getResponse, getData]),
+                select, .verifyPIN, sign(ne: 16), getResponse, getResponse, confirmTransfer, .press(.ok), .press(.ok),
+                .press(.ok), .press(.ok), .press(.ok), .press(.ok), getResponse, getData]),
             "without_pin": AppletScript(personalized: true, steps: [
-                select, sign(), internalAuthenticate, confirmTransfer, decipherBadPadding, .decipher(plaintextCount: 16),
-                generate(0x01), .putCertificate(chained: false), getChallenge]),
+                select, sign(), internalAuthenticate, confirmTransfer, decipherBadPadding,
+                .decipher(plaintextCount: 16, key: 3), generate(0x01, 0x01), generate(0x03, 0x01),
+                .putCertificate(chained: false, slot: 1, of: 1), request(0x01), request(0x02), getChallenge]),
             "decipher": AppletScript(personalized: true, steps: [
-                select, .verifyPIN, .decipher(plaintextCount: 32), decipherBadPadding, generate(0x02),
-                .decipher(plaintextCount: 64), .reset, select, .decipher(plaintextCount: 1)]),
+                select, .verifyPIN, .decipher(plaintextCount: 32, key: 3), decipherBadPadding,
+                .decipher(plaintextCount: 20, key: 1), .decipher(plaintextCount: 20, key: 2), generate(0x03, 0x02),
+                .decipher(plaintextCount: 64, key: 3), .reset, select, .decipher(plaintextCount: 1, key: 3)]),
             "reset_forgets_pin": AppletScript(personalized: true, steps: [
                 select, verify(pin), .reset, select, sign(), .powerCycle, select, sign(), .verifyPIN, sign()]),
             "wrong_pin_blocks_then_unblock": AppletScript(personalized: true, steps: [
@@ -133,17 +157,67 @@ enum AppletSeeds {
                 apdu(0x90, 0xC0, 0x00, 0x00, Array(chainedTransfer[..<20])),
                 apdu(0x80, 0xC0, 0x00, 0x00, Array(chainedTransfer[20...]), ne: 256)] + approve),
             "power_cut_during_sign_and_verify": AppletScript(personalized: true, steps: [
-                select, .verifyPIN, .powerCut(write: 0, apdu: try! CommandAPDU(cla: 0x00, ins: 0x2A, p1: 0x9E, p2: 0x9A,
-                    data: [0x30, 0x21, 0x30, 0x09, 0x06, 0x05, 0x2B, 0x0E, 0x03, 0x02, 0x1A, 0x05, 0x00, 0x04, 0x14]
-                        + [UInt8](repeating: 0xAA, count: 20), ne: 256).bytes),
-                select, .powerCut(write: 1, apdu: try! CommandAPDU(cla: 0x00, ins: 0x20, p1: 0x00, p2: 0x81, data: pin).bytes),
-                select, getData, .verifyPIN, sign()]),
+                select, .verifyPIN, .powerCut(write: 0, .sign(0x01)),
+                select, .powerCut(write: 1, .apdu(try! CommandAPDU(cla: 0x00, ins: 0x20, p1: 0x00, p2: 0x81, data: pin).bytes)),
+                select, getData, .verifyPIN, .powerCut(write: 1, .sign(0x02)), select, .verifyPIN,
+                .powerCut(write: 0, .internalAuthenticate(length: 16)), select, .verifyPIN, sign()]),
+            "power_cut_during_each_key_command": AppletScript(personalized: true, steps: [
+                select, .verifyPIN, .powerCut(write: 0, .generate(key: 1, algorithm: 1, then: .ok)),
+                select, .verifyPIN, .powerCut(write: 1, .generate(key: 1, algorithm: 1, then: .ok)),
+                select, .verifyPIN, .powerCut(write: 2, .generate(key: 1, algorithm: 1, then: .ok)),
+                select, .verifyPIN, .generate(key: 1, algorithm: 1, then: nil), .powerCut(write: 1, .press(.ok)),
+                select, .verifyPIN, .powerCut(write: 1, .generate(key: 2, algorithm: 1, then: nil)),
+                select, .verifyPIN, .powerCut(write: 2, .generate(key: 3, algorithm: 1, then: nil)),
+                select, .verifyPIN, confirmTransfer, .powerCut(write: 0, .press(.ok)),
+                select, .verifyPIN, confirmTransfer, .press(.ok), .press(.ok), .powerCut(write: 1, .press(.ok)),
+                select, .verifyPIN, .powerCut(write: 0, .putCertificate(chained: false, slot: 2, of: 2)),
+                select, .verifyPIN, .powerCut(write: 0, request(0x01)), select, getData]),
             "certificate_put_and_read": AppletScript(personalized: true, steps: [
-                select, .verifyPIN, .putCertificate(chained: true), getCertificate, .putCertificate(chained: false),
-                apdu(0x00, 0xCA, 0x01, 0x10, ne: 256), getResponse, getResponse, getResponse]),
+                select, .verifyPIN, .putCertificate(chained: true, slot: 1, of: 1), getCertificate(0x01),
+                .putCertificate(chained: false, slot: 1, of: 1), apdu(0x00, 0xCA, 0x01, 0x11, ne: 256), getResponse,
+                getResponse, getResponse, .putCertificate(chained: false, slot: 2, of: 2),
+                .putCertificate(chained: true, slot: 3, of: 3), .putCertificate(chained: false, slot: 1, of: 2),
+                .putCertificate(chained: false, slot: 3, of: 1), getCertificate(0x02), .getCertificate(p2: 0x13),
+                .getCertificate(p2: 0x10), .getCertificate(p2: 0x14), apdu(0x00, 0xDA, 0x01, 0x10, [0x30, 0x00])]),
             "generate_2048_then_sign": AppletScript(personalized: true, steps: [
-                select, .verifyPIN, generate(0x02), readPublicKey, getResponse, sign(), confirmTransfer] + approve
-                + [.putCertificate(chained: false)]),
+                select, .verifyPIN, generate(0x02, 0x02), readPublicKey(0x02), getResponse, sign(), confirmTransfer] + approve
+                + [.putCertificate(chained: false, slot: 2, of: 2), .generate(key: 1, algorithm: 2, then: .ok), getResponse,
+                   confirmTransfer] + approve + [request(0x01), getResponse]),
+            "generate_each_key_ok_cancel": AppletScript(personalized: true, steps: [
+                select, .verifyPIN, .putCertificate(chained: false, slot: 1, of: 1), .generate(key: 1, algorithm: 1, then: .cancel),
+                getCertificate(0x01), .generate(key: 1, algorithm: 1, then: nil), .wait(seconds: 61),
+                .generate(key: 1, algorithm: 1, then: nil), .abort, .generate(key: 1, algorithm: 1, then: nil), .press(.ok),
+                .press(.ok), getCertificate(0x01), .readPublicKey(key: 1), .generate(key: 2, algorithm: 1, then: nil),
+                .generate(key: 3, algorithm: 1, then: .ok), .readPublicKey(key: 2), .readPublicKey(key: 3),
+                .readPublicKey(key: 0), .readPublicKey(key: 4), .generate(key: 0, algorithm: 1, then: nil),
+                .generate(key: 2, algorithm: 3, then: nil), .generate(key: 2, algorithm: 0, then: nil), getData]),
+            "generate_under_p1p2": AppletScript(personalized: true, steps: [select, .verifyPIN] + [
+                (0x80, 0x00), (0x80, 0x04), (0x80, 0x11), (0x80, 0x81), (0x80, 0xFF), (0x81, 0x01), (0x82, 0x01),
+                (0x00, 0x01), (0x00, 0x02), (0x00, 0x9A), (0xC0, 0x01), (0xFF, 0xFF), (0x01, 0x01), (0x80, 0x41),
+            ].map { .generateUnder(p1: $0.0, p2: $0.1, algorithm: 0x01) } + [getData]),
+            "certification_request_each_key": AppletScript(personalized: true, steps: [
+                select, request(0x01), .verifyPIN, request(0x01), request(0x02), request(0x03), request(0x00), request(0x04),
+                .certificationRequest(key: 1, subject: 1, mutation: 0, position: 0),
+                .certificationRequest(key: 1, subject: 2, mutation: 0, position: 0),
+                .certificationRequest(key: 1, subject: 3, mutation: 0, position: 0),
+                .certificationRequest(key: 1, subject: 0, mutation: 0x40, position: 0),
+                .certificationRequest(key: 1, subject: 0, mutation: 0x01, position: 1),
+                .certificationRequest(key: 1, subject: 1, mutation: 0x02, position: 9),
+                .certificationRequest(key: 1, subject: 1, mutation: 0x1F, position: 13),
+                .certificationRequest(key: 2, subject: 0, mutation: 0xFF, position: 255),
+                apdu(0x80, 0x50, 0x00, 0x01, [0x70, 0x03, 0x80, 0x01, 0x41], ne: 65_536),
+                apdu(0x80, 0x50, 0x01, 0x01, subjects[0], ne: 65_536), apdu(0x80, 0x50, 0x00, 0x01, subjects[0], ne: 64),
+                getResponse, getResponse, getResponse, getResponse, getResponse, getResponse]),
+            "sign_and_authenticate_counters": AppletScript(personalized: true, steps: [
+                select, .verifyPIN, .sign(0x00), .sign(0x01), .internalAuthenticate(length: 8), .internalAuthenticate(length: 64),
+                .internalAuthenticate(length: 7), .internalAuthenticate(length: 65), getData, confirmTransfer] + approve
+                + [.sign(0x70), .internalAuthenticate(length: 40), getData]),
+            "outdated_token_refused": AppletScript(personalized: true, outdated: true, steps: [
+                select, .verifyPIN, sign(), internalAuthenticate, confirmTransfer] + approve + [
+                .generate(key: 1, algorithm: 1, then: .ok), generate(0x02, 0x01), readPublicKey(0x01), getData,
+                apdu(0x00, 0x47, 0x81, 0x01, ne: 256), .decipher(plaintextCount: 16, key: 1), request(0x01), getCertificate(0x01),
+                selectPIV, .authenticatePIV, pivGenerate(0x9A, 0x06), .verifyPIVPIN] + pivSign(0x9A) + [.powerCycle, select,
+                .verifyPIN, sign()]),
             "bad_commands": AppletScript(personalized: true, steps: [
                 apdu(0x00, 0xCA, 0x01, 0x00), select, apdu(0x00, 0x20, 0x00, 0x82, pin), apdu(0x84, 0x20, 0x00, 0x81, pin),
                 apdu(0x80, 0xC0, 0x00, 0x00, [0x70, 0x03, 0x86, 0x01, 0x00]), apdu(0x00, 0x2A, 0x9E, 0x9A, [0x01]),

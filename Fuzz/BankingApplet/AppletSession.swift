@@ -8,18 +8,8 @@ import ISO7816
 import TokenDevice
 
 /// One token in memory driven by an ``AppletScript``, with the invariants checked after every
-/// step (a violation is a `fatalError`, which libFuzzer reports with the input):
-///
-/// - no response holds 16 consecutive bytes of the private key's d, p, q, dP, dQ or qInv;
-/// - the signature counter (C5) never goes down, and each signature (SIGN, INTERNAL
-///   AUTHENTICATE, CONFIRM TRANSFER) raises it, so no value is used twice — across resets and
-///   power cuts too; a confirmed transfer's DTBS carries the new value and the token's serial;
-/// - the PIN tries (C3) go up only in a step where a VERIFY, CHANGE or UNBLOCK succeeded, the
-///   PUK tries (C4) only where an UNBLOCK did;
-/// - SIGN, INTERNAL AUTHENTICATE, DECIPHER, CONFIRM TRANSFER, GENERATE and PUT CERTIFICATE
-///   never succeed unless a VERIFY, CHANGE or UNBLOCK succeeded since the last reset or
-///   power-up, and all but PUT CERTIFICATE never while the factory PIN is in force;
-/// - the PIV applet's invariants (``PIVTracker``), for the commands sent while it is selected.
+/// step (a violation is a `fatalError`, which libFuzzer reports with the input); the banking
+/// applet's are in `AppletSession+Invariants.swift`, the PIV applet's in ``PIVTracker``.
 ///
 /// The token's state is read through a second card OS on the same platform (GET DATA, READ
 /// PUBLIC KEY), so observing never disturbs the fuzzed card's own volatile state.
@@ -38,6 +28,10 @@ final class AppletSession {
     /// A third card OS on the same platform with the PIV applet selected, to read its PIN tries.
     private var pivObserver: CardOS<AppletFuzzPlatform>
     private var piv = PIVTracker()
+    /// Every response checked against the transfer keys the token has had.
+    let transferKeyWatch = TransferKeyWatch()
+    /// The public key (modulus, exponent) of each banking key, by key reference − 1; empty when absent.
+    private(set) var publicKeys: [(modulus: [UInt8], exponent: [UInt8])] = []
 
     /// The PIN the script last set successfully (for ``AppletScript/Step/verifyPIN``).
     private var pin: [UInt8]
@@ -54,27 +48,40 @@ final class AppletSession {
 
     /// Runs `script` on a fresh copy of its starting token.
     static func run(_ script: AppletScript) {
-        let image = script.personalized ? TokenImage.personalized : TokenImage.factory
-        let session = AppletSession(records: image.records, pin: image.pin)
+        let image = script.outdated ? TokenImage.outdated : script.personalized ? TokenImage.personalized : TokenImage.factory
+        let session = AppletSession(records: image.records, pin: image.pin, retiredKey: image.retiredKey)
         session.tracing = tracingRequested
         for step in script.steps { session.perform(step) }
     }
 
-    init(records: [RecordID: [UInt8]], pin: [UInt8]) {
+    /// A token of firmware 1.x (``TokenImage/outdated``): its banking applet refuses everything.
+    let outdated: Bool
+
+    init(records: [RecordID: [UInt8]], pin: [UInt8], retiredKey: KeyRecord? = nil) {
         memory = MemoryNVM(records: records)
         self.pin = pin
-        (card, observer, pivObserver) = AppletSession.boot(memory, crypto, clock)
-        state = AppletSession.observe(observer)
+        outdated = retiredKey != nil
+        (card, observer, pivObserver) = AppletSession.boot(memory, crypto, clock, outdated: outdated)
+        state = outdated ? .outdated : AppletSession.observe(observer)
         pivPINTries = AppletSession.pivPINTries(pivObserver)
+        publicKeys = AppletSession.publicKeys(observer)
+        for key in publicKeys where !key.modulus.isEmpty { crypto.exclude(key.modulus) }
+        transferKeyWatch.learn(modulus: publicKeys[0].modulus, exponent: publicKeys[0].exponent)
+        if let retiredKey {
+            // 1.x's key was exposed to a DECIPHER padding oracle: no signature by it may ever leave the card.
+            crypto.exclude(retiredKey.modulus)
+            transferKeyWatch.learn(modulus: retiredKey.modulus, exponent: retiredKey.exponent)
+        }
     }
 
     private(set) var pivPINTries: Int
 
-    private static func boot(_ memory: MemoryNVM, _ crypto: KeyPoolCrypto, _ clock: ManualClock)
+    private static func boot(_ memory: MemoryNVM, _ crypto: KeyPoolCrypto, _ clock: ManualClock, outdated: Bool)
         -> (CardOS<AppletFuzzPlatform>, CardOS<AppletFuzzPlatform>, CardOS<AppletFuzzPlatform>) {
         let platform = AppletFuzzPlatform(memory: memory, crypto: crypto, clock: clock)
         let observer = TokenFirmware(platform: platform).card
-        fuzzRequire(observer.process(selectBanking) == .response(StatusWord.success.bytes), "the banking applet selects")
+        fuzzRequire(observer.process(selectBanking) == .response((outdated ? StatusWord.applicationDeactivated : .success).bytes),
+                    outdated ? "an outdated token's banking applet answers SELECT 6283" : "the banking applet selects")
         let pivObserver = TokenFirmware(platform: platform).card
         fuzzRequire(pivObserver.process([0x00, 0xA4, 0x04, 0x0C, 0x05] + PIVTracker.aid.prefix(5)) == .response(StatusWord.success.bytes),
                     "the PIV applet selects")
@@ -91,6 +98,22 @@ final class AppletSession {
         return Int(response[1] & 0x0F)
     }
 
+    /// The NVM records of the three key pairs (`0110`–`0112`, Firmware/BankingApplet/BankingRecords.swift),
+    /// compared before and after a step only to skip READ PUBLIC KEY when no key record changed.
+    var keyRecords: [[UInt8]?] { (0x0110...0x0112).map { memory.read(RecordID($0)) } }
+
+    /// READ PUBLIC KEY `00 47 81 kk` of the three keys: `7F49 {81 n, 82 e}`.
+    private static func publicKeys(_ observer: CardOS<AppletFuzzPlatform>) -> [(modulus: [UInt8], exponent: [UInt8])] {
+        (1...3).map { (key: UInt8) in
+            guard case .response(let response) = observer.process([0x00, 0x47, 0x81, key, 0x00, 0x00, 0x00]),
+                  response.suffix(2) == [0x90, 0x00], let template = try? TLV(parsing: response.dropLast(2)),
+                  let numbers = try? template.children(), let n = numbers.first(0x81), let e = numbers.first(0x82) else {
+                return ([], [])
+            }
+            return (n.value, e.value)
+        }
+    }
+
     private static func observe(_ observer: CardOS<AppletFuzzPlatform>) -> TokenState {
         guard case .response(let response) = observer.process([0x00, 0xCA, 0x01, 0x00, 0x00]),
               response.suffix(2) == [0x90, 0x00], let state = TokenState(tokenInfo: Array(response.dropLast(2))) else {
@@ -103,7 +126,28 @@ final class AppletSession {
 
     func perform(_ step: AppletScript.Step) {
         let before = state
+        let keysBefore = publicKeys.map(\.modulus)
+        let keyRecordsBefore = keyRecords
         let pivTriesBefore = pivPINTries
+        let exchanges = run(step)
+        state = outdated ? .outdated : AppletSession.observe(observer)
+        pivPINTries = AppletSession.pivPINTries(pivObserver)
+        if keyRecords != keyRecordsBefore { publicKeys = AppletSession.publicKeys(observer) }
+        if outdated { checkOutdated(exchanges) }
+        if tracing { trace(step, exchanges) }
+        check(exchanges, before: before, after: state, keysBefore: keysBefore)
+        transferKeyWatch.learn(modulus: publicKeys[0].modulus, exponent: publicKeys[0].exponent)
+        let pivRestored = exchanges.contains { $0.toPIV && PIVTracker.restoresPINTries($0) }
+        fuzzRequire(pivPINTries <= pivTriesBefore || pivRestored,
+                    "PIV PIN tries went up \(pivTriesBefore) → \(pivPINTries) without a successful VERIFY, CHANGE or RESET RETRY")
+        if !exchanges.isEmpty && exchanges.allSatisfy(\.toPIV) {
+            fuzzRequire(state == before && publicKeys.map(\.modulus) == keysBefore,
+                        "a step that only talked to the PIV applet changed the banking applet's state")
+        }
+    }
+
+    /// Carries out one step: the exchanges it made, in order.
+    private func run(_ step: AppletScript.Step) -> [AppletExchange] {
         var exchanges: [AppletExchange] = []
         switch step {
         case .apdu(let bytes), .longAPDU(let bytes):
@@ -114,25 +158,23 @@ final class AppletSession {
         case .powerCycle:
             powerCycle()
         case .press(let button):
-            if let response = card.press(button) { exchanges.append(complete(response)) }
+            exchanges += press(button)
         case .wait(let seconds):
             clock.advance(by: UInt64(seconds) * 1000)
-            if let response = card.poll() { exchanges.append(complete(response)) }
-        case .powerCut(let write, let bytes):
+            if let response = card.poll() { exchanges.append(complete(response, approved: false)) }
+        case .powerCut(let write, let step):
             memory.cutPower(atWrite: write)
-            exchanges += send(bytes)
+            exchanges += run(step)
             powerCycle()
         case .abort:
             card.abort()
             open = nil
-        case .putCertificate(let chained):
-            for part in certificateAPDUs(chained: chained) { exchanges += send(part) }
+        case .putCertificate(let chained, let slot, let of):
+            for part in certificateAPDUs(chained: chained, slot: slot, of: of) { exchanges += send(part) }
         case .verifyPIN:
             exchanges += send(try! CommandAPDU(cla: 0x00, ins: 0x20, p1: 0x00, p2: 0x81, data: pin).bytes)
-        case .decipher(let count):
-            let cryptogram = currentKey.encrypt([UInt8](repeating: 0x5A, count: count))
-            exchanges += send(try! CommandAPDU(cla: 0x00, ins: 0x2A, p1: 0x80, p2: 0x86, data: [0x00] + cryptogram,
-                                               ne: count).bytes)
+        case .decipher(let count, let key):
+            exchanges += send(decipherAPDU(plaintextCount: count, key: key))
         case .verifyPIVPIN:
             exchanges += send(piv.verifyAPDU)
         case .authenticatePIV:
@@ -143,24 +185,35 @@ final class AppletSession {
                let second = PIVTracker.mutualAuthenticationStep2(answer.data) {
                 exchanges += send(second)
             }
+        case .generate(let key, let algorithm, let then):
+            exchanges += send(AppletSession.generateAPDU(p1: 0x80, p2: key, algorithm: algorithm))
+            if let then { exchanges += press(then) }
+        case .generateUnder(let p1, let p2, let algorithm):
+            exchanges += send(AppletSession.generateAPDU(p1: p1, p2: p2, algorithm: algorithm))
+        case .readPublicKey(let key):
+            exchanges += send(try! CommandAPDU(cla: 0x00, ins: 0x47, p1: 0x81, p2: key, ne: 65_536).bytes)
+        case .getCertificate(let p2):
+            exchanges += send(try! CommandAPDU(cla: 0x00, ins: 0xCA, p1: 0x01, p2: p2, ne: 65_536).bytes)
+        case .certificationRequest(let key, let subject, let mutation, let position):
+            exchanges += send(AppletSession.requestAPDU(key: key, subject: subject, mutation: mutation, position: position))
+        case .sign(let operand):
+            exchanges += send(AppletSession.signAPDU(operand))
+        case .internalAuthenticate(let length):
+            exchanges += send(AppletSession.internalAuthenticateAPDU(length: length))
         }
-        state = AppletSession.observe(observer)
-        pivPINTries = AppletSession.pivPINTries(pivObserver)
-        if tracing { trace(step, exchanges) }
-        check(exchanges, before: before, after: state)
-        let pivRestored = exchanges.contains { $0.toPIV && PIVTracker.restoresPINTries($0) }
-        fuzzRequire(pivPINTries <= pivTriesBefore || pivRestored,
-                    "PIV PIN tries went up \(pivTriesBefore) → \(pivPINTries) without a successful VERIFY, CHANGE or RESET RETRY")
-        if !exchanges.isEmpty && exchanges.allSatisfy(\.toPIV) {
-            fuzzRequire(state == before, "a step that only talked to the PIV applet changed the banking applet's state")
-        }
+        return exchanges
+    }
+
+    private func press(_ button: Button) -> [AppletExchange] {
+        guard let response = card.press(button) else { return [] }
+        return [complete(response, approved: button == .ok)]
     }
 
     private func trace(_ step: AppletScript.Step, _ exchanges: [AppletExchange]) {
         let answers = exchanges.map { "\($0.operation) \($0.data.count) bytes \($0.statusWord)" }
-        print("\(step.summary) → \(open == nil ? "" : "waiting ")\(answers.joined(separator: ", ")) | counter "
-              + "\(state.signatureCounter), PIN tries \(state.pinTries), PUK tries \(state.pukTries), "
-              + "must change \(state.pinMustChange), key \(state.keyState), verified \(pinVerified)")
+        print("\(step.summary) → \(open == nil ? "" : "waiting ")\(answers.joined(separator: ", ")) | counters "
+              + "\(state.transferCounter)/\(state.authenticationCounter), PIN tries \(state.pinTries), PUK tries \(state.pukTries), "
+              + "must change \(state.pinMustChange), keys \(state.keys), verified \(pinVerified)")
     }
 
     /// Sends one APDU; an answer that waits for the holder completes in a later step.
@@ -170,7 +223,7 @@ final class AppletSession {
                                   factoryPIN: state.pinMustChange, toPIV: piv.selected && command?.ins != 0xA4 && command?.ins != 0xC0)
         switch card.process(bytes) {
         case .waiting:
-            fuzzRequire(sent.operation == .confirmTransfer, "only CONFIRM TRANSFER waits for the holder")
+            fuzzRequire(sent.operation.waitsForHolder, "only CONFIRM TRANSFER and GENERATE of the transfer key wait for the holder")
             open = sent
             return []
         case .response(let response):
@@ -183,12 +236,12 @@ final class AppletSession {
         }
     }
 
-    /// The holder decided, or the time ran out: the open command's answer.
-    private func complete(_ response: [UInt8]) -> AppletExchange {
+    /// The holder decided (`approved`: pressed OK), or the time ran out: the open command's answer.
+    private func complete(_ response: [UInt8], approved: Bool) -> AppletExchange {
         guard let sent = open else { fatalError("the card answered a command that was not open") }
         open = nil
         return learn(AppletExchange(command: sent.command, response: response, pinVerified: sent.pinVerified,
-                                    factoryPIN: sent.factoryPIN))
+                                    factoryPIN: sent.factoryPIN, approvedOnDevice: approved))
     }
 
     /// Keeps track of the PIN: a VERIFY, CHANGE or UNBLOCK that succeeded verifies it, and
@@ -206,7 +259,7 @@ final class AppletSession {
 
     private func powerCycle() {
         memory = memory.powerUp()
-        (card, observer, pivObserver) = AppletSession.boot(memory, crypto, clock)
+        (card, observer, pivObserver) = AppletSession.boot(memory, crypto, clock, outdated: outdated)
         securityStateLost()
     }
 
@@ -214,69 +267,5 @@ final class AppletSession {
         pinVerified = false
         piv.reset()
         open = nil
-    }
-
-    /// The card's key, read with READ PUBLIC KEY (the first pool key when the card has none).
-    private var currentKey: PoolKey {
-        var modulus: [UInt8] = []
-        if case .response(let response) = observer.process([0x00, 0x47, 0x81, 0x01, 0x00, 0x00, 0x00]),
-           let template = try? TLV(parsing: response.dropLast(2)), let n = try? template.children().first(0x81) {
-            modulus = n.value
-        }
-        return PoolKey.key(modulus: modulus) ?? PoolKey.all[0]
-    }
-
-    /// PUT CERTIFICATE of the card's current key.
-    private func certificateAPDUs(chained: Bool) -> [[UInt8]] {
-        let certificate = currentKey.certificate
-        guard chained else {
-            return [try! CommandAPDU(cla: 0x00, ins: 0xDA, p1: 0x01, p2: 0x10, data: certificate, extended: true).bytes]
-        }
-        return stride(from: 0, to: certificate.count, by: 255).map { start in
-            let end = min(certificate.count, start + 255)
-            return try! CommandAPDU(cla: end < certificate.count ? 0x10 : 0x00, ins: 0xDA, p1: 0x01, p2: 0x10,
-                                    data: Array(certificate[start..<end])).bytes
-        }
-    }
-
-    // MARK: Invariants
-
-    private func check(_ exchanges: [AppletExchange], before: TokenState, after: TokenState) {
-        var signatures: UInt32 = 0
-        for exchange in exchanges {
-            fuzzRequire(!PoolKey.leaksPrivateKey(exchange.data),
-                        "a response holds private-key bytes: \(exchange.response.hexString)")
-            guard exchange.succeeded else { continue }
-            let operation = exchange.operation
-            fuzzRequire(!operation.needsPIN || exchange.pinVerified,
-                        "\(operation) answered \(exchange.statusWord) without a verified PIN")
-            fuzzRequire(!operation.needsPersonalizedPIN || !exchange.factoryPIN,
-                        "\(operation) answered \(exchange.statusWord) under the factory PIN")
-            if operation.signs { signatures += 1 }
-            if operation == .confirmTransfer && exchange.statusWord == .success {
-                checkSignedTransfer(exchange.data, counter: after.signatureCounter)
-            }
-        }
-        fuzzRequire(after.signatureCounter >= before.signatureCounter,
-                    "the signature counter went down: \(before.signatureCounter) → \(after.signatureCounter)")
-        fuzzRequire(after.signatureCounter - before.signatureCounter >= signatures,
-                    "\(signatures) signature(s) but the counter went \(before.signatureCounter) → \(after.signatureCounter)")
-        let pinChecked = exchanges.contains { $0.succeeded && $0.operation.checksPIN }
-        fuzzRequire(after.pinTries <= before.pinTries || pinChecked,
-                    "PIN tries went up \(before.pinTries) → \(after.pinTries) without a successful VERIFY, CHANGE or UNBLOCK")
-        let unblocked = exchanges.contains { $0.succeeded && $0.operation == .unblock }
-        fuzzRequire(after.pukTries <= before.pukTries || unblocked,
-                    "PUK tries went up \(before.pukTries) → \(after.pukTries) without a successful UNBLOCK")
-    }
-
-    /// `7C {70 DTBS, 9E signature}`; the DTBS ends with 86 serial and 87 the counter value.
-    private func checkSignedTransfer(_ data: [UInt8], counter: UInt32) {
-        let fields = (try? TLV(parsing: data)).flatMap { try? $0.children() }
-        let dtbs = fields?.first(0x70).flatMap { try? $0.children() }
-        fuzzRequire(fields?.first(0x9E) != nil && dtbs != nil, "a confirmed transfer answers 7C {70, 9E}")
-        fuzzRequire(dtbs?.first(0x86)?.value == AppletSession.serial, "the DTBS carries the token serial")
-        let signed = dtbs?.first(0x87)?.value
-        fuzzRequire(signed == [UInt8(counter >> 24), UInt8(counter >> 16 & 0xFF), UInt8(counter >> 8 & 0xFF),
-                               UInt8(counter & 0xFF)], "the DTBS carries the counter value the token committed")
     }
 }

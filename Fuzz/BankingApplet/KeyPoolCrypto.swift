@@ -1,18 +1,28 @@
 import CardOS
 import HostPlatform
 
-/// The OpenSSL engine, except that GENERATE KEY hands out the keys of ``PoolKey/all`` in turn instead of
+/// The OpenSSL engine, except that GENERATE KEY hands out the keys of ``PoolKey/all`` instead of
 /// generating one: key generation takes milliseconds to seconds, and a fuzzer that finds
 /// GENERATE would spend its time there. Every other operation is OpenSSL's, on the same blobs.
+///
+/// Like real generation, no key is handed out twice to one token (one script): the banking
+/// applet's three keys and the PIV slots never share a modulus, so a signature that verifies
+/// under the transfer key was made with the transfer key. Keys the token held before the script
+/// started are ``exclude(_:)``d. When a script has used up the pool's keys of a size, GENERATE
+/// fails (6F00), as a card's would without entropy.
 final class KeyPoolCrypto: CryptoEngine {
     private static let engine = OpenSSLCryptoEngine()
-    private var generated = 0
+    /// The moduli handed out or excluded so far.
+    private var used: Set<[UInt8]> = []
+
+    /// Never hands out `modulus` (a key the token already holds).
+    func exclude(_ modulus: [UInt8]) { used.insert(modulus) }
 
     func generateRSAKey(bits: Int) throws(CryptoError) -> GeneratedKey {
-        let pool = PoolKey.all.filter { $0.generated.modulus.count * 8 == bits }
-        guard !pool.isEmpty else { throw .keyGenerationFailed }
-        defer { generated += 1 }
-        return pool[generated % pool.count].generated
+        guard let key = PoolKey.all.first(where: { $0.generated.modulus.count * 8 == bits && !used.contains($0.generated.modulus) })
+        else { throw .keyGenerationFailed }
+        used.insert(key.generated.modulus)
+        return key.generated
     }
 
     func signPKCS1(key: [UInt8], digestInfo: [UInt8]) throws(CryptoError) -> [UInt8] {

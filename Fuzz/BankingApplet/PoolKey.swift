@@ -3,9 +3,9 @@ import COpenSSL
 import HostPlatform
 import UKey
 
-/// The RSA keys a fuzzed token can hold, generated once per process by the OpenSSL engine (two
-/// of 1024 bits, one of 2048), each with a certificate from a test CA and the 16-byte windows
-/// of its private numbers.
+/// The RSA keys a fuzzed token can hold, generated once per process by the OpenSSL engine
+/// (``count1024`` of 1024 bits, ``count2048`` of 2048), each with a certificate from a test CA and
+/// the 16-byte windows of its private numbers.
 struct PoolKey {
     let generated: GeneratedKey
     /// DER X.509 certificate of the key (PUT CERTIFICATE accepts it).
@@ -13,10 +13,16 @@ struct PoolKey {
     /// Every 16-byte run of d, p, q, dP, dQ and qInv.
     let privateWindows: Set<KeyWindow>
 
+    /// The personalized token holds three 1024-bit keys; a script can then generate seven more
+    /// of 1024 bits and four of 2048 (banking and PIV together) before GENERATE fails.
+    static let count1024 = 10
+    static let count2048 = 4
+
     static let all: [PoolKey] = {
         let engine = OpenSSLCryptoEngine()
         let authority = try! TestCertificateAuthority(subject: "CN=UKey Fuzz CA")
-        return [1024, 1024, 2048].map { bits in
+        let sizes = [Int](repeating: 1024, count: count1024) + [Int](repeating: 2048, count: count2048)
+        return sizes.map { bits in
             let key = try! engine.generateRSAKey(bits: bits)
             let certificate = try! authority.issue(for: RSAPublicKey(modulus: key.modulus, exponent: key.exponent),
                                                    subject: "CN=UKey Fuzz Token")
@@ -30,12 +36,14 @@ struct PoolKey {
         all.first { $0.generated.modulus == modulus }
     }
 
+    private static let allPrivateWindows = all.reduce(into: Set<KeyWindow>()) { $0.formUnion($1.privateWindows) }
+
     /// Whether `data` holds 16 consecutive bytes of any pool key's private numbers.
     static func leaksPrivateKey(_ data: [UInt8]) -> Bool {
         guard data.count >= KeyWindow.size else { return false }
         for start in 0...(data.count - KeyWindow.size) {
             let window = KeyWindow(data, at: start)
-            if all.contains(where: { $0.privateWindows.contains(window) }) { return true }
+            if allPrivateWindows.contains(window) { return true }
         }
         return false
     }
