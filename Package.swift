@@ -27,9 +27,12 @@ let package = Package(
         .target(name: "CardOS", dependencies: ["ISO7816"], path: "Firmware/CardOS"),
         // The transfer field rules shared by the card and the bank: field checks, the generated
         // Unicode 15.0 table (scripts/gen-unicode-table.py), display width and value lines.
-        .target(name: "BankingProtocol", path: "Sources/BankingProtocol"),
+        // The banking wire vocabulary (AID, INS, P1P2, key references, DTBS / 7C / 9E and info tags) is here too.
+        .target(name: "BankingProtocol", dependencies: ["ISO7816"], path: "Sources/BankingProtocol"),
         .target(name: "BankingApplet", dependencies: ["CardOS", "ISO7816", "BankingProtocol"], path: "Firmware/BankingApplet"),
-        .target(name: "PIVApplet", dependencies: ["CardOS", "ISO7816"], path: "Firmware/PIVApplet"),
+        // The PIV wire vocabulary shared by the PIV applet and the host library: slots, objects, AID, tags.
+        .target(name: "PIVProtocol", dependencies: ["ISO7816"], path: "Sources/PIVProtocol"),
+        .target(name: "PIVApplet", dependencies: ["CardOS", "ISO7816", "PIVProtocol"], path: "Firmware/PIVApplet"),
         .target(name: "TokenDevice", dependencies: ["CardOS", "BankingApplet", "PIVApplet", "ISO7816", "CCID", "USBIP"],
                 path: "Firmware/TokenDevice"),
 
@@ -64,7 +67,7 @@ let package = Package(
         // A Swift API over libpcsclite: context, readers, status change and events, card,
         // transaction, control (part 10), attributes; async variants off the cooperative pool.
         .target(name: "PCSC", dependencies: ["CPCSCLite"]),
-        .target(name: "UKey", dependencies: ["PCSC", "ISO7816", "COpenSSL", "BankingProtocol"]),
+        .target(name: "UKey", dependencies: ["PCSC", "ISO7816", "COpenSSL", "BankingProtocol", "PIVProtocol"]),
         .target(name: "UKeyInProcess", dependencies: ["UKey", "HostPlatform", "TokenDevice", "CardOS", "PIVApplet", "ISO7816"]),
         .executableTarget(name: "UKeyCLI",
                           dependencies: ["UKeyEmulator", "UKey", "UKeyInProcess", "PCSC", "ISO7816",

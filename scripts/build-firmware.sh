@@ -32,6 +32,7 @@ MODULES=(
     USBIP:Sources/USBIP
     CardOS:Firmware/CardOS
     BankingProtocol:Sources/BankingProtocol
+    PIVProtocol:Sources/PIVProtocol
     BankingApplet:Firmware/BankingApplet
     PIVApplet:Firmware/PIVApplet
     TokenDevice:Firmware/TokenDevice
@@ -52,7 +53,7 @@ for entry in "${MODULES[@]}"; do
     fi
     rm -f "$OUT/$name.o" "$OUT/$name.swiftmodule"
     if ! "$SWIFTC" -enable-experimental-feature Embedded -target "$TARGET" -wmo -parse-as-library -Osize \
-        -module-name "$name" -I "$OUT" \
+        -module-name "$name" -package-name UKey -I "$OUT" \
         -emit-module -emit-module-path "$OUT/$name.swiftmodule" \
         -c -o "$OUT/$name.o" "${files[@]}"; then
         echo "build-firmware: $name ($dir) failed to build for $TARGET" >&2

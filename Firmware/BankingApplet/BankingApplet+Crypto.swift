@@ -1,5 +1,6 @@
 import CardOS
 import ISO7816
+import BankingProtocol
 
 /// The commands that use the authentication and decryption keys. None of them ever touches the
 /// transfer key: the only paths to it are CONFIRM TRANSFER and the card-built request.
@@ -8,14 +9,14 @@ extension BankingApplet {
     /// DECIPHER `00 2A 80 86 00‖cryptogram Le` with the decryption key (``decipher(_:with:)``).
     func performSecurityOperation(_ command: CommandAPDU) throws(StatusWord) -> [UInt8] {
         switch command.p1p2 {
-        case 0x9E9A:
+        case BankingWire.P1P2.computeSignature:
             guard !command.data.isEmpty else { throw .wrongLength }
             try requirePersonalizedPIN()
             let key = try requireKey(.authentication)
             guard DigestInfo.isAccepted(command.data) else { throw .wrongData }
             _ = try advance(BankingRecords.authenticationCounter)
             return try sign(command.data, with: key)
-        case 0x8086:
+        case BankingWire.P1P2.decipher:
             guard !command.data.isEmpty else { throw .wrongLength }
             try requirePersonalizedPIN()
             return try decipher(command, with: requireKey(.decryption))

@@ -1,5 +1,6 @@
 import CardOS
 import ISO7816
+import BankingProtocol
 
 extension BankingApplet {
     /// GENERATE KEY `00 47 80 kk {80 01 algo}` and READ PUBLIC KEY `00 47 81 kk`, `kk` a
@@ -8,14 +9,16 @@ extension BankingApplet {
     func asymmetricKeyPair(_ command: CommandAPDU) throws(StatusWord) -> AppletReply {
         guard let key = BankingKey(rawValue: command.p2) else { throw .wrongP1P2 }
         switch command.p1 {
-        case 0x81:
+        case BankingWire.KeyPairOperation.readPublicKey:
             guard command.data.isEmpty else { throw .wrongLength }
             return .data(try requireKey(key).publicKeyObject)
-        case 0x80:
+        case BankingWire.KeyPairOperation.generate:
             guard !command.data.isEmpty else { throw .wrongLength }
             try requirePersonalizedPIN()
-            guard let template = try? TLV(parsing: command.data), template.tag == 0x80, template.value.count == 1,
-                  let algorithm = KeyAlgorithm(rawValue: template.value[0]) else { throw .wrongData }
+            let template: TLV
+            do { template = try TLV(parsing: command.data, tag: BankingWire.Algorithm.tag) }
+            catch { throw .wrongData }
+            guard template.value.count == 1, let algorithm = KeyAlgorithm(rawValue: template.value[0]) else { throw .wrongData }
             guard key == .transfer else { return .data(try generate(key, algorithm)) }
             pending = .transferKeyGeneration(algorithm)
             return .confirm(BankingApplet.transferKeyPages(algorithm))

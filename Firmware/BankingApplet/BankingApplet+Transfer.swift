@@ -1,5 +1,6 @@
 import CardOS
 import ISO7816
+import BankingProtocol
 
 extension BankingApplet {
     /// CONFIRM TRANSFER `80 C0 00 00 70{…}`: validates the transfer and asks the holder; the
@@ -22,6 +23,7 @@ extension BankingApplet {
         let dtbs = transfer.dataToBeSigned(serial: serial, counter: value)
         let signature = try sign(DigestInfo.sha256(platform.crypto.sha256(dtbs.bytes)), with: key)
         platform.presence.notify(.signed(counter: value))
-        return TLV(tag: 0x7C, children: [dtbs, TLV(tag: 0x9E, value: signature)]).bytes
+        return TLV(tag: BankingWire.ConfirmationTag.template,
+                   children: [dtbs, TLV(tag: BankingWire.ConfirmationTag.signature, value: signature)]).bytes
     }
 }

@@ -1,5 +1,6 @@
 import CardOS
 import ISO7816
+import BankingProtocol
 
 /// The banking applet (AID `F0 55 4B 45 59 01`, "UKEY" v1): three RSA key pairs that never
 /// leave the card, each for one purpose (``BankingKey``), their certificates, a PIN and PUK, a
@@ -8,7 +9,7 @@ import ISO7816
 ///
 /// Command table and rules: docs/ARCHITECTURE.md, "The banking applet".
 public final class BankingApplet<P: Platform>: Applet {
-    public static var applicationID: [UInt8] { [0xF0, 0x55, 0x4B, 0x45, 0x59, 0x01] }
+    public static var applicationID: [UInt8] { BankingWire.aid }
     /// Firmware version reported in the FCI and GET DATA (major, minor).
     public static var version: [UInt8] { [0x02, 0x00] }
     /// The largest certificate PUT CERTIFICATE accepts.
@@ -68,20 +69,21 @@ public final class BankingApplet<P: Platform>: Applet {
     /// deactivated) and the applet stays unselected, so none of its commands run.
     public func select() throws(StatusWord) -> [UInt8] {
         guard !BankingApplet.isOutdated(platform.memory) else { throw .applicationDeactivated }
-        return TLV(tag: 0x6F, children: [
-            TLV(tag: 0x84, value: aid),
-            TLV(tag: 0xA5, children: [TLV(tag: 0xC0, value: serial), TLV(tag: 0xC1, value: BankingApplet.version)]),
+        return TLV(tag: BankingWire.FCITag.fci, children: [
+            TLV(tag: BankingWire.FCITag.aid, value: aid),
+            TLV(tag: BankingWire.FCITag.proprietary, children: [TLV(tag: BankingWire.InfoTag.serial, value: serial),
+                                                                TLV(tag: BankingWire.InfoTag.version, value: BankingApplet.version)]),
         ]).bytes
     }
 
     public func process(_ command: CommandAPDU) throws(StatusWord) -> AppletReply {
         guard !BankingApplet.isOutdated(platform.memory) else { throw .applicationDeactivated }
         switch command.ins {
-        case 0xC0:
-            guard command.cla == 0x80 else { throw .claNotSupported }
+        case BankingWire.Instruction.confirmTransfer:
+            guard command.cla == BankingWire.proprietaryClass else { throw .claNotSupported }
             try expect(command, p1p2: 0x0000)
             return try confirmTransfer(command.data)
-        case 0x50 where command.cla == 0x80:
+        case BankingWire.Instruction.certificationRequest where command.cla == BankingWire.proprietaryClass:
             return .data(try certificationRequest(command))
         default:
             break
@@ -89,14 +91,17 @@ public final class BankingApplet<P: Platform>: Applet {
         guard BankingApplet.isoInstructions.contains(command.ins) else { throw .insNotSupported }
         guard command.cla == 0x00 else { throw .claNotSupported }
         switch command.ins {
-        case 0x20: try expect(command, p1p2: 0x0081); return .data(try verifyPIN(command.data))
-        case 0x24: try expect(command, p1p2: 0x0081); return .data(try changePIN(command.data))
-        case 0x2C: try expect(command, p1p2: 0x0081); return .data(try unblockPIN(command.data))
-        case 0x47: return try asymmetricKeyPair(command)
-        case 0xCA: return .data(try getData(command))
-        case 0xDA: return .data(try putCertificate(command))
-        case 0x2A: return .data(try performSecurityOperation(command))
-        case 0x88: try expect(command, p1p2: 0x0000); return .data(try internalAuthenticate(command.data))
+        case BankingWire.Instruction.verify: try expect(command, p1p2: BankingWire.P1P2.pin); return .data(try verifyPIN(command.data))
+        case BankingWire.Instruction.changeReferenceData:
+            try expect(command, p1p2: BankingWire.P1P2.pin); return .data(try changePIN(command.data))
+        case BankingWire.Instruction.resetRetryCounter:
+            try expect(command, p1p2: BankingWire.P1P2.pin); return .data(try unblockPIN(command.data))
+        case BankingWire.Instruction.asymmetricKeyPair: return try asymmetricKeyPair(command)
+        case BankingWire.Instruction.getData: return .data(try getData(command))
+        case BankingWire.Instruction.putData: return .data(try putCertificate(command))
+        case BankingWire.Instruction.performSecurityOperation: return .data(try performSecurityOperation(command))
+        case BankingWire.Instruction.internalAuthenticate:
+            try expect(command, p1p2: 0x0000); return .data(try internalAuthenticate(command.data))
         default: try expect(command, p1p2: 0x0000); return .data(try getChallenge(command))
         }
     }
@@ -124,7 +129,12 @@ public final class BankingApplet<P: Platform>: Applet {
     // MARK: Shared checks
 
     /// VERIFY, CHANGE, UNBLOCK, GENERATE/READ KEY, GET DATA, PUT DATA, PSO, INTERNAL AUTHENTICATE, GET CHALLENGE.
-    static var isoInstructions: [UInt8] { [0x20, 0x24, 0x2C, 0x47, 0xCA, 0xDA, 0x2A, 0x88, 0x84] }
+    static var isoInstructions: [UInt8] {
+        [BankingWire.Instruction.verify, BankingWire.Instruction.changeReferenceData, BankingWire.Instruction.resetRetryCounter,
+         BankingWire.Instruction.asymmetricKeyPair, BankingWire.Instruction.getData, BankingWire.Instruction.putData,
+         BankingWire.Instruction.performSecurityOperation, BankingWire.Instruction.internalAuthenticate,
+         BankingWire.Instruction.getChallenge]
+    }
 
     func expect(_ command: CommandAPDU, p1p2: UInt16) throws(StatusWord) {
         guard command.p1p2 == p1p2 else { throw .wrongP1P2 }

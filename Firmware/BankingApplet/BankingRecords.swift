@@ -1,5 +1,6 @@
 import CardOS
 import ISO7816
+import BankingProtocol
 
 /// The banking applet's NVM records (owner byte 01).
 ///
@@ -40,7 +41,7 @@ public enum BankingKey: UInt8, CaseIterable, Sendable {
 
     /// The key a certificate P1P2 `01 1k` names.
     init?(certificateP1P2 p1p2: UInt16) {
-        guard p1p2 & 0xFFF0 == 0x0110, let key = BankingKey(rawValue: UInt8(p1p2 & 0x000F)) else { return nil }
+        guard p1p2 & 0xFFF0 == BankingWire.P1P2.certificate(0), let key = BankingKey(rawValue: UInt8(p1p2 & 0x000F)) else { return nil }
         self = key
     }
 }

@@ -19,22 +19,23 @@ struct TransferRequest {
     let reference: String?
 
     init(parsing data: [UInt8]) throws(StatusWord) {
-        guard let body = try? TLV(parsing: data), body.tag == 0x70, let fields = try? body.children() else {
-            throw .wrongData
-        }
+        let fields: [TLV]
+        do { fields = try TLV(parsing: data, tag: BankingWire.DTBSTag.dtbs).children() }
+        catch { throw .wrongData }
         var previous: UInt32 = 0
         for field in fields {
-            guard (0x80...0x85).contains(field.tag.rawValue), field.tag.rawValue > previous else { throw .wrongData }
+            guard (BankingWire.DTBSTag.firstField...BankingWire.DTBSTag.lastHostField).contains(field.tag.rawValue), field.tag.rawValue > previous else { throw .wrongData }
             previous = field.tag.rawValue
         }
-        guard let account = fields.first(0x80), let payee = fields.first(0x81), let amount = fields.first(0x82),
-              let currency = fields.first(0x83), let challenge = fields.first(0x85) else { throw .wrongData }
+        guard let account = fields.first(BankingWire.DTBSTag.payeeAccount), let payee = fields.first(BankingWire.DTBSTag.payeeName),
+              let amount = fields.first(BankingWire.DTBSTag.amount), let currency = fields.first(BankingWire.DTBSTag.currency),
+              let challenge = fields.first(BankingWire.DTBSTag.challenge) else { throw .wrongData }
         do throws(TransferFieldError) {
             self.account = try TransferFieldRules.payeeAccount(account.value)
             self.payee = try TransferFieldRules.payeeName(payee.value)
             self.amount = try TransferFieldRules.amount(amount.value)
             self.currency = try TransferFieldRules.currency(currency.value)
-            if let reference = fields.first(0x84) {
+            if let reference = fields.first(BankingWire.DTBSTag.reference) {
                 self.reference = try TransferFieldRules.reference(reference.value)
             } else {
                 self.reference = nil
@@ -50,7 +51,7 @@ struct TransferRequest {
     func dataToBeSigned(serial: [UInt8], counter: UInt32) -> TLV {
         let counterBytes: [UInt8] = [UInt8(counter >> 24), UInt8(counter >> 16 & 0xFF),
                                      UInt8(counter >> 8 & 0xFF), UInt8(counter & 0xFF)]
-        return TLV(tag: 0x70, children: fields + [TLV(tag: 0x86, value: serial), TLV(tag: 0x87, value: counterBytes)])
+        return TLV(tag: BankingWire.DTBSTag.dtbs, children: fields + [TLV(tag: BankingWire.DTBSTag.serial, value: serial), TLV(tag: BankingWire.DTBSTag.counter, value: counterBytes)])
     }
 
     /// What the screen shows: every field the card signs (80–84; not 85–87), each under its

@@ -58,14 +58,3 @@ extension PINObject {
         }
     }
 }
-
-extension NonVolatileMemory {
-    /// Commits records atomically; an NVM failure becomes 6581 (memory failure).
-    public func commitRecords(_ writes: [(RecordID, [UInt8]?)]) throws(StatusWord) {
-        do {
-            try commit(writes)
-        } catch {
-            throw .memoryFailure
-        }
-    }
-}

@@ -1,5 +1,6 @@
 import CardOS
 import ISO7816
+import PIVProtocol
 
 extension PIVApplet {
     /// GENERAL AUTHENTICATE `00 87 algorithm key 7C{…}` (SP 800-73-4 part 2, §3.2.4):
@@ -8,14 +9,14 @@ extension PIVApplet {
     /// - key 9B, algorithm 03 (or 00): the management key's 3DES challenge-response.
     func generalAuthenticate(_ command: CommandAPDU, pending: PendingAuthentication?) throws(StatusWord) -> [UInt8] {
         let template = try PIVApplet.dynamicTemplate(command.data)
-        if command.p2 == 0x9B {
+        if command.p2 == PIVWire.KeyReference.managementKey {
             guard command.p1 == 0x00 || command.p1 == PIVAlgorithm.tripleDES.rawValue else { throw .wrongP1P2 }
             return try authenticateManagementKey(template, pending: pending)
         }
         let slot = try slot(command.p2)
         guard let algorithm = PIVAlgorithm(rawValue: command.p1), algorithm.rsaBits != nil else { throw .wrongP1P2 }
-        guard template.count == 2, let response = template.first(0x82), response.value.isEmpty,
-              let challenge = template.first(0x81) else { throw .wrongData }
+        guard template.count == 2, let response = template.first(PIVWire.AuthenticationTag.response), response.value.isEmpty,
+              let challenge = template.first(PIVWire.AuthenticationTag.challenge) else { throw .wrongData }
         try requirePIN(for: slot)
         guard let key = storedKey(slot) else { throw .referencedDataNotFound }
         guard key.algorithm == algorithm.rawValue else { throw .wrongP1P2 }
@@ -25,7 +26,7 @@ extension PIVApplet {
         } catch {
             throw error == .invalidInput ? .wrongData : .noPreciseDiagnosis
         }
-        return TLV(tag: 0x7C, children: [TLV(tag: 0x82, value: result)]).bytes
+        return TLV(tag: PIVWire.AuthenticationTag.template, children: [TLV(tag: PIVWire.AuthenticationTag.response, value: result)]).bytes
     }
 
     /// The 9B steps, each answered in a `7C` template:
@@ -39,14 +40,14 @@ extension PIVApplet {
         guard let key = platform.memory.read(PIVRecords.managementKey), key.count == 24 else {
             throw .referenceDataNotUsable
         }
-        let witness = template.first(0x80)
-        let challenge = template.first(0x81)
-        let response = template.first(0x82)
+        let witness = template.first(PIVWire.AuthenticationTag.witness)
+        let challenge = template.first(PIVWire.AuthenticationTag.challenge)
+        let response = template.first(PIVWire.AuthenticationTag.response)
         switch (witness?.value.count, challenge?.value.count, response?.value.count, template.count) {
         case (0, nil, nil, 1):
             let drawn = try random(8)
             pendingAuthentication = PendingAuthentication(kind: .witness, value: drawn)
-            return TLV(tag: 0x7C, children: [TLV(tag: 0x80, value: try encrypt(drawn, key))]).bytes
+            return TLV(tag: PIVWire.AuthenticationTag.template, children: [TLV(tag: PIVWire.AuthenticationTag.witness, value: try encrypt(drawn, key))]).bytes
         case (8, 8, nil, 2):
             guard let pending, pending.kind == .witness, PIVApplet.equal(pending.value, witness!.value) else {
                 managementKeyAuthenticated = false
@@ -54,11 +55,11 @@ extension PIVApplet {
             }
             let answer = try encrypt(challenge!.value, key)
             managementKeyAuthenticated = true
-            return TLV(tag: 0x7C, children: [TLV(tag: 0x82, value: answer)]).bytes
+            return TLV(tag: PIVWire.AuthenticationTag.template, children: [TLV(tag: PIVWire.AuthenticationTag.response, value: answer)]).bytes
         case (nil, 0, nil, 1):
             let drawn = try random(8)
             pendingAuthentication = PendingAuthentication(kind: .challenge, value: drawn)
-            return TLV(tag: 0x7C, children: [TLV(tag: 0x81, value: drawn)]).bytes
+            return TLV(tag: PIVWire.AuthenticationTag.template, children: [TLV(tag: PIVWire.AuthenticationTag.challenge, value: drawn)]).bytes
         case (nil, nil, 8, 1):
             guard let pending, pending.kind == .challenge,
                   PIVApplet.equal(try encrypt(pending.value, key), response!.value) else {
@@ -74,8 +75,9 @@ extension PIVApplet {
 
     /// The objects inside `7C L {…}`, which must fill the command data exactly; no tag twice.
     static func dynamicTemplate(_ data: [UInt8]) throws(StatusWord) -> [TLV] {
-        guard let outer = try? TLV(parsing: data), outer.tag == 0x7C,
-              let inner = try? TLV.sequence(parsing: outer.value) else { throw .wrongData }
+        let inner: [TLV]
+        do { inner = try TLV(parsing: data, tag: PIVWire.AuthenticationTag.template).children() }
+        catch { throw .wrongData }
         for (index, object) in inner.enumerated() where inner[..<index].contains(where: { $0.tag == object.tag }) {
             throw .wrongData
         }

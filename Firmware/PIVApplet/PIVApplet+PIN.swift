@@ -1,5 +1,6 @@
 import CardOS
 import ISO7816
+import PIVProtocol
 
 extension PIVApplet {
     /// VERIFY `00 20 00 80 08 PIN-FF-padded`; without data it asks the state (9000 when verified,

@@ -1,5 +1,6 @@
 import CardOS
 import ISO7816
+import PIVProtocol
 
 /// The PIV applet (NIST SP 800-73-4, the subset stock OpenSC, yubico-piv-tool and PKCS#11 TLS
 /// clients use): four RSA key slots with certificates, a PIN and PUK of its own, and the 9B

@@ -1,4 +1,5 @@
 import CardOS
+import PIVProtocol
 
 /// A token's PIV secrets as set at manufacture: PIN (6–8 digits), PUK (8 digits) and the 24-byte
 /// 3DES management key (9B). Not `CustomStringConvertible`: nothing prints it by accident.

@@ -1,9 +1,10 @@
 import ISO7816
+import PIVProtocol
 
 /// The data objects the card writes itself, from its serial (SP 800-73-4 part 1, appendix A).
 enum PIVDataObjects {
     /// `A0 00 00 03 08 00 00 10 00 01 00`: NIST's RID, the PIV PIX and version 01 00.
-    static let applicationID: [UInt8] = [0xA0, 0x00, 0x00, 0x03, 0x08, 0x00, 0x00, 0x10, 0x00, 0x01, 0x00]
+    static var applicationID: [UInt8] { PIVWire.aid }
 
     /// Discovery `7E {4F AID, 5F2F 40 00}`: the PIV PIN is the only card-wide PIN (no global PIN,
     /// no pairing code, no OCC).
@@ -19,7 +20,7 @@ enum PIVDataObjects {
     /// 2099-12-31, an empty signature (no issuer asymmetric signature), error detection code.
     static func cardHolderUniqueIdentifier(serial: [UInt8]) -> [UInt8] {
         var value = TLV(tag: 0x30, value: fascN).bytes
-        value += TLV(tag: 0x34, value: guid(serial: serial)).bytes
+        value += TLV(tag: PIVWire.guidTag, value: guid(serial: serial)).bytes
         value += TLV(tag: 0x35, value: Array("20991231".utf8)).bytes
         value += TLV(tag: 0x3E, value: []).bytes
         value += TLV(tag: 0xFE, value: []).bytes
@@ -52,11 +53,12 @@ enum PIVDataObjects {
     /// `71` (certificate info, 1 byte) and `FE` (error detection code), each at most once.
     static func isCertificateContainer(_ value: [UInt8]) -> Bool {
         guard let fields = try? TLV.sequence(parsing: value), let first = fields.first,
-              first.tag == 0x70, !first.value.isEmpty else { return false }
-        var seen: [Tag] = [0x70]
+              first.tag == PIVWire.CertificateTag.certificate, !first.value.isEmpty else { return false }
+        var seen: [Tag] = [PIVWire.CertificateTag.certificate]
         for field in fields.dropFirst() {
-            guard field.tag == 0x71 || field.tag == 0xFE, !seen.contains(field.tag) else { return false }
-            if field.tag == 0x71 && field.value.count != 1 { return false }
+            guard field.tag == PIVWire.CertificateTag.info || field.tag == PIVWire.CertificateTag.errorDetectionCode,
+                  !seen.contains(field.tag) else { return false }
+            if field.tag == PIVWire.CertificateTag.info && field.value.count != 1 { return false }
             seen.append(field.tag)
         }
         return true

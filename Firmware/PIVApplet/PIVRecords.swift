@@ -1,5 +1,6 @@
 import CardOS
 import ISO7816
+import PIVProtocol
 
 /// The PIV applet's NVM records (owner byte 02).
 public enum PIVRecords {
@@ -33,6 +34,18 @@ public enum PIVAlgorithm: UInt8, Sendable {
         case .rsa1024: return 1024
         case .rsa2048: return 2048
         case .tripleDES: return nil
+        }
+    }
+}
+
+extension PIVSlot {
+    /// 0–3: the slot's position in the NVM record numbers.
+    var index: UInt16 {
+        switch self {
+        case .authentication: return 0
+        case .signature: return 1
+        case .keyManagement: return 2
+        case .cardAuthentication: return 3
         }
     }
 }

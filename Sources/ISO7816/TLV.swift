@@ -110,4 +110,7 @@ public enum TLVError: Error, Hashable, Sendable {
     case unsupportedLength(offset: Int)
     /// Bytes follow the single object that was expected.
     case trailingBytes(offset: Int)
+    /// Well-formed BER-TLV, but the object with `tag` is not where it must be (``TLV/required(_:)``,
+    /// ``TLV/child(_:)``).
+    case missing(tag: Tag)
 }

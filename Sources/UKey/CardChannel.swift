@@ -4,20 +4,51 @@
 /// may wait for as long as the card does (a holder deciding on a transfer) and never blocks a
 /// thread of Swift's cooperative pool.
 ///
-/// Errors: a channel throws ``TokenError/removed`` when the card left during or before the
-/// exchange, ``TokenError/noToken`` when there is no card to talk to, and
-/// ``TokenError/transport(_:)`` for anything else below the APDU level.
+/// Errors are ``TokenError`` from the channel up: a channel throws ``TokenError/removed`` when
+/// the card left during or before the exchange, ``TokenError/noToken`` when there is no card to
+/// talk to, and ``TokenError/transport(_:)`` for anything else below the APDU level. Each
+/// channel maps its transport's errors once, here at the bottom; nothing above re-casts.
 public protocol CardChannel: AnyObject, Sendable {
-    func transmit(_ command: [UInt8]) async throws -> [UInt8]
+    func transmit(_ command: [UInt8]) async throws(TokenError) -> [UInt8]
 
-    /// Runs `body` while this program holds the card exclusively (a PC/SC transaction), so that
-    /// no other program's APDU lands between a SELECT and the commands that rely on it.
-    func transaction<Result>(_ body: () async throws -> Result) async throws -> Result
+    /// Starts holding the card exclusively (a PC/SC transaction). Use ``transaction(_:)``.
+    func beginTransaction() async throws(TokenError)
+    /// Lets other programs reach the card again. Use ``transaction(_:)``.
+    func endTransaction() async
 }
 
 extension CardChannel {
     /// A channel no other program can reach needs no transaction.
+    public func beginTransaction() async throws(TokenError) {}
+    public func endTransaction() async {}
+
+    /// Runs `body` while this program holds the card exclusively, so that no other program's
+    /// APDU lands between a SELECT and the commands that rely on it.
+    public func transaction<Result>(_ body: () async throws(TokenError) -> Result) async throws(TokenError) -> Result {
+        try await beginTransaction()
+        let value: Result
+        do {
+            value = try await body()
+        } catch {
+            await endTransaction()
+            throw error
+        }
+        await endTransaction()
+        return value
+    }
+
+    /// ``transaction(_:)`` for a body with errors of its own (a transcript, the CLI): the
+    /// transaction's own failure is a ``TokenError``.
     public func transaction<Result>(_ body: () async throws -> Result) async throws -> Result {
-        try await body()
+        try await beginTransaction()
+        let value: Result
+        do {
+            value = try await body()
+        } catch {
+            await endTransaction()
+            throw error
+        }
+        await endTransaction()
+        return value
     }
 }

@@ -16,7 +16,7 @@ public final class TracingCardChannel: CardChannel, Sendable {
         self.sink = sink
     }
 
-    public func transmit(_ command: [UInt8]) async throws -> [UInt8] {
+    public func transmit(_ command: [UInt8]) async throws(TokenError) -> [UInt8] {
         sink("apdu " + APDUTrace.command(command))
         let start = ContinuousClock.now
         do {
@@ -29,10 +29,19 @@ public final class TracingCardChannel: CardChannel, Sendable {
         }
     }
 
-    public func transaction<Result>(_ body: () async throws -> Result) async throws -> Result {
+    public func beginTransaction() async throws(TokenError) {
         sink("transaction begin")
-        defer { sink("transaction end") }
-        return try await channel.transaction(body)
+        do {
+            try await channel.beginTransaction()
+        } catch {
+            sink("transaction end")
+            throw error
+        }
+    }
+
+    public func endTransaction() async {
+        await channel.endTransaction()
+        sink("transaction end")
     }
 
     static func milliseconds(since start: ContinuousClock.Instant) -> String {

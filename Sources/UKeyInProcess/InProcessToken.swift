@@ -42,7 +42,7 @@ public final class InProcessToken<Memory: NonVolatileMemory>: CardChannel, @unch
     }
 
     /// Sends one command APDU; a CONFIRM TRANSFER returns once the simulated holder decided.
-    public func transmit(_ command: [UInt8]) async throws -> [UInt8] {
+    public func transmit(_ command: [UInt8]) async throws(TokenError) -> [UInt8] {
         let output = locked { firmware.card.process(command) }
         guard output == .waiting else {
             guard case .response(let bytes) = output else { return [] }
@@ -59,7 +59,8 @@ public final class InProcessToken<Memory: NonVolatileMemory>: CardChannel, @unch
                 }) {
                     return response
                 }
-                try await Task.sleep(nanoseconds: 5_000_000)
+                do { try await Task.sleep(nanoseconds: 5_000_000) }
+                catch { throw .transport(String(describing: error)) }
             }
         }
     }

@@ -21,7 +21,7 @@ final class FirmwareCardChannel: CardChannel, @unchecked Sendable {
                                                     clock: SystemClock()))
     }
 
-    func transmit(_ command: [UInt8]) async throws -> [UInt8] {
+    func transmit(_ command: [UInt8]) async throws(TokenError) -> [UInt8] {
         lock.withLock {
             switch firmware.card.process(command) {
             case .response(let bytes):

@@ -92,7 +92,13 @@ final class PCSCDCardChannel: CardChannel, @unchecked Sendable {
         }
     }
 
-    func transmit(_ command: [UInt8]) async throws -> [UInt8] {
+    func transmit(_ command: [UInt8]) async throws(TokenError) -> [UInt8] {
+        do { return try await exchange(command) }
+        catch { throw .transport(String(describing: error)) }
+    }
+
+    /// One APDU; a PC/SC failure is thrown as the script's ``PCSCFailure`` code.
+    func exchange(_ command: [UInt8]) async throws -> [UInt8] {
         let line: String? = await withCheckedContinuation { continuation in
             queue.async {
                 self.input.fileHandleForWriting.write(Data((command.map { String(format: "%02X", $0) }.joined() + "\n").utf8))

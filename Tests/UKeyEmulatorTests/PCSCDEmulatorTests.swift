@@ -178,13 +178,13 @@ struct PCSCDEmulatorTests {
                         _ action: () throws -> Void) async throws -> (code: UInt32, seconds: Double, next: UInt32?) {
         let channel = try PCSCDCardChannel(reader: "UKey 1-1", pcscd: pcscd)
         defer { channel.close() }
-        _ = try await channel.transmit([UInt8](hexString: "00A4040006F0554B45590100")!)
+        _ = try await channel.exchange([UInt8](hexString: "00A4040006F0554B45590100")!)
         let pin = Array(Self.newPIN.utf8)
-        let verify = try await channel.transmit([0x00, 0x20, 0x00, 0x81, UInt8(pin.count)] + pin)
+        let verify = try await channel.exchange([0x00, 0x20, 0x00, 0x81, UInt8(pin.count)] + pin)
         try #require(verify == [0x90, 0x00], "VERIFY with the new PIN")
         let confirm = Task { () -> UInt32? in
             do {
-                _ = try await channel.transmit(Self.confirmTransfer)
+                _ = try await channel.exchange(Self.confirmTransfer)
                 return nil
             } catch let failure as PCSCDCardChannel.PCSCFailure {
                 return failure.code
@@ -199,7 +199,7 @@ struct PCSCDEmulatorTests {
         let seconds = Date().timeIntervalSince(acted)
         var next: UInt32? = nil
         do {
-            _ = try await channel.transmit([UInt8](hexString: "00A4040006F0554B45590100")!)
+            _ = try await channel.exchange([UInt8](hexString: "00A4040006F0554B45590100")!)
         } catch let failure as PCSCDCardChannel.PCSCFailure {
             next = failure.code
         }

@@ -11,7 +11,8 @@ final class USBIPCardChannel: CardChannel, @unchecked Sendable {
         self.client = client
     }
 
-    func transmit(_ command: [UInt8]) async throws -> [UInt8] {
-        try lock.withLock { try client.transmit(command) }
+    func transmit(_ command: [UInt8]) async throws(TokenError) -> [UInt8] {
+        do { return try lock.withLock { try client.transmit(command) } }
+        catch { throw .transport(String(describing: error)) }
     }
 }

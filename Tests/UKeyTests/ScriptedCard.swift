@@ -15,9 +15,10 @@ final class ScriptedCard: CardChannel {
     /// The commands received so far.
     var received: [[UInt8]] { log.withLock { $0 } }
 
-    func transmit(_ command: [UInt8]) async throws -> [UInt8] {
+    func transmit(_ command: [UInt8]) async throws(TokenError) -> [UInt8] {
         log.withLock { $0.append(command) }
-        return try respond(command)
+        do { return try respond(command) }
+        catch { throw .transport(String(describing: error)) }
     }
 
     struct Unplugged: Error, CustomStringConvertible {

@@ -1,6 +1,14 @@
+import ISO7816
+
 /// Identifies one record in non-volatile memory. The high byte names the owner (00 card OS,
 /// 01 banking applet, 02 PIV applet), the low byte the record.
 public typealias RecordID = UInt16
+
+/// NVM records that belong to the card as a whole rather than to one applet.
+public enum CardRecords {
+    /// The token serial: 8 bytes, written once at manufacture (also the USB serial number).
+    public static let serial: RecordID = 0x0001
+}
 
 /// The token's persistent memory: a set of records, each a byte string, changed only through
 /// atomic transactions.
@@ -35,6 +43,19 @@ extension NonVolatileMemory {
         } catch {
             abortTransaction()
             throw error
+        }
+    }
+}
+
+extension NonVolatileMemory {
+    /// Commits records atomically for an applet, whose commands fail with a status word: any NVM
+    /// failure becomes 6581 (memory failure). After ``NVMError/powerLost`` that status word is
+    /// what the simulation's harness sees; a real card has no power left to send it.
+    public func commitRecords(_ writes: [(RecordID, [UInt8]?)]) throws(StatusWord) {
+        do {
+            try commit(writes)
+        } catch {
+            throw .memoryFailure
         }
     }
 }

@@ -155,3 +155,11 @@ public struct RSAPublicKey: Hashable, Sendable {
         return EVPKey(taking: key)
     }
 }
+
+extension RSAPublicKey {
+    /// The public key a card returned (7F49 template); an unreadable one is the card's fault.
+    init(cardTemplate bytes: [UInt8]) throws(TokenError) {
+        do { self = try RSAPublicKey(publicKeyTemplate: bytes) }
+        catch { throw .malformedResponse("public key: \(error)") }
+    }
+}

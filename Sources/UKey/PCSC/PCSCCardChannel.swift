@@ -28,7 +28,7 @@ public final class PCSCCardChannel: CardChannel, Sendable {
         }
     }
 
-    public func transmit(_ command: [UInt8]) async throws -> [UInt8] {
+    public func transmit(_ command: [UInt8]) async throws(TokenError) -> [UInt8] {
         do {
             return try await card.transmit(command)
         } catch {
@@ -36,7 +36,7 @@ public final class PCSCCardChannel: CardChannel, Sendable {
         }
     }
 
-    public func transaction<Result>(_ body: () async throws -> Result) async throws -> Result {
+    public func beginTransaction() async throws(TokenError) {
         do {
             try await card.beginTransaction()
         } catch .resetCard {
@@ -50,15 +50,10 @@ public final class PCSCCardChannel: CardChannel, Sendable {
         } catch {
             throw Self.tokenError(error)
         }
-        let value: Result
-        do {
-            value = try await body()
-        } catch {
-            try? await card.endTransaction(.leave)
-            throw error
-        }
+    }
+
+    public func endTransaction() async {
         try? await card.endTransaction(.leave)
-        return value
     }
 
     /// Disconnects, leaving the card powered (SCardDisconnect with SCARD_LEAVE_CARD).

@@ -1,30 +1,29 @@
 import ISO7816
+import PIVProtocol
 
 /// The commands of the PIV applet (PIV-INTERFACE.md, SP 800-73-4 part 2), built here so that no
 /// byte array is hand-filled in the PIV token's logic. They use the banking commands' encoding
 /// (``BankingCommand``: short APDUs, CLA 10 chaining for long data, Le 00 where data comes back).
 enum PIVCommand {
-    /// `A0 00 00 03 08 00 00 10 00 01 00`: the PIV application's AID (NIST RID, PIX 0000 1000 0100).
-    static let aid: [UInt8] = [0xA0, 0x00, 0x00, 0x03, 0x08, 0x00, 0x00, 0x10, 0x00, 0x01, 0x00]
-
     /// The CHUID object, whose GUID (tag 34) carries the token serial.
-    static let chuidTag: [UInt8] = [0x5F, 0xC1, 0x02]
+    static let chuidTag: [UInt8] = PIVObject.cardHolderUniqueIdentifier.tagBytes
 
     /// The PIN's key reference (PIV Card Application PIN) and the PUK's.
-    static let pinReference: UInt8 = 0x80
-    static let pukReference: UInt8 = 0x81
+    static let pinReference: UInt8 = PIVWire.KeyReference.pin
+    static let pukReference: UInt8 = PIVWire.KeyReference.puk
 
     /// `00 A4 04 00 0B AID 00`.
-    static let select = BankingCommand(ins: 0xA4, p1: 0x04, p2: 0x00, data: aid, le: 0x00)
+    static let select = BankingCommand(ins: 0xA4, p1: 0x04, p2: 0x00, data: PIVWire.aid, le: 0x00)
 
     /// GET DATA `00 CB 3F FF 5C len tag 00`.
     static func getData(_ tag: [UInt8]) -> BankingCommand {
-        BankingCommand(ins: 0xCB, p1: 0x3F, p2: 0xFF, data: TLV(tag: 0x5C, value: tag).bytes, le: 0x00)
+        BankingCommand(ins: PIVWire.Instruction.getData, p1: 0x3F, p2: 0xFF, data: TLV(tag: PIVWire.DataTag.tagList, value: tag).bytes, le: 0x00)
     }
 
     /// PUT DATA `00 DB 3F FF 5C len tag 53 L {…}`, chained when long; `53 00` deletes.
     static func putData(_ tag: [UInt8], object: [UInt8]) -> BankingCommand {
-        BankingCommand(ins: 0xDB, p1: 0x3F, p2: 0xFF, data: TLV(tag: 0x5C, value: tag).bytes + TLV(tag: 0x53, value: object).bytes)
+        BankingCommand(ins: PIVWire.Instruction.putData, p1: 0x3F, p2: 0xFF,
+                       data: TLV(tag: PIVWire.DataTag.tagList, value: tag).bytes + TLV(tag: PIVWire.DataTag.object, value: object).bytes)
     }
 
     /// VERIFY `00 20 00 ref 08 secret-FF-padded`; without a secret, the status query (9000 / 63Cx).
@@ -44,35 +43,35 @@ enum PIVCommand {
 
     /// GENERATE ASYMMETRIC KEY PAIR `00 47 00 slot AC 03 80 01 algorithm 00`.
     static func generate(_ slot: PIVSlot, _ algorithm: KeyAlgorithm) -> BankingCommand {
-        BankingCommand(ins: 0x47, p1: 0x00, p2: slot.rawValue,
-                       data: TLV(tag: 0xAC, children: [TLV(tag: 0x80, value: [algorithm.pivReference])]).bytes, le: 0x00)
+        BankingCommand(ins: PIVWire.Instruction.generateAsymmetricKeyPair, p1: 0x00, p2: slot.rawValue,
+                       data: TLV(tag: PIVWire.GenerateTag.template, children: [TLV(tag: PIVWire.GenerateTag.mechanism, value: [algorithm.pivReference])]).bytes, le: 0x00)
     }
 
     /// GENERAL AUTHENTICATE with a slot's key: `00 87 alg slot 7C {82 00, 81 block} 00` — raw RSA.
     static func authenticate(_ slot: PIVSlot, _ algorithm: KeyAlgorithm, block: [UInt8]) -> BankingCommand {
-        BankingCommand(ins: 0x87, p1: algorithm.pivReference, p2: slot.rawValue,
-                       data: dynamicAuthenticationTemplate([TLV(tag: 0x82, value: []), TLV(tag: 0x81, value: block)]), le: 0x00)
+        BankingCommand(ins: PIVWire.Instruction.generalAuthenticate, p1: algorithm.pivReference, p2: slot.rawValue,
+                       data: dynamicAuthenticationTemplate([TLV(tag: PIVWire.AuthenticationTag.response, value: []), TLV(tag: PIVWire.AuthenticationTag.challenge, value: block)]), le: 0x00)
     }
 
     /// 9B mutual authentication, step 1: `00 87 03 9B 7C 02 80 00` asks for the encrypted witness.
-    static let requestWitness = BankingCommand(ins: 0x87, p1: tripleDES, p2: managementKeyReference,
-                                               data: dynamicAuthenticationTemplate([TLV(tag: 0x80, value: [])]), le: 0x00,
+    static let requestWitness = BankingCommand(ins: PIVWire.Instruction.generalAuthenticate, p1: tripleDES, p2: managementKeyReference,
+                                               data: dynamicAuthenticationTemplate([TLV(tag: PIVWire.AuthenticationTag.witness, value: [])]), le: 0x00,
                                                isSecret: true)
 
     /// 9B mutual authentication, step 2: `7C 14 {80 08 witness, 81 08 challenge}`.
     static func mutualAuthenticate(witness: [UInt8], challenge: [UInt8]) -> BankingCommand {
-        BankingCommand(ins: 0x87, p1: tripleDES, p2: managementKeyReference,
-                       data: dynamicAuthenticationTemplate([TLV(tag: 0x80, value: witness), TLV(tag: 0x81, value: challenge)]),
+        BankingCommand(ins: PIVWire.Instruction.generalAuthenticate, p1: tripleDES, p2: managementKeyReference,
+                       data: dynamicAuthenticationTemplate([TLV(tag: PIVWire.AuthenticationTag.witness, value: witness), TLV(tag: PIVWire.AuthenticationTag.challenge, value: challenge)]),
                        le: 0x00, isSecret: true)
     }
 
     /// The management key's reference, and its algorithm (3 = 3DES, SP 800-78-4 table 6-2).
-    static let managementKeyReference: UInt8 = 0x9B
+    static let managementKeyReference: UInt8 = PIVWire.KeyReference.managementKey
     static let tripleDES: UInt8 = 0x03
 
     /// `7C L {…}`: the dynamic authentication template of GENERAL AUTHENTICATE.
     static func dynamicAuthenticationTemplate(_ children: [TLV]) -> [UInt8] {
-        TLV(tag: 0x7C, children: children).bytes
+        TLV(tag: PIVWire.AuthenticationTag.template, children: children).bytes
     }
 
     /// A PIN or PUK as the card takes it: 6–8 ASCII digits padded with FF to 8 bytes; `nil` for

@@ -1,5 +1,6 @@
 import COpenSSL
 import ISO7816
+import PIVProtocol
 
 /// The APDU level under ``PIVToken``: the banking session's exchange (chaining, GET RESPONSE)
 /// and its one status-word mapping, with what the PIV applet means differently — 6982 is a
@@ -54,12 +55,12 @@ struct PIVSession {
     func authenticate(_ key: PIVManagementKey) async throws(TokenError) {
         let operation = "GENERAL AUTHENTICATE 9B"
         let first = try await send(PIVCommand.requestWitness, operation: operation, securityStatus: .wrongManagementKey)
-        var witness = try key.decrypt(try Self.dynamicAuthentication(first, tag: 0x80, operation: operation))
+        var witness = try key.decrypt(try Self.dynamicAuthentication(first, tag: PIVWire.AuthenticationTag.witness, operation: operation))
         defer { witness.cleanse() }
         let challenge = try Self.randomBytes(8)
         let second = try await send(PIVCommand.mutualAuthenticate(witness: witness, challenge: challenge), operation: operation,
                                     securityStatus: .wrongManagementKey)
-        guard try Self.dynamicAuthentication(second, tag: 0x82, operation: operation) == (try key.encrypt(challenge)) else {
+        guard try Self.dynamicAuthentication(second, tag: PIVWire.AuthenticationTag.response, operation: operation) == (try key.encrypt(challenge)) else {
             throw .malformedResponse("\(operation): the card's answer to our challenge does not match the management key")
         }
     }
@@ -68,7 +69,7 @@ struct PIVSession {
     func rawRSA(_ slot: PIVSlot, _ algorithm: KeyAlgorithm, block: [UInt8]) async throws(TokenError) -> [UInt8] {
         let operation = "GENERAL AUTHENTICATE \(slot.hex)"
         let response = try await send(PIVCommand.authenticate(slot, algorithm, block: block), operation: operation)
-        let result = try Self.dynamicAuthentication(response, tag: 0x82, operation: operation)
+        let result = try Self.dynamicAuthentication(response, tag: PIVWire.AuthenticationTag.response, operation: operation)
         guard result.count == algorithm.modulusLength else {
             throw .malformedResponse("\(operation): \(result.count) bytes for a \(algorithm.modulusLength)-byte key")
         }
@@ -77,10 +78,13 @@ struct PIVSession {
 
     /// The one `tag` inside `7C L {…}`, as GENERAL AUTHENTICATE answers.
     static func dynamicAuthentication(_ data: [UInt8], tag: Tag, operation: String) throws(TokenError) -> [UInt8] {
-        guard let template = try? TLV(parsing: data), template.tag == 0x7C, let children = try? template.children(),
-              children.count == 1, children[0].tag == tag
-        else { throw .malformedResponse("\(operation): expected 7C {\(hexByte(UInt8(tag.rawValue))) …}") }
-        return children[0].value
+        do {
+            let children = try TLV(parsing: data, tag: PIVWire.AuthenticationTag.template).children()
+            guard children.count == 1 else { throw TLVError.missing(tag: tag) }
+            return try children.required(tag).value
+        } catch {
+            throw .malformedResponse("\(operation): expected 7C {\(hexByte(UInt8(tag.rawValue))) …}")
+        }
     }
 
     /// `n` bytes from libcrypto's generator (`RAND_bytes`).

@@ -1,4 +1,5 @@
 import ISO7816
+import PIVProtocol
 
 /// The certificate objects beside the key slots: `53 L {70 DER, 71 00, FE 00}` (SP 800-73-4
 /// part 1, appendix A). Reading needs nothing; writing and deleting need the management key.
@@ -34,10 +35,14 @@ extension PIVSession {
     /// GET DATA of the slot's certificate object; `nil` when absent (6A82).
     func certificate(_ slot: PIVSlot) async throws(TokenError) -> Certificate? {
         guard let object = try await object(slot.certificateTag, operation: "GET DATA \(slot.hex)") else { return nil }
-        guard let fields = try? TLV.sequence(parsing: object), let der = fields.first(where: { $0.tag == 0x70 }) else {
+        let fields: [TLV], der: TLV
+        do {
+            fields = try TLV.sequence(parsing: object)
+            der = try fields.required(PIVWire.CertificateTag.certificate)
+        } catch {
             throw .malformedResponse("the certificate object of slot \(slot.hex) has no 70 (certificate)")
         }
-        if let info = fields.first(where: { $0.tag == 0x71 }), info.value != [0x00] {
+        if let info = fields.first(PIVWire.CertificateTag.info), info.value != [0x00] {
             throw .malformedResponse("the certificate of slot \(slot.hex) is compressed (71 \(info.value.hexString)), which UKey never writes")
         }
         do { return try Certificate(der: der.value) }
@@ -46,6 +51,7 @@ extension PIVSession {
 
     /// `70 DER, 71 00, FE 00`: the value of a certificate object (uncompressed, empty LRC).
     static func certificateObject(_ der: [UInt8]) -> [UInt8] {
-        TLV(tag: 0x70, value: der).bytes + TLV(tag: 0x71, value: [0x00]).bytes + TLV(tag: 0xFE, value: []).bytes
+        TLV(tag: PIVWire.CertificateTag.certificate, value: der).bytes + TLV(tag: PIVWire.CertificateTag.info, value: [0x00]).bytes
+            + TLV(tag: PIVWire.CertificateTag.errorDetectionCode, value: []).bytes
     }
 }

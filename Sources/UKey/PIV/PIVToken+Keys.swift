@@ -10,7 +10,7 @@ extension PIVToken {
             try await session.authenticate(managementKey)
             let template = try await session.send(PIVCommand.generate(slot, algorithm), operation: "GENERATE \(slot.hex)",
                                                   securityStatus: .managementKeyRequired)
-            let key = try Token.publicKey(template)
+            let key = try RSAPublicKey(cardTemplate: template)
             guard key.bitCount == algorithm.modulusLength * 8 else {
                 throw .malformedResponse("GENERATE \(slot.hex) returned a \(key.bitCount)-bit key for \(algorithm.rawValue)")
             }

@@ -1,4 +1,5 @@
 import ISO7816
+import PIVProtocol
 
 /// The PIV applet of a UKey token (NIST SP 800-73-4 subset): its own PIN, PUK and management
 /// key, four key slots with certificates, raw RSA for TLS log-in — and never the banking key.
@@ -43,16 +44,10 @@ public final class PIVToken: Sendable {
 
     /// Runs `body` in one transaction of the channel, after selecting the PIV application.
     func operation<Result>(_ body: (PIVSession) async throws(TokenError) -> Result) async throws(TokenError) -> Result {
-        do {
-            return try await channel.transaction {
-                let session = PIVSession(channel: channel)
-                try await session.select()
-                return try await body(session)
-            }
-        } catch let error as TokenError {
-            throw error
-        } catch {
-            throw .transport(String(describing: error))
+        try await channel.transaction { () async throws(TokenError) -> Result in
+            let session = PIVSession(channel: channel)
+            try await session.select()
+            return try await body(session)
         }
     }
 }
@@ -64,9 +59,10 @@ extension PIVSession {
         guard let chuid = try await object(PIVCommand.chuidTag, operation: "GET DATA CHUID") else {
             throw .malformedResponse("the PIV applet has no CHUID")
         }
-        guard let fields = try? TLV.sequence(parsing: chuid), let guid = fields.first(where: { $0.tag == 0x34 }),
-              guid.value.count == 16
-        else { throw .malformedResponse("the CHUID has no 16-byte GUID (34)") }
+        let guid: TLV
+        do { guid = try TLV.sequence(parsing: chuid).required(PIVWire.guidTag) }
+        catch { throw .malformedResponse("the CHUID has no 16-byte GUID (34)") }
+        guard guid.value.count == 16 else { throw .malformedResponse("the CHUID has no 16-byte GUID (34)") }
         return Array(guid.value.suffix(8)).hexString
     }
 }

@@ -1,3 +1,5 @@
+import BankingProtocol
+
 /// The key GENERATE KEY makes on the card (`80 01 algo`): RSA-1024, the banking default, or RSA-2048.
 public enum KeyAlgorithm: String, CaseIterable, Codable, Hashable, Sendable {
     case rsa1024 = "RSA-1024"
@@ -6,8 +8,8 @@ public enum KeyAlgorithm: String, CaseIterable, Codable, Hashable, Sendable {
     /// The algorithm byte of GENERATE KEY.
     var reference: UInt8 {
         switch self {
-        case .rsa1024: return 0x01
-        case .rsa2048: return 0x02
+        case .rsa1024: return BankingWire.Algorithm.rsa1024
+        case .rsa2048: return BankingWire.Algorithm.rsa2048
         }
     }
 }
@@ -28,12 +30,12 @@ public enum TokenKey: String, CaseIterable, Codable, Hashable, Sendable {
     /// request (`80 50 00 kk`).
     var reference: UInt8 {
         switch self {
-        case .transfer: return 0x01
-        case .authentication: return 0x02
-        case .decryption: return 0x03
+        case .transfer: return BankingWire.KeyReference.transfer
+        case .authentication: return BankingWire.KeyReference.authentication
+        case .decryption: return BankingWire.KeyReference.decryption
         }
     }
 
     /// GET / PUT CERTIFICATE's P2 (`01 1k`).
-    var certificateP2: UInt8 { 0x10 | reference }
+    var certificateP2: UInt8 { UInt8(truncatingIfNeeded: BankingWire.P1P2.certificate(reference)) }
 }

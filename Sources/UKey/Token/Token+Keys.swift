@@ -5,10 +5,7 @@ extension Token {
     /// the private key never leaves the card. For the ``TokenKey/transfer`` key the token first
     /// shows "New transfer key" and waits for the holder's OK (Cancel: ``TokenError/userDenied``).
     public func generateKey(_ key: TokenKey, algorithm: KeyAlgorithm = .rsa1024) async throws(TokenError) -> RSAPublicKey {
-        try await operation { session throws(TokenError) in
-            try Self.publicKey(try await session.send(BankingCommand.generateKey(key, algorithm), operation: "GENERATE KEY",
-                                                      missing: .noBankingKey(key)))
-        }
+        try await operation { session throws(TokenError) in try await session.generateKey(key, algorithm) }
     }
 
     /// READ PUBLIC KEY; ``TokenError/notPersonalized(_:)`` if the card holds no such key.
@@ -53,22 +50,5 @@ extension Token {
     /// GET CERTIFICATE of `key`; ``TokenError/notPersonalized(_:)`` if the card holds none.
     public func certificate(_ key: TokenKey) async throws(TokenError) -> Certificate {
         try await operation { session throws(TokenError) in try await session.certificate(key) }
-    }
-
-    static func publicKey(_ template: [UInt8]) throws(TokenError) -> RSAPublicKey {
-        do { return try RSAPublicKey(publicKeyTemplate: template) }
-        catch { throw .malformedResponse("public key: \(error)") }
-    }
-}
-
-extension TokenSession {
-    func publicKey(_ key: TokenKey) async throws(TokenError) -> RSAPublicKey {
-        try Token.publicKey(try await send(BankingCommand.readPublicKey(key), operation: "READ PUBLIC KEY", missing: .noBankingKey(key)))
-    }
-
-    func certificate(_ key: TokenKey) async throws(TokenError) -> Certificate {
-        let der = try await send(BankingCommand.getCertificate(key), operation: "GET CERTIFICATE", missing: .noCertificate)
-        do { return try Certificate(der: der) }
-        catch { throw .malformedResponse("certificate: \(error)") }
     }
 }

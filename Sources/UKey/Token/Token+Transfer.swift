@@ -1,4 +1,5 @@
 import ISO7816
+import BankingProtocol
 
 extension Token {
     /// Shows `transfer` on the token's screen and, once the holder presses OK on the last page,
@@ -15,11 +16,17 @@ extension Token {
             let certificate = try await session.certificate(.transfer)
             let response = try await session.send(BankingCommand.confirmTransfer(transfer, challenge: challenge),
                                                   operation: "CONFIRM TRANSFER")
-            guard let object = try? TLV(parsing: response), object.tag == 0x7C, let children = try? object.children(),
-                  children.count == 2, children[0].tag == 0x70, children[1].tag == 0x9E
-            else { throw .malformedResponse("CONFIRM TRANSFER did not return 7C { 70 DTBS, 9E signature }") }
+            let dtbs: TLV, signature: TLV
+            do {
+                let children = try TLV(parsing: response, tag: BankingWire.ConfirmationTag.template).children()
+                guard children.count == 2 else { throw TLVError.trailingBytes(offset: 0) }
+                dtbs = try children[0].required(BankingWire.DTBSTag.dtbs)
+                signature = try children[1].required(BankingWire.ConfirmationTag.signature)
+            } catch {
+                throw .malformedResponse("CONFIRM TRANSFER did not return 7C { 70 DTBS, 9E signature }")
+            }
             let signed: SignedTransfer
-            do { signed = try SignedTransfer(dtbs: children[0].bytes, signature: children[1].value, certificate: certificate.der) }
+            do { signed = try SignedTransfer(dtbs: dtbs.bytes, signature: signature.value, certificate: certificate.der) }
             catch { throw .malformedResponse("\(error)") }
             guard signed.transfer == transfer, signed.challenge == challenge else {
                 throw .malformedResponse("the token signed a different transfer than it was sent")

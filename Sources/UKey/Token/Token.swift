@@ -37,16 +37,10 @@ public final class Token: Sendable {
 
     /// Runs `body` in one transaction of the channel, after selecting the banking applet.
     func operation<Result>(_ body: (TokenSession) async throws(TokenError) -> Result) async throws(TokenError) -> Result {
-        do {
-            return try await channel.transaction {
-                let session = TokenSession(channel: channel)
-                try await session.selectApplet()
-                return try await body(session)
-            }
-        } catch let error as TokenError {
-            throw error
-        } catch {
-            throw .transport(String(describing: error))
+        try await channel.transaction { () async throws(TokenError) -> Result in
+            let session = TokenSession(channel: channel)
+            try await session.selectApplet()
+            return try await body(session)
         }
     }
 }

@@ -1,4 +1,5 @@
 import ISO7816
+import BankingProtocol
 
 /// What GET DATA token info (`00 CA 01 00`) says about a token:
 ///
@@ -63,19 +64,19 @@ public struct TokenInfo: Codable, Hashable, Sendable {
         func counter(_ tag: Tag) throws(TokenError) -> UInt32 {
             try value(tag, count: 4).reduce(0) { $0 << 8 | UInt32($1) }
         }
-        serial = try value(0xC0, count: 8).hexString
-        let version = try value(0xC1, count: 2)
+        serial = try value(BankingWire.InfoTag.serial, count: 8).hexString
+        let version = try value(BankingWire.InfoTag.version, count: 2)
         firmwareVersion = "\(version[0]).\(version[1])"
-        transferKey = try KeyState(try value(0xC2, count: 1)[0])
-        authenticationKey = try KeyState(try value(0xC8, count: 1)[0])
-        decryptionKey = try KeyState(try value(0xC9, count: 1)[0])
-        pinTriesLeft = Int(try value(0xC3, count: 1)[0])
-        pukTriesLeft = Int(try value(0xC4, count: 1)[0])
-        transferCounter = try counter(0xC5)
-        authenticationCounter = try counter(0xCA)
-        let display = try value(0xC6, count: 2)
+        transferKey = try KeyState(try value(BankingWire.InfoTag.transferKeyAlgorithm, count: 1)[0])
+        authenticationKey = try KeyState(try value(BankingWire.InfoTag.authenticationKeyAlgorithm, count: 1)[0])
+        decryptionKey = try KeyState(try value(BankingWire.InfoTag.decryptionKeyAlgorithm, count: 1)[0])
+        pinTriesLeft = Int(try value(BankingWire.InfoTag.pinTriesLeft, count: 1)[0])
+        pukTriesLeft = Int(try value(BankingWire.InfoTag.pukTriesLeft, count: 1)[0])
+        transferCounter = try counter(BankingWire.InfoTag.transferCounter)
+        authenticationCounter = try counter(BankingWire.InfoTag.authenticationCounter)
+        let display = try value(BankingWire.InfoTag.display, count: 2)
         displayLines = Int(display[0])
         displayColumns = Int(display[1])
-        pinMustChange = try value(0xC7, count: 1)[0] != 0
+        pinMustChange = try value(BankingWire.InfoTag.pinMustChange, count: 1)[0] != 0
     }
 }

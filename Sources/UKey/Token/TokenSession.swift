@@ -78,17 +78,30 @@ struct TokenSession {
     }
 
     private func transmit(_ apdu: [UInt8]) async throws(TokenError) -> ResponseAPDU {
-        let bytes: [UInt8]
-        do {
-            bytes = try await channel.transmit(apdu)
-        } catch let error as TokenError {
-            throw error
-        } catch {
-            throw .transport(String(describing: error))
-        }
+        let bytes = try await channel.transmit(apdu)
         guard let response = try? ResponseAPDU(parsing: bytes) else {
             throw .malformedResponse("a response of \(bytes.count) bytes has no status word")
         }
         return response
+    }
+}
+
+/// The key commands whose answers the session turns into values: ``Token`` calls these, never
+/// the other way round.
+extension TokenSession {
+    func generateKey(_ key: TokenKey, _ algorithm: KeyAlgorithm) async throws(TokenError) -> RSAPublicKey {
+        try RSAPublicKey(cardTemplate: try await send(BankingCommand.generateKey(key, algorithm), operation: "GENERATE KEY",
+                                                      missing: .noBankingKey(key)))
+    }
+
+    func publicKey(_ key: TokenKey) async throws(TokenError) -> RSAPublicKey {
+        try RSAPublicKey(cardTemplate: try await send(BankingCommand.readPublicKey(key), operation: "READ PUBLIC KEY",
+                                                      missing: .noBankingKey(key)))
+    }
+
+    func certificate(_ key: TokenKey) async throws(TokenError) -> Certificate {
+        let der = try await send(BankingCommand.getCertificate(key), operation: "GET CERTIFICATE", missing: .noCertificate)
+        do { return try Certificate(der: der) }
+        catch { throw .malformedResponse("certificate: \(error)") }
     }
 }

@@ -1,4 +1,5 @@
 import ISO7816
+import BankingProtocol
 
 /// What a token returns for a confirmed transfer, with the certificate the bank needs to check it.
 ///
@@ -23,30 +24,37 @@ public struct SignedTransfer: Hashable, Sendable {
 
     /// Reads the fields from `dtbs`; throws if it is not a DTBS (tags, order, lengths, UTF-8).
     public init(dtbs: [UInt8], signature: [UInt8], certificate: [UInt8]) throws(SignedTransferError) {
-        guard let object = try? TLV(parsing: dtbs), object.tag == 0x70, object.bytes == dtbs,
-              let fields = try? object.children() else { throw .malformedDTBS("not one 70 object") }
+        let fields: [TLV]
+        do {
+            let object = try TLV(parsing: dtbs, tag: BankingWire.DTBSTag.dtbs)
+            guard object.bytes == dtbs else { throw TLVError.missing(tag: BankingWire.DTBSTag.dtbs) }
+            fields = try object.children()
+        } catch {
+            throw .malformedDTBS("not one 70 object")
+        }
         var byTag: [UInt32: [UInt8]] = [:]
         var previous: UInt32 = 0
         for field in fields {
-            guard (0x80...0x87).contains(field.tag.rawValue), field.tag.rawValue > previous else {
+            guard (BankingWire.DTBSTag.firstField...BankingWire.DTBSTag.lastField).contains(field.tag.rawValue), field.tag.rawValue > previous else {
                 throw .malformedDTBS("tags must be 80…87, ascending, each at most once")
             }
             previous = field.tag.rawValue
             byTag[field.tag.rawValue] = field.value
         }
-        func text(_ tag: UInt32) throws(SignedTransferError) -> String? {
-            guard let value = byTag[tag] else { return nil }
+        func text(_ tag: Tag) throws(SignedTransferError) -> String? {
+            guard let value = byTag[tag.rawValue] else { return nil }
             guard let string = String(validating: value, as: UTF8.self) else {
-                throw .malformedDTBS("field \(hexByte(UInt8(tag))) is not UTF-8")
+                throw .malformedDTBS("field \(hexByte(UInt8(tag.rawValue))) is not UTF-8")
             }
             return string
         }
-        guard let account = try text(0x80), let name = try text(0x81), let amount = try text(0x82),
-              let currency = try text(0x83), let challenge = byTag[0x85], let serial = byTag[0x86],
-              let counterBytes = byTag[0x87], counterBytes.count == 4
+        guard let account = try text(BankingWire.DTBSTag.payeeAccount), let name = try text(BankingWire.DTBSTag.payeeName),
+              let amount = try text(BankingWire.DTBSTag.amount), let currency = try text(BankingWire.DTBSTag.currency),
+              let challenge = byTag[BankingWire.DTBSTag.challenge.rawValue], let serial = byTag[BankingWire.DTBSTag.serial.rawValue],
+              let counterBytes = byTag[BankingWire.DTBSTag.counter.rawValue], counterBytes.count == 4
         else { throw .malformedDTBS("a required field (80, 81, 82, 83, 85, 86, 87) is missing or the wrong size") }
         transfer = Transfer(payeeAccount: account, payeeName: name, amount: amount, currency: currency,
-                            reference: try text(0x84))
+                            reference: try text(BankingWire.DTBSTag.reference))
         self.challenge = challenge
         tokenSerial = serial
         counter = counterBytes.reduce(0) { $0 << 8 | UInt32($1) }

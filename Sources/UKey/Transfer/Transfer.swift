@@ -1,4 +1,5 @@
 import ISO7816
+import BankingProtocol
 
 /// A transfer as the bank intends it and the holder sees it on the token's screen.
 ///
@@ -29,17 +30,17 @@ public struct Transfer: Codable, Hashable, Sendable {
     /// The fields in DTBS order: `80 account, 81 name, 82 amount, 83 currency, [84 reference]`.
     public var fields: [TLV] {
         var fields = [
-            TLV(tag: 0x80, value: Array(payeeAccount.utf8)),
-            TLV(tag: 0x81, value: Array(payeeName.utf8)),
-            TLV(tag: 0x82, value: Array(amount.utf8)),
-            TLV(tag: 0x83, value: Array(currency.utf8)),
+            TLV(tag: BankingWire.DTBSTag.payeeAccount, value: Array(payeeAccount.utf8)),
+            TLV(tag: BankingWire.DTBSTag.payeeName, value: Array(payeeName.utf8)),
+            TLV(tag: BankingWire.DTBSTag.amount, value: Array(amount.utf8)),
+            TLV(tag: BankingWire.DTBSTag.currency, value: Array(currency.utf8)),
         ]
-        if let reference { fields.append(TLV(tag: 0x84, value: Array(reference.utf8))) }
+        if let reference { fields.append(TLV(tag: BankingWire.DTBSTag.reference, value: Array(reference.utf8))) }
         return fields
     }
 
     /// The body of CONFIRM TRANSFER: `70 { 80, 81, 82, 83, [84], 85 challenge }`.
     public func commandData(challenge: [UInt8]) -> [UInt8] {
-        TLV(tag: 0x70, children: fields + [TLV(tag: 0x85, value: challenge)]).bytes
+        TLV(tag: BankingWire.DTBSTag.dtbs, children: fields + [TLV(tag: BankingWire.DTBSTag.challenge, value: challenge)]).bytes
     }
 }

@@ -41,7 +41,7 @@ final class FakePIVCard: CardChannel {
 
     var received: [[UInt8]] { state.withLock { $0.received } }
 
-    func transmit(_ command: [UInt8]) async throws -> [UInt8] {
+    func transmit(_ command: [UInt8]) async throws(TokenError) -> [UInt8] {
         state.withLock { state in
             state.received.append(command)
             let (data, sw) = Self.process(command, &state, managementKey: managementKey)

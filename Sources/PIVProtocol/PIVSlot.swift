@@ -1,6 +1,7 @@
 /// A PIV key slot (NIST SP 800-73-4 part 1, table 4b) with its certificate object and the rule
-/// for when the PIN must have been verified.
-public enum PIVSlot: UInt8, CaseIterable, Sendable {
+/// for when the PIN must have been verified: one type for the applet (`Firmware/PIVApplet`) and
+/// the host library (`Sources/UKey/PIV`).
+public enum PIVSlot: UInt8, CaseIterable, Hashable, Sendable {
     /// 9A PIV authentication: TLS client login. PIN once per session.
     case authentication = 0x9A
     /// 9C digital signature. PIN before every use.
@@ -38,13 +39,9 @@ public enum PIVSlot: UInt8, CaseIterable, Sendable {
         }
     }
 
-    /// 0–3: the slot's position in the NVM record numbers.
-    var index: UInt16 {
-        switch self {
-        case .authentication: return 0
-        case .signature: return 1
-        case .keyManagement: return 2
-        case .cardAuthentication: return 3
-        }
-    }
+    /// The tag of the slot's certificate object as GET DATA's `5C` list carries it, `5FC1xx`.
+    public var certificateTag: [UInt8] { certificateObject.tagBytes }
+
+    /// Whether the slot's key works only after a VERIFY (all but 9E).
+    public var needsPIN: Bool { pinPolicy != .never }
 }
