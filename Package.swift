@@ -48,11 +48,14 @@ let package = Package(
         // The host platform under the firmware: OpenSSL crypto engine, NVM in memory and in a file.
         .target(name: "HostPlatform", dependencies: ["CardOS", "ISO7816", "COpenSSL"]),
 
+        // The emulator's control protocol (README, "Emulator control socket"): the Codable request,
+        // reply and event lines that the emulator and its clients (the CLI, the tests) share.
+        .target(name: "UKeyControl"),
         // The emulator: hosts the firmware as a USB device over USB/IP, as a vpcd card, with its
         // state on disk, a confirmation screen and a control socket.
         .target(name: "UKeyEmulator",
                 dependencies: ["TokenDevice", "HostPlatform", "USBIP", "CCID", "CardOS", "BankingApplet", "PIVApplet", "ISO7816",
-                               "BankingProtocol"]),
+                               "BankingProtocol", "UKeyControl"]),
 
         // The PC/SC driver: IFDH entry points -> reader/slot model -> CCID host layer -> transport
         // (USB/IP client or libusb).
@@ -67,7 +70,7 @@ let package = Package(
         .target(name: "UKey", dependencies: ["PCSC", "ISO7816", "COpenSSL", "BankingProtocol"]),
         .target(name: "UKeyInProcess", dependencies: ["UKey", "HostPlatform", "TokenDevice", "CardOS", "PIVApplet", "ISO7816"]),
         .executableTarget(name: "UKeyCLI",
-                          dependencies: ["UKeyEmulator", "UKey", "UKeyInProcess", "PCSC", "ISO7816",
+                          dependencies: ["UKeyEmulator", "UKeyControl", "UKey", "UKeyInProcess", "PCSC", "ISO7816",
                                          .product(name: "ArgumentParser", package: "swift-argument-parser")]),
         // libFuzzer targets, one per parser or state machine that takes untrusted bytes (DEVELOPERS.md,
         // "Fuzzing"): scripts/fuzz.sh builds them with -sanitize=fuzzer,address -D FUZZING; a plain
@@ -108,7 +111,7 @@ let package = Package(
         .testTarget(name: "PIVAppletTests",
                     dependencies: ["PIVApplet", "BankingApplet", "CardOS", "ISO7816", "HostPlatform", "TokenDevice", "COpenSSL", "UKey"]),
         .testTarget(name: "UKeyEmulatorTests",
-                    dependencies: ["UKeyEmulator", "PCSCTestSupport", "TokenDevice", "PIVApplet", "USBIP", "CCID", "ISO7816", "HostPlatform",
+                    dependencies: ["UKeyEmulator", "UKeyControl", "PCSCTestSupport", "TokenDevice", "PIVApplet", "USBIP", "CCID", "ISO7816", "HostPlatform",
                                    "UKey", "COpenSSL"],
                     resources: [.copy("Scripts")]),
         // Test support shared by the emulator and driver tests: a private pcscd in its own mount
@@ -131,6 +134,7 @@ let package = Package(
         // against the PIV applet through opensc-pkcs11 → a private pcscd → our driver → the emulator
         // (a stack of its own: OpenSC opens every reader it sees).
         .testTarget(name: "PIVInteropTests", dependencies: ["PCSCTestSupport"], resources: [.copy("Scripts")]),
+        .testTarget(name: "UKeyControlTests", dependencies: ["UKeyControl"]),
         .testTarget(name: "HostPlatformTests", dependencies: ["HostPlatform", "CardOS", "ISO7816", "COpenSSL"]),
         // Replays every fuzz corpus through the plain builds of the fuzz targets.
         .testTarget(name: "FuzzCorpusTests", dependencies: ["PCSCTestSupport"]),
