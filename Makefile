@@ -24,6 +24,8 @@ INTEGRATION_DEBS ?= libpcsclite-dev libusb-1.0-0-dev pcscd libccid pcsc-tools op
 APT_GET ?= apt-get
 
 TEST_LOG ?= .build/test.log
+# `make test`'s build output, checked for warnings (scripts/check-warnings.sh).
+BUILD_LOG ?= .build/build.log
 # `make soak`: APDUs per client (8 clients); `make test` runs the same soak with 250.
 SOAK_APDUS ?= 20000
 SOAK_LOG ?= .build/soak.log
@@ -81,11 +83,14 @@ deps:
 build: deps
 	$(SWIFT) build $(SWIFT_BUILD_FLAGS)
 
-# Builds everything, runs every test (output also in $(TEST_LOG); the exit code is swift test's),
-# then each fuzz target for a few seconds, then the Embedded firmware build.
+# Checks every target's imports against Package.swift, builds everything (output also in
+# $(BUILD_LOG); fails on a compiler warning), runs every test (output also in $(TEST_LOG); the exit
+# code is swift test's), then each fuzz target for a few seconds, then the Embedded firmware build.
 test: deps
-	$(SWIFT) build --build-tests $(SWIFT_BUILD_FLAGS)
-	@mkdir -p $(dir $(TEST_LOG))
+	scripts/check-target-imports.py $(SWIFT)
+	@mkdir -p $(dir $(BUILD_LOG)) $(dir $(TEST_LOG))
+	$(SWIFT) build --build-tests $(SWIFT_BUILD_FLAGS) 2>&1 | tee $(BUILD_LOG)
+	scripts/check-warnings.sh $(BUILD_LOG)
 	$(SWIFT) test $(SWIFT_BUILD_FLAGS) 2>&1 | tee $(TEST_LOG)
 	$(MAKE) fuzz-smoke
 	$(MAKE) firmware

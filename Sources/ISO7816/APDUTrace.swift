@@ -1,5 +1,3 @@
-import ISO7816
-
 /// Trace text for APDUs: the command's header, name and data, with the data of VERIFY,
 /// CHANGE REFERENCE DATA and RESET RETRY COUNTER (INS 20, 24, 2C — banking and PIV PIN and
 /// PUK) and of PIV GENERAL AUTHENTICATE with the management key 9B (its witness and challenge)

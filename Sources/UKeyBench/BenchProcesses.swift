@@ -37,7 +37,7 @@ final class BenchEmulator {
 
     init(binary: String, arguments: [String], directory: BenchDirectory, name: String = "emulator") throws {
         outputPath = directory.file("\(name).out")
-        FileManager.default.createFile(atPath: outputPath, contents: nil)
+        _ = FileManager.default.createFile(atPath: outputPath, contents: nil)
         process.executableURL = URL(fileURLWithPath: binary)
         process.arguments = ["emulator", "run"] + arguments
         process.environment = ["UKEY_FACTORY_PIN": Self.factoryPIN, "UKEY_FACTORY_PUK": Self.factoryPUK, "HOME": directory.path,

@@ -1,4 +1,6 @@
 import ArgumentParser
+import Foundation
+import UKeyEmulator
 
 /// `ukey emulator …`: run the token emulator and talk to a running one.
 struct EmulatorCommand: ParsableCommand {
@@ -7,4 +9,63 @@ struct EmulatorCommand: ParsableCommand {
         abstract: "Run the token emulator (USB/IP server, vpcd card) and control a running one.",
         subcommands: [EmulatorRunCommand.self, EmulatorStatusCommand.self, EmulatorPressCommand.self,
                       EmulatorInsertCommand.self, EmulatorRemoveCommand.self, EmulatorEventsCommand.self])
+}
+
+/// `ukey emulator run`: serve tokens over USB/IP (and to vpcd) until SIGINT / SIGTERM.
+struct EmulatorRunCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "run",
+        abstract: "Run the token emulator.",
+        discussion: """
+            Factory secrets come from UKEY_FACTORY_PIN / UKEY_FACTORY_PUK, else they are generated, \
+            written to DIR/1-k/factory-secrets and shown only on a terminal.
+            """)
+
+    @Option(name: .customLong("listen"), help: "USB/IP listener, repeatable: HOST:PORT, [V6]:PORT (port 0 picks one) or unix:PATH (default 127.0.0.1:3240).")
+    var listen: [String] = []
+
+    @Option(help: "How many tokens to serve (bus ids 1-1 … 1-N).")
+    var tokens = 1
+
+    @Option(name: .customLong("state"), help: "State directory (default ${XDG_STATE_HOME:-~/.local/state}/ukey).")
+    var stateDirectory: String?
+
+    @Option(help: "Who confirms transfers: ask, approve, deny or external (default: ask on a terminal, else external).")
+    var confirm: String?
+
+    @Option(name: .customLong("confirm-timeout"), help: "Seconds the holder has to decide.")
+    var confirmTimeout: Double = 120
+
+    @Option(help: "CCID exchange level: apdu or tpdu.")
+    var exchange = "apdu"
+
+    @Option(help: "Serve token i to vpcd at HOST:PORT (default 127.0.0.1:35963); repeatable, the i-th for token i.")
+    var vpcd: [String] = []
+
+    @Flag(help: "Print every USB/IP, CCID and APDU hop (PINs redacted).")
+    var trace = false
+
+    func validate() throws {
+        if let confirm, ConfirmationMode(rawValue: confirm) == nil {
+            throw ValidationError("--confirm must be ask, approve, deny or external")
+        }
+        guard confirmTimeout > 0, confirmTimeout <= 86_400 else { throw ValidationError("--confirm-timeout must be 0…86400 seconds") }
+    }
+
+    func run() throws {
+        var configuration = EmulatorConfiguration()
+        do {
+            configuration.listen = try listen.map { text throws(EmulatorError) in try ListenAddress(parsing: text) }
+            try configuration.setExchange(named: exchange)
+        } catch {
+            throw ValidationError(error.description)
+        }
+        configuration.tokens = tokens
+        configuration.stateDirectory = stateDirectory
+        configuration.confirmation = confirm.flatMap(ConfirmationMode.init(rawValue:)) ?? EmulatorCommandLine.defaultConfirmation
+        configuration.confirmationTimeout = UInt64(confirmTimeout * 1000)
+        configuration.vpcd = vpcd
+        configuration.trace = trace
+        throw ExitCode(EmulatorCommandLine.run(configuration))
+    }
 }

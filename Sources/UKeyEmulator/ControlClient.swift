@@ -1,11 +1,12 @@
 import Foundation
+import UKeyControl
 #if canImport(Glibc)
 import Glibc
 #endif
 
 /// A client of an emulator's control socket (`DIR/control.sock`): what `ukey emulator status`,
-/// `press`, `insert`, `remove` and `events` use, and tests too. Requests and replies are JSON
-/// objects, one per line (README, "Emulator control socket").
+/// `press`, `insert`, `remove` and `events` use, and tests too. It sends ``ControlRequest`` lines
+/// and reads ``ControlReply`` and ``ControlEvent`` lines (README, "Emulator control socket").
 ///
 /// Blocking; one thread at a time.
 public final class ControlClient {
@@ -33,23 +34,23 @@ public final class ControlClient {
 
     deinit { Glibc.close(fd) }
 
-    /// Sends one request and returns its reply (a reply with `"ok": false` is returned, not thrown).
-    public func request(_ object: [String: Any]) throws(EmulatorError) -> [String: Any] {
+    /// Sends one request and returns its reply (a ``ControlReply/failure(_:)`` is returned, not thrown).
+    public func request(_ request: ControlRequest) throws(EmulatorError) -> ControlReply {
         do {
-            try send(object)
+            try send(request)
         } catch {
             // An emulator that refuses the connection (another user's: SO_PEERCRED) answers with
             // one line and closes before the request arrives; its reason beats EPIPE.
-            if let refusal = try? nextLine(timeout: 1) { return refusal }
+            if let refusal = try? nextLine(timeout: 1), let reply = try? decode(ControlReply.self, refusal) { return reply }
             throw error
         }
         guard let reply = try nextLine(timeout: 30) else { throw .control("the emulator did not answer within 30 s") }
-        return reply
+        return try decode(ControlReply.self, reply)
     }
 
     /// Sends one request line without waiting for the reply.
-    public func send(_ object: [String: Any]) throws(EmulatorError) {
-        let bytes = ControlSession.encode(object)
+    public func send(_ request: ControlRequest) throws(EmulatorError) {
+        let bytes = ControlLine.encode(request)
         var sent = 0
         while sent < bytes.count {
             let count = bytes.withUnsafeBytes { Glibc.send(fd, $0.baseAddress! + sent, $0.count - sent, Int32(MSG_NOSIGNAL)) }
@@ -59,18 +60,29 @@ public final class ControlClient {
         }
     }
 
-    /// The next line the emulator sent, parsed; `nil` after `timeout` seconds (`nil`: wait for
-    /// ever). Throws when the emulator closed the connection.
-    public func nextLine(timeout: Double? = nil) throws(EmulatorError) -> [String: Any]? {
+    /// The next event on a subscribed connection (after ``ControlRequest/events``); `nil` after
+    /// `timeout` seconds (`nil`: wait for ever). Throws when the emulator closed the connection.
+    public func nextEvent(timeout: Double? = nil) throws(EmulatorError) -> ControlEvent? {
+        guard let line = try nextLine(timeout: timeout) else { return nil }
+        return try decode(ControlEvent.self, line)
+    }
+
+    private func decode<Line: Decodable>(_ type: Line.Type, _ line: [UInt8]) throws(EmulatorError) -> Line {
+        do {
+            return try ControlLine.decode(type, from: line)
+        } catch {
+            throw .control(ControlLineError().description)
+        }
+    }
+
+    /// The next line the emulator sent, without its newline; `nil` after `timeout` seconds.
+    private func nextLine(timeout: Double?) throws(EmulatorError) -> [UInt8]? {
         let deadline = timeout.map { Date().addingTimeInterval($0) }
         while true {
             if let newline = buffer.firstIndex(of: 0x0A) {
                 let line = Array(buffer[..<newline])
                 buffer.removeFirst(newline + 1)
-                guard let object = try? JSONSerialization.jsonObject(with: Data(line)) as? [String: Any] else {
-                    throw .control("the emulator sent a line that is not a JSON object")
-                }
-                return object
+                return line
             }
             var milliseconds: Int32 = -1
             if let deadline {

@@ -1,3 +1,4 @@
+import UKeyControl
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -60,7 +61,7 @@ extension Emulator {
             let session = ControlSession(connection: StreamConnection(fd: fd, peer: "control"))
             // Only our own user may press buttons (the socket is 0600 too; this also holds for root).
             guard let uid = POSIXSocket.peerUID(fd), uid == geteuid() else {
-                session.send(["ok": false, "error": "permission denied: the control socket serves its owner only"])
+                session.send(ControlReply.failure("permission denied: the control socket serves its owner only"))
                 _ = session.connection.flush()
                 session.connection.close()
                 continue
@@ -77,7 +78,7 @@ extension Emulator {
         guard revents & Int16(POLLIN | POLLHUP | POLLERR) != 0 else { return }
         guard let bytes = session.connection.readAvailable(using: &readScratch) else { return closeControl(session) }
         guard let lines = session.lines(from: bytes) else {
-            session.send(["ok": false, "error": "request line too long"])
+            session.send(ControlReply.failure(ControlRequestError.lineTooLong.description))
             return closeControl(session, flushFirst: true)
         }
         for line in lines where !line.allSatisfy({ $0 == 0x20 || $0 == 0x0D }) {

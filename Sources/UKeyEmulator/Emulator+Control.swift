@@ -1,90 +1,119 @@
 import CardOS
 import Foundation
+import UKeyControl
 #if canImport(Glibc)
 import Glibc
 #endif
 
+/// One connection to `control.sock`: ``ControlRequest`` lines in, ``ControlReply`` lines out
+/// (UKeyControl's types). Each request line gets one reply line; after `{"op":"events"}` the
+/// connection also receives one ``ControlEvent`` line per token event until it closes.
+///
+/// Reactor thread only.
+final class ControlSession {
+    /// A subscriber that lets this much output pile up is dropped.
+    static let maxBacklog = 1 << 20
+
+    let connection: StreamConnection
+    /// Whether token events are sent to this connection.
+    var subscribed = false
+    private var input: [UInt8] = []
+
+    init(connection: StreamConnection) {
+        self.connection = connection
+    }
+
+    /// Appends received bytes and returns the complete lines; `nil` if a line is longer than
+    /// ``ControlLine/maxLength``.
+    func lines(from bytes: [UInt8]) -> [[UInt8]]? {
+        input += bytes
+        var lines: [[UInt8]] = []
+        while let newline = input.firstIndex(of: 0x0A) {
+            lines.append(Array(input[..<newline]))
+            input.removeFirst(newline + 1)
+        }
+        return input.count > ControlLine.maxLength ? nil : lines
+    }
+
+    /// Queues one reply or event as a line. Returns false when the peer is too far behind.
+    @discardableResult
+    func send(_ line: some Encodable) -> Bool {
+        guard connection.pendingOutputCount < ControlSession.maxBacklog else { return false }
+        return connection.enqueue(ControlLine.encode(line))
+    }
+}
+
 /// The requests of the control socket (README, "Emulator control socket"): `status`, `press`,
 /// `insert`, `remove`, `events`. Every reply has `ok`; a failure has `error` as well.
 extension Emulator {
-    func handleControl(_ line: [UInt8], from session: ControlSession) -> [String: Any] {
-        guard let object = try? JSONSerialization.jsonObject(with: Data(line)),
-              let request = object as? [String: Any] else {
-            return failure("the request is not a JSON object")
+    func handleControl(_ line: [UInt8], from session: ControlSession) -> ControlReply {
+        let request: ControlRequest
+        do {
+            request = try ControlRequest(line: line)
+        } catch {
+            return .failure(error.description)
         }
-        guard let op = request["op"] as? String else { return failure("missing \"op\"") }
-        switch op {
-        case "status":
-            return status()
-        case "events":
+        switch request {
+        case .status:
+            return .status(status())
+        case .events:
             session.subscribed = true
-            return ["ok": true, "subscribed": true]
-        case "press", "insert", "remove":
-            let name = request["token"] as? String
-            guard let token = token(named: name) else {
-                return failure(name == nil || name == ""
-                    ? "\(tokens.count) tokens: say which with \"token\" (a bus id or a serial)"
-                    : "no token \(name!)")
-            }
-            return op == "press" ? press(token, request) : slot(token, insert: op == "insert")
-        default:
-            return failure("unknown op \"\(op)\" (status, press, insert, remove, events)")
+            return .subscribed
+        case .press(let name, let button, let once):
+            return withToken(named: name) { press($0, button: button, once: once) }
+        case .insert(let name):
+            return withToken(named: name) { slot($0, insert: true) }
+        case .remove(let name):
+            return withToken(named: name) { slot($0, insert: false) }
         }
     }
 
-    private func failure(_ message: String) -> [String: Any] {
-        ["ok": false, "error": message]
-    }
-
-    private func status() -> [String: Any] {
-        [
-            "ok": true,
-            "pid": Int(getpid()),
-            "state": stateDirectory,
-            "listeners": listenerAddresses,
-            "confirm": configuration.confirmation.rawValue,
-            "tokens": tokens.map { token -> [String: Any] in
-                var entry: [String: Any] = [
-                    "token": token.busid,
-                    "busid": token.busid,
-                    "serial": token.serialHex,
-                    "present": token.device.isCardPresent,
-                    "imported": token.session != nil,
-                    "vpcd": token.cardPort != nil,
-                    "waiting": token.isWaiting,
-                ]
-                if let screen = token.screen {
-                    entry["screen"] = ["lines": screen.lines, "page": screen.page + 1, "pages": screen.pageCount]
-                } else {
-                    entry["screen"] = NSNull()
-                }
-                return entry
-            },
-        ]
-    }
-
-    private func press(_ token: EmulatedToken, _ request: [String: Any]) -> [String: Any] {
-        let button: Button
-        switch request["button"] as? String {
-        case "ok"?: button = .ok
-        case "cancel"?: button = .cancel
-        default: return failure("\"button\" must be \"ok\" or \"cancel\"")
+    /// `body`'s reply for the token named `name`, or the failure that says which token to name.
+    private func withToken(named name: String?, _ body: (EmulatedToken) -> ControlReply) -> ControlReply {
+        guard let token = token(named: name) else {
+            return .failure(name == nil || name == ""
+                ? "\(tokens.count) tokens: say which with \"token\" (a bus id or a serial)"
+                : "no token \(name!)")
         }
-        let once = request["once"] as? Bool ?? false
-        guard token.press(button, throughEveryPage: !once) else {
-            return failure("token \(token.busid) is not waiting for a confirmation")
+        return body(token)
+    }
+
+    private func status() -> ControlStatus {
+        ControlStatus(
+            pid: Int(getpid()),
+            state: stateDirectory,
+            listeners: listenerAddresses,
+            confirm: configuration.confirmation.rawValue,
+            tokens: tokens.map { token in
+                ControlStatus.Token(busid: token.busid, serial: token.serialHex, present: token.device.isCardPresent,
+                                    imported: token.session != nil, vpcd: token.cardPort != nil, waiting: token.isWaiting,
+                                    screen: token.screen.map {
+                                        ControlStatus.Screen(lines: $0.lines, page: $0.page + 1, pages: $0.pageCount)
+                                    })
+            })
+    }
+
+    private func press(_ token: EmulatedToken, button: ControlButton?, once: Bool) -> ControlReply {
+        let pressed: Button
+        switch button {
+        case .ok?: pressed = .ok
+        case .cancel?: pressed = .cancel
+        case nil: return .failure(#""button" must be "ok" or "cancel""#)
+        }
+        guard token.press(pressed, throughEveryPage: !once) else {
+            return .failure("token \(token.busid) is not waiting for a confirmation")
         }
         pump(token)
-        return ["ok": true, "token": token.busid, "waiting": token.isWaiting]
+        return .pressed(token: token.busid, waiting: token.isWaiting)
     }
 
-    private func slot(_ token: EmulatedToken, insert: Bool) -> [String: Any] {
+    private func slot(_ token: EmulatedToken, insert: Bool) -> ControlReply {
         let wasPresent = token.device.isCardPresent
         if insert { token.device.insertCard() } else { token.device.removeCard() }
         pump(token)
         if wasPresent != insert {
-            broadcast(["event": insert ? "inserted" : "removed", "token": token.busid])
+            broadcast(ControlEvent(token: token.busid, insert ? .inserted : .removed))
         }
-        return ["ok": true, "token": token.busid, "present": token.device.isCardPresent]
+        return .slot(token: token.busid, present: token.device.isCardPresent)
     }
 }

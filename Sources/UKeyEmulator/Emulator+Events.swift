@@ -1,4 +1,5 @@
 import CardOS
+import UKeyControl
 
 /// What the tokens' screens and events do: logged to the diagnostics stream (never secrets),
 /// sent to control-socket subscribers, drawn on the terminal (`--confirm ask`), and answered at
@@ -18,28 +19,25 @@ extension Emulator {
         let page = "\(screen.page + 1)/\(screen.pageCount)"
         configuration.diagnostics("ukey emulator: \(busid) screen \(page): " + screen.lines.map { "[\($0)]" }.joined(separator: " "))
         terminal?.draw(screen, busid: busid)
-        broadcast(["event": "display", "token": busid, "lines": screen.lines, "page": screen.page + 1, "pages": screen.pageCount])
+        broadcast(ControlEvent(token: busid, .display(lines: screen.lines, page: screen.page + 1, pages: screen.pageCount)))
     }
 
     private func tokenEvent(_ event: TokenEvent, busid: String) {
-        var line: [String: Any] = ["token": busid]
+        let kind: ControlEvent.Kind
         switch event {
         case .waiting(let page, let pages):
-            line["event"] = "waiting"
-            line["page"] = page + 1
-            line["pages"] = pages
+            kind = .waiting(page: page + 1, pages: pages)
             if page == 0 { decideAutomatically(busid: busid) }
-        case .signed(let counter):
-            line["event"] = "signed"
-            line["counter"] = Int(counter)
-        case .denied: line["event"] = "denied"
-        case .timedOut: line["event"] = "timeout"
-        case .aborted: line["event"] = "aborted"
-        case .pinBlocked: line["event"] = "pin-blocked"
+        case .signed(let counter): kind = .signed(counter: Int(counter))
+        case .denied: kind = .denied
+        case .timedOut: kind = .timeout
+        case .aborted: kind = .aborted
+        case .pinBlocked: kind = .pinBlocked
         }
-        configuration.diagnostics("ukey emulator: \(busid) \(line["event"] as? String ?? "event")"
-                                  + (line["counter"].map { " counter \($0)" } ?? ""))
-        broadcast(line)
+        var counter = ""
+        if case .signed(let value) = kind { counter = " counter \(value)" }
+        configuration.diagnostics("ukey emulator: \(busid) \(kind.name)" + counter)
+        broadcast(ControlEvent(token: busid, kind))
     }
 
     /// `--confirm approve|deny`: press OK through every page, or Cancel, once the current
@@ -59,9 +57,9 @@ extension Emulator {
     }
 
     /// Sends one event line to every subscriber of the control socket.
-    func broadcast(_ line: [String: Any]) {
+    func broadcast(_ event: ControlEvent) {
         for session in controlSessions.values where session.subscribed {
-            if !session.send(line) { closeControl(session) }
+            if !session.send(event) { closeControl(session) }
         }
     }
 }

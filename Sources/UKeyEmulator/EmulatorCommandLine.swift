@@ -1,4 +1,5 @@
 import Foundation
+import UKeyControl
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -53,20 +54,19 @@ public enum EmulatorCommandLine {
 
     /// A control request (`status`, `press`, `insert`, `remove`): prints the reply as JSON or
     /// text; returns the exit status (1 when the emulator refused or could not be reached).
-    public static func control(_ request: [String: Any], stateDirectory: String?, json: Bool) -> Int32 {
+    public static func control(_ request: ControlRequest, stateDirectory: String?, json: Bool) -> Int32 {
         do {
             let reply = try ControlClient(stateDirectory: stateDirectory).request(request)
-            let ok = reply["ok"] as? Bool == true
             if json {
                 print(ControlFormatter.json(reply))
-            } else if !ok {
-                FileHandle.standardError.write(Data("ukey emulator: \(reply["error"] as? String ?? "failed")\n".utf8))
-            } else if request["op"] as? String == "status" {
-                print(ControlFormatter.status(reply))
+            } else if case .failure(let message) = reply {
+                FileHandle.standardError.write(Data("ukey emulator: \(message)\n".utf8))
+            } else if case .status(let status) = reply {
+                print(ControlFormatter.status(status))
             } else {
                 print(ControlFormatter.result(reply))
             }
-            return ok ? 0 : 1
+            return reply.isOK ? 0 : 1
         } catch {
             reportFailure(error, json: json)
             return 1
@@ -78,14 +78,13 @@ public enum EmulatorCommandLine {
     public static func events(stateDirectory: String?, token: String?, json: Bool) -> Int32 {
         do {
             let client = try ControlClient(stateDirectory: stateDirectory)
-            let reply = try client.request(["op": "events"])
-            guard reply["ok"] as? Bool == true else {
-                reportFailure(EmulatorError.control(reply["error"] as? String ?? "refused"), json: json)
+            if case .failure(let message) = try client.request(.events) {
+                reportFailure(EmulatorError.control(message), json: json)
                 return 1
             }
-            while let line = try client.nextLine() {
-                if let token, !token.isEmpty, line["token"] as? String != token { continue }
-                print(json ? ControlFormatter.json(line) : ControlFormatter.event(line))
+            while let event = try client.nextEvent() {
+                if let token, !token.isEmpty, event.token != token { continue }
+                print(json ? ControlFormatter.json(event) : ControlFormatter.event(event))
                 fflush(nil)
             }
             return 0
@@ -99,7 +98,7 @@ public enum EmulatorCommandLine {
 
     private static func reportFailure(_ error: EmulatorError, json: Bool) {
         if json {
-            print(ControlFormatter.json(["ok": false, "error": error.description]))
+            print(ControlFormatter.json(ControlReply.failure(error.description)))
         } else {
             FileHandle.standardError.write(Data("ukey emulator: \(error)\n".utf8))
         }

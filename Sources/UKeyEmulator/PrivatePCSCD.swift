@@ -1,4 +1,5 @@
 import Foundation
+import UKeyControl
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -51,15 +52,15 @@ public struct PrivatePCSCD: Sendable {
     public static func emulatorDevices(stateDirectory: String?,
                                        environment: [String: String] = ProcessInfo.processInfo.environment)
         throws(EmulatorError) -> [String] {
-        let reply = try ControlClient(stateDirectory: stateDirectory, environment: environment).request(["op": "status"])
-        guard reply["ok"] as? Bool == true,
-              let listeners = reply["listeners"] as? [String], let tokens = reply["tokens"] as? [[String: Any]] else {
-            throw .control("the emulator's status has no listeners or tokens: \(reply["error"] as? String ?? "")")
+        let reply = try ControlClient(stateDirectory: stateDirectory, environment: environment).request(.status)
+        guard case .status(let status) = reply else {
+            throw .control("the emulator's status has no listeners or tokens: \(reply.error ?? "")")
         }
+        let listeners = status.listeners
         guard let listener = listeners.first(where: { !$0.hasPrefix("unix:") }) ?? listeners.first else {
             throw .control("the emulator has no USB/IP listener")
         }
-        return tokens.compactMap { $0["busid"] as? String }.map { "usbip:\(listener)/\($0)" }
+        return status.tokens.map { "usbip:\(listener)/\($0.busid)" }
     }
 
     /// Whether the pid in ``pidPath`` is a running pcscd that uses this directory.

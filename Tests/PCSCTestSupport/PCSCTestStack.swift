@@ -1,6 +1,5 @@
 import Foundation
 import PCSC
-import PCSCTestSupport
 import Synchronization
 #if canImport(Glibc)
 import Glibc
@@ -169,7 +168,7 @@ public final class PCSCTestStack: @unchecked Sendable {
     /// `ukey emulator VERB [ARGUMENTS]` (remove, insert, press ok, …) for token `busid` against
     /// this emulator's control socket; throws when it fails.
     public func emulatorControl(_ verb: String, _ arguments: [String] = [], token busid: String = "1-1") async throws {
-        try await Self.blocking { try self.runEmulatorControl(verb, arguments, token: busid) }
+        _ = try await Self.blocking { try self.runEmulatorControl(verb, arguments, token: busid) }
     }
 
     /// The same, blocking; returns whether it succeeded, with its output.

@@ -66,7 +66,7 @@ struct PIVProvisioning: Sendable {
         clientCertificate = stack.file("client.pem")
         publicKey = stack.file("9a.pub.pem")
         pinFile = stack.file("piv-pin")
-        FileManager.default.createFile(atPath: pinFile, contents: Data(PIVStack.pivPIN.utf8), attributes: [.posixPermissions: 0o600])
+        _ = FileManager.default.createFile(atPath: pinFile, contents: Data(PIVStack.pivPIN.utf8), attributes: [.posixPermissions: 0o600])
 
         let ca = stack.file("ca.key")
         try Self.openssl(stack, ["req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", ca, "-out", caCertificate,

@@ -18,7 +18,7 @@ struct SecretInputTests {
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(at: directory) }
         let pinFile = directory.appendingPathComponent("pin").path
-        FileManager.default.createFile(atPath: pinFile, contents: Data((Self.notAPIN + "\n").utf8), attributes: [.posixPermissions: 0o600])
+        _ = FileManager.default.createFile(atPath: pinFile, contents: Data((Self.notAPIN + "\n").utf8), attributes: [.posixPermissions: 0o600])
         let out = try await PCSCTestStack.blocking {
             try TestProcess.run(["/bin/sh", "-c", "exec \"$0\" token pin verify --reader 'UKey 1-5' --pin-fd 3 3<\"$1\"", binary, pinFile],
                                 environment: Self.environment(stack), timeout: 30)

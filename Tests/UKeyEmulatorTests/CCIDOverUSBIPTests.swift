@@ -4,6 +4,7 @@ import ISO7816
 import Testing
 import UKey
 import USBIP
+import UKeyControl
 import UKeyEmulator
 
 /// Everything here needs the device side (`TokenDevice`) to answer USB and CCID.
@@ -62,31 +63,29 @@ struct CCIDOverUSBIPTests {
     func slotChange() async throws {
         try await withEmulator { harness in
             let client = try harness.importedClient()
-            let events = try harness.control()
-            _ = try events.request(["op": "events"])
+            let events = try harness.events()
             var interrupt = try client.submitInterrupt()
-            #expect(try harness.control().request(["op": "remove"])["present"] as? Bool == false)
+            #expect(try harness.control().request(.remove(token: nil)) == .slot(token: "1-1", present: false))
             #expect(try client.retSubmit(interrupt).transferBuffer == [0x50, 0x02], "absent, changed")
-            #expect(try events.nextLine(timeout: 10)?["event"] as? String == "removed")
+            #expect(try events.nextEvent(timeout: 10) == ControlEvent(token: "1-1", .removed))
             let absent = try client.ccid(.getSlotStatus)
             #expect(absent.bStatus.bmICCStatus == .absent)
 
             interrupt = try client.submitInterrupt()
-            #expect(try harness.control().request(["op": "insert"])["present"] as? Bool == true)
+            #expect(try harness.control().request(.insert(token: nil)) == .slot(token: "1-1", present: true))
             #expect(try client.retSubmit(interrupt).transferBuffer == [0x50, 0x03], "present, changed")
-            #expect(try events.nextLine(timeout: 10)?["event"] as? String == "inserted")
+            #expect(try events.nextEvent(timeout: 10) == ControlEvent(token: "1-1", .inserted))
             #expect(try client.ccid(.getSlotStatus).bStatus.bmICCStatus != .absent)
         }
     }
 
-    @Test("press ok / cancel through the control socket decide a waiting CONFIRM TRANSFER", arguments: ["ok", "cancel"])
-    func press(button: String) async throws {
+    @Test("press ok / cancel through the control socket decide a waiting CONFIRM TRANSFER", arguments: ControlButton.allCases)
+    func press(button: ControlButton) async throws {
         try await withEmulator({ $0.confirmation = .external }) { harness in
             let client = try harness.importedClient()
             _ = try client.powerOn()
             try Self.personalize(client) { try Self.pressOK(harness) }
-            let events = try harness.control()
-            _ = try events.request(["op": "events"])
+            let events = try harness.events()
             let transfer = [UInt8](hex: "704F80164445383933373034303034343035333230313330303081095A68616E672053616E8207313233342E35368303434E59840A496E766F696365203432851000112233445566778899AABBCCDDEEFF")!
             let confirm: [UInt8] = [0x80, 0xC0, 0x00, 0x00, UInt8(transfer.count)] + transfer + [0x00]
             // On its own thread: a blocking transmit must not wait for a cooperative-pool thread
@@ -94,21 +93,20 @@ struct CCIDOverUSBIPTests {
             let answer = PendingTransmit(client: client, apdu: confirm)
             var seen: [String] = []
             while !seen.contains("waiting") {
-                seen.append(try #require(try events.nextLine(timeout: 20))["event"] as? String ?? "")
+                seen.append(try #require(try events.nextEvent(timeout: 20)).kind.name)
             }
             #expect(seen.first == "display")
-            let status = try harness.control().request(["op": "status"])
-            #expect((status["tokens"] as? [[String: Any]])?.first?["waiting"] as? Bool == true)
-            #expect(try harness.control().request(["op": "press", "button": button])["ok"] as? Bool == true)
+            #expect(try harness.status().tokens.first?.waiting == true)
+            #expect(try harness.control().request(.press(token: nil, button: button, once: false)) == .pressed(token: "1-1", waiting: false))
             let response = try #require(answer.response(within: 30), "CONFIRM TRANSFER answered after press \(button)")
-            if button == "ok" {
+            if button == .ok {
                 #expect(response.suffix(2) == [0x90, 0x00])
                 var last = ""
-                while last != "signed" { last = try #require(try events.nextLine(timeout: 10))["event"] as? String ?? "" }
+                while last != "signed" { last = try #require(try events.nextEvent(timeout: 10)).kind.name }
             } else {
                 #expect(response == [0x69, 0x85])
                 var last = ""
-                while last != "denied" { last = try #require(try events.nextLine(timeout: 10))["event"] as? String ?? "" }
+                while last != "denied" { last = try #require(try events.nextEvent(timeout: 10)).kind.name }
             }
         }
     }
@@ -182,11 +180,8 @@ struct CCIDOverUSBIPTests {
     /// Under `--confirm external`: waits until token 1-1 waits for the holder, then presses OK
     /// (through every page) on the control socket.
     static func pressOK(_ harness: EmulatorHarness) throws {
-        try waitUntil("1-1 waits for the holder", timeout: 20) {
-            let status = try harness.control().request(["op": "status"])
-            return (status["tokens"] as? [[String: Any]])?.first?["waiting"] as? Bool == true
-        }
-        guard try harness.control().request(["op": "press", "button": "ok"])["ok"] as? Bool == true else {
+        try waitUntil("1-1 waits for the holder", timeout: 20) { try harness.status().tokens.first?.waiting == true }
+        guard try harness.control().request(.press(token: nil, button: .ok, once: false)).isOK else {
             throw TestClientError("press ok refused")
         }
     }

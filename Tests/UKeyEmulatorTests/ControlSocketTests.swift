@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+import UKeyControl
 import UKeyEmulator
 
 @Suite("Control socket: status, errors, events", .serialized)
@@ -7,13 +8,11 @@ struct ControlSocketTests {
     @Test("status lists the listeners and every token with its serial")
     func status() async throws {
         try await withEmulator({ $0.tokens = 2 }) { harness in
-            let reply = try harness.control().request(["op": "status"])
-            #expect(reply["ok"] as? Bool == true)
-            #expect(reply["listeners"] as? [String] == harness.emulator.listenerAddresses)
-            let tokens = try #require(reply["tokens"] as? [[String: Any]])
-            #expect(tokens.map { $0["busid"] as? String } == ["1-1", "1-2"])
-            #expect(tokens.map { $0["serial"] as? String } == harness.emulator.serials.map(\.serial))
-            #expect(tokens.allSatisfy { $0["waiting"] as? Bool == false && $0["imported"] as? Bool == false })
+            let status = try harness.status()
+            #expect(status.listeners == harness.emulator.listenerAddresses)
+            #expect(status.tokens.map(\.busid) == ["1-1", "1-2"])
+            #expect(status.tokens.map(\.serial) == harness.emulator.serials.map(\.serial))
+            #expect(status.tokens.allSatisfy { !$0.waiting && !$0.imported })
         }
     }
 
@@ -23,6 +22,7 @@ struct ControlSocketTests {
         (#"{"op":"dance"}"#, "unknown op"),
         (#"{"op":"press","button":"ok"}"#, "say which"),
         (#"{"op":"press","token":"1-7","button":"ok"}"#, "no token 1-7"),
+        (#"{"op":"press","token":"1-7","button":"maybe"}"#, "no token 1-7"),
         (#"{"op":"press","token":"1-1","button":"maybe"}"#, "\"button\""),
         (#"{"op":"press","token":"1-1","button":"ok"}"#, "not waiting"),
     ])
@@ -30,11 +30,20 @@ struct ControlSocketTests {
         try await withEmulator({ $0.tokens = 2 }) { harness in
             let socket = try USBIPTestClient("unix:" + harness.emulator.controlSocketPath)
             try socket.sendRaw(Array((line + "\n").utf8))
-            let reply = try #require(try JSONSerialization.jsonObject(with: Data(socket.readLine().utf8)) as? [String: Any])
-            #expect(reply["ok"] as? Bool == false)
-            #expect((reply["error"] as? String)?.contains(error) == true, "\(reply)")
-            try socket.sendRaw(Array(#"{"op":"status"}"#.utf8) + [0x0A])
+            let reply = try ControlLine.decode(ControlReply.self, from: Array(socket.readLine().utf8))
+            #expect(reply.error?.contains(error) == true, "\(reply)")
+            try socket.sendRaw(ControlLine.encode(ControlRequest.status))
             #expect(try socket.readLine().contains(#""ok":true"#), "the connection still answers")
+        }
+    }
+
+    @Test("a request line over 64 KiB gets one error reply, then the connection is closed")
+    func overLongLine() async throws {
+        try await withEmulator { harness in
+            let socket = try USBIPTestClient("unix:" + harness.emulator.controlSocketPath)
+            try socket.sendRaw([UInt8](repeating: 0x20, count: ControlLine.maxLength + 1))
+            #expect(try socket.readLine() == #"{"error":"request line too long","ok":false}"#)
+            #expect(socket.isClosedByPeer())
         }
     }
 
@@ -42,20 +51,17 @@ struct ControlSocketTests {
     func serialName() async throws {
         try await withEmulator({ $0.tokens = 2 }) { harness in
             let serial = harness.emulator.serials[1].serial.lowercased()
-            let reply = try harness.control().request(["op": "remove", "token": serial])
-            #expect(reply["token"] as? String == "1-2")
+            let reply = try harness.control().request(.remove(token: serial))
+            #expect(reply == .slot(token: "1-2", present: false))
         }
     }
 
     @Test("events: a subscriber receives removed, with the token's bus id")
     func removedEvent() async throws {
         try await withEmulator { harness in
-            let events = try harness.control()
-            #expect(try events.request(["op": "events"])["subscribed"] as? Bool == true)
-            #expect(try harness.control().request(["op": "remove"])["ok"] as? Bool == true)
-            let event = try #require(try events.nextLine(timeout: 10))
-            #expect(event["event"] as? String == "removed")
-            #expect(event["token"] as? String == "1-1")
+            let events = try harness.events()
+            #expect(try harness.control().request(.remove(token: nil)).isOK)
+            #expect(try events.nextEvent(timeout: 10) == ControlEvent(token: "1-1", .removed))
         }
     }
 }

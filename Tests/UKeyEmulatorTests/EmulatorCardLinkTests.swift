@@ -1,4 +1,5 @@
 import Testing
+import UKeyControl
 import UKeyEmulator
 
 /// `--vpcd`: the emulator's token i served to a vpcd (here the tests' fake vpcd server) through
@@ -20,8 +21,7 @@ struct EmulatorCardLinkTests {
             let devices = try harness.client().devlist().devices.map(\.device.busidString)
             #expect(devices == ["1-2"], "1-1 belongs to vpcd")
             #expect(try harness.client().importDevice("1-1").status.rawValue == 1)
-            let status = try harness.control().request(["op": "status"])
-            #expect((status["tokens"] as? [[String: Any]])?.first?["vpcd"] as? Bool == true)
+            #expect(try harness.status().tokens.first?.vpcd == true)
         }
     }
 }

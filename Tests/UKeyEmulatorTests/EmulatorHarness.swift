@@ -1,5 +1,6 @@
 import Foundation
 import PCSCTestSupport
+import UKeyControl
 import UKeyEmulator
 
 /// An emulator running in this process on its own thread, on private sockets (TCP port 0 and a
@@ -61,6 +62,20 @@ final class EmulatorHarness: @unchecked Sendable {
 
     /// A control-socket client.
     func control() throws -> ControlClient { try ControlClient(socketPath: emulator.controlSocketPath) }
+
+    /// The emulator's status, through the control socket.
+    func status() throws -> ControlStatus {
+        let reply = try control().request(.status)
+        guard case .status(let status) = reply else { throw TestClientError("status refused: \(reply)") }
+        return status
+    }
+
+    /// A control-socket client subscribed to token events.
+    func events() throws -> ControlClient {
+        let client = try control()
+        guard try client.request(.events) == .subscribed else { throw TestClientError("events refused") }
+        return client
+    }
 
     /// Stops the emulator (the directory stays).
     func stopEmulator() { emulator.shutdown() }

@@ -2,6 +2,7 @@ import Foundation
 import PCSCTestSupport
 import Testing
 import UKey
+import UKeyControl
 import UKeyEmulator
 #if canImport(Glibc)
 import Glibc
@@ -56,9 +57,10 @@ struct EmulatorProcessTests {
             try status.run()
             status.waitUntilExit()
             let text = String(decoding: pipe.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-            let reply = try #require(try JSONSerialization.jsonObject(with: Data(text.utf8)) as? [String: Any])
+            let reply = try ControlLine.decode(ControlReply.self, from: Array(text.utf8.prefix { $0 != 0x0A }))
             #expect(status.terminationStatus == 0)
-            #expect(reply["listeners"] as? [String] == process.addresses)
+            guard case .status(let emulator) = reply else { Issue.record("not a status reply: \(text)"); return }
+            #expect(emulator.listeners == process.addresses)
         }
     }
 

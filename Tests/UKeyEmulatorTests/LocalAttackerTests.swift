@@ -1,6 +1,7 @@
 import Foundation
 import PCSCTestSupport
 import Testing
+import UKeyControl
 import UKeyEmulator
 #if canImport(Glibc)
 import Glibc
@@ -27,13 +28,11 @@ struct LocalAttackerTests {
             let client = try harness.importedClient()
             _ = try client.powerOn()
             try CCIDOverUSBIPTests.personalize(client) { try CCIDOverUSBIPTests.pressOK(harness) }
-            let events = try harness.control()
-            _ = try events.request(["op": "events"])
+            let events = try harness.events()
             let answer = PendingTransmit(client: client, apdu: [0x80, 0xC0, 0x00, 0x00, UInt8(Self.transfer.count)] + Self.transfer + [0x00])
-            while try check.require(try events.nextLine(timeout: 20), "a waiting event")["event"] as? String != "waiting" {}
+            while try check.require(try events.nextEvent(timeout: 20), "a waiting event").kind.name != "waiting" {}
             func stillWaiting() throws -> Bool {
-                let status = try harness.control().request(["op": "status"])
-                return (status["tokens"] as? [[String: Any]])?.first?["waiting"] as? Bool == true
+                try harness.status().tokens.first?.waiting == true
             }
 
             let state = harness.directory.file("state"), socket = harness.emulator.controlSocketPath
@@ -73,7 +72,7 @@ struct LocalAttackerTests {
             check.expect(try stillWaiting(), "nobody pressed OK")
 
             // The holder (the emulator's own user) can press OK: the transfer is signed.
-            check.expect(try harness.control().request(["op": "press", "token": "1-1", "button": "ok"])["ok"] as? Bool == true)
+            check.expect(try harness.control().request(.press(token: "1-1", button: .ok, once: false)).isOK)
             check.expect(answer.response(within: 30)?.suffix(2) == [0x90, 0x00], "CONFIRM TRANSFER signed after the owner's OK")
         }
     }

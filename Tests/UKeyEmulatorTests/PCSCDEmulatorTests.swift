@@ -2,6 +2,7 @@ import Foundation
 import PCSCTestSupport
 import Testing
 import UKey
+import UKeyControl
 import UKeyEmulator
 #if canImport(Glibc)
 import Glibc
@@ -126,7 +127,7 @@ struct PCSCDEmulatorTests {
 
             // Card removed while CONFIRM TRANSFER waits for the holder.
             var code = try await waitingConfirm(pcscd, emulator) {
-                _ = try emulator.control().request(["op": "remove", "token": "1-1"])
+                _ = try emulator.control().request(.remove(token: "1-1"))
             }
             print("removal: \(String(format: "0x%08X", code.code)) after \(code.seconds) s, next call \(String(format: "0x%08X", code.next ?? 0))")
             // pcscd maps the driver's IFD_ICC_NOT_PRESENT for the transmit in flight to
@@ -136,7 +137,7 @@ struct PCSCDEmulatorTests {
             #expect(code.next == PCSCDClient.SCARD_W_REMOVED_CARD, "the client's next call gets SCARD_W_REMOVED_CARD")
             #expect(code.seconds < 5)
             #expect(pcscd.isRunning)
-            _ = try emulator.control().request(["op": "insert", "token": "1-1"])
+            _ = try emulator.control().request(.insert(token: "1-1"))
             var answer = ""
             for _ in 0..<50 {
                 answer = try PCSCDClient.run(["transmit", "UKey 1-1", "00A4040006F0554B45590100"], pcscd).stdout
@@ -254,8 +255,7 @@ final class Presser: @unchecked Sendable {
     var waited: Double { lock.withLock { waits.last ?? 0 } }
 
     static func isWaiting(_ emulator: EmulatorHarness) throws -> Bool {
-        let reply = try emulator.control().request(["op": "status"])
-        return ((reply["tokens"] as? [[String: Any]])?.first?["waiting"] as? Bool) == true
+        try emulator.status().tokens.first?.waiting == true
     }
 
     func start() {

@@ -1,6 +1,7 @@
 import Foundation
 import Testing
 import USBIP
+import UKeyControl
 import UKeyEmulator
 
 @Suite("USB/IP server: device list, import, unlink", .serialized)
@@ -56,8 +57,7 @@ struct USBIPServerTests {
             let second = try harness.client()
             #expect(try second.importDevice("1-1").status.rawValue == 1)
             #expect(second.isClosedByPeer())
-            let status = try harness.control().request(["op": "status"])
-            #expect((status["tokens"] as? [[String: Any]])?.first?["imported"] as? Bool == true)
+            #expect(try harness.status().tokens.first?.imported == true)
             first = nil   // closes the socket
             _ = first
             try waitUntil("the device is free again") { try harness.client().importDevice("1-1").status == .ok }

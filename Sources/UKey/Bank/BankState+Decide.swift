@@ -50,7 +50,7 @@ extension BankState {
         let overallBefore = daily.map { overallTotal(of: $0, policy: policy) } ?? .zero
         let converted = policy.inBaseCurrency(amount, currency)
         let overall = converted.flatMap { overallBefore.adding($0) }
-        guard let converted, let overall, overall <= policy.dailyLimit else {
+        guard converted != nil, let overall, overall <= policy.dailyLimit else {
             return consumed(.overOverallDailyLimit(amount: amount, currency: currency, converted: converted ?? DecimalAmount(thousandths: .max),
                                                    acceptedToday: overallBefore, limit: policy.dailyLimit,
                                                    baseCurrency: policy.baseCurrency))
