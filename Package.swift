@@ -36,6 +36,11 @@ let package = Package(
         .target(name: "TokenDevice", dependencies: ["CardOS", "BankingApplet", "PIVApplet", "ISO7816", "CCID", "USBIP"],
                 path: "Firmware/TokenDevice"),
 
+        // The POSIX layer under the driver, the emulator, the bench and the test clients: sockets by
+        // role, addresses with length checks, EINTR retried in one place, one error type.
+        // Foundation-free (the driver links it), imports only the C library.
+        .target(name: "POSIX"),
+
         // System libraries.
         .systemLibrary(name: "COpenSSL", path: "Sources/COpenSSL", pkgConfig: "libcrypto",
                        providers: [.apt(["libssl-dev"])]),
@@ -58,12 +63,16 @@ let package = Package(
         // state on disk, a confirmation screen and a control socket.
         .target(name: "UKeyEmulator",
                 dependencies: ["TokenDevice", "HostPlatform", "USBIP", "CCID", "CardOS", "PIVApplet", "ISO7816", "BankingProtocol",
-                               "UKeyControl"]),
+                               "UKeyControl", "POSIX"]),
+
+        // What the `ukey` command line ships besides the emulator: a private pcscd in a mount
+        // namespace (also the tests' pcscd) and the driver installer.
+        .target(name: "UKeyTools", dependencies: ["UKeyEmulator", "UKeyControl", "POSIX"]),
 
         // The PC/SC driver: IFDH entry points -> reader/slot model -> CCID host layer -> transport
         // (USB/IP client or libusb).
         .target(name: "UKeyDriver",
-                dependencies: ["ISO7816", "CCID", "USBIP", "CIFDHandler", "CLibUSB"],
+                dependencies: ["ISO7816", "CCID", "USBIP", "CIFDHandler", "CLibUSB", "POSIX"],
                 swiftSettings: [.unsafeFlags(["-Xcc", "-I/usr/include/PCSC"])]),
 
         // Host side.
@@ -73,7 +82,7 @@ let package = Package(
         .target(name: "UKey", dependencies: ["PCSC", "ISO7816", "COpenSSL", "BankingProtocol", "PIVProtocol"]),
         .target(name: "UKeyInProcess", dependencies: ["UKey", "HostPlatform", "TokenDevice", "CardOS", "PIVApplet", "ISO7816"]),
         .executableTarget(name: "UKeyCLI",
-                          dependencies: ["UKeyEmulator", "UKeyControl", "UKey", "PCSC", "ISO7816",
+                          dependencies: ["UKeyEmulator", "UKeyControl", "UKeyTools", "UKey", "PCSC", "ISO7816",
                                          .product(name: "ArgumentParser", package: "swift-argument-parser")]),
         // libFuzzer targets, one per parser or state machine that takes untrusted bytes (DEVELOPERS.md,
         // "Fuzzing"): scripts/fuzz.sh builds them with -sanitize=fuzzer,address -D FUZZING; a plain
@@ -97,7 +106,7 @@ let package = Package(
                           path: "Fuzz/BankingApplet", exclude: ["corpus"]),
         .executableTarget(name: "UKeyBench",
                           dependencies: ["UKey", "UKeyInProcess", "PCSC", "CPCSCLite", "HostPlatform", "TokenDevice", "CardOS", "PIVApplet",
-                                         "ISO7816", "CCID", "USBIP", "COpenSSL", "BankingProtocol"]),
+                                         "ISO7816", "CCID", "USBIP", "COpenSSL", "BankingProtocol", "POSIX"]),
 
         .testTarget(name: "ISO7816Tests", dependencies: ["ISO7816"]),
         .testTarget(name: "BankingProtocolTests", dependencies: ["BankingProtocol"]),
@@ -114,11 +123,11 @@ let package = Package(
                     dependencies: ["PIVApplet", "BankingApplet", "CardOS", "ISO7816", "HostPlatform", "TokenDevice", "COpenSSL", "UKey"]),
         .testTarget(name: "UKeyEmulatorTests",
                     dependencies: ["UKeyEmulator", "UKeyControl", "PCSCTestSupport", "TokenDevice", "CardOS", "PIVApplet", "USBIP", "CCID", "ISO7816",
-                                   "HostPlatform", "UKey", "COpenSSL"],
+                                   "HostPlatform", "UKey", "COpenSSL", "UKeyTools", "POSIX"],
                     resources: [.copy("Scripts")]),
         // Test support shared by the emulator and driver tests: a private pcscd in its own mount
         // namespace, and running helper processes.
-        .target(name: "PCSCTestSupport", dependencies: ["PCSC"], path: "Tests/PCSCTestSupport"),
+        .target(name: "PCSCTestSupport", dependencies: ["PCSC", "UKeyTools", "UKeyEmulator", "POSIX"], path: "Tests/PCSCTestSupport"),
         .testTarget(name: "UKeyDriverTests",
                     dependencies: ["UKeyDriver", "CIFDHandler", "PCSCTestSupport", "TokenDevice", "PIVApplet", "HostPlatform", "CardOS", "CCID",
                                    "USBIP", "ISO7816"],

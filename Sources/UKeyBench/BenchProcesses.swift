@@ -1,4 +1,5 @@
 import Foundation
+import POSIX
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -177,27 +178,7 @@ final class BenchPCSCD {
 
     /// A port P with P and P + 1 free on all interfaces (vpcd listens on both).
     static func freePortPair() throws -> UInt16 {
-        for _ in 0..<50 {
-            guard let first = bindProbe(0) else { continue }
-            defer { close(first.fd) }
-            guard first.port < UInt16.max, let second = bindProbe(first.port + 1) else { continue }
-            close(second.fd)
-            return first.port
-        }
-        throw BenchError("no free pair of TCP ports")
-    }
-
-    private static func bindProbe(_ port: UInt16) -> (fd: Int32, port: UInt16)? {
-        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-        var address = sockaddr_in()
-        address.sin_family = sa_family_t(AF_INET)
-        address.sin_port = port.bigEndian
-        address.sin_addr.s_addr = INADDR_ANY
-        var length = socklen_t(MemoryLayout<sockaddr_in>.size)
-        let ok = withUnsafeMutablePointer(to: &address) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, length) == 0 && getsockname(fd, $0, &length) == 0 }
-        }
-        guard ok else { close(fd); return nil }
-        return (fd, UInt16(bigEndian: address.sin_port))
+        guard let port = ListeningSocket.freePortPair() else { throw BenchError("no free pair of TCP ports") }
+        return port
     }
 }

@@ -1,15 +1,13 @@
 import CCID
 import Foundation
+import POSIX
 import USBIP
-#if canImport(Glibc)
-import Glibc
-#endif
 
 /// The bench's USB/IP client (vhci's role, like the tests' client): a unix-socket connection,
 /// OP_REQ_IMPORT, and CCID over bulk OUT ep 1 / bulk IN ep 2, the two CMD_SUBMITs of each message
 /// in one write, as the driver sends them. Blocking; one thread.
 final class BenchUSBIPClient {
-    private let fd: Int32
+    private let socket: ConnectedSocket
     private var decoder = USBIPStreamDecoder(role: .client)
     private var replies: [UInt32: USBIPRetSubmit] = [:]
     private var operations: [USBIPMessage] = []
@@ -20,22 +18,14 @@ final class BenchUSBIPClient {
 
     /// Connects to the unix socket at `path`.
     init(unixPath path: String) throws {
-        fd = socket(AF_UNIX, Int32(SOCK_STREAM.rawValue), 0)
-        var address = sockaddr_un()
-        address.sun_family = sa_family_t(AF_UNIX)
-        withUnsafeMutableBytes(of: &address.sun_path) { raw in
-            for (index, byte) in path.utf8.enumerated() { raw[index] = byte }
-        }
-        let result = withUnsafePointer(to: &address) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(fd, $0, socklen_t(MemoryLayout<sockaddr_un>.size)) }
-        }
-        guard result == 0 else {
-            close(fd)
-            throw BenchError("connect(\(path)): errno \(errno)")
+        do {
+            socket = try ConnectedSocket.connect(unixPath: path)
+        } catch {
+            throw BenchError("\(error)")
         }
     }
 
-    deinit { close(fd) }
+    deinit { socket.close() }
 
     private func send(_ messages: [USBIPMessage]) throws {
         var bytes: [UInt8] = []
@@ -43,18 +33,16 @@ final class BenchUSBIPClient {
             try decoder.willSend(message)
             bytes += message.bytes
         }
-        var sent = 0
-        while sent < bytes.count {
-            let count = bytes.withUnsafeBytes { Glibc.send(fd, $0.baseAddress! + sent, $0.count - sent, Int32(MSG_NOSIGNAL)) }
-            guard count > 0 else { throw BenchError("send: errno \(errno)") }
-            sent += count
+        do {
+            try socket.sendAll(bytes)
+        } catch {
+            throw BenchError("\(error)")
         }
     }
 
     private func readSome() throws {
-        var descriptor = pollfd(fd: fd, events: Int16(POLLIN), revents: 0)
-        guard poll(&descriptor, 1, 30_000) > 0 else { throw BenchError("no reply within 30 s") }
-        let count = buffer.withUnsafeMutableBytes { recv(fd, $0.baseAddress, $0.count, 0) }
+        guard socket.waitReadable(milliseconds: 30_000) else { throw BenchError("no reply within 30 s") }
+        let count = buffer.withUnsafeMutableBytes { raw in (try? socket.descriptor.receive(into: raw)) ?? 0 }
         guard count > 0 else { throw BenchError("the emulator closed the connection") }
         try decoder.append(buffer[..<count])
         while let message = try decoder.next() {

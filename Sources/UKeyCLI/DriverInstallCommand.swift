@@ -1,6 +1,6 @@
 import ArgumentParser
 import Foundation
-import UKeyEmulator
+import UKeyTools
 
 /// `ukey driver install [--uninstall] [--library PATH] [--reader usbip:…] [--prefix DIR]`.
 struct DriverInstallCommand: ParsableCommand {

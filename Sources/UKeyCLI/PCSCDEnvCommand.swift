@@ -1,5 +1,5 @@
 import ArgumentParser
-import UKeyEmulator
+import UKeyTools
 
 /// `ukey pcscd env [--dir DIR]`: `export PCSCLITE_CSOCK_NAME=DIR/pcscd.comm`.
 struct PCSCDEnvCommand: ParsableCommand {

@@ -1,6 +1,6 @@
 import ArgumentParser
 import Foundation
-import UKeyEmulator
+import UKeyTools
 
 /// `ukey pcscd start [--device NAME]… [--state DIR] [--driver PATH] [--trace] [--dir DIR]`.
 struct PCSCDStartCommand: ParsableCommand {

@@ -1,5 +1,5 @@
 import ArgumentParser
-import UKeyEmulator
+import UKeyTools
 
 /// `ukey pcscd stop [--dir DIR]`: stops only the pcscd `start` wrote in DIR/pcscd.pid.
 struct PCSCDStopCommand: ParsableCommand {

@@ -14,7 +14,7 @@ public final class USBIPTransport: USBTransport, @unchecked Sendable {
     /// The imported device's record from OP_REP_IMPORT.
     public let importedDevice: USBIPUSBDevice
 
-    private let socket: POSIXSocket
+    private let socket: USBIPClientSocket
     private let devid: UInt32
     private let lock = ConditionLock()
     // Guarded by `lock`:
@@ -33,7 +33,7 @@ public final class USBIPTransport: USBTransport, @unchecked Sendable {
 
     /// Connects, imports `busid` and reads the device's descriptors.
     public init(address: DeviceName.USBIPAddress, busid: String, timeout: Int = 5_000) throws(DriverError) {
-        socket = try POSIXSocket.connect(address, timeout: timeout)
+        socket = try USBIPClientSocket.connect(address, timeout: timeout)
         var decoder = USBIPStreamDecoder(role: .client)
         do throws(DriverError) {
             importedDevice = try USBIPTransport.importDevice(busid, socket: socket, decoder: &decoder, timeout: timeout)
@@ -72,7 +72,7 @@ public final class USBIPTransport: USBTransport, @unchecked Sendable {
     deinit { socket.close() }
 
     /// OP_REQ_IMPORT, then OP_REP_IMPORT within `timeout`.
-    private static func importDevice(_ busid: String, socket: POSIXSocket, decoder: inout USBIPStreamDecoder,
+    private static func importDevice(_ busid: String, socket: USBIPClientSocket, decoder: inout USBIPStreamDecoder,
                                      timeout: Int) throws(DriverError) -> USBIPUSBDevice {
         try socket.write(USBIPImportRequest(busid: busid).bytes)
         let deadline = Deadline.after(milliseconds: timeout)

@@ -1,4 +1,5 @@
 import Foundation
+import POSIX
 import UKeyControl
 #if canImport(Glibc)
 import Glibc
@@ -26,7 +27,7 @@ public final class ControlClient {
     public init(socketPath: String) throws(EmulatorError) {
         path = socketPath
         do {
-            fd = try POSIXSocket.connectUnix(socketPath)
+            fd = try ConnectedSocket.connect(unixPath: socketPath).descriptor.rawValue
         } catch {
             throw .control("no emulator answers on \(socketPath) (\(error)); start one with: ukey emulator run")
         }
@@ -51,12 +52,10 @@ public final class ControlClient {
     /// Sends one request line without waiting for the reply.
     public func send(_ request: ControlRequest) throws(EmulatorError) {
         let bytes = ControlLine.encode(request)
-        var sent = 0
-        while sent < bytes.count {
-            let count = bytes.withUnsafeBytes { Glibc.send(fd, $0.baseAddress! + sent, $0.count - sent, Int32(MSG_NOSIGNAL)) }
-            if count < 0 && errno == EINTR { continue }
-            guard count > 0 else { throw .system(operation: "send(\(path))", errno: errno) }
-            sent += count
+        do {
+            try SocketDescriptor(rawValue: fd).sendAll(bytes)
+        } catch {
+            throw .system(operation: "send(\(path))", errno: error.errno)
         }
     }
 

@@ -1,3 +1,4 @@
+import POSIX
 import UKeyControl
 #if canImport(Glibc)
 import Glibc
@@ -9,12 +10,12 @@ extension Emulator {
     static let maxConnections = 1_024
 
     func acceptUSBIP(_ listener: Int32) {
-        while let fd = POSIXSocket.accept(listener) {
+        while let fd = SocketDescriptor(rawValue: listener).acceptNonBlocking()?.rawValue {
             guard sessions.count + controlSessions.count < Emulator.maxConnections else {
                 close(fd)
                 continue
             }
-            POSIXSocket.setOption(fd, Int32(IPPROTO_TCP), TCP_NODELAY)
+            SocketDescriptor(rawValue: fd).setNoDelay()
             let session = USBIPSession(connection: StreamConnection(fd: fd, peer: "usbip"), tokens: tokens, tracer: tracer)
             sessions[fd] = session
             reactor.register(fd, events: Int16(POLLIN)) { [unowned self] revents in
@@ -53,14 +54,14 @@ extension Emulator {
     }
 
     func acceptControl() {
-        while let fd = POSIXSocket.accept(controlListener) {
+        while let fd = SocketDescriptor(rawValue: controlListener).acceptNonBlocking()?.rawValue {
             guard sessions.count + controlSessions.count < Emulator.maxConnections else {
                 close(fd)
                 continue
             }
             let session = ControlSession(connection: StreamConnection(fd: fd, peer: "control"))
             // Only our own user may press buttons (the socket is 0600 too; this also holds for root).
-            guard let uid = POSIXSocket.peerUID(fd), uid == geteuid() else {
+            guard let uid = SocketDescriptor(rawValue: fd).peerUID(), uid == geteuid() else {
                 session.send(ControlReply.failure("permission denied: the control socket serves its owner only"))
                 _ = session.connection.flush()
                 session.connection.close()

@@ -1,6 +1,7 @@
 import CardOS
 import Foundation
 import HostPlatform
+import POSIX
 import TokenDevice
 #if canImport(Glibc)
 import Glibc
@@ -75,19 +76,19 @@ public final class Emulator: @unchecked Sendable {
             for address in configuration.listen.isEmpty ? [ListenAddress.default] : configuration.listen {
                 switch address {
                 case .tcp(let host, let port):
-                    let listener = try POSIXSocket.listenTCP(host: host, port: port)
-                    bound.append((listener.fd, nil))
-                    addresses.append(listener.address)
-                    if !listener.loopback {
-                        configuration.diagnostics("ukey emulator: warning: \(listener.address) is reachable from other hosts; "
+                    let listener = try ListenAddress.listenTCP(host: host, port: port)
+                    bound.append((listener.descriptor.rawValue, nil))
+                    addresses.append(listener.boundAddress)
+                    if !listener.isLoopback {
+                        configuration.diagnostics("ukey emulator: warning: \(listener.boundAddress) is reachable from other hosts; "
                                                   + "anyone who can connect can use the tokens")
                     }
                 case .unix(let path):
-                    bound.append((try POSIXSocket.listenUnix(path: path), path))
+                    bound.append((try ListenAddress.listenUnix(path: path).descriptor.rawValue, path))
                     addresses.append("unix:\(path)")
                 }
             }
-            controlListener = try POSIXSocket.listenUnix(path: state.controlSocketPath)
+            controlListener = try ListenAddress.listenUnix(path: state.controlSocketPath).descriptor.rawValue
         } catch {
             for listener in bound {
                 close(listener.fd)
@@ -113,7 +114,7 @@ public final class Emulator: @unchecked Sendable {
         if configuration.confirmation == .ask && isatty(STDIN_FILENO) == 1 {
             let terminal = TerminalConfirmation(write: configuration.output)
             self.terminal = terminal
-            try? POSIXSocket.setNonBlocking(terminal.descriptor)
+            try? SocketDescriptor(rawValue: terminal.descriptor).setNonBlocking()
             reactor.register(terminal.descriptor, events: Int16(POLLIN)) { [unowned self] _ in keysTyped() }
         }
     }

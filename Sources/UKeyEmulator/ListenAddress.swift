@@ -1,3 +1,5 @@
+import POSIX
+
 /// Where the USB/IP server listens: `--listen HOST:PORT` (IPv4 or a name, `[v6]:PORT`; port 0
 /// lets the kernel pick one) or `--listen unix:PATH`.
 public enum ListenAddress: Hashable, Sendable, CustomStringConvertible {
@@ -43,5 +45,38 @@ public enum ListenAddress: Hashable, Sendable, CustomStringConvertible {
         case .tcp(let host, let port): return host.contains(":") ? "[\(host)]:\(port)" : "\(host):\(port)"
         case .unix(let path): return "unix:\(path)"
         }
+    }
+}
+
+/// Opening the listeners, with the POSIX layer's errors said as the emulator's.
+extension ListenAddress {
+    /// A TCP listener on `host:port`, its bound address (with the real port) and whether it is
+    /// loopback only.
+    static func listenTCP(host: String, port: UInt16) throws(EmulatorError) -> ListeningSocket {
+        do {
+            return try ListeningSocket.tcp(host: host, port: port, name: ListenAddress.tcp(host: host, port: port).description)
+        } catch {
+            if case .addressInfo = error.code { throw .badAddress("\(host):\(port)", reason: error.reason) }
+            throw EmulatorError(error)
+        }
+    }
+
+    /// A unix-socket listener at `path`, mode 0600 (``ListeningSocket/unix(path:)``).
+    static func listenUnix(path: String) throws(EmulatorError) -> ListeningSocket {
+        do {
+            return try ListeningSocket.unix(path: path)
+        } catch {
+            switch error {
+            case .inUse(let reason): throw .badAddress("unix:\(path)", reason: reason)
+            case .system(let failure): throw EmulatorError(failure)
+            }
+        }
+    }
+}
+
+extension EmulatorError {
+    /// A failed system call, with its name and errno.
+    init(_ failure: SystemCallError) {
+        self = .system(operation: failure.operation, errno: failure.errno)
     }
 }

@@ -1,3 +1,4 @@
+import POSIX
 import Synchronization
 #if canImport(Glibc)
 import Glibc
@@ -97,8 +98,8 @@ final class Reactor: @unchecked Sendable {
                 fds.append(pollfd(fd: fd, events: registration.events, revents: 0))
                 ids.append(registration.id)
             }
-            let ready = poll(&fds, nfds_t(fds.count), timeout())
-            if ready < 0 && errno != EINTR {
+            let ready = pollRetrying(&fds, milliseconds: timeout())
+            if ready < 0 {
                 // Only EFAULT/EINVAL/ENOMEM are possible: nothing better to do than wait a little.
                 usleep(10_000)
             }

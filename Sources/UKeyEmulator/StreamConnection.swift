@@ -1,6 +1,4 @@
-#if canImport(Glibc)
-import Glibc
-#endif
+import POSIX
 
 /// A non-blocking stream socket with a bounded output queue: replies are queued with
 /// ``enqueue(_:)`` and leave with ``flush()`` (normally once per reactor iteration, so that
@@ -11,7 +9,7 @@ final class StreamConnection {
     /// The most bytes read per readiness event.
     static let readChunk = 64 * 1024
 
-    let fd: Int32
+    let socket: SocketDescriptor
     /// How the peer is named in logs (`127.0.0.1:51234`, `unix`).
     let peer: String
     private var output: [UInt8] = []
@@ -19,9 +17,12 @@ final class StreamConnection {
     private(set) var isClosed = false
 
     init(fd: Int32, peer: String) {
-        self.fd = fd
+        self.socket = SocketDescriptor(rawValue: fd)
         self.peer = peer
     }
+
+    /// The descriptor, as the reactor knows it.
+    var fd: Int32 { socket.rawValue }
 
     /// Bytes queued and not yet written.
     var pendingOutputCount: Int { output.count - outputStart }
@@ -30,7 +31,7 @@ final class StreamConnection {
     /// - Returns: the bytes; empty when nothing was available; `nil` when the peer closed or the
     ///   read failed.
     func readAvailable(using scratch: inout [UInt8]) -> [UInt8]? {
-        switch POSIXSocket.read(fd, into: &scratch) {
+        switch socket.receiveAvailable(into: &scratch) {
         case .data(let count): return Array(scratch[..<count])
         case .wouldBlock: return []
         case .closed, .failed: return nil
@@ -52,7 +53,7 @@ final class StreamConnection {
     /// Writes as much of the queue as the socket takes. Returns false when the socket failed.
     func flush() -> Bool {
         while outputStart < output.count {
-            guard let written = POSIXSocket.write(fd, output, from: outputStart) else { return false }
+            guard let written = socket.send(output, from: outputStart) else { return false }
             if written == 0 { return true }
             outputStart += written
         }
@@ -64,6 +65,6 @@ final class StreamConnection {
     func close() {
         guard !isClosed else { return }
         isClosed = true
-        Glibc.close(fd)
+        socket.close()
     }
 }

@@ -1,3 +1,4 @@
+import POSIX
 /// What can go wrong between the card and vpcd. The link itself never stops on these: it
 /// reports them through its trace and tries again.
 public enum VPCDLinkError: Error, Equatable, Sendable, CustomStringConvertible {
@@ -16,7 +17,7 @@ public enum VPCDLinkError: Error, Equatable, Sendable, CustomStringConvertible {
         switch self {
         case .invalidEndpoint(let text): return "not a vpcd address (HOST:PORT): \(text)"
         case .unresolvable(let host, let reason): return "cannot resolve \(host): \(reason)"
-        case .system(let function, let code): return "\(function) failed: \(VPCDSocket.errorText(code)) (errno \(code))"
+        case .system(let function, let code): return "\(function) failed: \(errnoText(code)) (errno \(code))"
         case .closedByPeer: return "vpcd closed the connection"
         case .malformed(let error): return "malformed frame from vpcd: \(error)"
         }

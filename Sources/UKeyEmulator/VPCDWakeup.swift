@@ -1,3 +1,4 @@
+import POSIX
 #if canImport(Glibc)
 import Glibc
 #elseif canImport(Darwin)
@@ -14,7 +15,7 @@ final class VPCDWakeup: Sendable {
     init() {
         var ends: [Int32] = [-1, -1]
         let result = pipe(&ends)
-        precondition(result == 0, "pipe() failed: \(VPCDSocket.errorText(errno))")
+        precondition(result == 0, "pipe() failed: \(errnoText(errno))")
         for end in ends {
             _ = fcntl(end, F_SETFL, fcntl(end, F_GETFL) | O_NONBLOCK)
             _ = fcntl(end, F_SETFD, FD_CLOEXEC)

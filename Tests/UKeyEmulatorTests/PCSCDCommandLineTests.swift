@@ -2,6 +2,7 @@ import Foundation
 import PCSCTestSupport
 import Testing
 import UKeyEmulator
+import UKeyTools
 #if canImport(Glibc)
 import Glibc
 #endif

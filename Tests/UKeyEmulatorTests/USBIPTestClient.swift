@@ -1,5 +1,6 @@
 import CCID
 import Foundation
+import POSIX
 import USBIP
 #if canImport(Glibc)
 import Glibc
@@ -32,46 +33,18 @@ final class USBIPTestClient: @unchecked Sendable {
 
     /// Connects to `127.0.0.1:PORT`, `[::1]:PORT` or `unix:PATH`.
     init(_ address: String) throws {
-        if address.hasPrefix("unix:") {
-            let path = String(address.dropFirst(5))
-            fd = socket(AF_UNIX, Int32(SOCK_STREAM.rawValue), 0)
-            var address = sockaddr_un()
-            address.sun_family = sa_family_t(AF_UNIX)
-            withUnsafeMutableBytes(of: &address.sun_path) { raw in
-                for (index, byte) in path.utf8.enumerated() { raw[index] = byte }
-            }
-            let result = withUnsafePointer(to: &address) {
-                $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(fd, $0, socklen_t(MemoryLayout<sockaddr_un>.size)) }
-            }
-            guard result == 0 else { close(fd); throw TestClientError("connect(\(address)): errno \(errno)") }
-        } else {
-            guard let colon = address.lastIndex(of: ":"), let port = UInt16(address[address.index(after: colon)...]) else {
-                throw TestClientError("bad address \(address)")
-            }
-            let host = address[..<colon].trimmingCharacters(in: CharacterSet(charactersIn: "[]"))
-            let v6 = host.contains(":")
-            fd = socket(v6 ? AF_INET6 : AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-            var one: Int32 = 1
-            setsockopt(fd, Int32(IPPROTO_TCP), TCP_NODELAY, &one, socklen_t(MemoryLayout<Int32>.size))
-            let result: Int32
-            if v6 {
-                var address = sockaddr_in6()
-                address.sin6_family = sa_family_t(AF_INET6)
-                address.sin6_port = port.bigEndian
-                inet_pton(AF_INET6, host, &address.sin6_addr)
-                result = withUnsafePointer(to: &address) {
-                    $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in6>.size)) }
-                }
+        do {
+            if address.hasPrefix("unix:") {
+                fd = try ConnectedSocket.connect(unixPath: String(address.dropFirst(5))).descriptor.rawValue
             } else {
-                var address = sockaddr_in()
-                address.sin_family = sa_family_t(AF_INET)
-                address.sin_port = port.bigEndian
-                inet_pton(AF_INET, host, &address.sin_addr)
-                result = withUnsafePointer(to: &address) {
-                    $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
+                guard let colon = address.lastIndex(of: ":"), let port = UInt16(address[address.index(after: colon)...]) else {
+                    throw TestClientError("bad address \(address)")
                 }
+                let host = address[..<colon].trimmingCharacters(in: CharacterSet(charactersIn: "[]"))
+                fd = try ConnectedSocket.connect(host: host, port: port, milliseconds: 5_000).descriptor.rawValue
             }
-            guard result == 0 else { close(fd); throw TestClientError("connect(\(address)): errno \(errno)") }
+        } catch let error as SystemCallError {
+            throw TestClientError("\(error)")
         }
     }
 
@@ -81,11 +54,10 @@ final class USBIPTestClient: @unchecked Sendable {
 
     /// Sends raw bytes in one write (bad-input tests use it directly).
     func sendRaw(_ bytes: [UInt8]) throws {
-        var sent = 0
-        while sent < bytes.count {
-            let count = bytes.withUnsafeBytes { Glibc.send(fd, $0.baseAddress! + sent, $0.count - sent, Int32(MSG_NOSIGNAL)) }
-            guard count > 0 else { throw TestClientError("send failed: errno \(errno)") }
-            sent += count
+        do {
+            try SocketDescriptor(rawValue: fd).sendAll(bytes)
+        } catch {
+            throw TestClientError("send failed: \(error)")
         }
     }
 

@@ -1,4 +1,5 @@
 import Foundation
+import UKeyEmulator
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -15,21 +16,21 @@ import Glibc
 /// Every path is below ``prefix`` (`DESTDIR` semantics: `LIBPATH` in reader.conf names the final
 /// path, without the prefix). Install records the files it wrote and the directories it created
 /// in the bundle (`Contents/ukey-install.list`); uninstall removes those and nothing else.
-public struct DriverInstaller: Sendable {
+package struct DriverInstaller: Sendable {
     /// The root of every path ("" or "/": the live system).
-    public var prefix: String
+    package var prefix: String
     /// The built driver to copy.
-    public var library: String
+    package var library: String
     /// The folder holding `92-ukey.rules` and `ifd-ukey.bundle/Contents/Info.plist` (the source tree's `udev/`).
-    public var filesDirectory: String
+    package var filesDirectory: String
     /// `usbip:…` device names for /etc/reader.conf.d/ukey.
-    public var readers: [String] = []
+    package var readers: [String] = []
     /// pcscd's bundle directory; `nil`: ask pkg-config (else /usr/lib/pcsc/drivers).
-    public var dropDirectory: String? = nil
+    package var dropDirectory: String? = nil
     /// Lines for the user (what was written or removed).
-    public var output: @Sendable (String) -> Void = { print($0) }
+    package var output: @Sendable (String) -> Void = { print($0) }
 
-    public init(prefix: String, library: String, filesDirectory: String) {
+    package init(prefix: String, library: String, filesDirectory: String) {
         self.prefix = prefix
         self.library = library
         self.filesDirectory = filesDirectory
@@ -38,21 +39,21 @@ public struct DriverInstaller: Sendable {
     static let manifestName = "ukey-install.list"
 
     /// The bundle directory as pcscd sees it (no prefix).
-    public var bundlePath: String { (dropDirectory ?? Self.usbDropDirectory()) + "/ifd-ukey.bundle" }
+    package var bundlePath: String { (dropDirectory ?? Self.usbDropDirectory()) + "/ifd-ukey.bundle" }
     /// The driver inside the bundle as pcscd sees it: reader.conf's `LIBPATH`.
-    public var installedLibraryPath: String { bundlePath + "/Contents/Linux/libifd-ukey.so" }
-    public static let rulesPath = "/etc/udev/rules.d/92-ukey.rules"
-    public static let readerConfPath = "/etc/reader.conf.d/ukey"
+    package var installedLibraryPath: String { bundlePath + "/Contents/Linux/libifd-ukey.so" }
+    package static let rulesPath = "/etc/udev/rules.d/92-ukey.rules"
+    package static let readerConfPath = "/etc/reader.conf.d/ukey"
 
     /// `pkg-config libpcsclite --variable=usbdropdir`, else Debian's /usr/lib/pcsc/drivers.
-    public static func usbDropDirectory() -> String {
+    package static func usbDropDirectory() -> String {
         let answer = (try? HostCommand.run(["pkg-config", "libpcsclite", "--variable=usbdropdir"]))?
             .trimmingCharacters(in: .whitespacesAndNewlines) ?? ""
         return answer.hasPrefix("/") ? answer : "/usr/lib/pcsc/drivers"
     }
 
     /// The `udev/` folder of the source tree this binary was built from, or one next to `executable`.
-    public static func defaultFilesDirectory(executable: String = CommandLine.arguments[0]) -> String {
+    package static func defaultFilesDirectory(executable: String = CommandLine.arguments[0]) -> String {
         let source = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
             .deletingLastPathComponent().appendingPathComponent("udev").path
         let binary = URL(fileURLWithPath: executable).resolvingSymlinksInPath().deletingLastPathComponent()
@@ -62,7 +63,7 @@ public struct DriverInstaller: Sendable {
     }
 
     /// The reader.conf(5) text for ``readers``: one block each, named `UKey Emulator BUSID`.
-    public func readerConf() -> String {
+    package func readerConf() -> String {
         var text = "# Written by `ukey driver install`; removed by `ukey driver install --uninstall`.\n"
         for device in readers {
             let busid = device.split(separator: "/").last.map(String.init) ?? device
@@ -78,7 +79,7 @@ public struct DriverInstaller: Sendable {
 
     /// Installs; returns the paths written (with the prefix).
     @discardableResult
-    public func install() throws(EmulatorError) -> [String] {
+    package func install() throws(EmulatorError) -> [String] {
         for reader in readers where !reader.hasPrefix("usbip:") {
             throw .badConfiguration("--reader \(reader): expected usbip:HOST:PORT/BUSID or usbip:unix:PATH/BUSID")
         }
@@ -110,7 +111,7 @@ public struct DriverInstaller: Sendable {
     /// Removes what ``install()`` recorded (files, then the directories it created, deepest
     /// first, if empty). Without a record, removes the three known files and the bundle.
     @discardableResult
-    public func uninstall() -> [String] {
+    package func uninstall() -> [String] {
         let manifest = rooted(bundlePath + "/Contents/" + Self.manifestName)
         var files: [String] = []
         var directories: [String] = []
@@ -169,5 +170,23 @@ public struct DriverInstaller: Sendable {
         }
         chmod(path, mode)
         written.append(path)
+    }
+}
+
+/// Runs a host tool (`pkg-config`, `udevadm`) found on `PATH` and returns its standard output.
+/// Used by ``DriverInstaller`` and ``PrivatePCSCD``; never given a secret.
+enum HostCommand {
+    static func run(_ arguments: [String]) throws -> String {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+        process.arguments = arguments
+        let pipe = Pipe()
+        process.standardOutput = pipe
+        process.standardError = FileHandle.nullDevice
+        process.standardInput = FileHandle.nullDevice
+        try process.run()
+        let data = pipe.fileHandleForReading.readDataToEndOfFile()
+        process.waitUntilExit()
+        return String(decoding: data, as: UTF8.self)
     }
 }

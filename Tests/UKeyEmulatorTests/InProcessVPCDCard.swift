@@ -4,6 +4,7 @@ import Foundation
 import HostPlatform
 import ISO7816
 import TokenDevice
+import UKeyEmulator
 import PIVApplet
 
 /// A ``VPCDCard`` over token firmware running in this process: each call takes a lock, so the
@@ -14,11 +15,11 @@ import PIVApplet
 /// completes through the ``Confirmation`` policy: press OK through every page, press Cancel, or
 /// wait for ``press(_:)`` from elsewhere; while it waits, the token's own timeout is checked
 /// every 100 ms.
-public final class InProcessVPCDCard<Memory: NonVolatileMemory & Sendable>: VPCDCard, @unchecked Sendable {
-    public typealias TokenPlatform = HostPlatform<Memory, SystemClock>
+final class InProcessVPCDCard<Memory: NonVolatileMemory & Sendable>: VPCDCard, @unchecked Sendable {
+    typealias TokenPlatform = HostPlatform<Memory, SystemClock>
 
     /// How the simulated holder answers a confirmation.
-    public enum Confirmation: Sendable {
+    enum Confirmation: Sendable {
         /// Presses OK on every page: the command completes at once.
         case approve
         /// Presses Cancel: the command completes with 6985.
@@ -27,8 +28,8 @@ public final class InProcessVPCDCard<Memory: NonVolatileMemory & Sendable>: VPCD
         case external
     }
 
-    public let platform: TokenPlatform
-    public let confirmation: Confirmation
+    let platform: TokenPlatform
+    let confirmation: Confirmation
     private let firmware: TokenFirmware<TokenPlatform>
     private let lock = NSLock()
     /// The reply of the command waiting for the holder (``Confirmation/external`` only).
@@ -38,7 +39,7 @@ public final class InProcessVPCDCard<Memory: NonVolatileMemory & Sendable>: VPCD
 
     /// Boots the firmware over `memory`, which must hold a manufactured token
     /// (``TokenFirmware/manufacture(_:serial:pin:puk:)``).
-    public init(memory: Memory, crypto: OpenSSLCryptoEngine = OpenSSLCryptoEngine(),
+    init(memory: Memory, crypto: OpenSSLCryptoEngine = OpenSSLCryptoEngine(),
                 presence: HostPresence = HostPresence(), confirmation: Confirmation = .approve) {
         platform = HostPlatform(memory: memory, crypto: crypto, presence: presence, clock: SystemClock())
         firmware = TokenFirmware(platform: platform)
@@ -47,21 +48,21 @@ public final class InProcessVPCDCard<Memory: NonVolatileMemory & Sendable>: VPCD
 
     // MARK: VPCDCard
 
-    public var atr: [UInt8] { TokenFirmware<TokenPlatform>.atr }
+    var atr: [UInt8] { TokenFirmware<TokenPlatform>.atr }
 
-    public func powerOn() {
+    func powerOn() {
         endWaitingCommand { firmware.card.reset() }
     }
 
-    public func powerOff() {
+    func powerOff() {
         endWaitingCommand { firmware.card.reset() }
     }
 
-    public func reset() {
+    func reset() {
         endWaitingCommand { firmware.card.reset() }
     }
 
-    public func transmit(_ apdu: [UInt8], reply: @escaping @Sendable ([UInt8]) -> Void) {
+    func transmit(_ apdu: [UInt8], reply: @escaping @Sendable ([UInt8]) -> Void) {
         let response: [UInt8]? = locked {
             switch firmware.card.process(apdu) {
             case .response(let bytes):
@@ -84,7 +85,7 @@ public final class InProcessVPCDCard<Memory: NonVolatileMemory & Sendable>: VPCD
     // MARK: The holder
 
     /// A button on the token; the waiting command's reply goes out when this press decides it.
-    public func press(_ button: Button) {
+    func press(_ button: Button) {
         let decided: (reply: @Sendable ([UInt8]) -> Void, response: [UInt8])? = locked {
             guard let response = firmware.card.press(button), let reply = pendingReply else { return nil }
             pendingReply = nil
@@ -95,10 +96,10 @@ public final class InProcessVPCDCard<Memory: NonVolatileMemory & Sendable>: VPCD
     }
 
     /// Whether a command is waiting for the holder.
-    public var isWaiting: Bool { locked { firmware.card.isWaiting } }
+    var isWaiting: Bool { locked { firmware.card.isWaiting } }
 
     /// The page on the token's screen while a command waits for the holder.
-    public var screen: Screen? { locked { firmware.card.screen } }
+    var screen: Screen? { locked { firmware.card.screen } }
 
     // MARK: Internals
 
@@ -147,7 +148,7 @@ public final class InProcessVPCDCard<Memory: NonVolatileMemory & Sendable>: VPCD
 extension InProcessVPCDCard where Memory == MemoryNVM {
     /// A factory-fresh token in memory: `serial` (8 bytes), factory PIN and PUK (ASCII digits),
     /// PIN must change.
-    public static func manufactured(serial: [UInt8], pin: String, puk: String,
+    static func manufactured(serial: [UInt8], pin: String, puk: String,
                                     confirmation: Confirmation = .approve,
                                     presence: HostPresence = HostPresence()) throws -> InProcessVPCDCard<MemoryNVM> {
         let memory = MemoryNVM()
