@@ -20,8 +20,10 @@ let package = Package(
     targets: [
         // Wire formats: Foundation-free, Embedded-buildable.
         .target(name: "ISO7816", path: "Sources/ISO7816"),
-        .target(name: "CCID", path: "Sources/CCID"),
-        .target(name: "USBIP", path: "Sources/USBIP"),
+        // USB chapter 9: setup packet, standard requests and descriptors.
+        .target(name: "USB", dependencies: ["ISO7816"], path: "Sources/USB"),
+        .target(name: "CCID", dependencies: ["ISO7816"], path: "Sources/CCID"),
+        .target(name: "USBIP", dependencies: ["ISO7816", "USB"], path: "Sources/USBIP"),
 
         // Firmware: Foundation-free, Embedded-buildable, reaches the platform only through CardOS's HAL.
         .target(name: "CardOS", dependencies: ["ISO7816"], path: "Firmware/CardOS"),
@@ -30,7 +32,7 @@ let package = Package(
         .target(name: "BankingProtocol", path: "Sources/BankingProtocol"),
         .target(name: "BankingApplet", dependencies: ["CardOS", "ISO7816", "BankingProtocol"], path: "Firmware/BankingApplet"),
         .target(name: "PIVApplet", dependencies: ["CardOS", "ISO7816"], path: "Firmware/PIVApplet"),
-        .target(name: "TokenDevice", dependencies: ["CardOS", "BankingApplet", "PIVApplet", "ISO7816", "CCID", "USBIP"],
+        .target(name: "TokenDevice", dependencies: ["CardOS", "BankingApplet", "PIVApplet", "ISO7816", "CCID", "USB"],
                 path: "Firmware/TokenDevice"),
 
         // System libraries.
@@ -51,13 +53,13 @@ let package = Package(
         // The emulator: hosts the firmware as a USB device over USB/IP, as a vpcd card, with its
         // state on disk, a confirmation screen and a control socket.
         .target(name: "UKeyEmulator",
-                dependencies: ["TokenDevice", "HostPlatform", "USBIP", "CCID", "CardOS", "BankingApplet", "PIVApplet", "ISO7816",
+                dependencies: ["TokenDevice", "HostPlatform", "USB", "USBIP", "CCID", "CardOS", "BankingApplet", "PIVApplet", "ISO7816",
                                "BankingProtocol"]),
 
         // The PC/SC driver: IFDH entry points -> reader/slot model -> CCID host layer -> transport
         // (USB/IP client or libusb).
         .target(name: "UKeyDriver",
-                dependencies: ["ISO7816", "CCID", "USBIP", "CIFDHandler", "CLibUSB"],
+                dependencies: ["ISO7816", "USB", "CCID", "USBIP", "CIFDHandler", "CLibUSB"],
                 swiftSettings: [.unsafeFlags(["-Xcc", "-I/usr/include/PCSC"])]),
 
         // Host side.
@@ -73,16 +75,16 @@ let package = Package(
         // "Fuzzing"): scripts/fuzz.sh builds them with -sanitize=fuzzer,address -D FUZZING; a plain
         // build of each is a replayer of its corpus (Fuzz/<Name>/corpus), run by FuzzCorpusTests.
         .target(name: "FuzzSupport", path: "Fuzz/Support"),
-        .executableTarget(name: "FuzzDriverReplies", dependencies: ["FuzzSupport", "UKeyDriver"], path: "Fuzz/DriverReplies",
+        .executableTarget(name: "FuzzDriverReplies", dependencies: ["FuzzSupport", "UKeyDriver", "CCID", "USB", "USBIP"], path: "Fuzz/DriverReplies",
                           exclude: ["corpus"]),
         .executableTarget(name: "FuzzCommandAPDU", dependencies: ["FuzzSupport", "ISO7816"], path: "Fuzz/CommandAPDU",
                           exclude: ["corpus"]),
         .executableTarget(name: "FuzzTLV", dependencies: ["FuzzSupport", "ISO7816"], path: "Fuzz/TLV", exclude: ["corpus"]),
         .executableTarget(name: "FuzzATR", dependencies: ["FuzzSupport", "ISO7816"], path: "Fuzz/ATR", exclude: ["corpus"]),
         .executableTarget(name: "FuzzCCID",
-                          dependencies: ["FuzzSupport", "CCID", "USBIP", "ISO7816", "CardOS", "HostPlatform", "TokenDevice", "PIVApplet"],
+                          dependencies: ["FuzzSupport", "CCID", "USB", "USBIP", "ISO7816", "CardOS", "HostPlatform", "TokenDevice", "PIVApplet"],
                           path: "Fuzz/CCID", exclude: ["corpus"]),
-        .executableTarget(name: "FuzzUSBIP", dependencies: ["FuzzSupport", "USBIP", "ISO7816"], path: "Fuzz/USBIP",
+        .executableTarget(name: "FuzzUSBIP", dependencies: ["FuzzSupport", "USB", "USBIP", "ISO7816"], path: "Fuzz/USBIP",
                           exclude: ["corpus"]),
         .executableTarget(name: "FuzzVPCDFraming", dependencies: ["FuzzSupport", "UKeyEmulator", "ISO7816"],
                           path: "Fuzz/VPCDFraming", exclude: ["corpus"]),
@@ -92,14 +94,15 @@ let package = Package(
                           path: "Fuzz/BankingApplet", exclude: ["corpus"]),
         .executableTarget(name: "UKeyBench",
                           dependencies: ["UKey", "UKeyInProcess", "PCSC", "CPCSCLite", "HostPlatform", "TokenDevice", "CardOS", "PIVApplet",
-                                         "ISO7816", "COpenSSL", "BankingProtocol"]),
+                                         "ISO7816", "COpenSSL", "BankingProtocol", "CCID", "USBIP"]),
 
         .testTarget(name: "ISO7816Tests", dependencies: ["ISO7816"]),
         .testTarget(name: "BankingProtocolTests", dependencies: ["BankingProtocol"]),
         .testTarget(name: "TokenDeviceTests",
-                    dependencies: ["TokenDevice", "CardOS", "BankingApplet", "PIVApplet", "CCID", "USBIP", "ISO7816", "HostPlatform"]),
+                    dependencies: ["TokenDevice", "CardOS", "BankingApplet", "PIVApplet", "CCID", "USB", "USBIP", "ISO7816", "HostPlatform"]),
         .testTarget(name: "CCIDTests", dependencies: ["CCID"]),
-        .testTarget(name: "USBIPTests", dependencies: ["USBIP"]),
+        .testTarget(name: "USBTests", dependencies: ["USB", "ISO7816"]),
+        .testTarget(name: "USBIPTests", dependencies: ["USBIP", "USB"]),
         .testTarget(name: "CardOSTests", dependencies: ["CardOS", "ISO7816", "HostPlatform"]),
         .testTarget(name: "BankingAppletTests",
                     dependencies: ["BankingApplet", "BankingProtocol", "PIVApplet", "CardOS", "ISO7816", "HostPlatform", "TokenDevice",
@@ -108,14 +111,14 @@ let package = Package(
         .testTarget(name: "PIVAppletTests",
                     dependencies: ["PIVApplet", "BankingApplet", "CardOS", "ISO7816", "HostPlatform", "TokenDevice", "COpenSSL", "UKey"]),
         .testTarget(name: "UKeyEmulatorTests",
-                    dependencies: ["UKeyEmulator", "PCSCTestSupport", "TokenDevice", "PIVApplet", "USBIP", "CCID", "ISO7816", "HostPlatform",
+                    dependencies: ["UKeyEmulator", "PCSCTestSupport", "TokenDevice", "PIVApplet", "USB", "USBIP", "CCID", "ISO7816", "HostPlatform",
                                    "UKey", "COpenSSL"],
                     resources: [.copy("Scripts")]),
         // Test support shared by the emulator and driver tests: a private pcscd in its own mount
         // namespace, and running helper processes.
         .target(name: "PCSCTestSupport", dependencies: ["PCSC"], path: "Tests/PCSCTestSupport"),
         .testTarget(name: "UKeyDriverTests",
-                    dependencies: ["UKeyDriver", "PCSCTestSupport", "TokenDevice", "PIVApplet", "HostPlatform", "CardOS", "CCID", "USBIP",
+                    dependencies: ["UKeyDriver", "FuzzDriverReplies", "PCSCTestSupport", "TokenDevice", "PIVApplet", "HostPlatform", "CardOS", "CCID", "USB", "USBIP",
                                    "ISO7816", "UKey"],
                     resources: [.copy("Scripts")]),
         // The PCSC module: unit tests, and integration tests against one private pcscd with the

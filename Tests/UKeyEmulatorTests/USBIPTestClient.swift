@@ -1,5 +1,6 @@
 import CCID
 import Foundation
+import USB
 import USBIP
 #if canImport(Glibc)
 import Glibc
