@@ -61,16 +61,12 @@ extension TokenDevice {
         guard command.bSlot == 0 else {
             return reply(.failure(answering: header, error: .badParameter(offset: 5), iccStatus: iccStatus))
         }
-        if case .abort = command.message { return bulkAbort(header) }
-        if abortingSeq != nil {
-            // Between the control ABORT and its PC_to_RDR_Abort every command fails (§5.3.1).
-            return reply(.failure(answering: header, error: .CMD_ABORTED, iccStatus: iccStatus))
-        }
-        lastAbortSeq = nil
-        guard open == nil else {
-            return reply(.failure(answering: header, error: .CMD_SLOT_BUSY, iccStatus: iccStatus))
-        }
         switch command.message {
+        case .abort:
+            // Never refused as busy or aborting: it is what ends those states (§5.3.1).
+            bulkAbort(header)
+        case _ where !admits(header):
+            return
         case .iccPowerOn:
             guard cardPresent else { return reply(.failure(answering: header, error: .ICC_MUTE, iccStatus: .absent)) }
             powerDown()
@@ -107,9 +103,23 @@ extension TokenDevice {
             // No vendor commands, no T=0 APDU class changes, no PIN pad, no mechanics:
             // the spec's reply type, failed, bError 00 "command not supported".
             reply(.failure(answering: header, error: .commandNotSupported, iccStatus: iccStatus))
-        case .abort:
-            bulkAbort(header)
         }
+    }
+
+    /// Whether the slot takes a command other than Abort now; if not, the refusal is sent.
+    /// Between the control ABORT and its PC_to_RDR_Abort every command fails with
+    /// CMD_ABORTED (§5.3.1); while a command is open, with CMD_SLOT_BUSY.
+    private func admits(_ header: CCIDHeader) -> Bool {
+        if abortingSeq != nil {
+            reply(.failure(answering: header, error: .CMD_ABORTED, iccStatus: iccStatus))
+            return false
+        }
+        lastAbortSeq = nil
+        guard open == nil else {
+            reply(.failure(answering: header, error: .CMD_SLOT_BUSY, iccStatus: iccStatus))
+            return false
+        }
+        return true
     }
 
     // MARK: XfrBlock

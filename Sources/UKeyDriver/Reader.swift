@@ -148,9 +148,8 @@ package final class Reader: @unchecked Sendable {
 
     private func startT1(_ card: ATR?) throws(DriverError) {
         let parameters = T1Host.parameters(for: card)
-        guard !parameters.usesCRC else { throw .protocolNotSupported }     // the shared codec is LRC only
+        let session = try T1Host(host: host, parameters: parameters)       // refuses CRC before anything is sent
         _ = try host.setParameters(.t1(parameters))
-        let session = T1Host(host: host, ifsc: Int(parameters.bIFSC), usesCRC: parameters.usesCRC)
         if !host.descriptor.dwFeatures.contains(.automaticIFSD) {
             try session.negotiateIFSD()
         }
