@@ -20,8 +20,10 @@ let package = Package(
     targets: [
         // Wire formats: Foundation-free, Embedded-buildable.
         .target(name: "ISO7816", path: "Sources/ISO7816"),
-        .target(name: "CCID", path: "Sources/CCID"),
-        .target(name: "USBIP", path: "Sources/USBIP"),
+        // USB chapter 9: setup packet, standard requests and descriptors.
+        .target(name: "USB", dependencies: ["ISO7816"], path: "Sources/USB"),
+        .target(name: "CCID", dependencies: ["ISO7816"], path: "Sources/CCID"),
+        .target(name: "USBIP", dependencies: ["ISO7816", "USB"], path: "Sources/USBIP"),
 
         // Firmware: Foundation-free, Embedded-buildable, reaches the platform only through CardOS's HAL.
         .target(name: "CardOS", dependencies: ["ISO7816"], path: "Firmware/CardOS"),
@@ -33,7 +35,7 @@ let package = Package(
         // The PIV wire vocabulary shared by the PIV applet and the host library: slots, objects, AID, tags.
         .target(name: "PIVProtocol", dependencies: ["ISO7816"], path: "Sources/PIVProtocol"),
         .target(name: "PIVApplet", dependencies: ["CardOS", "ISO7816", "PIVProtocol"], path: "Firmware/PIVApplet"),
-        .target(name: "TokenDevice", dependencies: ["CardOS", "BankingApplet", "PIVApplet", "ISO7816", "CCID", "USBIP"],
+        .target(name: "TokenDevice", dependencies: ["CardOS", "BankingApplet", "PIVApplet", "ISO7816", "CCID", "USB"],
                 path: "Firmware/TokenDevice"),
 
         // The POSIX layer under the driver, the emulator, the bench and the test clients: sockets by
@@ -72,7 +74,7 @@ let package = Package(
         // The PC/SC driver: IFDH entry points -> reader/slot model -> CCID host layer -> transport
         // (USB/IP client or libusb).
         .target(name: "UKeyDriver",
-                dependencies: ["ISO7816", "CCID", "USBIP", "CIFDHandler", "CLibUSB", "POSIX"],
+                dependencies: ["ISO7816", "USB", "CCID", "USBIP", "CIFDHandler", "CLibUSB", "POSIX"],
                 swiftSettings: [.unsafeFlags(["-Xcc", "-I/usr/include/PCSC"])]),
 
         // Host side.
@@ -80,7 +82,7 @@ let package = Package(
         // transaction, control (part 10), attributes; async variants off the cooperative pool.
         .target(name: "PCSC", dependencies: ["CPCSCLite"]),
         .target(name: "UKey", dependencies: ["PCSC", "ISO7816", "COpenSSL", "BankingProtocol", "PIVProtocol"]),
-        .target(name: "UKeyInProcess", dependencies: ["UKey", "HostPlatform", "TokenDevice", "CardOS", "PIVApplet", "ISO7816"]),
+        .target(name: "UKeyInProcess", dependencies: ["UKey", "HostPlatform", "TokenDevice", "CardOS", "PIVApplet"]),
         .executableTarget(name: "UKeyCLI",
                           dependencies: ["UKeyEmulator", "UKeyControl", "UKeyTools", "UKey", "PCSC", "ISO7816",
                                          .product(name: "ArgumentParser", package: "swift-argument-parser")]),
@@ -88,16 +90,16 @@ let package = Package(
         // "Fuzzing"): scripts/fuzz.sh builds them with -sanitize=fuzzer,address -D FUZZING; a plain
         // build of each is a replayer of its corpus (Fuzz/<Name>/corpus), run by FuzzCorpusTests.
         .target(name: "FuzzSupport", path: "Fuzz/Support"),
-        .executableTarget(name: "FuzzDriverReplies", dependencies: ["FuzzSupport", "UKeyDriver"], path: "Fuzz/DriverReplies",
+        .executableTarget(name: "FuzzDriverReplies", dependencies: ["FuzzSupport", "UKeyDriver", "CCID", "USB", "USBIP"], path: "Fuzz/DriverReplies",
                           exclude: ["corpus"]),
         .executableTarget(name: "FuzzCommandAPDU", dependencies: ["FuzzSupport", "ISO7816"], path: "Fuzz/CommandAPDU",
                           exclude: ["corpus"]),
         .executableTarget(name: "FuzzTLV", dependencies: ["FuzzSupport", "ISO7816"], path: "Fuzz/TLV", exclude: ["corpus"]),
         .executableTarget(name: "FuzzATR", dependencies: ["FuzzSupport", "ISO7816"], path: "Fuzz/ATR", exclude: ["corpus"]),
         .executableTarget(name: "FuzzCCID",
-                          dependencies: ["FuzzSupport", "CCID", "USBIP", "ISO7816", "CardOS", "HostPlatform", "TokenDevice", "PIVApplet"],
+                          dependencies: ["FuzzSupport", "CCID", "USB", "USBIP", "ISO7816", "CardOS", "HostPlatform", "TokenDevice", "PIVApplet"],
                           path: "Fuzz/CCID", exclude: ["corpus"]),
-        .executableTarget(name: "FuzzUSBIP", dependencies: ["FuzzSupport", "USBIP", "ISO7816"], path: "Fuzz/USBIP",
+        .executableTarget(name: "FuzzUSBIP", dependencies: ["FuzzSupport", "USB", "USBIP", "ISO7816"], path: "Fuzz/USBIP",
                           exclude: ["corpus"]),
         .executableTarget(name: "FuzzVPCDFraming", dependencies: ["FuzzSupport", "UKeyEmulator", "ISO7816"],
                           path: "Fuzz/VPCDFraming", exclude: ["corpus"]),
@@ -111,9 +113,10 @@ let package = Package(
         .testTarget(name: "ISO7816Tests", dependencies: ["ISO7816"]),
         .testTarget(name: "BankingProtocolTests", dependencies: ["BankingProtocol"]),
         .testTarget(name: "TokenDeviceTests",
-                    dependencies: ["TokenDevice", "CardOS", "BankingApplet", "PIVApplet", "CCID", "USBIP", "ISO7816", "HostPlatform"]),
+                    dependencies: ["TokenDevice", "CardOS", "BankingApplet", "PIVApplet", "CCID", "USB", "USBIP", "ISO7816", "HostPlatform"]),
         .testTarget(name: "CCIDTests", dependencies: ["CCID"]),
-        .testTarget(name: "USBIPTests", dependencies: ["USBIP"]),
+        .testTarget(name: "USBTests", dependencies: ["USB", "ISO7816"]),
+        .testTarget(name: "USBIPTests", dependencies: ["USBIP", "USB"]),
         .testTarget(name: "CardOSTests", dependencies: ["CardOS", "ISO7816", "HostPlatform"]),
         .testTarget(name: "BankingAppletTests",
                     dependencies: ["BankingApplet", "BankingProtocol", "PIVApplet", "CardOS", "ISO7816", "HostPlatform", "TokenDevice",
@@ -122,15 +125,15 @@ let package = Package(
         .testTarget(name: "PIVAppletTests",
                     dependencies: ["PIVApplet", "BankingApplet", "CardOS", "ISO7816", "HostPlatform", "TokenDevice", "COpenSSL", "UKey"]),
         .testTarget(name: "UKeyEmulatorTests",
-                    dependencies: ["UKeyEmulator", "UKeyControl", "PCSCTestSupport", "TokenDevice", "CardOS", "PIVApplet", "USBIP", "CCID", "ISO7816",
-                                   "HostPlatform", "UKey", "COpenSSL", "UKeyTools", "POSIX"],
+                    dependencies: ["UKeyEmulator", "UKeyControl", "PCSCTestSupport", "TokenDevice", "CardOS", "PIVApplet", "USB", "USBIP", "CCID",
+                                   "ISO7816", "HostPlatform", "UKey", "COpenSSL", "UKeyTools", "POSIX"],
                     resources: [.copy("Scripts")]),
         // Test support shared by the emulator and driver tests: a private pcscd in its own mount
         // namespace, and running helper processes.
-        .target(name: "PCSCTestSupport", dependencies: ["PCSC", "UKeyTools", "UKeyEmulator", "POSIX"], path: "Tests/PCSCTestSupport"),
+        .target(name: "PCSCTestSupport", dependencies: ["PCSC", "UKeyTools", "POSIX"], path: "Tests/PCSCTestSupport"),
         .testTarget(name: "UKeyDriverTests",
-                    dependencies: ["UKeyDriver", "CIFDHandler", "PCSCTestSupport", "TokenDevice", "PIVApplet", "HostPlatform", "CardOS", "CCID",
-                                   "USBIP", "ISO7816"],
+                    dependencies: ["UKeyDriver", "FuzzDriverReplies", "CIFDHandler", "PCSCTestSupport", "TokenDevice", "PIVApplet", "HostPlatform",
+                                   "CardOS", "CCID", "USB", "USBIP", "ISO7816"],
                     resources: [.copy("Scripts")]),
         // The PCSC module: unit tests, and integration tests against one private pcscd with the
         // UKey driver and an emulator process, shared by the whole test process.

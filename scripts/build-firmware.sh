@@ -28,6 +28,7 @@ mkdir -p "$OUT"
 # NAME:FOLDER, in dependency order (each module may import the ones above it).
 MODULES=(
     ISO7816:Sources/ISO7816
+    USB:Sources/USB
     CCID:Sources/CCID
     USBIP:Sources/USBIP
     CardOS:Firmware/CardOS

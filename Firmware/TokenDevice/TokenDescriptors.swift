@@ -1,6 +1,6 @@
 import CCID
 import ISO7816
-import USBIP
+import USB
 
 /// The token's USB descriptors (USB 2.0 §9.6) and the CCID class descriptor inside its
 /// configuration (CCID rev 1.1 §5.1).
@@ -16,13 +16,6 @@ import USBIP
 /// Strings: 0 the LANGID list (0409, English US), 1 "UKey", 2 "UKey Banking Token", 3 the
 /// token serial as 16 upper-case hex digits; all UTF-16LE.
 public struct TokenDescriptors: Hashable, Sendable {
-    // USB 2.0 Table 9-5 descriptor types.
-    public static let DEVICE: UInt8 = 0x01
-    public static let CONFIGURATION: UInt8 = 0x02
-    public static let STRING: UInt8 = 0x03
-    public static let INTERFACE: UInt8 = 0x04
-    public static let ENDPOINT: UInt8 = 0x05
-
     /// idVendor 1209 and idProduct 0001: the pid.codes test VID:PID.
     public static let idVendor: UInt16 = 0x1209
     public static let idProduct: UInt16 = 0x0001
@@ -82,19 +75,19 @@ public struct TokenDescriptors: Hashable, Sendable {
         self.exchange = exchange
     }
 
-    /// The 18-byte device descriptor (USB 2.0 Table 9-8).
-    public var deviceDescriptor: [UInt8] {
-        var out: [UInt8] = [18, TokenDescriptors.DEVICE]
-        out.appendLE16(TokenDescriptors.bcdUSB)
-        out += [TokenDescriptors.bDeviceClass, TokenDescriptors.bDeviceSubClass, TokenDescriptors.bDeviceProtocol,
-                TokenDescriptors.bMaxPacketSize0]
-        out.appendLE16(TokenDescriptors.idVendor)
-        out.appendLE16(TokenDescriptors.idProduct)
-        out.appendLE16(TokenDescriptors.bcdDevice)
-        // iManufacturer, iProduct, iSerialNumber, bNumConfigurations.
-        out += [1, 2, 3, TokenDescriptors.bNumConfigurations]
-        return out
+    /// The device descriptor (USB 2.0 Table 9-8).
+    public var device: USBDeviceDescriptor {
+        USBDeviceDescriptor(bcdUSB: TokenDescriptors.bcdUSB, bDeviceClass: TokenDescriptors.bDeviceClass,
+                            bDeviceSubClass: TokenDescriptors.bDeviceSubClass,
+                            bDeviceProtocol: TokenDescriptors.bDeviceProtocol,
+                            bMaxPacketSize0: TokenDescriptors.bMaxPacketSize0, idVendor: TokenDescriptors.idVendor,
+                            idProduct: TokenDescriptors.idProduct, bcdDevice: TokenDescriptors.bcdDevice,
+                            iManufacturer: 1, iProduct: 2, iSerialNumber: 3,
+                            bNumConfigurations: TokenDescriptors.bNumConfigurations)
     }
+
+    /// The 18-byte device descriptor, as GET_DESCRIPTOR(DEVICE) answers it.
+    public var deviceDescriptor: [UInt8] { device.bytes }
 
     /// The CCID class descriptor: dwFeatures 0x000400FE (extended APDU level) or 0x000100FE
     /// (TPDU level), each with automatic parameter configuration, activation, voltage, clock,
@@ -114,79 +107,51 @@ public struct TokenDescriptors: Hashable, Sendable {
             bPINSupport: [], bMaxCCIDBusySlots: 1)
     }
 
-    /// The configuration descriptor with everything under it, in the order a host reads them:
-    /// configuration, interface, CCID class descriptor, endpoints (CCID rev 1.1 §5.1).
-    public var configurationDescriptor: [UInt8] {
-        var tail: [UInt8] = [9, TokenDescriptors.INTERFACE, 0, 0, 3, TokenDescriptors.bInterfaceClass,
-                             TokenDescriptors.bInterfaceSubClass, TokenDescriptors.bInterfaceProtocol, 0]
-        tail += classDescriptor.bytes
-        tail += TokenDescriptors.endpoint(TokenDescriptors.bulkOutEndpoint, attributes: 0x02,
-                                          maxPacketSize: TokenDescriptors.bulkMaxPacketSize, interval: 0)
-        tail += TokenDescriptors.endpoint(TokenDescriptors.bulkInEndpoint, attributes: 0x02,
-                                          maxPacketSize: TokenDescriptors.bulkMaxPacketSize, interval: 0)
-        tail += TokenDescriptors.endpoint(TokenDescriptors.interruptEndpoint, attributes: 0x03,
-                                          maxPacketSize: TokenDescriptors.interruptMaxPacketSize,
-                                          interval: TokenDescriptors.interruptInterval)
-        var out: [UInt8] = [9, TokenDescriptors.CONFIGURATION]
-        out.appendLE16(UInt16(9 + tail.count))
-        // bNumInterfaces, bConfigurationValue, iConfiguration, bmAttributes (bus powered),
-        // bMaxPower (2 mA units: 100 mA).
-        out += [TokenDescriptors.bNumInterfaces, TokenDescriptors.bConfigurationValue, 0, 0x80, 50]
-        return out + tail
+    /// The configuration with everything under it, in the order a host reads them:
+    /// configuration, interface, CCID class descriptor, endpoints (CCID rev 1.1 §5.1). Bus
+    /// powered, bMaxPower 50 (2 mA units: 100 mA).
+    public var configuration: USBConfigurationDescriptor {
+        let interface = USBInterfaceDescriptor(bInterfaceNumber: 0, bAlternateSetting: 0, bNumEndpoints: 3,
+                                               bInterfaceClass: TokenDescriptors.bInterfaceClass,
+                                               bInterfaceSubClass: TokenDescriptors.bInterfaceSubClass,
+                                               bInterfaceProtocol: TokenDescriptors.bInterfaceProtocol)
+        let bulkOut = USBEndpointDescriptor(bEndpointAddress: TokenDescriptors.bulkOutEndpoint,
+                                            bmAttributes: USBEndpointDescriptor.bulk,
+                                            wMaxPacketSize: TokenDescriptors.bulkMaxPacketSize)
+        let bulkIn = USBEndpointDescriptor(bEndpointAddress: TokenDescriptors.bulkInEndpoint,
+                                           bmAttributes: USBEndpointDescriptor.bulk,
+                                           wMaxPacketSize: TokenDescriptors.bulkMaxPacketSize)
+        let interrupt = USBEndpointDescriptor(bEndpointAddress: TokenDescriptors.interruptEndpoint,
+                                              bmAttributes: USBEndpointDescriptor.interrupt,
+                                              wMaxPacketSize: TokenDescriptors.interruptMaxPacketSize,
+                                              bInterval: TokenDescriptors.interruptInterval)
+        return USBConfigurationDescriptor(
+            bNumInterfaces: TokenDescriptors.bNumInterfaces, bConfigurationValue: TokenDescriptors.bConfigurationValue,
+            iConfiguration: 0, bmAttributes: 0x80, bMaxPower: 50,
+            descriptors: [.interface(interface), .other(classDescriptor.bytes), .endpoint(bulkOut), .endpoint(bulkIn),
+                          .endpoint(interrupt)])
     }
+
+    /// The configuration descriptor as GET_DESCRIPTOR(CONFIGURATION) answers it.
+    public var configurationDescriptor: [UInt8] { configuration.bytes }
 
     /// String descriptor `index` (USB 2.0 §9.6.7): 0 is the LANGID list; `nil` for an index
     /// the device does not have.
     public func stringDescriptor(index: UInt8) -> [UInt8]? {
         switch index {
-        case 0:
-            var out: [UInt8] = [4, TokenDescriptors.STRING]
-            out.appendLE16(TokenDescriptors.languageID)
-            return out
-        case 1: return TokenDescriptors.string(manufacturer)
-        case 2: return TokenDescriptors.string(product)
-        case 3: return TokenDescriptors.string(serialNumber)
+        case 0: return USBStringDescriptor(languageIDs: [TokenDescriptors.languageID]).bytes
+        case 1: return USBStringDescriptor(manufacturer).bytes
+        case 2: return USBStringDescriptor(product).bytes
+        case 3: return USBStringDescriptor(serialNumber).bytes
         default: return nil
         }
     }
+}
 
-    /// The OP_REP_DEVLIST / OP_REP_IMPORT entry for this device (usbip_protocol.rst): full
-    /// speed, configured, one CCID interface.
-    public func exportedDevice(path: String, busid: String, busnum: UInt32, devnum: UInt32) -> USBIPExportedDevice {
-        let device = USBIPUSBDevice(
-            path: path, busid: busid, busnum: busnum, devnum: devnum, speed: .full,
-            idVendor: TokenDescriptors.idVendor, idProduct: TokenDescriptors.idProduct,
-            bcdDevice: TokenDescriptors.bcdDevice, bDeviceClass: TokenDescriptors.bDeviceClass,
-            bDeviceSubClass: TokenDescriptors.bDeviceSubClass, bDeviceProtocol: TokenDescriptors.bDeviceProtocol,
-            bConfigurationValue: TokenDescriptors.bConfigurationValue,
-            bNumConfigurations: TokenDescriptors.bNumConfigurations, bNumInterfaces: TokenDescriptors.bNumInterfaces)
-        let interface = USBIPUSBInterface(bInterfaceClass: TokenDescriptors.bInterfaceClass,
-                                          bInterfaceSubClass: TokenDescriptors.bInterfaceSubClass,
-                                          bInterfaceProtocol: TokenDescriptors.bInterfaceProtocol)
-        return USBIPExportedDevice(device: device, interfaces: [interface])
-    }
-
-    /// An endpoint descriptor (USB 2.0 Table 9-13).
-    static func endpoint(_ address: UInt8, attributes: UInt8, maxPacketSize: UInt16, interval: UInt8) -> [UInt8] {
-        var out: [UInt8] = [7, TokenDescriptors.ENDPOINT, address, attributes]
-        out.appendLE16(maxPacketSize)
-        out.append(interval)
-        return out
-    }
-
-    /// A string descriptor: bLength, bDescriptorType 3, the text in UTF-16LE.
-    static func string(_ text: String) -> [UInt8] {
-        var units: [UInt8] = []
-        for scalar in text.unicodeScalars {
-            var value = scalar.value
-            if value > 0xFFFF {
-                value -= 0x10000
-                units.appendLE16(UInt16(0xD800 | value >> 10))
-                units.appendLE16(UInt16(0xDC00 | value & 0x3FF))
-            } else {
-                units.appendLE16(UInt16(value))
-            }
-        }
-        return [UInt8(2 + units.count), TokenDescriptors.STRING] + units
-    }
+/// How the host exchanges data with the card (CCID dwFeatures).
+public enum ExchangeLevel: Sendable, Equatable {
+    /// Short and extended APDUs in XfrBlock (dwFeatures 0x00040000).
+    case extendedAPDU
+    /// T=1 blocks in XfrBlock (dwFeatures 0x00010000); the device runs T=1 itself.
+    case tpdu
 }

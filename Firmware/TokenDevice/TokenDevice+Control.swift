@@ -1,6 +1,7 @@
-import CardOS
 import CCID
-import USBIP
+import CardOS
+import ISO7816
+import USB
 
 /// Endpoint 0: the standard requests of USB 2.0 §9.4 and the CCID class requests of
 /// CCID rev 1.1 §5.3. Anything else stalls.
@@ -9,8 +10,6 @@ extension TokenDevice {
     static var ABORT: UInt8 { 0x01 }
     static var GET_CLOCK_FREQUENCIES: UInt8 { 0x02 }
     static var GET_DATA_RATES: UInt8 { 0x03 }
-    // Feature selectors (USB 2.0 Table 9-6).
-    static var ENDPOINT_HALT: UInt16 { 0 }
 
     func controlRequest(_ setup: USBSetupPacket, data: [UInt8]) -> ControlResult {
         switch setup.requestType {
@@ -45,11 +44,11 @@ extension TokenDevice {
             guard let endpoint = endpoint(s.wIndex) else { return .stall }
             return .data([isHalted(endpoint: endpoint) ? 1 : 0, 0])
         case (0x02, USBSetupPacket.CLEAR_FEATURE):
-            guard s.wValue == TokenDevice.ENDPOINT_HALT, let endpoint = endpoint(s.wIndex) else { return .stall }
+            guard s.wValue == USBSetupPacket.ENDPOINT_HALT, let endpoint = endpoint(s.wIndex) else { return .stall }
             clearHalt(endpoint)
             return .ok
         case (0x02, USBSetupPacket.SET_FEATURE):
-            guard s.wValue == TokenDevice.ENDPOINT_HALT, let endpoint = endpoint(s.wIndex), endpoint & 0x7F != 0 else {
+            guard s.wValue == USBSetupPacket.ENDPOINT_HALT, let endpoint = endpoint(s.wIndex), endpoint & 0x7F != 0 else {
                 return .stall
             }
             if !isHalted(endpoint: endpoint) { haltedEndpoints.append(endpoint) }
@@ -70,11 +69,11 @@ extension TokenDevice {
     /// qualifier, so that request stalls (§9.6.2).
     private func getDescriptor(type: UInt8, index: UInt8, languageID: UInt16) -> ControlResult {
         switch type {
-        case TokenDescriptors.DEVICE where index == 0:
+        case USBDescriptorType.DEVICE where index == 0:
             return .data(deviceDescriptor)
-        case TokenDescriptors.CONFIGURATION where index == 0:
+        case USBDescriptorType.CONFIGURATION where index == 0:
             return .data(configurationDescriptor)
-        case TokenDescriptors.STRING:
+        case USBDescriptorType.STRING:
             // Strings other than the LANGID list are in English (US); 0 is accepted from hosts
             // that do not read the list first.
             guard index == 0 || languageID == TokenDescriptors.languageID || languageID == 0,
@@ -146,4 +145,14 @@ extension TokenDevice {
             return .stall
         }
     }
+}
+
+/// The answer to a control transfer.
+public enum ControlResult: Sendable, Equatable {
+    /// IN data stage (already cut to wLength).
+    case data([UInt8])
+    /// Status stage only (OUT requests, or IN requests with nothing to say).
+    case ok
+    /// The request is not supported: the endpoint stalls (-EPIPE in USB/IP).
+    case stall
 }

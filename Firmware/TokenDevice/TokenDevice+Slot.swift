@@ -1,5 +1,5 @@
-import CardOS
 import CCID
+import CardOS
 import ISO7816
 
 /// The slot: every PC_to_RDR message answered as CCID rev 1.1 §6.1–6.2 says, one reply per
@@ -61,16 +61,12 @@ extension TokenDevice {
         guard command.bSlot == 0 else {
             return reply(.failure(answering: header, error: .badParameter(offset: 5), iccStatus: iccStatus))
         }
-        if case .abort = command.message { return bulkAbort(header) }
-        if abortingSeq != nil {
-            // Between the control ABORT and its PC_to_RDR_Abort every command fails (§5.3.1).
-            return reply(.failure(answering: header, error: .CMD_ABORTED, iccStatus: iccStatus))
-        }
-        lastAbortSeq = nil
-        guard open == nil else {
-            return reply(.failure(answering: header, error: .CMD_SLOT_BUSY, iccStatus: iccStatus))
-        }
         switch command.message {
+        case .abort:
+            // Never refused as busy or aborting: it is what ends those states (§5.3.1).
+            bulkAbort(header)
+        case _ where !admits(header):
+            return
         case .iccPowerOn:
             guard cardPresent else { return reply(.failure(answering: header, error: .ICC_MUTE, iccStatus: .absent)) }
             powerDown()
@@ -107,9 +103,23 @@ extension TokenDevice {
             // No vendor commands, no T=0 APDU class changes, no PIN pad, no mechanics:
             // the spec's reply type, failed, bError 00 "command not supported".
             reply(.failure(answering: header, error: .commandNotSupported, iccStatus: iccStatus))
-        case .abort:
-            bulkAbort(header)
         }
+    }
+
+    /// Whether the slot takes a command other than Abort now; if not, the refusal is sent.
+    /// Between the control ABORT and its PC_to_RDR_Abort every command fails with
+    /// CMD_ABORTED (§5.3.1); while a command is open, with CMD_SLOT_BUSY.
+    private func admits(_ header: CCIDHeader) -> Bool {
+        if abortingSeq != nil {
+            reply(.failure(answering: header, error: .CMD_ABORTED, iccStatus: iccStatus))
+            return false
+        }
+        lastAbortSeq = nil
+        guard open == nil else {
+            reply(.failure(answering: header, error: .CMD_SLOT_BUSY, iccStatus: iccStatus))
+            return false
+        }
+        return true
     }
 
     // MARK: XfrBlock
@@ -196,4 +206,16 @@ extension TokenDevice {
     private func parameters(answering header: CCIDHeader) -> CCIDReply {
         CCIDReply(bSeq: header.bSeq, bStatus: CCIDSlotStatus(iccStatus), .parameters(protocolData))
     }
+}
+
+/// The PC_to_RDR_XfrBlock the slot is still working on while the card waits for the holder
+/// (CCID rev 1.1 §6.2.6: the reader keeps the host waiting with time-extension replies).
+struct OpenCommand {
+    /// The command's header: its reply (final, failure or time extension) repeats bSlot and bSeq.
+    let header: CCIDHeader
+    /// When the next time-extension reply (bStatus 0x80) is due, platform clock milliseconds.
+    var nextTimeExtension: UInt64
+    /// TPDU level: when the T=1 waiting time the host granted runs out, so the card asks for
+    /// more with S(WTX request) (ISO/IEC 7816-3 §11.6.2.3 rule 3).
+    var wtxDeadline: UInt64?
 }

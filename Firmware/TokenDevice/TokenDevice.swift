@@ -2,7 +2,7 @@ import BankingApplet
 import CardOS
 import CCID
 import ISO7816
-import USBIP
+import USB
 
 /// The token as a USB device: what its microcontroller answers on each endpoint.
 ///
@@ -32,7 +32,7 @@ public final class TokenDevice<P: Platform> {
 
     public let firmware: TokenFirmware<P>
     public let exchange: ExchangeLevel
-    /// The USB descriptors, including the strings and the USB/IP device record.
+    /// The USB descriptors, including the strings.
     public let descriptors: TokenDescriptors
 
     // USB state.
@@ -218,16 +218,11 @@ public final class TokenDevice<P: Platform> {
     /// Whether a command is in progress (the card waits for the holder).
     public var isBusy: Bool { open != nil || card.isWaiting }
 
-    /// The device's descriptors, for OP_REP_DEVLIST / OP_REP_IMPORT.
+    /// The device's descriptors as GET_DESCRIPTOR answers them.
     public var deviceDescriptor: [UInt8] { descriptors.deviceDescriptor }
     public var configurationDescriptor: [UInt8] { descriptors.configurationDescriptor }
     /// The CCID class descriptor inside ``configurationDescriptor``.
     public var classDescriptor: CCIDClassDescriptor { descriptors.classDescriptor }
-
-    /// The OP_REP_DEVLIST / OP_REP_IMPORT entry (usbip_protocol.rst).
-    public func exportedDevice(path: String, busid: String, busnum: UInt32, devnum: UInt32) -> USBIPExportedDevice {
-        descriptors.exportedDevice(path: path, busid: busid, busnum: busnum, devnum: devnum)
-    }
 
     // MARK: Internals shared by the extensions
 

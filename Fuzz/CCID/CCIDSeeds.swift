@@ -1,4 +1,5 @@
 import CCID
+import USB
 import USBIP
 
 /// Real PC_to_RDR traffic (a reader session: power on, SELECT, GET DATA, parameters, abort,

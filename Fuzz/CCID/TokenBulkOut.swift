@@ -3,6 +3,7 @@ import CCID
 import FuzzSupport
 import HostPlatform
 import TokenDevice
+import USB
 import USBIP
 import PIVApplet
 

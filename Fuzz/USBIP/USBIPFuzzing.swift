@@ -1,5 +1,6 @@
 import FuzzSupport
 import ISO7816
+import USB
 import USBIP
 
 /// The input is a mode byte, then bytes from a TCP connection. The mode picks how the bytes are
@@ -23,7 +24,8 @@ func fuzzUSBIP(_ bytes: [UInt8]) {
     roundTrip(wire) { (b) throws(USBIPError) in try USBIPCmdUnlink(parsing: b) }
     roundTrip(wire) { (b) throws(USBIPError) in try USBIPRetUnlink(parsing: b) }
     roundTrip(wire) { (b) throws(USBIPError) in try USBIPUSBDevice(parsing: b) }
-    roundTrip(wire) { (b) throws(USBIPError) in try USBSetupPacket(parsing: b) }
+    roundTrip(wire) { (b) throws(USBError) in try USBSetupPacket(parsing: b) }
+    roundTrip(wire) { (b) throws(USBError) in try USBDeviceDescriptor(parsing: b) }
     let direction: USBIPDirection = mode & 0x08 != 0 ? .in : .out
     roundTrip(wire) { (b) throws(USBIPError) in try USBIPRetSubmit(parsing: b, requestDirection: direction) }
 
@@ -52,9 +54,10 @@ extension USBIPRetSubmit: USBIPWireMessage {}
 extension USBIPRetUnlink: USBIPWireMessage {}
 extension USBIPUSBDevice: USBIPWireMessage {}
 extension USBSetupPacket: USBIPWireMessage {}
+extension USBDeviceDescriptor: USBIPWireMessage {}
 
 /// Parses `bytes`; if that works, the encoding parses back to an equal value.
-private func roundTrip<Message: USBIPWireMessage>(_ bytes: [UInt8], _ parse: ([UInt8]) throws(USBIPError) -> Message) {
+private func roundTrip<Message: USBIPWireMessage, Failure: Error>(_ bytes: [UInt8], _ parse: ([UInt8]) throws(Failure) -> Message) {
     guard let message = try? parse(bytes) else { return }
     fuzzRequire((try? parse(message.bytes)) == message, "\(Message.self) round-trips: \(bytes.hexString)")
 }

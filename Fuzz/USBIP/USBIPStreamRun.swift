@@ -1,5 +1,6 @@
 import FuzzSupport
 import ISO7816
+import USB
 import USBIP
 
 /// One decoder fed `chunks`, taking every message after each chunk, until the first error.

@@ -1,3 +1,5 @@
+import ISO7816
+
 /// The Smart Card Device Class descriptor (CCID rev 1.1 §5.1, Table 5.1-1): 54 bytes after
 /// the interface descriptor, little-endian.
 ///
@@ -73,17 +75,22 @@ public struct CCIDClassDescriptor: Hashable, Sendable {
         guard b.count == CCIDClassDescriptor.count else { throw .invalidDescriptor(count: b.count, offset: b.count) }
         guard b[0] == UInt8(CCIDClassDescriptor.count) else { throw .invalidDescriptor(count: b.count, offset: 0) }
         guard b[1] == CCIDClassDescriptor.descriptorType else { throw .invalidDescriptor(count: b.count, offset: 1) }
-        self.init(bcdCCID: b.le16(at: 2), bMaxSlotIndex: b[4],
-                  bVoltageSupport: CCIDVoltageSupport(rawValue: b[5]),
-                  dwProtocols: CCIDProtocols(rawValue: b.le32(at: 6)),
-                  dwDefaultClock: b.le32(at: 10), dwMaximumClock: b.le32(at: 14),
-                  bNumClockSupported: b[18], dwDataRate: b.le32(at: 19), dwMaxDataRate: b.le32(at: 23),
-                  bNumDataRatesSupported: b[27], dwMaxIFSD: b.le32(at: 28), dwSynchProtocols: b.le32(at: 32),
-                  dwMechanical: CCIDMechanical(rawValue: b.le32(at: 36)),
-                  dwFeatures: CCIDFeatures(rawValue: b.le32(at: 40)),
-                  dwMaxCCIDMessageLength: b.le32(at: 44), bClassGetResponse: b[48], bClassEnvelope: b[49],
-                  wLcdLayout: b.le16(at: 50), bPINSupport: CCIDPINSupport(rawValue: b[52]),
-                  bMaxCCIDBusySlots: b[53])
+        var r = ByteReader(b, at: 2)
+        do throws(ByteReadError) {
+            self.init(bcdCCID: try r.readLE16(), bMaxSlotIndex: try r.readByte(),
+                      bVoltageSupport: CCIDVoltageSupport(rawValue: try r.readByte()),
+                      dwProtocols: CCIDProtocols(rawValue: try r.readLE32()),
+                      dwDefaultClock: try r.readLE32(), dwMaximumClock: try r.readLE32(),
+                      bNumClockSupported: try r.readByte(), dwDataRate: try r.readLE32(), dwMaxDataRate: try r.readLE32(),
+                      bNumDataRatesSupported: try r.readByte(), dwMaxIFSD: try r.readLE32(),
+                      dwSynchProtocols: try r.readLE32(), dwMechanical: CCIDMechanical(rawValue: try r.readLE32()),
+                      dwFeatures: CCIDFeatures(rawValue: try r.readLE32()),
+                      dwMaxCCIDMessageLength: try r.readLE32(), bClassGetResponse: try r.readByte(),
+                      bClassEnvelope: try r.readByte(), wLcdLayout: try r.readLE16(),
+                      bPINSupport: CCIDPINSupport(rawValue: try r.readByte()), bMaxCCIDBusySlots: try r.readByte())
+        } catch {
+            throw .invalidDescriptor(count: b.count, offset: error.needed - 1)
+        }
     }
 
     /// The encoded descriptor.

@@ -1,3 +1,5 @@
+import ISO7816
+
 /// Why bytes are not a valid CCID message or class descriptor.
 ///
 /// Errors found after the header was read carry it, so that a device can answer with the
@@ -55,22 +57,22 @@ public enum CCIDError: Error, Hashable, Sendable, CustomStringConvertible {
         case .headerTooShort(let count):
             return "CCID header needs 10 bytes, got \(count)"
         case .truncated(let h, let available):
-            return "CCID message " + ccidHex(h.bMessageType)
+            return "CCID message " + hexByte(h.bMessageType)
                 + " truncated: dwLength \(h.dwLength) needs \(h.messageLength) bytes, got \(available)"
         case .trailingBytes(let h, let available):
-            return "CCID message " + ccidHex(h.bMessageType)
+            return "CCID message " + hexByte(h.bMessageType)
                 + ": dwLength \(h.dwLength) gives \(h.messageLength) bytes, got \(available)"
         case .messageTooLong(let h, let maximum):
-            return "CCID message " + ccidHex(h.bMessageType)
+            return "CCID message " + hexByte(h.bMessageType)
                 + " of \(h.messageLength) bytes exceeds dwMaxCCIDMessageLength \(maximum)"
         case .unknownMessageType(let h):
-            return "unknown CCID bMessageType " + ccidHex(h.bMessageType)
+            return "unknown CCID bMessageType " + hexByte(h.bMessageType)
         case .badParameter(let h, let offset):
-            return "CCID message " + ccidHex(h.bMessageType) + ": bad parameter at offset \(offset)"
+            return "CCID message " + hexByte(h.bMessageType) + ": bad parameter at offset \(offset)"
         case .invalidStatus(let h, let status):
-            return "CCID message " + ccidHex(h.bMessageType) + ": reserved bStatus " + ccidHex(status)
+            return "CCID message " + hexByte(h.bMessageType) + ": reserved bStatus " + hexByte(status)
         case .badInterruptMessage(let type, let count):
-            return "CCID interrupt message " + ccidHex(type) + " of \(count) bytes"
+            return "CCID interrupt message " + hexByte(type) + " of \(count) bytes"
         case .invalidDescriptor(let count, let offset):
             return "invalid CCID class descriptor (\(count) bytes, bad byte at offset \(offset))"
         case .bufferFull(let capacity):

@@ -1,3 +1,5 @@
+import ISO7816
+
 /// The 10-byte header shared by every bulk CCID message (CCID rev 1.1 §6.1, §6.2):
 ///
 ///     offset 0  bMessageType
@@ -38,12 +40,14 @@ public struct CCIDHeader: Hashable, Sendable {
 
     /// Parses the first 10 bytes; the bytes after them are not looked at.
     public init(parsing bytes: some Collection<UInt8>) throws(CCIDError) {
-        var b: [UInt8] = []
-        b.reserveCapacity(CCIDHeader.count)
-        for byte in bytes.prefix(CCIDHeader.count) { b.append(byte) }
-        guard b.count == CCIDHeader.count else { throw .headerTooShort(count: b.count) }
-        self.init(bMessageType: b[0], dwLength: b.le32(at: 1), bSlot: b[5], bSeq: b[6],
-                  byte7: b[7], byte8: b[8], byte9: b[9])
+        var reader = ByteReader(bytes.prefix(CCIDHeader.count))
+        do throws(ByteReadError) {
+            self.init(bMessageType: try reader.readByte(), dwLength: try reader.readLE32(), bSlot: try reader.readByte(),
+                      bSeq: try reader.readByte(), byte7: try reader.readByte(), byte8: try reader.readByte(),
+                      byte9: try reader.readByte())
+        } catch {
+            throw .headerTooShort(count: error.available)
+        }
     }
 
     /// bMessageType as a known type, or `nil`.

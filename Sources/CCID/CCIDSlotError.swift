@@ -1,3 +1,5 @@
+import ISO7816
+
 /// bError, the slot error register of RDR_to_PC bulk messages (CCID rev 1.1 §6.2.6,
 /// Table 6.2-2). Meaningful when bmCommandStatus is 1 (failed); with a time extension
 /// (bmCommandStatus 2) the byte is the BWT multiplier instead.
@@ -54,7 +56,7 @@ public struct CCIDSlotError: RawRepresentable, Hashable, Sendable, CustomStringC
         case 0xE0: return "CMD_SLOT_BUSY"
         case 0x00: return "command not supported"
         case 0x01...0x7F: return "bad parameter at offset \(rawValue)"
-        default: return "error " + ccidHex(rawValue)
+        default: return "error " + hexByte(rawValue)
         }
     }
 

@@ -1,3 +1,5 @@
+import ISO7816
+
 /// The PC_to_RDR messages of the bulk-OUT pipe (CCID rev 1.1 §6.1), each with its
 /// message-specific fields (header bytes 7–9) and abData. abRFU bytes are sent as 0 and
 /// ignored when parsing.
@@ -121,7 +123,9 @@ public enum PCtoRDR: Hashable, Sendable {
             self = .mechanical(bFunction: function)
         case .setDataRateAndClockFrequency:
             try requireLength(8)
-            self = .setDataRateAndClockFrequency(dwClockFrequency: abData.le32(at: 0), dwDataRate: abData.le32(at: 4))
+            var r = ByteReader(abData)
+            guard let clock = try? r.readLE32(), let rate = try? r.readLE32() else { throw .badParameter(header, offset: 1) }
+            self = .setDataRateAndClockFrequency(dwClockFrequency: clock, dwDataRate: rate)
         default:
             throw .unknownMessageType(header)
         }

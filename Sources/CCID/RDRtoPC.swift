@@ -1,3 +1,5 @@
+import ISO7816
+
 /// The RDR_to_PC messages of the bulk-IN pipe (CCID rev 1.1 §6.2), each with the fields that
 /// follow bStatus and bError (header byte 9) and abData. bStatus and bError, common to all
 /// five, live in `CCIDReply`.
@@ -68,7 +70,9 @@ public enum RDRtoPC: Hashable, Sendable {
             self = .escape(abData: abData)
         case .dataRateAndClockFrequency:
             guard abData.count == 8 else { throw .badParameter(header, offset: 1) }
-            self = .dataRateAndClockFrequency(dwClockFrequency: abData.le32(at: 0), dwDataRate: abData.le32(at: 4))
+            var r = ByteReader(abData)
+            guard let clock = try? r.readLE32(), let rate = try? r.readLE32() else { throw .badParameter(header, offset: 1) }
+            self = .dataRateAndClockFrequency(dwClockFrequency: clock, dwDataRate: rate)
         default:
             throw .unknownMessageType(header)
         }

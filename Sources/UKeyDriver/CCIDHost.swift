@@ -3,7 +3,7 @@ import Glibc
 #endif
 import CCID
 import ISO7816
-import USBIP
+import USB
 
 /// The host side of one CCID slot (CCID rev 1.1 §6): numbers commands with bSeq, sends each
 /// PC_to_RDR message and waits for the RDR_to_PC reply with the same bSeq, keeps waiting while
@@ -11,19 +11,19 @@ import USBIP
 /// `DriverError`s.
 ///
 /// Not thread-safe: its `Reader` calls it with the reader's lock held.
-public final class CCIDHost: @unchecked Sendable {
-    public let transport: any USBTransport
-    public let descriptor: CCIDClassDescriptor
-    public let bSlot: UInt8
+package final class CCIDHost: @unchecked Sendable {
+    package let transport: any USBTransport
+    package let descriptor: CCIDClassDescriptor
+    package let bSlot: UInt8
     /// How long to wait for a reply, or for the next one after a time extension (which
     /// multiplies it by bError).
-    public var readTimeout: Int
+    package var readTimeout: Int
     /// How long (ms) an XfrBlock may keep the slot busy with time extensions: the APDU may
     /// wait for the holder (CONFIRM TRANSFER), but a device that extends forever must not hold
     /// the reader, and pcscd's lock on it, forever. Other commands (power on, slot status,
     /// parameters) wait for no one and get `readTimeout` at most. Past the limit the command
     /// is aborted and fails with `timeExtensionLimit`.
-    public var apduTimeLimit: Int
+    package var apduTimeLimit: Int
     /// Stale replies (earlier bSeq) skipped before giving up.
     static let maxStaleReplies = 4
     /// The ABORT class request (CCID rev 1.1 §5.3.1, Table 5.3-1).
@@ -31,16 +31,16 @@ public final class CCIDHost: @unchecked Sendable {
 
     /// `apduTimeLimit` unless set: `UKEY_DRIVER_APDU_TIME_LIMIT` seconds (1…86400) from pcscd's
     /// environment, else 5 minutes (the token's own `--confirm-timeout` defaults to 2).
-    public static let defaultAPDUTimeLimit: Int = {
+    package static let defaultAPDUTimeLimit: Int = {
         guard let value = getenv("UKEY_DRIVER_APDU_TIME_LIMIT"), let seconds = Int(String(cString: value)),
               (1...86_400).contains(seconds) else { return 300_000 }
         return seconds * 1000
     }()
 
-    public private(set) var bSeq: UInt8 = 0
+    package private(set) var bSeq: UInt8 = 0
     private var messages: CCIDMessageReader
 
-    public init(transport: any USBTransport, bSlot: UInt8 = 0, readTimeout: Int = 10_000,
+    package init(transport: any USBTransport, bSlot: UInt8 = 0, readTimeout: Int = 10_000,
                 apduTimeLimit: Int = CCIDHost.defaultAPDUTimeLimit) {
         self.transport = transport
         descriptor = transport.device.interface.classDescriptor
@@ -53,10 +53,10 @@ public final class CCIDHost: @unchecked Sendable {
     }
 
     /// dwMaxCCIDMessageLength, bounded by the spec.
-    public var maxMessageLength: Int { messages.maxMessageLength }
+    package var maxMessageLength: Int { messages.maxMessageLength }
 
     /// Sends `message` and returns its reply (bmCommandStatus 0).
-    public func transact(_ message: PCtoRDR) throws(DriverError) -> CCIDReply {
+    package func transact(_ message: PCtoRDR) throws(DriverError) -> CCIDReply {
         let seq = bSeq
         bSeq &+= 1
         let command = CCIDCommand(bSlot: bSlot, bSeq: seq, message)
@@ -134,7 +134,7 @@ public final class CCIDHost: @unchecked Sendable {
     /// (wValue = bSeq << 8 | bSlot), then PC_to_RDR_Abort with the same bSlot and bSeq, whose
     /// SlotStatus reply comes after the aborted command's. Best effort: a device that ignores
     /// it fails the next command instead (stale replies, then a sequence mismatch).
-    public func abort() {
+    package func abort() {
         let setup = USBSetupPacket(bmRequestType: 0x21, bRequest: CCIDHost.ABORT, wValue: UInt16(bSeq) << 8 | UInt16(bSlot),
                                    wIndex: UInt16(transport.device.interface.bInterfaceNumber))
         do {
@@ -148,20 +148,20 @@ public final class CCIDHost: @unchecked Sendable {
     // MARK: Commands
 
     /// PC_to_RDR_IccPowerOn: the ATR.
-    public func iccPowerOn() throws(DriverError) -> [UInt8] {
+    package func iccPowerOn() throws(DriverError) -> [UInt8] {
         let automatic = descriptor.dwFeatures.contains(.automaticVoltage)
         let reply = try transact(.iccPowerOn(bPowerSelect: automatic ? .automatic : .volts5_0))
         guard case .dataBlock(_, let atr) = reply.message, !atr.isEmpty else { throw .iccNotPresent }
         return atr
     }
 
-    public func iccPowerOff() throws(DriverError) {
+    package func iccPowerOff() throws(DriverError) {
         _ = try transact(.iccPowerOff)
     }
 
     /// PC_to_RDR_GetSlotStatus: the slot's bmICCStatus (absent also when the reader fails
     /// the request with "ICC absent").
-    public func slotStatus() throws(DriverError) -> CCIDSlotStatus.ICCStatus {
+    package func slotStatus() throws(DriverError) -> CCIDSlotStatus.ICCStatus {
         do {
             return try transact(.getSlotStatus).bStatus.bmICCStatus
         } catch .iccNotPresent {
@@ -172,7 +172,7 @@ public final class CCIDHost: @unchecked Sendable {
     }
 
     /// PC_to_RDR_SetParameters: the parameters the reader now uses.
-    public func setParameters(_ parameters: CCIDProtocolData) throws(DriverError) -> CCIDProtocolData? {
+    package func setParameters(_ parameters: CCIDProtocolData) throws(DriverError) -> CCIDProtocolData? {
         let reply: CCIDReply
         do {
             reply = try transact(.setParameters(parameters))
@@ -184,7 +184,7 @@ public final class CCIDHost: @unchecked Sendable {
     }
 
     /// One PC_to_RDR_XfrBlock: the abData and bChainParameter of its DataBlock.
-    public func xfrBlock(_ abData: [UInt8], wLevelParameter: UInt16 = 0, bBWI: UInt8 = 0) throws(DriverError)
+    package func xfrBlock(_ abData: [UInt8], wLevelParameter: UInt16 = 0, bBWI: UInt8 = 0) throws(DriverError)
         -> (abData: [UInt8], chain: CCIDChainParameter)
     {
         let reply = try transact(.xfrBlock(bBWI: bBWI, wLevelParameter: wLevelParameter, abData: abData))
@@ -197,7 +197,7 @@ public final class CCIDHost: @unchecked Sendable {
     /// A command APDU at short or extended APDU level: whole if it fits in one message, else
     /// in wLevelParameter chained parts (01 begins, 03 continues, 02 ends); a chained response
     /// is collected with empty XfrBlocks of wLevelParameter 0010 (CCID rev 1.1 §6.1.4, §6.2.1).
-    public func transmitAPDU(_ apdu: [UInt8]) throws(DriverError) -> [UInt8] {
+    package func transmitAPDU(_ apdu: [UInt8]) throws(DriverError) -> [UInt8] {
         let room = maxMessageLength - CCIDHeader.count
         var reply: (abData: [UInt8], chain: CCIDChainParameter)
         if apdu.count <= room {

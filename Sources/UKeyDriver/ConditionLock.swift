@@ -1,7 +1,5 @@
 #if canImport(Glibc)
 import Glibc
-#elseif canImport(Musl)
-import Musl
 #endif
 
 /// A pthread mutex with one condition variable on the monotonic clock: the driver's state
@@ -31,7 +29,8 @@ final class ConditionLock: @unchecked Sendable {
 
     func lock() { pthread_mutex_lock(mutex) }
     func unlock() { pthread_mutex_unlock(mutex) }
-    fileprivate func tryLockRaw() -> Bool { pthread_mutex_trylock(mutex) == 0 }
+    /// Takes the lock if it is free.
+    func tryLock() -> Bool { pthread_mutex_trylock(mutex) == 0 }
 
     func withLock<T, E: Error>(_ body: () throws(E) -> T) throws(E) -> T {
         lock()
@@ -45,7 +44,7 @@ final class ConditionLock: @unchecked Sendable {
     /// Waits (lock held) until woken or `deadline` passes; `false` when the deadline passed.
     @discardableResult
     func wait(until deadline: Deadline) -> Bool {
-        var time: Glibc.timespec = deadline.cTimespec
+        var time: timespec = deadline.cTimespec
         return pthread_cond_timedwait(condition, mutex, &time) != ETIMEDOUT
     }
 }
@@ -55,7 +54,7 @@ struct Deadline: Comparable, Sendable {
     var nanoseconds: UInt64
 
     static var now: Deadline {
-        var time = Glibc.timespec()
+        var time = timespec()
         clock_gettime(CLOCK_MONOTONIC, &time)
         return Deadline(nanoseconds: UInt64(time.tv_sec) * 1_000_000_000 + UInt64(time.tv_nsec))
     }
@@ -72,8 +71,8 @@ struct Deadline: Comparable, Sendable {
 
     var hasPassed: Bool { Deadline.now >= self }
 
-    var cTimespec: Glibc.timespec {
-        Glibc.timespec(tv_sec: Int(nanoseconds / 1_000_000_000), tv_nsec: Int(nanoseconds % 1_000_000_000))
+    var cTimespec: timespec {
+        timespec(tv_sec: Int(nanoseconds / 1_000_000_000), tv_nsec: Int(nanoseconds % 1_000_000_000))
     }
 
     static func < (a: Deadline, b: Deadline) -> Bool { a.nanoseconds < b.nanoseconds }
@@ -95,9 +94,4 @@ func startThread(_ body: @escaping @Sendable () -> Void) -> Bool {
     }
     pthread_detach(thread)
     return true
-}
-
-extension ConditionLock {
-    /// Takes the lock if it is free.
-    func tryLock() -> Bool { tryLockRaw() }
 }

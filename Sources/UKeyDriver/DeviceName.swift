@@ -8,20 +8,20 @@
 ///     usb:VVVV/PPPP                  the first libusb device with that vendor/product id
 ///
 /// A value type with no I/O, so it is tested with vectors.
-public enum DeviceName: Hashable, Sendable, CustomStringConvertible {
+package enum DeviceName: Hashable, Sendable, CustomStringConvertible {
     /// A USB/IP server and the bus id of the device to import.
     case usbip(USBIPAddress, busid: String)
     /// A local USB device by vendor and product id; `bus`/`address` pin one device.
     case usb(vendorID: UInt16, productID: UInt16, bus: Int?, address: Int?)
 
     /// How to reach a USB/IP server.
-    public enum USBIPAddress: Hashable, Sendable {
+    package enum USBIPAddress: Hashable, Sendable {
         case tcp(host: String, port: UInt16)
         case unix(path: String)
     }
 
     /// Why a device name was refused.
-    public enum ParseError: Error, Hashable, Sendable {
+    package enum ParseError: Error, Hashable, Sendable {
         case unknownScheme
         case missingBusID
         case badPort
@@ -30,7 +30,7 @@ public enum DeviceName: Hashable, Sendable, CustomStringConvertible {
         case badPath
     }
 
-    public init(parsing text: String) throws(ParseError) {
+    package init(parsing text: String) throws(ParseError) {
         if text.hasPrefix("usbip:") {
             self = try DeviceName.parseUSBIP(String(text.dropFirst("usbip:".count)))
         } else if text.hasPrefix("usb:") {
@@ -93,7 +93,7 @@ public enum DeviceName: Hashable, Sendable, CustomStringConvertible {
         return UInt16(text, radix: 16)
     }
 
-    public var description: String {
+    package var description: String {
         switch self {
         case .usbip(.tcp(let host, let port), let busid):
             return host.contains(":") ? "usbip:[\(host)]:\(port)/\(busid)" : "usbip:\(host):\(port)/\(busid)"

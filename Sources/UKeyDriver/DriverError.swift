@@ -3,7 +3,7 @@ import USBIP
 
 /// Everything that can go wrong below the IFDH entry points. One function,
 /// `IFDResponse.code(for:)`, turns it into the IFD_* code pcscd sees.
-public enum DriverError: Error, Hashable, Sendable, CustomStringConvertible {
+package enum DriverError: Error, Hashable, Sendable, CustomStringConvertible {
     /// The reader (device, USB/IP connection) is gone: IFD_NO_SUCH_DEVICE.
     case noSuchDevice(String)
     /// The link failed or the device answered nonsense: IFD_COMMUNICATION_ERROR.
@@ -36,7 +36,7 @@ public enum DriverError: Error, Hashable, Sendable, CustomStringConvertible {
     /// The T=1 exchange failed after resynchronisation.
     case t1(String)
 
-    public var description: String {
+    package var description: String {
         switch self {
         case .noSuchDevice(let why): return "no such device: \(why)"
         case .communication(let why): return "communication error: \(why)"

@@ -1,10 +1,10 @@
 import CIFDHandler
 
 /// The one place where driver errors become IFD_* response codes (pcsc-lite ifdhandler.h).
-public enum IFDResponse {
-    public static let success = RESPONSECODE(IFD_SUCCESS)
+package enum IFDResponse {
+    package static let success = RESPONSECODE(IFD_SUCCESS)
 
-    public static func code(for error: DriverError) -> RESPONSECODE {
+    package static func code(for error: DriverError) -> RESPONSECODE {
         switch error {
         case .noSuchDevice: return RESPONSECODE(IFD_NO_SUCH_DEVICE)
         case .communication, .badCCIDReply, .badUSBIPMessage, .sequenceMismatch, .unexpectedReply, .t1:

@@ -2,7 +2,7 @@
 import Glibc
 #endif
 import CLibUSB
-import USBIP
+import USB
 
 /// A CCID reader on a local USB bus, through libusb: opens the device by vendor/product id
 /// (and bus/address when pcscd's hotplug names one), finds the CCID interface (class 0x0B)
@@ -14,8 +14,8 @@ import USBIP
 /// asynchronous transfer for the whole wait, completed by libusb's event loop, which
 /// `wakeInterrupt()` and `close()` cancel at once. `close()` waits for transfers in flight
 /// before releasing the handle.
-public final class LibUSBTransport: USBTransport, @unchecked Sendable {
-    public private(set) var device: USBDeviceInfo
+package final class LibUSBTransport: USBTransport, @unchecked Sendable {
+    package private(set) var device: USBDeviceInfo
     private let context: OpaquePointer
     private let handle: OpaquePointer
     private let lock = ConditionLock()
@@ -29,7 +29,7 @@ public final class LibUSBTransport: USBTransport, @unchecked Sendable {
     private var claimed = false
     static let interruptLength = 64
 
-    public init(vendorID: UInt16, productID: UInt16, bus: Int? = nil, address: Int? = nil,
+    package init(vendorID: UInt16, productID: UInt16, bus: Int? = nil, address: Int? = nil,
                 timeout: Int = 5_000) throws(DriverError) {
         var context: OpaquePointer?
         guard libusb_init(&context) == 0, let context else { throw .noSuchDevice("libusb_init failed") }
@@ -79,7 +79,7 @@ public final class LibUSBTransport: USBTransport, @unchecked Sendable {
 
     // MARK: USBTransport
 
-    public func bulkOutIn(_ message: [UInt8], inLength: Int, timeout: Int) throws(DriverError) -> [UInt8] {
+    package func bulkOutIn(_ message: [UInt8], inLength: Int, timeout: Int) throws(DriverError) -> [UInt8] {
         var out = message
         let written = try transfer { handle in
             var done: Int32 = 0
@@ -92,7 +92,7 @@ public final class LibUSBTransport: USBTransport, @unchecked Sendable {
         return try bulkIn(maxLength: inLength, timeout: timeout)
     }
 
-    public func bulkIn(maxLength: Int, timeout: Int) throws(DriverError) -> [UInt8] {
+    package func bulkIn(maxLength: Int, timeout: Int) throws(DriverError) -> [UInt8] {
         var buffer = [UInt8](repeating: 0, count: maxLength)
         let count = try transfer { handle in
             var done: Int32 = 0
@@ -104,7 +104,7 @@ public final class LibUSBTransport: USBTransport, @unchecked Sendable {
         return Array(buffer[0..<count])
     }
 
-    public func control(_ setup: USBSetupPacket, data: [UInt8], timeout: Int) throws(DriverError) -> [UInt8] {
+    package func control(_ setup: USBSetupPacket, data: [UInt8], timeout: Int) throws(DriverError) -> [UInt8] {
         var buffer = setup.isDeviceToHost ? [UInt8](repeating: 0, count: Int(setup.wLength)) : data
         let count = try transfer { handle in
             let result = buffer.withUnsafeMutableBufferPointer {
@@ -116,7 +116,7 @@ public final class LibUSBTransport: USBTransport, @unchecked Sendable {
         return setup.isDeviceToHost ? Array(buffer[0..<count]) : []
     }
 
-    public func interruptIn(timeout: Int) throws(DriverError) -> [UInt8]? {
+    package func interruptIn(timeout: Int) throws(DriverError) -> [UInt8]? {
         guard let endpoint = device.interface.interruptIn else { return nil }
         let generation = lock.withLock { wakeGeneration }
         guard let transfer = libusb_alloc_transfer(0) else { throw .communication("libusb_alloc_transfer failed") }
@@ -174,14 +174,14 @@ public final class LibUSBTransport: USBTransport, @unchecked Sendable {
         }
     }
 
-    public func wakeInterrupt() {
+    package func wakeInterrupt() {
         lock.withLock {
             wakeGeneration += 1
             if let pollingTransfer { libusb_cancel_transfer(pollingTransfer) }
         }
     }
 
-    public func close() {
+    package func close() {
         lock.withLock {
             closed = true
             wakeGeneration += 1

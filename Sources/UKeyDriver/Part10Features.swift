@@ -3,19 +3,19 @@ import CIFDHandler
 /// PC/SC part 10 (IFDs with secure PIN entry), what this reader offers through IFDHControl:
 /// CM_IOCTL_GET_FEATURE_REQUEST lists FEATURE_GET_TLV_PROPERTIES, whose ioctl returns the
 /// reader's properties (part 10 §2.6.14).
-public enum Part10Features {
+package enum Part10Features {
     /// CM_IOCTL_GET_FEATURE_REQUEST, SCARD_CTL_CODE(3400).
-    public static let getFeatureRequest = UInt(0x4200_0000 + 3400)
+    package static let getFeatureRequest = UInt(0x4200_0000 + 3400)
     /// The ioctl of FEATURE_GET_TLV_PROPERTIES: SCARD_CTL_CODE(0x330000 + feature), as libccid.
-    public static let getTLVProperties = UInt(0x4200_0000 + 0x33_0000 + UInt(FEATURE_GET_TLV_PROPERTIES))
+    package static let getTLVProperties = UInt(0x4200_0000 + 0x33_0000 + UInt(FEATURE_GET_TLV_PROPERTIES))
 
     /// The feature list: one TLV per feature, the 4-byte ioctl code big-endian (part 10 §2.2).
-    public static var featureList: [UInt8] {
+    package static var featureList: [UInt8] {
         [UInt8(FEATURE_GET_TLV_PROPERTIES), 4] + be32(UInt32(getTLVProperties))
     }
 
     /// The TLV properties, values little-endian (part 10 §2.6.14).
-    public static func tlvProperties(_ reader: Reader) -> [UInt8] {
+    package static func tlvProperties(_ reader: Reader) -> [UInt8] {
         let device = reader.device
         let descriptor = device.interface.classDescriptor
         var out: [UInt8] = []
@@ -47,7 +47,7 @@ public enum Part10Features {
     }
 
     /// IFDHControl: the response to `code` with `input`.
-    public static func control(_ reader: Reader, code: UInt, input: [UInt8]) throws(DriverError) -> [UInt8] {
+    package static func control(_ reader: Reader, code: UInt, input: [UInt8]) throws(DriverError) -> [UInt8] {
         switch code {
         case getFeatureRequest: return featureList
         case getTLVProperties: return tlvProperties(reader)

@@ -4,11 +4,11 @@ import ISO7816
 /// One reader (one CCID device, one slot): the slot's state, a lock so that pcscd's threads
 /// run one command at a time, and the cached card presence that the interrupt pipe and
 /// GetSlotStatus keep up to date.
-public final class Reader: @unchecked Sendable {
-    public let host: CCIDHost
-    public let transport: any USBTransport
+package final class Reader: @unchecked Sendable {
+    package let host: CCIDHost
+    package let transport: any USBTransport
     /// SCARD_ATTR_CHANNEL_ID: 0x0020 (USB) << 16, or the reader.conf CHANNELID.
-    public let channelID: UInt32
+    package let channelID: UInt32
 
     private let commandLock = ConditionLock()
     // Guarded by `commandLock`:
@@ -22,14 +22,14 @@ public final class Reader: @unchecked Sendable {
     private var pollingStopped = false
     private var stopRequested = false
 
-    public init(transport: any USBTransport, channelID: UInt32 = 0x0020_0000, readTimeout: Int = 10_000) {
+    package init(transport: any USBTransport, channelID: UInt32 = 0x0020_0000, readTimeout: Int = 10_000) {
         self.transport = transport
         self.channelID = channelID
         host = CCIDHost(transport: transport, readTimeout: readTimeout)
     }
 
     /// Opens the transport a device name points at.
-    public static func open(_ name: DeviceName, timeout: Int = 5_000) throws(DriverError) -> Reader {
+    package static func open(_ name: DeviceName, timeout: Int = 5_000) throws(DriverError) -> Reader {
         switch name {
         case .usbip(let address, let busid):
             return Reader(transport: try USBIPTransport(address: address, busid: busid, timeout: timeout))
@@ -39,10 +39,10 @@ public final class Reader: @unchecked Sendable {
         }
     }
 
-    public var device: USBDeviceInfo { transport.device }
-    public var exchangeLevel: CCIDFeatures.ExchangeLevel? { host.descriptor.dwFeatures.exchangeLevel }
+    package var device: USBDeviceInfo { transport.device }
+    package var exchangeLevel: CCIDFeatures.ExchangeLevel? { host.descriptor.dwFeatures.exchangeLevel }
 
-    public func close() {
+    package func close() {
         presenceLock.withLock { pollingStopped = true }
         transport.wakeInterrupt()
         transport.close()
@@ -51,7 +51,7 @@ public final class Reader: @unchecked Sendable {
     // MARK: Slot
 
     /// IFD_POWER_UP / IFD_RESET: the ATR. A reset powers the card off and on again.
-    public func powerUp(reset: Bool = false) throws(DriverError) -> [UInt8] {
+    package func powerUp(reset: Bool = false) throws(DriverError) -> [UInt8] {
         try locked { () throws(DriverError) -> [UInt8] in
             atr = []
             protocolNumber = nil
@@ -69,7 +69,7 @@ public final class Reader: @unchecked Sendable {
         }
     }
 
-    public func powerDown() throws(DriverError) {
+    package func powerDown() throws(DriverError) {
         try locked { () throws(DriverError) in
             atr = []
             protocolNumber = nil
@@ -80,11 +80,11 @@ public final class Reader: @unchecked Sendable {
     }
 
     /// The ATR of the powered card, empty when none.
-    public var currentATR: [UInt8] { commandLock.withLock { atr } }
+    package var currentATR: [UInt8] { commandLock.withLock { atr } }
 
     /// IFDHSetProtocolParameters: `protocolNumber` 0 (T=0) or 1 (T=1). At TPDU level T=1 sends
     /// SetParameters from the ATR and negotiates IFSD; at APDU level the reader does the work.
-    public func setProtocol(_ requested: UInt8) throws(DriverError) {
+    package func setProtocol(_ requested: UInt8) throws(DriverError) {
         try locked { () throws(DriverError) in
             guard !atr.isEmpty else { throw .iccNotPresent }
             let card = try? ATR(parsing: atr)
@@ -104,7 +104,7 @@ public final class Reader: @unchecked Sendable {
     }
 
     /// IFDHTransmitToICC: one command APDU, its response APDU.
-    public func transmit(_ apdu: [UInt8]) throws(DriverError) -> [UInt8] {
+    package func transmit(_ apdu: [UInt8]) throws(DriverError) -> [UInt8] {
         try locked { () throws(DriverError) -> [UInt8] in
             guard !atr.isEmpty else { throw .iccNotPresent }
             Trace.log { APDUTrace.command(apdu) }
@@ -148,9 +148,8 @@ public final class Reader: @unchecked Sendable {
 
     private func startT1(_ card: ATR?) throws(DriverError) {
         let parameters = T1Host.parameters(for: card)
-        guard !parameters.usesCRC else { throw .protocolNotSupported }     // the shared codec is LRC only
+        let session = try T1Host(host: host, parameters: parameters)       // refuses CRC before anything is sent
         _ = try host.setParameters(.t1(parameters))
-        let session = T1Host(host: host, ifsc: Int(parameters.bIFSC), usesCRC: parameters.usesCRC)
         if !host.descriptor.dwFeatures.contains(.automaticIFSD) {
             try session.negotiateIFSD()
         }
@@ -161,7 +160,7 @@ public final class Reader: @unchecked Sendable {
 
     /// IFDHICCPresence: the cached state when a command is running (the card is busy, not
     /// gone), else GetSlotStatus.
-    public func isCardPresent() throws(DriverError) -> Bool {
+    package func isCardPresent() throws(DriverError) -> Bool {
         guard commandLock.tryLock() else {
             return presenceLock.withLock { cachedPresence ?? .presentActive } != .absent
         }
@@ -177,7 +176,7 @@ public final class Reader: @unchecked Sendable {
 
     /// TAG_IFD_POLLING_THREAD_WITH_TIMEOUT: waits up to `timeout` ms for NotifySlotChange.
     /// Returns whether a slot change arrived.
-    public func waitForSlotChange(timeout: Int) throws(DriverError) -> Bool {
+    package func waitForSlotChange(timeout: Int) throws(DriverError) -> Bool {
         let stopped = presenceLock.withLock { () -> Bool in
             defer { stopRequested = false }
             return pollingStopped || stopRequested
@@ -202,15 +201,15 @@ public final class Reader: @unchecked Sendable {
     /// every APDU after the first disconnect. Only `close()` stops polling for good.
     /// A stop that lands while no wait is under way is kept for the next wait, which then
     /// returns at once (pcscd's reader shutdown joins its event thread right after the call).
-    public func stopPolling() {
+    package func stopPolling() {
         presenceLock.withLock { stopRequested = true }
         transport.wakeInterrupt()
     }
 
-    public var hasInterruptPipe: Bool { transport.device.interface.interruptIn != nil }
+    package var hasInterruptPipe: Bool { transport.device.interface.interruptIn != nil }
 
     /// The last known presence (SCARD_ATTR_ICC_PRESENCE).
-    public var cachedICCStatus: CCIDSlotStatus.ICCStatus? { presenceLock.withLock { cachedPresence } }
+    package var cachedICCStatus: CCIDSlotStatus.ICCStatus? { presenceLock.withLock { cachedPresence } }
 
     private func setPresence(_ status: CCIDSlotStatus.ICCStatus) {
         presenceLock.withLock { cachedPresence = status }

@@ -4,10 +4,10 @@ import CIFDHandler
 /// the bytes of each tag, or `unknownTag`. Numbers are little-endian DWORDs (4 bytes) or
 /// single bytes, as pcscd and libccid read them; strings are not NUL-terminated except the
 /// vendor name.
-public enum ReaderAttributes {
-    public static let driverVersion: UInt32 = 0x0001_0000
+package enum ReaderAttributes {
+    package static let driverVersion: UInt32 = 0x0001_0000
 
-    public static func value(_ reader: Reader, tag: UInt) throws(DriverError) -> [UInt8] {
+    package static func value(_ reader: Reader, tag: UInt) throws(DriverError) -> [UInt8] {
         let device = reader.device
         let descriptor = device.interface.classDescriptor
         switch tag {

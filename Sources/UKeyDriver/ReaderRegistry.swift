@@ -3,19 +3,19 @@ import Synchronization
 /// The readers pcscd has opened, by reader number (Lun >> 16; the low 16 bits are the slot).
 /// Looking a reader up takes the registry's lock only for a moment; commands then lock the
 /// reader itself, so different readers work in parallel.
-public final class ReaderRegistry: Sendable {
-    public static let shared = ReaderRegistry()
+package final class ReaderRegistry: Sendable {
+    package static let shared = ReaderRegistry()
     /// TAG_IFD_SIMULTANEOUS_ACCESS: how many readers one pcscd may open with this driver.
-    public static let maxReaders = 64
+    package static let maxReaders = 64
 
     private let readers = Mutex<[UInt: Reader]>([:])
 
-    public init() {}
+    package init() {}
 
-    public static func readerNumber(_ lun: UInt) -> UInt { lun >> 16 }
+    package static func readerNumber(_ lun: UInt) -> UInt { lun >> 16 }
 
     /// The reader for `lun`, or `noSuchDevice`.
-    public func reader(_ lun: UInt) throws(DriverError) -> Reader {
+    package func reader(_ lun: UInt) throws(DriverError) -> Reader {
         guard let reader = readers.withLock({ $0[ReaderRegistry.readerNumber(lun)] }) else {
             throw .noSuchDevice("no reader for Lun 0x" + String(lun, radix: 16))
         }
@@ -23,7 +23,7 @@ public final class ReaderRegistry: Sendable {
     }
 
     /// Registers `reader` for `lun`; a reader already there is closed and replaced.
-    public func add(_ reader: Reader, lun: UInt) throws(DriverError) {
+    package func add(_ reader: Reader, lun: UInt) throws(DriverError) {
         let previous = try readers.withLock { (all) throws(DriverError) -> Reader? in
             let number = ReaderRegistry.readerNumber(lun)
             guard all[number] != nil || all.count < ReaderRegistry.maxReaders else {
@@ -36,11 +36,11 @@ public final class ReaderRegistry: Sendable {
     }
 
     /// Removes and closes the reader for `lun`.
-    public func remove(_ lun: UInt) throws(DriverError) {
+    package func remove(_ lun: UInt) throws(DriverError) {
         let removed = readers.withLock { $0.removeValue(forKey: ReaderRegistry.readerNumber(lun)) }
         guard let removed else { throw .noSuchDevice("no reader for Lun 0x" + String(lun, radix: 16)) }
         removed.close()
     }
 
-    public var count: Int { readers.withLock { $0.count } }
+    package var count: Int { readers.withLock { $0.count } }
 }

@@ -25,10 +25,14 @@ final class T1Host {
     /// next APDU starts with S(RESYNCH).
     private var mustResynchronise = false
 
-    init(host: CCIDHost, ifsc: Int, usesCRC: Bool) {
+    /// A session with the T=1 parameters that SetParameters sends: IFSC from bIFSC. The
+    /// shared `T1Block` codec checks blocks with an LRC only, so a card whose parameters ask for
+    /// CRC (bmTCCKST1 bit 0) is refused: protocol not supported.
+    init(host: CCIDHost, parameters: CCIDProtocolDataT1) throws(DriverError) {
+        guard !parameters.usesCRC else { throw .protocolNotSupported }
         self.host = host
-        self.ifsc = min(max(ifsc, 1), T1Block.maxInformationFieldSize)
-        defaultIFSC = self.ifsc
+        ifsc = min(max(Int(parameters.bIFSC), 1), T1Block.maxInformationFieldSize)
+        defaultIFSC = ifsc
     }
 
     /// SetParameters for T=1 from the ATR: Fi/Di (TA1), guard time (TC1), BWI/CWI and IFSC

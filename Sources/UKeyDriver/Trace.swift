@@ -7,7 +7,7 @@ import Synchronization
 /// which is pcscd's log. On with `UKEY_DRIVER_TRACE=1` in pcscd's environment, or with
 /// `Trace.isEnabled = true` in-process. Message bodies are never dumped at the CCID, USB/IP or
 /// T=1 hops (they may carry a PIN); APDUs are printed by `APDUTrace`, which redacts PINs.
-public enum Trace {
+package enum Trace {
     private static let enabled = Atomic<Bool>({
         guard let value = getenv("UKEY_DRIVER_TRACE") else { return false }
         let text = String(cString: value)
@@ -15,13 +15,13 @@ public enum Trace {
     }())
     private static let sink = Mutex<(@Sendable (String) -> Void)?>(nil)
 
-    public static var isEnabled: Bool {
+    package static var isEnabled: Bool {
         get { enabled.load(ordering: .relaxed) }
         set { enabled.store(newValue, ordering: .relaxed) }
     }
 
     /// Sends trace lines somewhere other than stderr (tests); `nil` restores stderr.
-    public static func setSink(_ newSink: (@Sendable (String) -> Void)?) {
+    package static func setSink(_ newSink: (@Sendable (String) -> Void)?) {
         sink.withLock { $0 = newSink }
     }
 

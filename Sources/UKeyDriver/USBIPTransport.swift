@@ -1,3 +1,4 @@
+import USB
 import USBIP
 
 /// A user-space USB/IP client (the vhci role, usbip_protocol.rst): imports one bus id from a
@@ -9,10 +10,10 @@ import USBIP
 /// pending until the reply exists. One interrupt IN is kept pending for NotifySlotChange.
 /// A timed-out transfer is cancelled with USBIP_CMD_UNLINK. When the connection drops, every
 /// waiter fails with `noSuchDevice`.
-public final class USBIPTransport: USBTransport, @unchecked Sendable {
-    public private(set) var device: USBDeviceInfo
+package final class USBIPTransport: USBTransport, @unchecked Sendable {
+    package private(set) var device: USBDeviceInfo
     /// The imported device's record from OP_REP_IMPORT.
-    public let importedDevice: USBIPUSBDevice
+    package let importedDevice: USBIPUSBDevice
 
     private let socket: USBIPClientSocket
     private let devid: UInt32
@@ -32,7 +33,7 @@ public final class USBIPTransport: USBTransport, @unchecked Sendable {
     static let maxQueuedInterrupts = 16
 
     /// Connects, imports `busid` and reads the device's descriptors.
-    public init(address: DeviceName.USBIPAddress, busid: String, timeout: Int = 5_000) throws(DriverError) {
+    package init(address: DeviceName.USBIPAddress, busid: String, timeout: Int = 5_000) throws(DriverError) {
         socket = try USBIPClientSocket.connect(address, timeout: timeout)
         var decoder = USBIPStreamDecoder(role: .client)
         do throws(DriverError) {
@@ -98,7 +99,7 @@ public final class USBIPTransport: USBTransport, @unchecked Sendable {
 
     // MARK: USBTransport
 
-    public func bulkOutIn(_ message: [UInt8], inLength: Int, timeout: Int) throws(DriverError) -> [UInt8] {
+    package func bulkOutIn(_ message: [UInt8], inLength: Int, timeout: Int) throws(DriverError) -> [UInt8] {
         let interface = device.interface
         let (outSeq, inSeq) = try lock.withLock { () throws(DriverError) -> (UInt32, UInt32) in
             let out = USBIPCmdSubmit.out(seqnum: takeSeqnum(), devid: devid, ep: UInt32(interface.bulkOut & 0x0F), data: message)
@@ -110,7 +111,7 @@ public final class USBIPTransport: USBTransport, @unchecked Sendable {
         return try wait(for: inSeq, alongWith: outSeq, timeout: timeout).transferBuffer
     }
 
-    public func bulkIn(maxLength: Int, timeout: Int) throws(DriverError) -> [UInt8] {
+    package func bulkIn(maxLength: Int, timeout: Int) throws(DriverError) -> [UInt8] {
         let interface = device.interface
         let seq = try lock.withLock { () throws(DriverError) -> UInt32 in
             let submit = USBIPCmdSubmit.in(seqnum: takeSeqnum(), devid: devid, ep: UInt32(interface.bulkIn & 0x0F),
@@ -121,7 +122,7 @@ public final class USBIPTransport: USBTransport, @unchecked Sendable {
         return try wait(for: seq, timeout: timeout).transferBuffer
     }
 
-    public func control(_ setup: USBSetupPacket, data: [UInt8], timeout: Int) throws(DriverError) -> [UInt8] {
+    package func control(_ setup: USBSetupPacket, data: [UInt8], timeout: Int) throws(DriverError) -> [UInt8] {
         let seq = try lock.withLock { () throws(DriverError) -> UInt32 in
             let submit = USBIPCmdSubmit(seqnum: takeSeqnum(), devid: devid, direction: setup.isDeviceToHost ? .in : .out,
                                         ep: 0, transferBufferLength: UInt32(setup.wLength), setup: setup,
@@ -132,7 +133,7 @@ public final class USBIPTransport: USBTransport, @unchecked Sendable {
         return try wait(for: seq, timeout: timeout).transferBuffer
     }
 
-    public func interruptIn(timeout: Int) throws(DriverError) -> [UInt8]? {
+    package func interruptIn(timeout: Int) throws(DriverError) -> [UInt8]? {
         let deadline = Deadline.after(milliseconds: timeout)
         return try lock.withLock { () throws(DriverError) -> [UInt8]? in
             let generation = wakeGeneration
@@ -145,14 +146,14 @@ public final class USBIPTransport: USBTransport, @unchecked Sendable {
         }
     }
 
-    public func wakeInterrupt() {
+    package func wakeInterrupt() {
         lock.withLock {
             wakeGeneration += 1
             lock.broadcast()
         }
     }
 
-    public func close() {
+    package func close() {
         lock.withLock {
             if failure == nil { failure = .noSuchDevice("reader closed") }
             lock.broadcast()

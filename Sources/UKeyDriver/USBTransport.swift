@@ -1,11 +1,11 @@
-import USBIP
+import USB
 
 /// The USB pipes of a CCID reader, whatever carries them (USB/IP, libusb, a test loopback).
 ///
 /// Every call that waits has a timeout in milliseconds, and `close()` wakes every waiter:
 /// a reader never hangs pcscd. Implementations are thread-safe: pcscd's polling thread waits
 /// on the interrupt pipe while another thread runs a command.
-public protocol USBTransport: AnyObject, Sendable {
+package protocol USBTransport: AnyObject, Sendable {
     /// The CCID interface found at open: endpoints and class descriptor, ids, strings.
     var device: USBDeviceInfo { get }
 
@@ -31,14 +31,14 @@ public protocol USBTransport: AnyObject, Sendable {
 }
 
 /// What a transport learnt about the device when it opened it.
-public struct USBDeviceInfo: Hashable, Sendable {
-    public var deviceDescriptor: USBDeviceDescriptor
-    public var interface: CCIDInterfaceDescriptor
-    public var manufacturer: String?
-    public var product: String?
-    public var serialNumber: String?
+package struct USBDeviceInfo: Hashable, Sendable {
+    package var deviceDescriptor: USBDeviceDescriptor
+    package var interface: CCIDInterfaceDescriptor
+    package var manufacturer: String?
+    package var product: String?
+    package var serialNumber: String?
 
-    public init(deviceDescriptor: USBDeviceDescriptor, interface: CCIDInterfaceDescriptor,
+    package init(deviceDescriptor: USBDeviceDescriptor, interface: CCIDInterfaceDescriptor,
                 manufacturer: String? = nil, product: String? = nil, serialNumber: String? = nil) {
         self.deviceDescriptor = deviceDescriptor
         self.interface = interface

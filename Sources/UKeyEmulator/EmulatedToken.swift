@@ -1,5 +1,6 @@
 import CardOS
 import HostPlatform
+import ISO7816
 import TokenDevice
 import USBIP
 
@@ -42,22 +43,14 @@ final class EmulatedToken {
     var screen: Screen? { platform.presence.currentScreen }
 
     /// The serial as upper-case hex.
-    var serialHex: String { serial.map { String($0, radix: 16, uppercase: true) }.map { $0.count == 1 ? "0" + $0 : $0 }.joined() }
+    var serialHex: String { serial.hexString }
 
     /// The record of OP_REP_DEVLIST / OP_REP_IMPORT: bus 1, device `index`, full speed, the IDs
     /// and classes from the device's own descriptors.
     var exportedDevice: USBIPExportedDevice {
-        let summary = USBDescriptorSummary(device: device.deviceDescriptor,
-                                           configuration: device.configurationDescriptor,
-                                           vendorID: TokenDevice<TokenPlatform>.vendorID,
-                                           productID: TokenDevice<TokenPlatform>.productID)
-        let record = USBIPUSBDevice(path: "/sys/devices/ukey/\(busid)", busid: busid, busnum: busnum, devnum: devnum,
-                                    speed: .full, idVendor: summary.idVendor, idProduct: summary.idProduct,
-                                    bcdDevice: summary.bcdDevice, bDeviceClass: summary.bDeviceClass,
-                                    bDeviceSubClass: summary.bDeviceSubClass, bDeviceProtocol: summary.bDeviceProtocol,
-                                    bConfigurationValue: summary.bConfigurationValue,
-                                    bNumConfigurations: summary.bNumConfigurations)
-        return USBIPExportedDevice(device: record, interfaces: summary.interfaces)
+        USBIPExportedDevice(path: "/sys/devices/ukey/\(busid)", busid: busid, busnum: busnum, devnum: devnum,
+                            speed: .full, device: device.descriptors.device,
+                            configuration: device.descriptors.configuration)
     }
 
     /// Presses `button` once, or — OK with `throughEveryPage` — until the card stops waiting

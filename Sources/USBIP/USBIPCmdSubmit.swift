@@ -1,3 +1,6 @@
+import ISO7816
+import USB
+
 /// USBIP_CMD_SUBMIT (usbip_protocol.rst): client → server, one URB.
 ///
 ///      0 usbip_header_basic (command 0x00000001, seqnum, devid, direction, ep)
@@ -64,19 +67,22 @@ public struct USBIPCmdSubmit: Hashable, Sendable {
         try USBIPFraming.requireExact(frame, count: b.count)
         let basic = try USBIPHeaderBasic(b)
         guard basic.command == USBIPHeaderBasic.USBIP_CMD_SUBMIT else { throw .unknownCommand(basic.command) }
-        let length = b.be32(at: 24)
-        let packets = try USBIPFraming.isoPackets(b.be32(at: 32), limits: limits)
+        let length = try b.be32(at: 24)
+        let packets = try USBIPFraming.isoPackets(try b.be32(at: 32), limits: limits)
         var at = USBIPHeaderBasic.urbHeaderCount
         var data: [UInt8] = []
         if basic.direction == .out {
             data = Array(b[at..<at + Int(length)])
             at += Int(length)
         }
+        var setupReader = ByteReader(b, at: 40)
+        let setup: USBSetupPacket
+        do { setup = try USBSetupPacket(reading: &setupReader) } catch { throw USBIPError(error) }
         self.init(seqnum: basic.seqnum, devid: basic.devid, direction: basic.direction, ep: basic.ep,
-                  transferFlags: b.be32(at: 20), transferBufferLength: length, startFrame: b.be32(at: 28),
-                  numberOfPackets: b.be32(at: 32), interval: b.be32(at: 36), setup: USBSetupPacket(b, at: 40),
+                  transferFlags: try b.be32(at: 20), transferBufferLength: length, startFrame: try b.be32(at: 28),
+                  numberOfPackets: try b.be32(at: 32), interval: try b.be32(at: 36), setup: setup,
                   transferBuffer: data,
-                  isoPacketDescriptors: USBIPISOPacketDescriptor.list(b, at: at, count: packets))
+                  isoPacketDescriptors: try USBIPISOPacketDescriptor.list(b, at: at, count: packets))
     }
 
     public var bytes: [UInt8] {

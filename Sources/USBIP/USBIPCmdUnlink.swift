@@ -1,3 +1,5 @@
+import ISO7816
+
 /// USBIP_CMD_UNLINK (usbip_protocol.rst): client → server, cancel the CMD_SUBMIT whose
 /// seqnum is `unlinkSeqnum`.
 ///
@@ -22,7 +24,7 @@ public struct USBIPCmdUnlink: Hashable, Sendable {
         let b = try usbipFixedURB(bytes, command: USBIPHeaderBasic.USBIP_CMD_UNLINK)
         let basic = try USBIPHeaderBasic(b)
         self.init(seqnum: basic.seqnum, devid: basic.devid, direction: basic.direction, ep: basic.ep,
-                  unlinkSeqnum: b.be32(at: 20))
+                  unlinkSeqnum: try b.be32(at: 20))
     }
 
     public var bytes: [UInt8] {

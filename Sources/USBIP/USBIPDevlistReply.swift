@@ -1,3 +1,5 @@
+import ISO7816
+
 /// OP_REP_DEVLIST (usbip_protocol.rst): common header (code 0x0005, status), then — when the
 /// status is ST_OK — the number of exported devices (4) and each device: its 312-byte record
 /// followed by bNumInterfaces 4-byte interface records. With another status nothing follows
@@ -17,12 +19,12 @@ public struct USBIPDevlistReply: Hashable, Sendable {
         try USBIPFraming.requireExact(
             try USBIPFraming.op(b, start: 0, available: b.count, expected: [.OP_REP_DEVLIST], limits: limits),
             count: b.count)
-        status = USBIPOpStatus(rawValue: b.be32(at: 4))
+        status = USBIPOpStatus(rawValue: try b.be32(at: 4))
         devices = []
         guard status == .ok else { return }
         var offset = USBIPOpCode.headerCount + 4
-        for _ in 0..<Int(b.be32(at: USBIPOpCode.headerCount)) {
-            let device = USBIPExportedDevice(entry: b, at: offset)
+        for _ in 0..<Int(try b.be32(at: USBIPOpCode.headerCount)) {
+            let device = try USBIPExportedDevice(entry: b, at: offset)
             offset += device.count
             devices.append(device)
         }

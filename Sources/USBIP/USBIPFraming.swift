@@ -1,3 +1,5 @@
+import ISO7816
+
 /// How long the message starting at `start` in `buffer` is, computed from as few bytes as
 /// possible so that a stream decoder knows when a message is complete and refuses absurd
 /// lengths before waiting for them. Shared by the one-message parsers and the stream decoder.
@@ -13,13 +15,13 @@ enum USBIPFraming {
     static func op(_ b: [UInt8], start: Int, available: Int, expected: [USBIPOpCode],
                    limits: USBIPLimits) throws(USBIPError) -> USBIPFrame {
         guard available >= USBIPOpCode.headerCount else { return .needAtLeast(USBIPOpCode.headerCount) }
-        let version = b.be16(at: start)
+        let version = try b.be16(at: start)
         guard version == USBIPOpCode.version else { throw .badVersion(version) }
-        let rawCode = b.be16(at: start + 2)
+        let rawCode = try b.be16(at: start + 2)
         guard let code = USBIPOpCode(rawValue: rawCode), expected.contains(code) else {
             throw .unknownOpCode(rawCode)
         }
-        let status = b.be32(at: start + 4)
+        let status = try b.be32(at: start + 4)
         switch code {
         case .OP_REQ_DEVLIST:
             return .length(USBIPOpCode.headerCount)
@@ -39,12 +41,12 @@ enum USBIPFraming {
                                 limits: USBIPLimits) throws(USBIPError) -> USBIPFrame {
         var needed = USBIPOpCode.headerCount + 4
         guard available >= needed else { return .needAtLeast(needed) }
-        let devices = b.be32(at: start + USBIPOpCode.headerCount)
+        let devices = try b.be32(at: start + USBIPOpCode.headerCount)
         guard devices <= limits.maxDevices else { throw .tooManyDevices(devices, maximum: limits.maxDevices) }
         for _ in 0..<Int(devices) {
             needed += USBIPUSBDevice.count
             guard available >= needed else { return .needAtLeast(needed) }
-            needed += Int(b[start + needed - 1]) * USBIPUSBInterface.count
+            needed += Int(try b.byte(at: start + needed - 1)) * USBIPUSBInterface.count
         }
         return .length(needed)
     }
@@ -58,28 +60,28 @@ enum USBIPFraming {
     {
         let header = USBIPHeaderBasic.urbHeaderCount
         guard available >= header else { return .needAtLeast(header) }
-        let command = b.be32(at: start)
-        let rawDirection = b.be32(at: start + 12)
+        let command = try b.be32(at: start)
+        let rawDirection = try b.be32(at: start + 12)
         guard let direction = USBIPDirection(rawValue: rawDirection) else { throw .badDirection(rawDirection) }
         switch (command, server) {
         case (USBIPHeaderBasic.USBIP_CMD_SUBMIT, true):
-            let length = b.be32(at: start + 24)
+            let length = try b.be32(at: start + 24)
             guard length <= limits.maxTransferBufferLength else {
                 throw .transferBufferTooLong(length: length, maximum: limits.maxTransferBufferLength)
             }
-            let packets = try isoPackets(b.be32(at: start + 32), limits: limits)
+            let packets = try isoPackets(try b.be32(at: start + 32), limits: limits)
             return .length(header + (direction == .out ? Int(length) : 0) + packets * USBIPISOPacketDescriptor.count)
         case (USBIPHeaderBasic.USBIP_RET_SUBMIT, false):
-            let seqnum = b.be32(at: start + 4)
+            let seqnum = try b.be32(at: start + 4)
             guard let request = pending(seqnum) else { throw .unknownSeqnum(seqnum) }
-            let actual = b.be32(at: start + 24)
+            let actual = try b.be32(at: start + 24)
             guard actual <= limits.maxTransferBufferLength else {
                 throw .transferBufferTooLong(length: actual, maximum: limits.maxTransferBufferLength)
             }
             if request.direction == .in {
                 guard actual <= request.length else { throw .actualLengthTooLong(actual: actual, requested: request.length) }
             }
-            let packets = try isoPackets(b.be32(at: start + 32), limits: limits)
+            let packets = try isoPackets(try b.be32(at: start + 32), limits: limits)
             return .length(header + (request.direction == .in ? Int(actual) : 0)
                            + packets * USBIPISOPacketDescriptor.count)
         case (USBIPHeaderBasic.USBIP_CMD_UNLINK, true), (USBIPHeaderBasic.USBIP_RET_UNLINK, false):
@@ -115,7 +117,48 @@ func usbipFixedURB(_ bytes: some Collection<UInt8>, command: UInt32) throws(USBI
     let b = Array(bytes)
     let size = USBIPHeaderBasic.urbHeaderCount
     guard b.count >= size else { throw .truncated(needed: size, available: b.count) }
-    guard b.be32(at: 0) == command else { throw .unknownCommand(b.be32(at: 0)) }
+    guard try b.be32(at: 0) == command else { throw .unknownCommand(try b.be32(at: 0)) }
     guard b.count == size else { throw .trailingBytes(expected: size, available: b.count) }
     return b
+}
+
+/// Checked field reads through ISO7816's ``ByteReader``: a buffer too short for the field is
+/// ``USBIPError/truncated(needed:available:)``, never a trap. USB/IP fields are big-endian.
+extension Array where Element == UInt8 {
+    func byte(at offset: Int) throws(USBIPError) -> UInt8 {
+        var reader = ByteReader(self, at: offset)
+        do { return try reader.readByte() } catch { throw USBIPError(error) }
+    }
+
+    func be16(at offset: Int) throws(USBIPError) -> UInt16 {
+        var reader = ByteReader(self, at: offset)
+        do { return try reader.readBE16() } catch { throw USBIPError(error) }
+    }
+
+    func be32(at offset: Int) throws(USBIPError) -> UInt32 {
+        var reader = ByteReader(self, at: offset)
+        do { return try reader.readBE32() } catch { throw USBIPError(error) }
+    }
+
+    /// The bytes of a NUL-padded char array of `size` bytes: up to the first NUL, or all of them.
+    func fixedString(at offset: Int, size: Int) throws(USBIPError) -> [UInt8] {
+        var reader = ByteReader(self, at: offset)
+        let field: [UInt8]
+        do { field = try reader.readBytes(size) } catch { throw USBIPError(error) }
+        return Array(field.prefix { $0 != 0 })
+    }
+
+    /// Appends `bytes` as a fixed-size, NUL-padded char array of `size` bytes (cut if longer).
+    mutating func appendFixed(_ bytes: [UInt8], size: Int) {
+        let used = Swift.min(bytes.count, size)
+        append(contentsOf: bytes[0..<used])
+        append(contentsOf: repeatElement(0, count: size - used))
+    }
+}
+
+extension USBIPError {
+    /// A short read of a field: the message is truncated.
+    init(_ error: ByteReadError) {
+        self = .truncated(needed: error.needed, available: error.available)
+    }
 }

@@ -1,3 +1,5 @@
+import ISO7816
+
 /// `usbip_header_basic`, the first 20 bytes of every USBIP_CMD_* / USBIP_RET_* message
 /// (usbip_protocol.rst, drivers/usb/usbip/usbip_common.h), big-endian:
 ///
@@ -33,10 +35,10 @@ public struct USBIPHeaderBasic: Hashable, Sendable {
 
     /// Decodes the 20 bytes at 0 (the caller checked the length).
     init(_ b: [UInt8]) throws(USBIPError) {
-        let rawDirection = b.be32(at: 12)
+        let rawDirection = try b.be32(at: 12)
         guard let direction = USBIPDirection(rawValue: rawDirection) else { throw .badDirection(rawDirection) }
-        self.init(command: b.be32(at: 0), seqnum: b.be32(at: 4), devid: b.be32(at: 8),
-                  direction: direction, ep: b.be32(at: 16))
+        self.init(command: try b.be32(at: 0), seqnum: try b.be32(at: 4), devid: try b.be32(at: 8),
+                  direction: direction, ep: try b.be32(at: 16))
     }
 
     public var bytes: [UInt8] {

@@ -1,3 +1,5 @@
+import ISO7816
+
 /// `usbip_iso_packet_descriptor` (usbip_protocol.rst), 16 bytes each, big-endian, following
 /// the data of a CMD_SUBMIT or RET_SUBMIT when number_of_packets is neither 0 nor 0xFFFFFFFF:
 ///
@@ -20,16 +22,16 @@ public struct USBIPISOPacketDescriptor: Hashable, Sendable {
     }
 
     /// Decodes the 16 bytes at `at`.
-    init(_ b: [UInt8], at: Int) {
-        self.init(offset: b.be32(at: at), length: b.be32(at: at + 4), actualLength: b.be32(at: at + 8),
-                  status: Int32(bitPattern: b.be32(at: at + 12)))
+    init(_ b: [UInt8], at: Int) throws(USBIPError) {
+        self.init(offset: try b.be32(at: at), length: try b.be32(at: at + 4), actualLength: try b.be32(at: at + 8),
+                  status: Int32(bitPattern: try b.be32(at: at + 12)))
     }
 
     /// Decodes `count` descriptors starting at `at`.
-    static func list(_ b: [UInt8], at: Int, count: Int) -> [USBIPISOPacketDescriptor] {
+    static func list(_ b: [UInt8], at: Int, count: Int) throws(USBIPError) -> [USBIPISOPacketDescriptor] {
         var out: [USBIPISOPacketDescriptor] = []
         out.reserveCapacity(count)
-        for index in 0..<count { out.append(USBIPISOPacketDescriptor(b, at: at + index * 16)) }
+        for index in 0..<count { out.append(try USBIPISOPacketDescriptor(b, at: at + index * 16)) }
         return out
     }
 

@@ -22,8 +22,8 @@ public struct USBIPImportReply: Hashable, Sendable {
         try USBIPFraming.requireExact(
             try USBIPFraming.op(b, start: 0, available: b.count, expected: [.OP_REP_IMPORT], limits: limits),
             count: b.count)
-        status = USBIPOpStatus(rawValue: b.be32(at: 4))
-        device = status == .ok ? USBIPUSBDevice(record: b, at: USBIPOpCode.headerCount) : nil
+        status = USBIPOpStatus(rawValue: try b.be32(at: 4))
+        device = status == .ok ? try USBIPUSBDevice(record: b, at: USBIPOpCode.headerCount) : nil
     }
 
     /// The encoded reply. With status `.ok` and no device (a value built by hand), a zeroed

@@ -1,3 +1,5 @@
+import ISO7816
+
 /// The common header of the OP_* messages exchanged before import (usbip_protocol.rst):
 ///
 ///     0 version (2, 0x0111)   2 command code (2)   4 status (4, 0 in requests)

@@ -27,7 +27,7 @@ public struct USBIPImportRequest: Hashable, Sendable {
         try USBIPFraming.requireExact(
             try USBIPFraming.op(b, start: 0, available: b.count, expected: [.OP_REQ_IMPORT], limits: limits),
             count: b.count)
-        busid = b.fixedString(at: USBIPOpCode.headerCount, size: USBIPUSBDevice.busidSize)
+        busid = try b.fixedString(at: USBIPOpCode.headerCount, size: USBIPUSBDevice.busidSize)
     }
 
     /// The bus id as text.

@@ -1,3 +1,5 @@
+import ISO7816
+
 /// USBIP_RET_SUBMIT (usbip_protocol.rst): server → client, the result of a CMD_SUBMIT with
 /// the same seqnum.
 ///
@@ -65,8 +67,8 @@ public struct USBIPRetSubmit: Hashable, Sendable {
         try USBIPFraming.requireExact(frame, count: b.count)
         let basic = try USBIPHeaderBasic(b)
         guard basic.command == USBIPHeaderBasic.USBIP_RET_SUBMIT else { throw .unknownCommand(basic.command) }
-        let actual = b.be32(at: 24)
-        let packets = try USBIPFraming.isoPackets(b.be32(at: 32), limits: limits)
+        let actual = try b.be32(at: 24)
+        let packets = try USBIPFraming.isoPackets(try b.be32(at: 32), limits: limits)
         var at = USBIPHeaderBasic.urbHeaderCount
         var data: [UInt8] = []
         if requestDirection == .in {
@@ -74,9 +76,9 @@ public struct USBIPRetSubmit: Hashable, Sendable {
             at += Int(actual)
         }
         self.init(seqnum: basic.seqnum, devid: basic.devid, direction: basic.direction, ep: basic.ep,
-                  status: Int32(bitPattern: b.be32(at: 20)), actualLength: actual, startFrame: b.be32(at: 28),
-                  numberOfPackets: b.be32(at: 32), errorCount: b.be32(at: 36), transferBuffer: data,
-                  isoPacketDescriptors: USBIPISOPacketDescriptor.list(b, at: at, count: packets))
+                  status: Int32(bitPattern: try b.be32(at: 20)), actualLength: actual, startFrame: try b.be32(at: 28),
+                  numberOfPackets: try b.be32(at: 32), errorCount: try b.be32(at: 36), transferBuffer: data,
+                  isoPacketDescriptors: try USBIPISOPacketDescriptor.list(b, at: at, count: packets))
     }
 
     public var bytes: [UInt8] {

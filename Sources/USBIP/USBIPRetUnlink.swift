@@ -1,3 +1,5 @@
+import ISO7816
+
 /// USBIP_RET_UNLINK (usbip_protocol.rst): server → client, the result of a CMD_UNLINK with
 /// the same seqnum. status is -ECONNRESET when the URB was cancelled (no RET_SUBMIT will
 /// come), 0 when it had already completed (its RET_SUBMIT was sent).
@@ -26,7 +28,7 @@ public struct USBIPRetUnlink: Hashable, Sendable {
         let b = try usbipFixedURB(bytes, command: USBIPHeaderBasic.USBIP_RET_UNLINK)
         let basic = try USBIPHeaderBasic(b)
         self.init(seqnum: basic.seqnum, devid: basic.devid, direction: basic.direction, ep: basic.ep,
-                  status: Int32(bitPattern: b.be32(at: 20)))
+                  status: Int32(bitPattern: try b.be32(at: 20)))
     }
 
     public var bytes: [UInt8] {

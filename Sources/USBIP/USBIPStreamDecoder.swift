@@ -128,7 +128,7 @@ public struct USBIPStreamDecoder: Sendable {
     private mutating func message(_ bytes: [UInt8]) throws(USBIPError) -> USBIPMessage {
         switch phase {
         case .operation:
-            switch USBIPOpCode(rawValue: bytes.be16(at: 2)) {
+            switch USBIPOpCode(rawValue: try bytes.be16(at: 2)) {
             case .OP_REQ_DEVLIST?:
                 return .OP_REQ_DEVLIST(try USBIPDevlistRequest(parsing: bytes, limits: limits))
             case .OP_REQ_IMPORT?:
@@ -141,11 +141,11 @@ public struct USBIPStreamDecoder: Sendable {
                 if reply.status == .ok { phase = .urb }
                 return .OP_REP_IMPORT(reply)
             case nil:
-                throw .unknownOpCode(bytes.be16(at: 2))
+                throw .unknownOpCode(try bytes.be16(at: 2))
             }
         case .urb:
-            let seqnum = bytes.be32(at: 4)
-            switch bytes.be32(at: 0) {
+            let seqnum = try bytes.be32(at: 4)
+            switch try bytes.be32(at: 0) {
             case USBIPHeaderBasic.USBIP_CMD_SUBMIT:
                 return .USBIP_CMD_SUBMIT(try USBIPCmdSubmit(parsing: bytes, limits: limits))
             case USBIPHeaderBasic.USBIP_CMD_UNLINK:

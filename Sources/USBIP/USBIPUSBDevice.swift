@@ -1,3 +1,5 @@
+import ISO7816
+
 /// The `usbip_usb_device` record of OP_REP_DEVLIST and OP_REP_IMPORT (usbip_protocol.rst,
 /// tools/usb/usbip/libsrc/usbip_common.h), 312 bytes, big-endian:
 ///
@@ -71,20 +73,20 @@ public struct USBIPUSBDevice: Hashable, Sendable {
         guard b.count == USBIPUSBDevice.count else {
             throw .trailingBytes(expected: USBIPUSBDevice.count, available: b.count)
         }
-        self.init(record: b, at: 0)
+        try self.init(record: b, at: 0)
     }
 
     /// Decodes the record at `offset` (the caller checked that 312 bytes are there).
-    init(record b: [UInt8], at offset: Int) {
-        self.init(path: b.fixedString(at: offset, size: USBIPUSBDevice.pathSize),
-                  busid: b.fixedString(at: offset + 256, size: USBIPUSBDevice.busidSize),
-                  busnum: b.be32(at: offset + 288), devnum: b.be32(at: offset + 292),
-                  speed: USBSpeed(rawValue: b.be32(at: offset + 296)),
-                  idVendor: b.be16(at: offset + 300), idProduct: b.be16(at: offset + 302),
-                  bcdDevice: b.be16(at: offset + 304), bDeviceClass: b[offset + 306],
-                  bDeviceSubClass: b[offset + 307], bDeviceProtocol: b[offset + 308],
-                  bConfigurationValue: b[offset + 309], bNumConfigurations: b[offset + 310],
-                  bNumInterfaces: b[offset + 311])
+    init(record b: [UInt8], at offset: Int) throws(USBIPError) {
+        self.init(path: try b.fixedString(at: offset, size: USBIPUSBDevice.pathSize),
+                  busid: try b.fixedString(at: offset + 256, size: USBIPUSBDevice.busidSize),
+                  busnum: try b.be32(at: offset + 288), devnum: try b.be32(at: offset + 292),
+                  speed: USBSpeed(rawValue: try b.be32(at: offset + 296)),
+                  idVendor: try b.be16(at: offset + 300), idProduct: try b.be16(at: offset + 302),
+                  bcdDevice: try b.be16(at: offset + 304), bDeviceClass: try b.byte(at: offset + 306),
+                  bDeviceSubClass: try b.byte(at: offset + 307), bDeviceProtocol: try b.byte(at: offset + 308),
+                  bConfigurationValue: try b.byte(at: offset + 309), bNumConfigurations: try b.byte(at: offset + 310),
+                  bNumInterfaces: try b.byte(at: offset + 311))
     }
 
     /// The bus id as text ("1-1").
@@ -108,4 +110,25 @@ public struct USBIPUSBDevice: Hashable, Sendable {
                 bConfigurationValue, bNumConfigurations, bNumInterfaces]
         return out
     }
+}
+
+/// The `speed` field of a USB/IP device record: Linux's `enum usb_device_speed`.
+public struct USBSpeed: RawRepresentable, Hashable, Sendable {
+    public var rawValue: UInt32
+    public init(rawValue: UInt32) { self.rawValue = rawValue }
+
+    /// USB_SPEED_UNKNOWN
+    public static let unknown = USBSpeed(rawValue: 0)
+    /// USB_SPEED_LOW, 1.5 Mbit/s
+    public static let low = USBSpeed(rawValue: 1)
+    /// USB_SPEED_FULL, 12 Mbit/s (a CCID token)
+    public static let full = USBSpeed(rawValue: 2)
+    /// USB_SPEED_HIGH, 480 Mbit/s
+    public static let high = USBSpeed(rawValue: 3)
+    /// USB_SPEED_WIRELESS
+    public static let wireless = USBSpeed(rawValue: 4)
+    /// USB_SPEED_SUPER, 5 Gbit/s
+    public static let `super` = USBSpeed(rawValue: 5)
+    /// USB_SPEED_SUPER_PLUS, 10 Gbit/s
+    public static let superPlus = USBSpeed(rawValue: 6)
 }

@@ -1,6 +1,7 @@
 import CCID
 import TokenDevice
 import Testing
+import USB
 import USBIP
 
 @Suite("Control requests")

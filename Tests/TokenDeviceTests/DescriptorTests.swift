@@ -4,6 +4,7 @@ import HostPlatform
 import ISO7816
 import TokenDevice
 import Testing
+import USB
 import USBIP
 
 @Suite("USB descriptors")
@@ -95,8 +96,9 @@ struct DescriptorTests {
 
     @Test("the USB/IP device record: 1209:0001, bcdDevice 0100, class 0, configuration 1, one CCID interface")
     func exportedDevice() throws {
-        let entry = DeviceHarness().device.exportedDevice(path: "/sys/devices/ukey/1-1", busid: "1-1",
-                                                          busnum: 1, devnum: 2)
+        let descriptors = DeviceHarness().device.descriptors
+        let entry = USBIPExportedDevice(path: "/sys/devices/ukey/1-1", busid: "1-1", busnum: 1, devnum: 2, speed: .full,
+                                        device: descriptors.device, configuration: descriptors.configuration)
         #expect(entry.device.idVendor == 0x1209 && entry.device.idProduct == 0x0001)
         #expect(entry.device.bcdDevice == 0x0100)
         #expect(entry.device.speed == .full)

@@ -4,6 +4,7 @@ import CCID
 import HostPlatform
 import ISO7816
 import TokenDevice
+import USB
 import USBIP
 import PIVApplet
 

@@ -3,6 +3,7 @@ import Foundation
 import ISO7816
 import Testing
 import TokenDevice
+@testable import FuzzDriverReplies
 @testable import UKeyDriver
 
 /// The CCID host layer against in-process devices through the loopback transport.

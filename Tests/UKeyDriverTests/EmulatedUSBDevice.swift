@@ -1,4 +1,5 @@
 import TokenDevice
+import USB
 import USBIP
 
 /// What the test transports need from a USB device: the `TokenDevice` surface. The real

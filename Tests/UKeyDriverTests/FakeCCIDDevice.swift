@@ -1,6 +1,7 @@
 import CCID
 import Foundation
 import TokenDevice
+import USB
 import USBIP
 
 /// A small, honest CCID device for transport tests that must not depend on the firmware:

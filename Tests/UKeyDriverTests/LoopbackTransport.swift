@@ -1,5 +1,6 @@
 import Foundation
 import TokenDevice
+import USB
 import USBIP
 @testable import UKeyDriver
 

@@ -1,6 +1,7 @@
 import CCID
 import Foundation
 import Testing
+@testable import FuzzDriverReplies
 @testable import UKeyDriver
 
 /// A device that answers nonsense: every bad reply is a typed error, never a crash or a hang.

@@ -3,6 +3,7 @@ import Foundation
 import PCSCTestSupport
 import Testing
 import TokenDevice
+import USB
 import USBIP
 
 /// A device that imports normally and serves honest descriptors (`FakeCCIDDevice`'s), then

@@ -2,6 +2,7 @@ import CardOS
 import Foundation
 import HostPlatform
 import TokenDevice
+import USB
 import USBIP
 import PIVApplet
 

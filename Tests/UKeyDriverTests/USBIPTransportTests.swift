@@ -2,6 +2,7 @@ import CCID
 import TokenDevice
 import Foundation
 import Testing
+import USB
 import USBIP
 @testable import UKeyDriver
 

@@ -1,6 +1,7 @@
 import CCID
 import Foundation
 import POSIX
+import USB
 import USBIP
 #if canImport(Glibc)
 import Glibc

@@ -1,16 +1,19 @@
 import CCID
+import UKeyDriver
+import USB
 import USBIP
 
 /// The libFuzzer entry for everything the driver parses from a device: `bytes` are fed, whole
 /// and in chunks, to the CCID reply and interrupt parsers, the CCID host layer (as the reply
 /// to a command), the USB/IP client decoder (as a server's answers after import) and the USB
 /// descriptor parsers. It must never crash, hang or allocate without bound.
-public func parseDeviceReply(_ bytes: [UInt8]) {
+func parseDeviceReply(_ bytes: [UInt8]) {
     _ = try? CCIDReply(parsing: bytes)
     _ = try? CCIDInterruptMessage(parsing: bytes)
     _ = try? CCIDInterfaceDescriptor(configuration: bytes)
     _ = try? USBDeviceDescriptor(parsing: bytes)
-    _ = USBDeviceDescriptor.string(fromDescriptor: bytes)
+    _ = try? USBConfigurationDescriptor(parsing: bytes)
+    _ = try? USBStringDescriptor(parsing: bytes).string
 
     var reader = CCIDMessageReader(maxMessageLength: 271)
     for chunk in chunks(bytes) {

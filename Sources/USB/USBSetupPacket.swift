@@ -1,5 +1,7 @@
-/// The 8-byte SETUP packet of a control transfer (USB 2.0 §9.3), carried in `setup[8]` of
-/// USBIP_CMD_SUBMIT. Unlike the USB/IP header around it, its words are little-endian:
+import ISO7816
+
+/// The 8-byte SETUP packet of a control transfer (USB 2.0 §9.3), little-endian (USB/IP carries
+/// it unchanged in `setup[8]` of USBIP_CMD_SUBMIT):
 ///
 ///     0 bmRequestType  1 bRequest  2 wValue (2)  4 wIndex (2)  6 wLength (2)
 public struct USBSetupPacket: Hashable, Sendable {
@@ -23,21 +25,29 @@ public struct USBSetupPacket: Hashable, Sendable {
     public static let zero = USBSetupPacket(bmRequestType: 0, bRequest: 0)
 
     /// Parses exactly 8 bytes.
-    public init(parsing bytes: some Collection<UInt8>) throws(USBIPError) {
-        let b = Array(bytes)
-        guard b.count >= USBSetupPacket.count else { throw .truncated(needed: USBSetupPacket.count, available: b.count) }
-        guard b.count == USBSetupPacket.count else {
-            throw .trailingBytes(expected: USBSetupPacket.count, available: b.count)
+    public init(parsing bytes: some Collection<UInt8>) throws(USBError) {
+        var reader = ByteReader(bytes)
+        do {
+            try reader.require(USBSetupPacket.count)
+            try self.init(reading: &reader)
+        } catch {
+            throw USBError(error)
         }
-        self.init(b, at: 0)
+        guard reader.isAtEnd else { throw .trailingBytes(expected: USBSetupPacket.count, available: reader.bytes.count) }
     }
 
-    /// Decodes the 8 bytes at `at`.
-    init(_ b: [UInt8], at: Int) {
-        self.init(bmRequestType: b[at], bRequest: b[at + 1],
-                  wValue: UInt16(b[at + 2]) | UInt16(b[at + 3]) << 8,
-                  wIndex: UInt16(b[at + 4]) | UInt16(b[at + 5]) << 8,
-                  wLength: UInt16(b[at + 6]) | UInt16(b[at + 7]) << 8)
+    /// Reads the next 8 bytes of `reader`.
+    public init(reading reader: inout ByteReader) throws(ByteReadError) {
+        self.init(bmRequestType: try reader.readByte(), bRequest: try reader.readByte(), wValue: try reader.readLE16(),
+                  wIndex: try reader.readLE16(), wLength: try reader.readLE16())
+    }
+
+    /// A standard GET_DESCRIPTOR request (USB 2.0 §9.4.3): type in the high byte of wValue, the
+    /// index in the low byte, the language (strings) in wIndex.
+    public static func getDescriptor(type: UInt8, index: UInt8 = 0, languageID: UInt16 = 0,
+                                     length: UInt16) -> USBSetupPacket {
+        USBSetupPacket(bmRequestType: 0x80, bRequest: GET_DESCRIPTOR, wValue: UInt16(type) << 8 | UInt16(index),
+                       wIndex: languageID, wLength: length)
     }
 
     /// Bit 7 of bmRequestType: data stage device-to-host.
@@ -58,11 +68,15 @@ public struct USBSetupPacket: Hashable, Sendable {
     public static let SET_CONFIGURATION: UInt8 = 0x09
     public static let GET_INTERFACE: UInt8 = 0x0A
     public static let SET_INTERFACE: UInt8 = 0x0B
+    // Standard feature selectors (USB 2.0 Table 9-6).
+    public static let ENDPOINT_HALT: UInt16 = 0
 
     public var bytes: [UInt8] {
-        [bmRequestType, bRequest,
-         UInt8(truncatingIfNeeded: wValue), UInt8(truncatingIfNeeded: wValue >> 8),
-         UInt8(truncatingIfNeeded: wIndex), UInt8(truncatingIfNeeded: wIndex >> 8),
-         UInt8(truncatingIfNeeded: wLength), UInt8(truncatingIfNeeded: wLength >> 8)]
+        var out: [UInt8] = [bmRequestType, bRequest]
+        out.reserveCapacity(USBSetupPacket.count)
+        out.appendLE16(wValue)
+        out.appendLE16(wIndex)
+        out.appendLE16(wLength)
+        return out
     }
 }
