@@ -209,7 +209,7 @@ enum EmulatorBenchmark {
                 let pin = Array(BenchEmulator.factoryPIN.utf8), new = Array(newPIN.utf8)
                 try check(client.transmit([0x00, 0x24, 0x00, 0x81, UInt8(2 + pin.count + new.count), UInt8(pin.count)] + pin
                                           + [UInt8(new.count)] + new), "CHANGE PIN")
-                try check(client.transmit([0x00, 0x47, 0x80, 0x01, 0x03, 0x80, 0x01, 0x01, 0x00]), "GENERATE")
+                try check(client.transmit([0x00, 0x47, 0x80, 0x02, 0x03, 0x80, 0x01, 0x01, 0x00]), "GENERATE")   // the authentication key: SIGN
                 let digestInfo = [UInt8](hex: "3031300D060960864801650304020105000420")! + [UInt8](repeating: 0x42, count: 32)
                 sign = [0x00, 0x2A, 0x9E, 0x9A, UInt8(digestInfo.count)] + digestInfo + [0x00]
                 for _ in 0..<20 { try check(client.transmit(sign), "SIGN") }

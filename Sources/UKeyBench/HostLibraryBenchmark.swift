@@ -39,6 +39,8 @@ enum HostLibraryBenchmark {
         _ = try await token.personalize(factoryPIN: Secret(BenchEmulator.factoryPIN), newPIN: pin, subject: "CN=Bench") {
             request, transferKey in try ca.issueTransferCertificate(for: request, recordedTransferKey: transferKey)
         }
+        // SIGN uses the authentication key.
+        _ = try await token.generateKey(.authentication)
         let raw = try RawPCSC(reader: found.reader)
         defer { raw.close() }
 
@@ -97,7 +99,7 @@ enum HostLibraryBenchmark {
 /// The banking applet's APDUs as a raw PC/SC client would hard-code them.
 enum BankingAPDUs {
     static let select: [UInt8] = [0x00, 0xA4, 0x04, 0x00, 0x06, 0xF0, 0x55, 0x4B, 0x45, 0x59, 0x01, 0x00]
-    static let getCertificate: [UInt8] = [0x00, 0xCA, 0x01, 0x10, 0x00]
+    static let getCertificate: [UInt8] = [0x00, 0xCA, 0x01, 0x11, 0x00]   // the transfer key's certificate
     static func verify(_ pin: [UInt8]) -> [UInt8] { [0x00, 0x20, 0x00, 0x81, UInt8(pin.count)] + pin }
     static func sign(_ digestInfo: [UInt8]) -> [UInt8] { [0x00, 0x2A, 0x9E, 0x9A, UInt8(digestInfo.count)] + digestInfo + [0x00] }
     static func confirm(_ body: [UInt8]) -> [UInt8] { [0x80, 0xC0, 0x00, 0x00, UInt8(body.count)] + body + [0x00] }
