@@ -1,3 +1,5 @@
+import ISO7816
+
 /// Why a vpcd frame is malformed. The link drops the connection on any of these and reconnects.
 public enum VPCDFrameError: Error, Equatable, Sendable, CustomStringConvertible {
     /// A frame with length 0: vpcd never sends one.
@@ -12,14 +14,9 @@ public enum VPCDFrameError: Error, Equatable, Sendable, CustomStringConvertible 
     public var description: String {
         switch self {
         case .emptyFrame: return "empty frame (length 0)"
-        case .unknownControl(let code): return "unknown control code 0x" + hexDigits(code)
+        case .unknownControl(let code): return "unknown control code 0x" + hexByte(code)
         case .payloadTooLong(let count): return "payload of \(count) bytes does not fit a 16-bit length"
         case .truncated(let have, let expected): return "connection closed inside a frame (\(have) of \(expected) bytes)"
         }
-    }
-
-    private func hexDigits(_ byte: UInt8) -> String {
-        let text = String(byte, radix: 16, uppercase: true)
-        return text.count == 1 ? "0" + text : text
     }
 }
