@@ -26,10 +26,10 @@ struct PCSCDCommandLineTests {
                                   "--driver", PCSCDClient.driverLibrary!, "--trace"])
             print("ukey pcscd start returned after \(Date().timeIntervalSince(started)) s")
             try #require(start.status == 0, "start succeeds:\n\(start)")
-            #expect(PCSCDHarness.socketAnswers(directory + "/pcscd.comm"), "start returns once the socket answers")
+            #expect(PCSCDHarness.socketAnswers(directory + "/run/pcscd.comm"), "start returns once the socket answers")
 
             let env = try ukey(["pcscd", "env", "--dir", directory])
-            #expect(env.stdout == "export PCSCLITE_CSOCK_NAME=\(directory)/pcscd.comm\n")
+            #expect(env.stdout == "export PCSCLITE_CSOCK_NAME=\(directory)/run/pcscd.comm\n")
             let socket = String(env.stdout.dropFirst("export PCSCLITE_CSOCK_NAME=".count).dropLast())
             var environment = ProcessInfo.processInfo.environment
             environment["PCSCLITE_CSOCK_NAME"] = socket
@@ -57,9 +57,34 @@ struct PCSCDCommandLineTests {
             #expect(stopped.stdout.contains("pcscd \(pid) stopped"), "\(stopped)")
             #expect(kill(pid, 0) != 0, "that pcscd is gone")
             #expect(!FileManager.default.fileExists(atPath: directory + "/pcscd.pid"), "stop removes the pid file")
-            #expect(!PCSCDHarness.socketAnswers(directory + "/pcscd.comm"))
+            #expect(!PCSCDHarness.socketAnswers(directory + "/run/pcscd.comm"))
             let idle = try ukey(["pcscd", "stop", "--dir", directory])
             #expect(idle.stdout.contains("no pcscd of ours"), "stop with nothing running stops nothing")
+        }
+    }
+
+    @Test("ukey pcscd start, stop, start in one directory: the second start succeeds and serves the readers (issue 15)")
+    func pcscdRestartInItsDirectory() async throws {
+        try await withEmulator { emulator in
+            let directory = emulator.directory.file("pcscd")
+            defer { _ = try? self.ukey(["pcscd", "stop", "--dir", directory]) }
+            let start = ["pcscd", "start", "--dir", directory, "--state", emulator.emulator.stateDirectory,
+                         "--driver", PCSCDClient.driverLibrary!]
+            let first = try ukey(start)
+            try #require(first.status == 0, "first start:\n\(first)")
+            #expect(try ukey(["pcscd", "stop", "--dir", directory]).stdout.contains("stopped"))
+            var info = stat()
+            #expect(stat(directory, &info) == 0 && info.st_mode & 0o777 == 0o700, "pcscd left DIR 0700")
+            let second = try ukey(start)
+            try #require(second.status == 0, "the same directory starts again:\n\(second)")
+            var environment = ProcessInfo.processInfo.environment
+            environment["PCSCLITE_CSOCK_NAME"] = directory + "/run/pcscd.comm"
+            var readers = try ukey(["readers"], environment: environment)
+            for _ in 0..<50 where !readers.stdout.contains("UKey 1-1") {
+                usleep(100_000)
+                readers = try ukey(["readers"], environment: environment)
+            }
+            #expect(readers.status == 0 && readers.stdout.contains("UKey 1-1"), "the restarted pcscd serves the reader:\n\(readers)")
         }
     }
 
