@@ -11,13 +11,13 @@ struct PCSCDStartCommand: ParsableCommand {
 
     @OptionGroup var directory: PCSCDDirectoryOptions
 
-    @Option(name: .customLong("device"), help: "A reader's DEVICENAME (usbip:HOST:PORT/BUSID, usbip:unix:PATH/BUSID); repeatable. Default: every token of the running emulator.")
+    @Option(name: .customLong("device"), help: "A reader's DEVICENAME (usbip:HOST:PORT/BUSID, usbip:unix:PATH/BUSID); repeatable. Default: every token of the running emulator.", transform: AbsolutePath.device)
     var devices: [String] = []
 
-    @Option(name: .customLong("state"), help: "The emulator's state directory, to find its tokens (default ${XDG_STATE_HOME:-~/.local/state}/ukey).")
+    @Option(name: .customLong("state"), help: "The emulator's state directory, to find its tokens (default ${XDG_STATE_HOME:-~/.local/state}/ukey).", transform: AbsolutePath.file)
     var stateDirectory: String?
 
-    @Option(help: "The driver (default: libifd-ukey.so next to this ukey binary).")
+    @Option(help: "The driver (default: libifd-ukey.so next to this ukey binary).", transform: AbsolutePath.file)
     var driver: String?
 
     @Flag(help: "Trace every hop of the driver into DIR/pcscd.log (UKEY_DRIVER_TRACE=1, pcscd -d).")

@@ -88,6 +88,42 @@ struct PCSCDCommandLineTests {
         }
     }
 
+    @Test("relative paths (issue 15): an emulator on --listen unix:rel.sock, --state st, pcscd start/stop --dir pr from that directory")
+    func relativePaths() throws {
+        let work = try TemporaryDirectory()
+        defer { work.remove() }
+        let ukey = try EmulatorProcess.binary().path
+        func run(_ arguments: [String], _ environment: [String: String] = ProcessInfo.processInfo.environment) throws -> TestProcess.Output {
+            try TestProcess.run([ukey] + arguments, environment: environment, timeout: 60, currentDirectory: work.path)
+        }
+        let emulator = try EmulatorProcess(arguments: ["--state", "st", "--listen", "unix:rel.sock", "--confirm", "approve"],
+                                           environment: EmulatorProcessTests.environment(work), listeners: 1, currentDirectory: work.path)
+        defer { emulator.kill() }
+        defer { _ = try? run(["pcscd", "stop", "--dir", "pr"]) }
+        let start = try run(["pcscd", "start", "--dir", "pr", "--state", "st", "--driver", PCSCDClient.driverLibrary!])
+        try #require(start.status == 0, "pcscd start --dir pr --state st:\n\(start)")
+        let socket = work.file("pr") + "/run/pcscd.comm"
+        #expect(start.stdout.contains(socket), "start names the absolute socket:\n\(start)")
+        let config = try String(contentsOfFile: work.file("pr") + "/reader.conf.d/reader-0", encoding: .utf8)
+        #expect(config.contains("DEVICENAME usbip:unix:\(work.file("rel.sock"))/1-1"), "the reader names the absolute socket:\n\(config)")
+
+        var environment = ProcessInfo.processInfo.environment
+        environment["PCSCLITE_CSOCK_NAME"] = socket
+        var readers = try run(["readers"], environment)
+        for _ in 0..<50 where !readers.stdout.contains("UKey token") {
+            usleep(100_000)
+            readers = try run(["readers"], environment)
+        }
+        #expect(readers.status == 0 && readers.stdout.contains("UKey 1-1") && readers.stdout.contains("UKey token"),
+                "the reader on unix:rel.sock shows the token:\n\(readers)")
+
+        let pid = try #require(pid_t(try String(contentsOfFile: work.file("pr") + "/pcscd.pid", encoding: .utf8)
+            .trimmingCharacters(in: .whitespacesAndNewlines)))
+        let stop = try run(["pcscd", "stop", "--dir", "pr"])
+        #expect(stop.stdout.contains("pcscd \(pid) stopped"), "stop --dir pr stops it:\n\(stop)")
+        #expect(kill(pid, 0) != 0, "that pcscd is gone")
+    }
+
     @Test("ukey pcscd start without readers fails with a message, and leaves nothing running")
     func pcscdStartWithoutEmulator() throws {
         let directory = try TemporaryDirectory()
