@@ -80,7 +80,9 @@ package struct PrivatePCSCD: Sendable {
         return pid
     }
 
-    /// Starts pcscd with `devices` and `driver`; returns its pid once ``socketPath`` answers.
+    /// Starts pcscd with `devices` and `driver` (checked first: ``IFDHandlerLibrary/check(_:)``);
+    /// returns its pid once ``socketPath`` answers. How many readers pcscd then announced is the
+    /// caller's to ask (through ``socketPath``): a device the driver cannot open has none.
     /// `trace` sets `UKEY_DRIVER_TRACE=1` (the driver's trace goes to ``logPath``).
     @discardableResult
     package func start(devices: [String], driver: String, trace: Bool = false, timeout: Double = 10,
@@ -89,6 +91,7 @@ package struct PrivatePCSCD: Sendable {
         guard FileManager.default.fileExists(atPath: driver) else {
             throw PrivatePCSCDError("no driver at \(driver) (swift build, or give --driver)")
         }
+        try IFDHandlerLibrary.check(driver)
         for tool in [PCSCDNamespace.pcscdPath, PCSCDNamespace.unsharePath] where !FileManager.default.isExecutableFile(atPath: tool) {
             throw PrivatePCSCDError("\(tool) is not installed (apt-get install pcscd util-linux)")
         }

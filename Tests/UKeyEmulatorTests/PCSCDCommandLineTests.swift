@@ -124,6 +124,43 @@ struct PCSCDCommandLineTests {
         #expect(kill(pid, 0) != 0, "that pcscd is gone")
     }
 
+    @Test("ukey pcscd start --driver checks the driver loads (dlopen, the IFDH symbols) before starting pcscd (issue 15)")
+    func pcscdStartRefusesANonDriver() throws {
+        let directory = try TemporaryDirectory()
+        defer { directory.remove() }
+        let pcscd = directory.file("p")
+        defer { _ = try? ukey(["pcscd", "stop", "--dir", pcscd]) }
+        // A shared library that loads but is no driver: the C library.
+        let libc = try #require(["/lib/x86_64-linux-gnu/libc.so.6", "/lib/aarch64-linux-gnu/libc.so.6", "/usr/lib64/libc.so.6"]
+            .first { FileManager.default.fileExists(atPath: $0) })
+        for (driver, reason) in [("/etc/hostname", "/etc/hostname is not a driver pcscd can load"),
+                                 (libc, "is not an IFD handler: it lacks IFDHCreateChannelByName")] {
+            let out = try ukey(["pcscd", "start", "--dir", pcscd, "--device", "usbip:127.0.0.1:9/1-1", "--driver", driver])
+            #expect(out.status != 0 && out.stderr.contains(reason), "\(driver) is refused:\n\(out)")
+            #expect(!FileManager.default.fileExists(atPath: pcscd + "/pcscd.pid") && !PCSCDHarness.socketAnswers(pcscd + "/run/pcscd.comm"),
+                    "no pcscd was started for \(driver)")
+        }
+    }
+
+    @Test("ukey pcscd start counts the readers pcscd announced, not the entries it wrote (issue 15)")
+    func pcscdStartCountsAnnouncedReaders() async throws {
+        try await withEmulator { emulator in
+            let directory = emulator.directory.file("pcscd")
+            defer { _ = try? self.ukey(["pcscd", "stop", "--dir", directory]) }
+            let token = try #require(try PrivatePCSCD.emulatorDevices(stateDirectory: emulator.emulator.stateDirectory).first)
+            let missing = String(token[..<token.lastIndex(of: "/")!]) + "/1-9"  // no such bus id: the import fails
+            var out = try ukey(["pcscd", "start", "--dir", directory, "--device", token, "--device", missing,
+                                "--driver", PCSCDClient.driverLibrary!])
+            #expect(out.status == 0 && out.stdout.contains("with 1 reader(s)"), "one of two readers came up:\n\(out)")
+            #expect(out.stderr.contains("1 of 2 device(s) have no reader"), "\(out)")
+            _ = try ukey(["pcscd", "stop", "--dir", directory])
+
+            out = try ukey(["pcscd", "start", "--dir", directory, "--device", missing, "--driver", PCSCDClient.driverLibrary!])
+            #expect(out.status != 0 && out.stderr.contains("pcscd announced no reader"), "no reader is a failure:\n\(out)")
+            #expect(!FileManager.default.fileExists(atPath: directory + "/pcscd.pid"), "and leaves no pcscd")
+        }
+    }
+
     @Test("ukey pcscd start without readers fails with a message, and leaves nothing running")
     func pcscdStartWithoutEmulator() throws {
         let directory = try TemporaryDirectory()
