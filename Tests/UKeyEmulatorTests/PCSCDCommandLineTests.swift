@@ -161,6 +161,42 @@ struct PCSCDCommandLineTests {
         }
     }
 
+    @Test("the emulator restarts under a running pcscd: the driver reconnects and the token is back within 3 s (issue 15)")
+    func emulatorRestartUnderPCSCD() throws {
+        let work = try TemporaryDirectory()
+        defer { work.remove() }
+        let ukey = try EmulatorProcess.binary().path
+        let arguments = ["--state", work.file("st"), "--listen", "unix:" + work.file("usbip.sock"), "--confirm", "approve"]
+        var emulator = try EmulatorProcess(arguments: arguments, environment: EmulatorProcessTests.environment(work), listeners: 1)
+        defer { emulator.kill() }
+        let directory = work.file("pr")
+        defer { _ = try? TestProcess.run([ukey, "pcscd", "stop", "--dir", directory]) }
+        let start = try TestProcess.run([ukey, "pcscd", "start", "--dir", directory, "--state", work.file("st"),
+                                         "--driver", PCSCDClient.driverLibrary!, "--trace"])
+        try #require(start.status == 0, "\(start)")
+        var environment = ProcessInfo.processInfo.environment
+        environment["PCSCLITE_CSOCK_NAME"] = directory + "/run/pcscd.comm"
+        /// Seconds until `ukey readers` shows the token (nil: not within `limit`).
+        func tokenShown(within limit: Double) throws -> Double? {
+            let started = Date()
+            while Date().timeIntervalSince(started) < limit {
+                let readers = try TestProcess.run([ukey, "readers"], environment: environment, timeout: 10)
+                if readers.stdout.contains("UKey token") { return Date().timeIntervalSince(started) }
+                usleep(100_000)
+            }
+            return nil
+        }
+        try #require(try tokenShown(within: 10) != nil, "the token is shown before the restart")
+
+        #expect(emulator.terminate() != nil, "the emulator stops")
+        emulator = try EmulatorProcess(arguments: arguments, environment: EmulatorProcessTests.environment(work), listeners: 1)
+        let back = try tokenShown(within: 3)
+        let log = (try? String(contentsOfFile: directory + "/pcscd.log", encoding: .utf8)) ?? ""
+        #expect(back != nil, "the token is back within 3 s of the restart; pcscd.log:\n\(log.suffix(3000))")
+        let apdu = try TestProcess.run([ukey, "apdu", "00A4040006F0554B45590100"], environment: environment)
+        #expect(apdu.status == 0 && apdu.stdout.contains("9000"), "the token answers after the restart:\n\(apdu)")
+    }
+
     @Test("ukey pcscd start without readers fails with a message, and leaves nothing running")
     func pcscdStartWithoutEmulator() throws {
         let directory = try TemporaryDirectory()
