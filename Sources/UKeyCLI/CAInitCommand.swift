@@ -10,7 +10,7 @@ struct CAInitCommand: AsyncParsableCommand {
         abstract: "Create a test CA: DIR/ca-key.pem (0600) and DIR/ca-cert.pem.",
         discussion: "Example: ukey ca init --dir bank --subject \"CN=UKey Test CA, O=UKey Test Bank\"")
 
-    @Option(help: "The CA's directory (created 0700 if missing).")
+    @Option(help: "The CA's directory (created 0700 if missing).", transform: AbsolutePath.file)
     var dir: String
 
     @Option(help: "The CA's subject.")

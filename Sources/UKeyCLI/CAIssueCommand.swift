@@ -34,13 +34,13 @@ struct CAIssueCommand: AsyncParsableCommand {
               ukey ca issue --dir bank --server-auth --csr server.csr --dns localhost --ip 127.0.0.1 --out server.pem
             """)
 
-    @Option(help: "The CA's directory (from `ukey ca init`).")
+    @Option(help: "The CA's directory (from `ukey ca init`).", transform: AbsolutePath.file)
     var dir: String
 
-    @Option(help: "The PKCS#10 request, PEM or DER (`-` for standard input); not with --decrypt.")
+    @Option(help: "The PKCS#10 request, PEM or DER (`-` for standard input); not with --decrypt.", transform: AbsolutePath.file)
     var csr: String?
 
-    @Option(help: "Write the certificate here instead of standard output.")
+    @Option(help: "Write the certificate here instead of standard output.", transform: AbsolutePath.file)
     var out: String?
 
     @Option(help: "Validity in days.")
@@ -49,7 +49,7 @@ struct CAIssueCommand: AsyncParsableCommand {
     @Flag(help: "Certify a token's transfer key (the UKey transfer purpose); needs --transfer-key.")
     var transfer = false
 
-    @Option(help: "The transfer public key (PEM) recorded from the card; the CSR's key must be this one.")
+    @Option(help: "The transfer public key (PEM) recorded from the card; the CSR's key must be this one.", transform: AbsolutePath.file)
     var transferKey: String?
 
     @Flag(help: "Issue a TLS client certificate (extendedKeyUsage clientAuth): an authentication or PIV key.")
@@ -61,7 +61,7 @@ struct CAIssueCommand: AsyncParsableCommand {
     @Flag(help: "Certify a token's decryption key (keyUsage keyEncipherment only) from --public-key.")
     var decrypt = false
 
-    @Option(help: "The decryption public key (PEM), with --decrypt.")
+    @Option(help: "The decryption public key (PEM), with --decrypt.", transform: AbsolutePath.file)
     var publicKey: String?
 
     @Option(help: "The certificate's subject with --decrypt, e.g. \"CN=Zhang San, serialNumber=…\".")

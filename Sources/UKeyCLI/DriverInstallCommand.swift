@@ -15,16 +15,16 @@ struct DriverInstallCommand: ParsableCommand {
     @Flag(help: "Remove exactly what install wrote.")
     var uninstall = false
 
-    @Option(help: "The built driver (default: libifd-ukey.so next to this ukey binary).")
+    @Option(help: "The built driver (default: libifd-ukey.so next to this ukey binary).", transform: AbsolutePath.file)
     var library: String?
 
-    @Option(name: .customLong("reader"), help: "An emulator reader for /etc/reader.conf.d/ukey: usbip:HOST:PORT/BUSID or usbip:unix:PATH/BUSID; repeatable.")
+    @Option(name: .customLong("reader"), help: "An emulator reader for /etc/reader.conf.d/ukey: usbip:HOST:PORT/BUSID or usbip:unix:PATH/BUSID; repeatable.", transform: AbsolutePath.device)
     var readers: [String] = []
 
-    @Option(help: "A root for every path (a staging directory); default: the live system.")
+    @Option(help: "A root for every path (a staging directory); default: the live system.", transform: AbsolutePath.file)
     var prefix = ""
 
-    @Option(help: "The folder holding 92-ukey.rules and ifd-ukey.bundle (default: the source tree's udev/).")
+    @Option(help: "The folder holding 92-ukey.rules and ifd-ukey.bundle (default: the source tree's udev/).", transform: AbsolutePath.file)
     var files: String?
 
     func run() throws {

@@ -21,13 +21,13 @@ struct EmulatorRunCommand: ParsableCommand {
             written to DIR/1-k/factory-secrets and shown only on a terminal.
             """)
 
-    @Option(name: .customLong("listen"), help: "USB/IP listener, repeatable: HOST:PORT, [V6]:PORT (port 0 picks one) or unix:PATH (default 127.0.0.1:3240).")
+    @Option(name: .customLong("listen"), help: "USB/IP listener, repeatable: HOST:PORT, [V6]:PORT (port 0 picks one) or unix:PATH (default 127.0.0.1:3240).", transform: AbsolutePath.listener)
     var listen: [String] = []
 
     @Option(help: "How many tokens to serve (bus ids 1-1 … 1-N).")
     var tokens = 1
 
-    @Option(name: .customLong("state"), help: "State directory (default ${XDG_STATE_HOME:-~/.local/state}/ukey).")
+    @Option(name: .customLong("state"), help: "State directory (default ${XDG_STATE_HOME:-~/.local/state}/ukey).", transform: AbsolutePath.file)
     var stateDirectory: String?
 
     @Option(help: "Who confirms transfers: ask, approve, deny or external (default: ask on a terminal, else external).")

@@ -8,7 +8,7 @@ import UKeyEmulator
 /// The options every control verb takes: which emulator (by state directory), which token,
 /// and the output format.
 struct EmulatorControlOptions: ParsableArguments {
-    @Option(name: .customLong("state"), help: "The emulator's state directory (default ${XDG_STATE_HOME:-~/.local/state}/ukey).")
+    @Option(name: .customLong("state"), help: "The emulator's state directory (default ${XDG_STATE_HOME:-~/.local/state}/ukey).", transform: AbsolutePath.file)
     var stateDirectory: String?
 
     @Option(help: "The token: a bus id (1-1) or a serial; needed when the emulator has several.")

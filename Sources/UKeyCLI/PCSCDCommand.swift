@@ -10,6 +10,6 @@ struct PCSCDCommand: ParsableCommand {
 
 /// The private pcscd's directory, shared by start, stop and env.
 struct PCSCDDirectoryOptions: ParsableArguments {
-    @Option(help: "The pcscd directory (default $XDG_RUNTIME_DIR/ukey/pcscd, else /tmp/ukey-pcscd-$UID).")
+    @Option(help: "The pcscd directory (default $XDG_RUNTIME_DIR/ukey/pcscd, else /tmp/ukey-pcscd-$UID).", transform: AbsolutePath.file)
     var dir: String?
 }

@@ -46,7 +46,7 @@ struct PIVCertGetCommand: AsyncParsableCommand {
 
     @OptionGroup var slot: PIVSlotOptions
 
-    @Option(help: "Write the certificate here instead of standard output.")
+    @Option(help: "Write the certificate here instead of standard output.", transform: AbsolutePath.file)
     var out: String?
 
     @OptionGroup var options: CommonOptions

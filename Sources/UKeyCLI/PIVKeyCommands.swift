@@ -20,7 +20,7 @@ struct PIVGenerateCommand: AsyncParsableCommand {
     @Option(help: "The key: rsa2048 (what TLS accepts) or rsa1024.")
     var algorithm: KeyAlgorithm = .rsa2048
 
-    @Option(help: "Write the public key (PEM) here instead of standard output.")
+    @Option(help: "Write the public key (PEM) here instead of standard output.", transform: AbsolutePath.file)
     var out: String?
 
     @OptionGroup var options: CommonOptions
@@ -68,10 +68,10 @@ struct PIVCSRCommand: AsyncParsableCommand {
     @Option(help: "The subject, CN=…, O=….")
     var subject: String
 
-    @Option(help: "The slot's public key (PEM or DER SubjectPublicKeyInfo), as generate wrote it.")
+    @Option(help: "The slot's public key (PEM or DER SubjectPublicKeyInfo), as generate wrote it.", transform: AbsolutePath.file)
     var publicKey: String
 
-    @Option(help: "Write the request here instead of standard output.")
+    @Option(help: "Write the request here instead of standard output.", transform: AbsolutePath.file)
     var out: String?
 
     @OptionGroup var options: CommonOptions

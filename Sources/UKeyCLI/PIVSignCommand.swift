@@ -20,10 +20,10 @@ struct PIVSignCommand: AsyncParsableCommand {
 
     @OptionGroup var input: DigestInput
 
-    @Option(help: "The slot's public key (PEM or DER), when the slot holds no certificate yet.")
+    @Option(help: "The slot's public key (PEM or DER), when the slot holds no certificate yet.", transform: AbsolutePath.file)
     var publicKey: String?
 
-    @Option(help: "Write the raw signature here; standard output gets it in hex.")
+    @Option(help: "Write the raw signature here; standard output gets it in hex.", transform: AbsolutePath.file)
     var out: String?
 
     @OptionGroup var options: CommonOptions

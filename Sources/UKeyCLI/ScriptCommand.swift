@@ -23,7 +23,7 @@ struct ScriptCommand: AsyncParsableCommand {
     @Argument(help: "The script file (`-` for standard input).")
     var file: String
 
-    @Option(help: "The CA for !certify (a directory from `ukey ca init`); default: a throwaway CA.")
+    @Option(help: "The CA for !certify (a directory from `ukey ca init`); default: a throwaway CA.", transform: AbsolutePath.file)
     var ca: String?
 
     @OptionGroup var options: CommonOptions

@@ -16,7 +16,7 @@ struct TokenSignCommand: AsyncParsableCommand {
 
     @OptionGroup var input: DigestInput
 
-    @Option(help: "Write the raw signature here; standard output gets it in hex.")
+    @Option(help: "Write the raw signature here; standard output gets it in hex.", transform: AbsolutePath.file)
     var out: String?
 
     @OptionGroup var options: CommonOptions
@@ -56,7 +56,7 @@ struct TokenDecryptCommand: AsyncParsableCommand {
     @Argument(help: "The cryptogram (binary; `-` for standard input).")
     var file: String
 
-    @Option(help: "Write the plaintext here; else it goes to standard output (raw, or hex with --json).")
+    @Option(help: "Write the plaintext here; else it goes to standard output (raw, or hex with --json).", transform: AbsolutePath.file)
     var out: String?
 
     @Option(help: ArgumentHelp(

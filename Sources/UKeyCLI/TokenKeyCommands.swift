@@ -81,7 +81,7 @@ struct TokenPubkeyCommand: AsyncParsableCommand {
 
     @OptionGroup var key: KeyOption
 
-    @Option(help: "Write the key (PEM) here instead of standard output.")
+    @Option(help: "Write the key (PEM) here instead of standard output.", transform: AbsolutePath.file)
     var out: String?
 
     @OptionGroup var options: CommonOptions
@@ -112,7 +112,7 @@ struct TokenCSRCommand: AsyncParsableCommand {
     @Option(help: "The subject, CN=…, O=… (without serialNumber: the card adds its own).")
     var subject: String
 
-    @Option(help: "Write the request here instead of standard output.")
+    @Option(help: "Write the request here instead of standard output.", transform: AbsolutePath.file)
     var out: String?
 
     @OptionGroup var options: CommonOptions
@@ -176,7 +176,7 @@ struct TokenCertGetCommand: AsyncParsableCommand {
 
     @OptionGroup var key: KeyOption
 
-    @Option(help: "Write the certificate here instead of standard output.")
+    @Option(help: "Write the certificate here instead of standard output.", transform: AbsolutePath.file)
     var out: String?
 
     @OptionGroup var options: CommonOptions

@@ -10,7 +10,7 @@ struct TransferChallengeCommand: AsyncParsableCommand {
         abstract: "Issue a single-use challenge for an intended transfer (the bank's side).",
         discussion: "Prints the challenge in hex; --out (or --json) gives the whole record, which `ukey transfer sign` reads.")
 
-    @Option(help: "The bank's directory (ca-cert.pem, policy.json, state.json).")
+    @Option(help: "The bank's directory (ca-cert.pem, policy.json, state.json).", transform: AbsolutePath.file)
     var bank: String
 
     @OptionGroup var transfer: TransferOptions
@@ -21,7 +21,7 @@ struct TransferChallengeCommand: AsyncParsableCommand {
     @Option(help: "Count the daily limit against this account holder instead of the token.")
     var accountHolder: String?
 
-    @Option(help: "Write the challenge record (JSON) here.")
+    @Option(help: "Write the challenge record (JSON) here.", transform: AbsolutePath.file)
     var out: String?
 
     @Flag(help: "Print JSON instead of text.")

@@ -23,7 +23,7 @@ struct TransferSignCommand: AsyncParsableCommand {
 
     @OptionGroup var transfer: TransferOptions
 
-    @Option(help: "Write the signed transfer here instead of standard output.")
+    @Option(help: "Write the signed transfer here instead of standard output.", transform: AbsolutePath.file)
     var out: String?
 
     @OptionGroup var options: CommonOptions

@@ -13,7 +13,7 @@ struct TransferVerifyCommand: AsyncParsableCommand {
     @Argument(help: "The signed transfer (JSON from `ukey transfer sign`; `-` for standard input).")
     var file: String
 
-    @Option(help: "The bank's directory (ca-cert.pem, policy.json, state.json).")
+    @Option(help: "The bank's directory (ca-cert.pem, policy.json, state.json).", transform: AbsolutePath.file)
     var bank: String
 
     @Flag(help: "Check without recording anything (the challenge stays unused).")

@@ -32,7 +32,7 @@ package final class Reader: @unchecked Sendable {
     package static func open(_ name: DeviceName, timeout: Int = 5_000) throws(DriverError) -> Reader {
         switch name {
         case .usbip(let address, let busid):
-            return Reader(transport: try USBIPTransport(address: address, busid: busid, timeout: timeout))
+            return Reader(transport: try ReconnectingTransport(address: address, busid: busid, timeout: timeout))
         case .usb(let vendor, let product, let bus, let address):
             return Reader(transport: try LibUSBTransport(vendorID: vendor, productID: product, bus: bus,
                                                          address: address, timeout: timeout))

@@ -15,7 +15,9 @@ import Glibc
 /// stays out). Clients reach it with `PCSCLITE_CSOCK_NAME` = ``socketPath``. pcscd leads a
 /// process group (or a session) of its own; stopping it ends the group.
 ///
-/// Note: pcscd makes ``socketDirectory`` 0755 and its socket 0666 (issue #15).
+/// pcscd makes ``socketDirectory`` 0755 and its socket 0666 (issue #15): only a 0700 directory
+/// above ``socketDirectory`` keeps other local users away from the socket. Both callers put it
+/// in one (`DIR/run` with `DIR` 0700; the tests' mkdtemp directory).
 package struct PCSCDNamespace: Sendable {
     /// Bind-mounted on /run/pcscd inside the namespace.
     package var socketDirectory: String

@@ -10,8 +10,14 @@ import Glibc
 /// only the readers given, that never touches the system's pcscd.
 ///
 /// It runs in a mount namespace of its own (``PCSCDNamespace``, as the tests' pcscd) where
-/// ``directory`` is bind-mounted on /run/pcscd: pcscd.comm, pcscd's own pcscd.pid and pcscd.log
-/// all land in ``directory``. Clients reach it with `PCSCLITE_CSOCK_NAME` (``environmentLine``).
+/// `DIR/run` (``socketDirectory``) is bind-mounted on /run/pcscd: pcscd.comm and pcscd's own
+/// pcscd.pid land there; pcscd.log and ``pidPath`` (written by `start`) stay in ``directory``.
+/// Clients reach it with `PCSCLITE_CSOCK_NAME` = `DIR/run/pcscd.comm` (``environmentLine``).
+///
+/// Privacy: pcscd makes its socket directory 0755 and its socket 0666, so it is ``directory``
+/// (0700, checked at every start, never touched by pcscd) that keeps other local users out:
+/// they cannot traverse it to reach the socket. pcscd's chmod of `DIR/run` leaves ``directory``
+/// as it was, so the same directory starts again after a stop.
 /// The readers live in `DIR/reader.conf.d` (pcscd `-c`). pcscd is a daemon in a session of its
 /// own that outlives `ukey pcscd start`; `stop` ends its process group.
 ///
@@ -19,7 +25,9 @@ import Glibc
 /// reached; its TCP listener is used when it has one (see ``emulatorDevices(stateDirectory:environment:)``).
 package struct PrivatePCSCD: Sendable {
     package var directory: String
-    package var socketPath: String { directory + "/pcscd.comm" }
+    /// Bind-mounted on /run/pcscd; pcscd chmods it 0755 (``directory`` above it stays 0700).
+    package var socketDirectory: String { directory + "/run" }
+    package var socketPath: String { socketDirectory + "/pcscd.comm" }
     package var pidPath: String { directory + "/pcscd.pid" }
     package var logPath: String { directory + "/pcscd.log" }
     package var configDirectory: String { directory + "/reader.conf.d" }
@@ -72,7 +80,9 @@ package struct PrivatePCSCD: Sendable {
         return pid
     }
 
-    /// Starts pcscd with `devices` and `driver`; returns its pid once ``socketPath`` answers.
+    /// Starts pcscd with `devices` and `driver` (checked first: ``IFDHandlerLibrary/check(_:)``);
+    /// returns its pid once ``socketPath`` answers. How many readers pcscd then announced is the
+    /// caller's to ask (through ``socketPath``): a device the driver cannot open has none.
     /// `trace` sets `UKEY_DRIVER_TRACE=1` (the driver's trace goes to ``logPath``).
     @discardableResult
     package func start(devices: [String], driver: String, trace: Bool = false, timeout: Double = 10,
@@ -81,6 +91,7 @@ package struct PrivatePCSCD: Sendable {
         guard FileManager.default.fileExists(atPath: driver) else {
             throw PrivatePCSCDError("no driver at \(driver) (swift build, or give --driver)")
         }
+        try IFDHandlerLibrary.check(driver)
         for tool in [PCSCDNamespace.pcscdPath, PCSCDNamespace.unsharePath] where !FileManager.default.isExecutableFile(atPath: tool) {
             throw PrivatePCSCDError("\(tool) is not installed (apt-get install pcscd util-linux)")
         }
@@ -105,7 +116,7 @@ package struct PrivatePCSCD: Sendable {
 
     /// The namespace launcher for this directory.
     private var namespace: PCSCDNamespace {
-        PCSCDNamespace(socketDirectory: directory, configDirectory: configDirectory, logPath: logPath)
+        PCSCDNamespace(socketDirectory: socketDirectory, configDirectory: configDirectory, logPath: logPath)
     }
 
     /// Stops the pcscd this directory's pid file names (only if it is that pcscd) and removes the
@@ -124,7 +135,7 @@ package struct PrivatePCSCD: Sendable {
         return text.split(separator: "\n", omittingEmptySubsequences: false).suffix(lines).joined(separator: "\n")
     }
 
-    /// Creates the directory (0700), a fresh log, and one reader.conf entry per device.
+    /// Creates the directory (0700), a fresh `run/`, a fresh log, and one reader.conf entry per device.
     private func prepareDirectory(devices: [String], driver: String) throws(PrivatePCSCDError) {
         let files = FileManager.default
         do {
@@ -136,8 +147,11 @@ package struct PrivatePCSCD: Sendable {
         do {
             if files.fileExists(atPath: configDirectory) { try files.removeItem(atPath: configDirectory) }
             try files.createDirectory(atPath: configDirectory, withIntermediateDirectories: true)
+            // A stale socket directory (pcscd's leftovers, or a socket someone else put there)
+            // goes: pcscd gets a fresh, empty one.
+            if files.fileExists(atPath: socketDirectory) { try files.removeItem(atPath: socketDirectory) }
+            try files.createDirectory(atPath: socketDirectory, withIntermediateDirectories: false)
             unlink(pidPath)
-            unlink(socketPath)
             try Data().write(to: URL(fileURLWithPath: logPath))
             try namespace.writeReaders(devices.enumerated().map { PCSCDNamespace.ReaderEntry.ukey(device: $1, driver: driver, index: $0) })
         } catch {

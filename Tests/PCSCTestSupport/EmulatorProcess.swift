@@ -50,9 +50,11 @@ public final class EmulatorProcess: @unchecked Sendable {
         return FileManager.default.fileExists(atPath: path) ? path : nil
     }
 
-    /// Starts `ukey emulator run ARGUMENTS` and waits until it printed `listeners` listening lines.
-    public init(arguments: [String], environment: [String: String], listeners: Int) throws {
+    /// Starts `ukey emulator run ARGUMENTS` (in `currentDirectory`, default this process's) and
+    /// waits until it printed `listeners` listening lines.
+    public init(arguments: [String], environment: [String: String], listeners: Int, currentDirectory: String? = nil) throws {
         process.executableURL = try Self.binary()
+        if let currentDirectory { process.currentDirectoryURL = URL(fileURLWithPath: currentDirectory) }
         process.arguments = ["emulator", "run"] + arguments
         process.environment = environment
         let stdout = Pipe()

@@ -22,10 +22,11 @@ public struct TestProcess {
     /// management key, an HTTP request), else /dev/null; it travels through a 0600 file in a 0700
     /// scratch directory (a pipe could fill up while nobody reads the child's output). Past
     /// `timeout` the tool is killed; that throws, or with `throwOnTimeout: false` returns what it
-    /// wrote, `timedOut` set.
+    /// wrote, `timedOut` set. `currentDirectory`: where the tool starts (default: this process's).
     @discardableResult
     public static func run(_ arguments: [String], environment: [String: String] = ProcessInfo.processInfo.environment,
-                           input: String? = nil, timeout: Double = 60, throwOnTimeout: Bool = true) throws -> Output {
+                           input: String? = nil, timeout: Double = 60, throwOnTimeout: Bool = true,
+                           currentDirectory: String? = nil) throws -> Output {
         let scratch = FileManager.default.temporaryDirectory.appendingPathComponent("ukey-run-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: scratch, withIntermediateDirectories: true,
                                                 attributes: [.posixPermissions: 0o700])
@@ -49,6 +50,7 @@ public struct TestProcess {
         process.executableURL = URL(fileURLWithPath: arguments[0])
         process.arguments = Array(arguments.dropFirst())
         process.environment = environment
+        if let currentDirectory { process.currentDirectoryURL = URL(fileURLWithPath: currentDirectory) }
         process.standardInput = stdin ?? FileHandle.nullDevice
         process.standardOutput = out
         process.standardError = err

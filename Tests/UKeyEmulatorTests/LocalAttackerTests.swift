@@ -223,6 +223,45 @@ struct LocalAttackerTests {
         }
     }
 
+    @Test("reach a private pcscd: its socket lies in the owner's 0700 DIR, so uid 65534 gets EACCES; the owner lists the token (issue 15)")
+    func privatePCSCDSocket() async throws {
+        try await offPool { check in
+            let attacker = try LocalAttacker()
+            defer { attacker.remove() }
+            let runs = try attacker.precondition()
+            try check.require(runs.ok, "uid 65534 can run its copy of ukey:\n\(runs.output)")
+            let harness = try EmulatorHarness()
+            defer { harness.stop() }
+            // The test's own directory is opened for traversal, as a home directory often is.
+            chmod(harness.directory.path, 0o711)
+            let ukey = try EmulatorProcess.binary().path, driver = try check.require(PCSCDClient.driverLibrary)
+            let directory = harness.directory.file("pcscd"), socket = directory + "/run/pcscd.comm"
+            defer { _ = try? TestProcess.run([ukey, "pcscd", "stop", "--dir", directory]) }
+            let start = try TestProcess.run([ukey, "pcscd", "start", "--dir", directory, "--state", harness.emulator.stateDirectory,
+                                             "--driver", driver])
+            try check.require(start.status == 0, "\(start)")
+
+            // pcscd opened its own socket directory and socket to everyone; DIR above them is 0700.
+            var info = stat()
+            check.expect(stat(socket, &info) == 0 && info.st_mode & 0o777 == 0o666, "pcscd made its socket 0666")
+            check.expect(stat(directory, &info) == 0 && info.st_mode & 0o777 == 0o700, "DIR stays 0700")
+            check.expect(try attacker.connect(socket) == ["connect EACCES"], "uid 65534 cannot connect")
+            let readers = try attacker.run(["/usr/bin/env", "PCSCLITE_CSOCK_NAME=" + socket, attacker.ukey, "readers"])
+            check.expect(readers.status != 0 && !readers.stdout.contains("UKey 1-1"), "uid 65534 sees no reader:\n\(readers)")
+
+            // The owner connects and sees the token.
+            check.expect(PCSCDHarness.socketAnswers(socket))
+            var environment = ProcessInfo.processInfo.environment
+            environment["PCSCLITE_CSOCK_NAME"] = socket
+            var mine = try TestProcess.run([ukey, "readers"], environment: environment)
+            for _ in 0..<50 where !mine.stdout.contains("UKey 1-1") {
+                usleep(100_000)
+                mine = try TestProcess.run([ukey, "readers"], environment: environment)
+            }
+            check.expect(mine.status == 0 && mine.stdout.contains("UKey 1-1"), "the owner lists the token:\n\(mine)")
+        }
+    }
+
     /// `ukey emulator run --state STATE --tokens 2` that must exit by itself within 20 s.
     static func runEmulator(state: String, _ directory: TemporaryDirectory) throws -> TestProcess.Output {
         try TestProcess.run([try EmulatorProcess.binary().path, "emulator", "run", "--state", state, "--tokens", "2",

@@ -26,10 +26,10 @@ struct PCSCDCommandLineTests {
                                   "--driver", PCSCDClient.driverLibrary!, "--trace"])
             print("ukey pcscd start returned after \(Date().timeIntervalSince(started)) s")
             try #require(start.status == 0, "start succeeds:\n\(start)")
-            #expect(PCSCDHarness.socketAnswers(directory + "/pcscd.comm"), "start returns once the socket answers")
+            #expect(PCSCDHarness.socketAnswers(directory + "/run/pcscd.comm"), "start returns once the socket answers")
 
             let env = try ukey(["pcscd", "env", "--dir", directory])
-            #expect(env.stdout == "export PCSCLITE_CSOCK_NAME=\(directory)/pcscd.comm\n")
+            #expect(env.stdout == "export PCSCLITE_CSOCK_NAME=\(directory)/run/pcscd.comm\n")
             let socket = String(env.stdout.dropFirst("export PCSCLITE_CSOCK_NAME=".count).dropLast())
             var environment = ProcessInfo.processInfo.environment
             environment["PCSCLITE_CSOCK_NAME"] = socket
@@ -57,10 +57,144 @@ struct PCSCDCommandLineTests {
             #expect(stopped.stdout.contains("pcscd \(pid) stopped"), "\(stopped)")
             #expect(kill(pid, 0) != 0, "that pcscd is gone")
             #expect(!FileManager.default.fileExists(atPath: directory + "/pcscd.pid"), "stop removes the pid file")
-            #expect(!PCSCDHarness.socketAnswers(directory + "/pcscd.comm"))
+            #expect(!PCSCDHarness.socketAnswers(directory + "/run/pcscd.comm"))
             let idle = try ukey(["pcscd", "stop", "--dir", directory])
             #expect(idle.stdout.contains("no pcscd of ours"), "stop with nothing running stops nothing")
         }
+    }
+
+    @Test("ukey pcscd start, stop, start in one directory: the second start succeeds and serves the readers (issue 15)")
+    func pcscdRestartInItsDirectory() async throws {
+        try await withEmulator { emulator in
+            let directory = emulator.directory.file("pcscd")
+            defer { _ = try? self.ukey(["pcscd", "stop", "--dir", directory]) }
+            let start = ["pcscd", "start", "--dir", directory, "--state", emulator.emulator.stateDirectory,
+                         "--driver", PCSCDClient.driverLibrary!]
+            let first = try ukey(start)
+            try #require(first.status == 0, "first start:\n\(first)")
+            #expect(try ukey(["pcscd", "stop", "--dir", directory]).stdout.contains("stopped"))
+            var info = stat()
+            #expect(stat(directory, &info) == 0 && info.st_mode & 0o777 == 0o700, "pcscd left DIR 0700")
+            let second = try ukey(start)
+            try #require(second.status == 0, "the same directory starts again:\n\(second)")
+            var environment = ProcessInfo.processInfo.environment
+            environment["PCSCLITE_CSOCK_NAME"] = directory + "/run/pcscd.comm"
+            var readers = try ukey(["readers"], environment: environment)
+            for _ in 0..<50 where !readers.stdout.contains("UKey 1-1") {
+                usleep(100_000)
+                readers = try ukey(["readers"], environment: environment)
+            }
+            #expect(readers.status == 0 && readers.stdout.contains("UKey 1-1"), "the restarted pcscd serves the reader:\n\(readers)")
+        }
+    }
+
+    @Test("relative paths (issue 15): an emulator on --listen unix:rel.sock, --state st, pcscd start/stop --dir pr from that directory")
+    func relativePaths() throws {
+        let work = try TemporaryDirectory()
+        defer { work.remove() }
+        let ukey = try EmulatorProcess.binary().path
+        func run(_ arguments: [String], _ environment: [String: String] = ProcessInfo.processInfo.environment) throws -> TestProcess.Output {
+            try TestProcess.run([ukey] + arguments, environment: environment, timeout: 60, currentDirectory: work.path)
+        }
+        let emulator = try EmulatorProcess(arguments: ["--state", "st", "--listen", "unix:rel.sock", "--confirm", "approve"],
+                                           environment: EmulatorProcessTests.environment(work), listeners: 1, currentDirectory: work.path)
+        defer { emulator.kill() }
+        defer { _ = try? run(["pcscd", "stop", "--dir", "pr"]) }
+        let start = try run(["pcscd", "start", "--dir", "pr", "--state", "st", "--driver", PCSCDClient.driverLibrary!])
+        try #require(start.status == 0, "pcscd start --dir pr --state st:\n\(start)")
+        let socket = work.file("pr") + "/run/pcscd.comm"
+        #expect(start.stdout.contains(socket), "start names the absolute socket:\n\(start)")
+        let config = try String(contentsOfFile: work.file("pr") + "/reader.conf.d/reader-0", encoding: .utf8)
+        #expect(config.contains("DEVICENAME usbip:unix:\(work.file("rel.sock"))/1-1"), "the reader names the absolute socket:\n\(config)")
+
+        var environment = ProcessInfo.processInfo.environment
+        environment["PCSCLITE_CSOCK_NAME"] = socket
+        var readers = try run(["readers"], environment)
+        for _ in 0..<50 where !readers.stdout.contains("UKey token") {
+            usleep(100_000)
+            readers = try run(["readers"], environment)
+        }
+        #expect(readers.status == 0 && readers.stdout.contains("UKey 1-1") && readers.stdout.contains("UKey token"),
+                "the reader on unix:rel.sock shows the token:\n\(readers)")
+
+        let pid = try #require(pid_t(try String(contentsOfFile: work.file("pr") + "/pcscd.pid", encoding: .utf8)
+            .trimmingCharacters(in: .whitespacesAndNewlines)))
+        let stop = try run(["pcscd", "stop", "--dir", "pr"])
+        #expect(stop.stdout.contains("pcscd \(pid) stopped"), "stop --dir pr stops it:\n\(stop)")
+        #expect(kill(pid, 0) != 0, "that pcscd is gone")
+    }
+
+    @Test("ukey pcscd start --driver checks the driver loads (dlopen, the IFDH symbols) before starting pcscd (issue 15)")
+    func pcscdStartRefusesANonDriver() throws {
+        let directory = try TemporaryDirectory()
+        defer { directory.remove() }
+        let pcscd = directory.file("p")
+        defer { _ = try? ukey(["pcscd", "stop", "--dir", pcscd]) }
+        // A shared library that loads but is no driver: the C library.
+        let libc = try #require(["/lib/x86_64-linux-gnu/libc.so.6", "/lib/aarch64-linux-gnu/libc.so.6", "/usr/lib64/libc.so.6"]
+            .first { FileManager.default.fileExists(atPath: $0) })
+        for (driver, reason) in [("/etc/hostname", "/etc/hostname is not a driver pcscd can load"),
+                                 (libc, "is not an IFD handler: it lacks IFDHCreateChannelByName")] {
+            let out = try ukey(["pcscd", "start", "--dir", pcscd, "--device", "usbip:127.0.0.1:9/1-1", "--driver", driver])
+            #expect(out.status != 0 && out.stderr.contains(reason), "\(driver) is refused:\n\(out)")
+            #expect(!FileManager.default.fileExists(atPath: pcscd + "/pcscd.pid") && !PCSCDHarness.socketAnswers(pcscd + "/run/pcscd.comm"),
+                    "no pcscd was started for \(driver)")
+        }
+    }
+
+    @Test("ukey pcscd start counts the readers pcscd announced, not the entries it wrote (issue 15)")
+    func pcscdStartCountsAnnouncedReaders() async throws {
+        try await withEmulator { emulator in
+            let directory = emulator.directory.file("pcscd")
+            defer { _ = try? self.ukey(["pcscd", "stop", "--dir", directory]) }
+            let token = try #require(try PrivatePCSCD.emulatorDevices(stateDirectory: emulator.emulator.stateDirectory).first)
+            let missing = String(token[..<token.lastIndex(of: "/")!]) + "/1-9"  // no such bus id: the import fails
+            var out = try ukey(["pcscd", "start", "--dir", directory, "--device", token, "--device", missing,
+                                "--driver", PCSCDClient.driverLibrary!])
+            #expect(out.status == 0 && out.stdout.contains("with 1 reader(s)"), "one of two readers came up:\n\(out)")
+            #expect(out.stderr.contains("1 of 2 device(s) have no reader"), "\(out)")
+            _ = try ukey(["pcscd", "stop", "--dir", directory])
+
+            out = try ukey(["pcscd", "start", "--dir", directory, "--device", missing, "--driver", PCSCDClient.driverLibrary!])
+            #expect(out.status != 0 && out.stderr.contains("pcscd announced no reader"), "no reader is a failure:\n\(out)")
+            #expect(!FileManager.default.fileExists(atPath: directory + "/pcscd.pid"), "and leaves no pcscd")
+        }
+    }
+
+    @Test("the emulator restarts under a running pcscd: the driver reconnects and the token is back within 3 s (issue 15)")
+    func emulatorRestartUnderPCSCD() throws {
+        let work = try TemporaryDirectory()
+        defer { work.remove() }
+        let ukey = try EmulatorProcess.binary().path
+        let arguments = ["--state", work.file("st"), "--listen", "unix:" + work.file("usbip.sock"), "--confirm", "approve"]
+        var emulator = try EmulatorProcess(arguments: arguments, environment: EmulatorProcessTests.environment(work), listeners: 1)
+        defer { emulator.kill() }
+        let directory = work.file("pr")
+        defer { _ = try? TestProcess.run([ukey, "pcscd", "stop", "--dir", directory]) }
+        let start = try TestProcess.run([ukey, "pcscd", "start", "--dir", directory, "--state", work.file("st"),
+                                         "--driver", PCSCDClient.driverLibrary!, "--trace"])
+        try #require(start.status == 0, "\(start)")
+        var environment = ProcessInfo.processInfo.environment
+        environment["PCSCLITE_CSOCK_NAME"] = directory + "/run/pcscd.comm"
+        /// Seconds until `ukey readers` shows the token (nil: not within `limit`).
+        func tokenShown(within limit: Double) throws -> Double? {
+            let started = Date()
+            while Date().timeIntervalSince(started) < limit {
+                let readers = try TestProcess.run([ukey, "readers"], environment: environment, timeout: 10)
+                if readers.stdout.contains("UKey token") { return Date().timeIntervalSince(started) }
+                usleep(100_000)
+            }
+            return nil
+        }
+        try #require(try tokenShown(within: 10) != nil, "the token is shown before the restart")
+
+        #expect(emulator.terminate() != nil, "the emulator stops")
+        emulator = try EmulatorProcess(arguments: arguments, environment: EmulatorProcessTests.environment(work), listeners: 1)
+        let back = try tokenShown(within: 3)
+        let log = (try? String(contentsOfFile: directory + "/pcscd.log", encoding: .utf8)) ?? ""
+        #expect(back != nil, "the token is back within 3 s of the restart; pcscd.log:\n\(log.suffix(3000))")
+        let apdu = try TestProcess.run([ukey, "apdu", "00A4040006F0554B45590100"], environment: environment)
+        #expect(apdu.status == 0 && apdu.stdout.contains("9000"), "the token answers after the restart:\n\(apdu)")
     }
 
     @Test("ukey pcscd start without readers fails with a message, and leaves nothing running")

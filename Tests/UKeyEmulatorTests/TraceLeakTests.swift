@@ -78,7 +78,7 @@ struct TraceLeakTests {
         SoakStack.lowerPriority(process: emulator.process.processIdentifier)
         let pcscdDirectory = work + "/pcscd-puk"
         func ukey(_ arguments: [String], _ secrets: [String: String] = [:]) throws {
-            let environment = base.merging(["PCSCLITE_CSOCK_NAME": pcscdDirectory + "/pcscd.comm"].merging(secrets) { $1 }) { $1 }
+            let environment = base.merging(["PCSCLITE_CSOCK_NAME": pcscdDirectory + "/run/pcscd.comm"].merging(secrets) { $1 }) { $1 }
             let out = try TestProcess.run(SoakStack.nice + [binary.path] + arguments, environment: environment)
             texts["ukey " + arguments.prefix(3).joined(separator: " ")] = out.combined
             guard out.status == 0 else { throw StackError("ukey \(arguments.joined(separator: " ")) failed:\n\(out)") }

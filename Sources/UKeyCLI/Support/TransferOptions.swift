@@ -5,7 +5,7 @@ import UKey
 /// A transfer from flags (`--payee-account … --amount …`) or from a JSON file (`--transfer FILE`,
 /// the ``Transfer`` schema in the README).
 struct TransferOptions: ParsableArguments {
-    @Option(help: "A JSON file with the transfer (payeeAccount, payeeName, amount, currency, reference).")
+    @Option(help: "A JSON file with the transfer (payeeAccount, payeeName, amount, currency, reference).", transform: AbsolutePath.file)
     var transfer: String?
 
     @Option(help: "The payee's account (1–34 characters).")
