@@ -32,16 +32,17 @@ struct TransferSignCommand: AsyncParsableCommand {
     mutating func run() async throws {
         try await Output.run(json: options.json) {
             let (intended, bytes) = try request()
+            let output = try Files.reserve(out)
             try await ReaderAccess.withToken(options, pin: pin) { found in
                 Output.note("Check the transfer on the token's screen and press OK to sign (Cancel refuses).")
                 let signed = try await found.token.confirmTransfer(intended, challenge: bytes)
                 let text = try Output.jsonText(signed)
-                if let out {
-                    try Files.write(text + "\n", to: out)
+                if let output {
+                    try output.commit(text + "\n")
                     if options.json {
                         print(text)
                     } else {
-                        print("signed transfer (counter \(signed.counter)) written to \(out)")
+                        print("signed transfer (counter \(signed.counter)) written to \(output.path)")
                     }
                 } else {
                     print(text)
