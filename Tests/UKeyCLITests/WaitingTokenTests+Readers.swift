@@ -22,7 +22,7 @@ extension WaitingTokenTests {
     func readersWhileWaiting() async throws {
         let session = try await Self.session()
         defer { session.remove() }
-        try await PCSCTestStack.blocking {
+        let (readers, elapsed, json) = try await PCSCTestStack.blocking {
             let sign = try Self.startWaitingSign(session)
             defer {
                 _ = try? session.stack.runEmulatorControl("press", ["cancel"], token: Self.busid, mustSucceed: false)
@@ -32,19 +32,21 @@ extension WaitingTokenTests {
             let readers = try TestProcess.run([session.binary, "readers"] + Self.onToken, environment: session.environment([:]),
                                               timeout: 8, throwOnTimeout: false)
             let elapsed = Date().timeIntervalSince(started)
-            #expect(!readers.timedOut && readers.status == 0 && elapsed < 5, "readers answered in \(elapsed) s: \(readers)")
-            #expect(readers.stdout.contains("UKey 1-6") && readers.stdout.contains("[busy (in use): card \(CLIOnTokenTests.atrHex)]"),
-                    "the waiting token's reader is busy, with the ATR from the reader state: \(readers)")
             let json = try TestProcess.run([session.binary, "readers", "--json"] + Self.onToken, environment: session.environment([:]),
                                            timeout: 8, throwOnTimeout: false)
-            let listing = try JSONSerialization.jsonObject(with: Data(json.stdout.utf8)) as? [[String: Any]]
-            #expect(listing?.first?["busy"] as? Bool == true && listing?.first?["hasCard"] as? Bool == true, "\(json)")
+            return (readers, elapsed, json)
         }
-        try await PCSCTestStack.blocking {
+        #expect(!readers.timedOut && readers.status == 0 && elapsed < 5, "readers answered in \(elapsed) s: \(readers)")
+        #expect(readers.stdout.contains("UKey 1-6") && readers.stdout.contains("[busy (in use): card \(CLIOnTokenTests.atrHex)]"),
+                "the waiting token's reader is busy, with the ATR from the reader state: \(readers)")
+        let listing = try? JSONSerialization.jsonObject(with: Data(json.stdout.utf8)) as? [[String: Any]]
+        #expect(listing?.first?["busy"] as? Bool == true && listing?.first?["hasCard"] as? Bool == true, "\(json)")
+
+        let after = try await PCSCTestStack.blocking {
             let deadline = Date().addingTimeInterval(10)
             while try Self.isWaiting(session.stack), Date() < deadline { usleep(100_000) }
-            let readers = try TestProcess.run([session.binary, "readers"] + Self.onToken, environment: session.environment([:]), timeout: 30)
-            #expect(readers.stdout.contains("[UKey token "), "once the holder decided, the token is listed again: \(readers)")
+            return try TestProcess.run([session.binary, "readers"] + Self.onToken, environment: session.environment([:]), timeout: 30)
         }
+        #expect(after.stdout.contains("[UKey token "), "once the holder decided, the token is listed again: \(after)")
     }
 }

@@ -4,7 +4,8 @@ import Testing
 
 /// `ukey` commands around a token that waits for its holder, on token 1-6 of the shared
 /// ``PCSCTestStack`` (1-4 is the golden session's): the output file of `transfer sign`.
-/// Serialized: each test lets the token wait or asks it to.
+/// Serialized: each test lets the token wait or asks it to. The blocking parts run on threads of
+/// their own and return what they saw: the expectations are checked in the test's own context.
 @Suite("ukey with a token that waits for the holder (token 1-6)", .serialized, .enabled(if: PCSCTestStack.available))
 struct WaitingTokenTests {
     static let busid = "1-6"
@@ -19,19 +20,19 @@ struct WaitingTokenTests {
         let session = try CLISession(stack: stack, token: busid)
         try await PCSCTestStack.blocking {
             let info = try session.run("info", ["token", "info", "--json"] + onToken)
-            let object = try #require(try JSONSerialization.jsonObject(with: Data(info.stdout.utf8)) as? [String: Any])
-            let details = try #require(object["info"] as? [String: Any], "token info: \(info)")
+            let object = try JSONSerialization.jsonObject(with: Data(info.stdout.utf8)) as? [String: Any]
+            guard let details = object?["info"] as? [String: Any] else { throw StackError("token info: \(info)") }
             if details["pinMustChange"] as? Bool == true {
                 let change = try session.run("pin-change", ["token", "pin", "change"] + onToken,
                                              secrets: ["UKEY_PIN": CLISession.factoryPIN, "UKEY_NEW_PIN": CLISession.pin])
-                try #require(change.status == 0, "pin change: \(change)")
+                try Self.check(change, "pin change: \(change)")
             }
             if details["transferKey"] as? String == "none" {
                 let keygen = try session.runConfirmed("keygen", ["token", "keygen", "--key", "transfer"] + onToken, secrets: pin)
-                try #require(keygen.status == 0, "keygen: \(keygen)")
+                try Self.check(keygen, "keygen: \(keygen)")
             }
             let bank = try session.run("ca-init", ["ca", "init", "--dir", session.file("bank")])
-            try #require(bank.status == 0, "ca init: \(bank)")
+            try Self.check(bank, "ca init: \(bank)")
             if try session.run("cert-get", ["token", "cert", "get", "--key", "transfer"] + onToken).status != 0 {
                 // A transfer is signed only by a token that can show its certificate.
                 for (name, arguments, secrets) in [
@@ -42,18 +43,23 @@ struct WaitingTokenTests {
                     ("cert-put", ["token", "cert", "put", "--key", "transfer", session.file("token.pem")] + onToken, pin),
                 ] {
                     let step = try session.run(name, arguments, secrets: secrets)
-                    try #require(step.status == 0, "\(name): \(step)")
+                    try Self.check(step, "\(name): \(step)")
                 }
             }
         }
         return session
     }
 
+    /// Throws `message` (a set-up step failed) unless `output` is a success.
+    static func check(_ output: TestProcess.Output, _ message: @autoclosure () -> String) throws {
+        guard output.status == 0 else { throw StackError(message()) }
+    }
+
     /// A fresh challenge record for a transfer of 10.00 CNY, at `session.file(name)`.
     static func challenge(_ session: CLISession, _ name: String) throws -> String {
         let issued = try session.run("challenge", ["transfer", "challenge", "--bank", session.file("bank")] + transfer
                                      + ["--out", session.file(name)])
-        try #require(issued.status == 0, "transfer challenge: \(issued)")
+        try Self.check(issued, "transfer challenge: \(issued)")
         return session.file(name)
     }
 
@@ -80,42 +86,46 @@ struct WaitingTokenTests {
     func unwritableOutputFailsFirst() async throws {
         let session = try await Self.session()
         defer { session.remove() }
-        try await PCSCTestStack.blocking {
+        let (sign, elapsed, before, after) = try await PCSCTestStack.blocking {
             let challenge = try Self.challenge(session, "challenge.json")
             let before = try Self.transferCounter(session)
             let started = Date()
-            let sign = try session.run("sign-nowhere", ["transfer", "sign", challenge, "--out", "/nonexistent/x.json"] + Self.onToken,
-                                       secrets: Self.pin, timeout: 15)
+            let sign = try TestProcess.run([session.binary, "transfer", "sign", challenge, "--out", "/nonexistent/x.json"] + Self.onToken,
+                                           environment: session.environment(Self.pin), timeout: 15, throwOnTimeout: false)
             let elapsed = Date().timeIntervalSince(started)
             if try Self.isWaiting(session.stack) {  // only before the fix: end the confirmation it started
                 _ = try? session.stack.runEmulatorControl("press", ["cancel"], token: Self.busid, mustSucceed: false)
             }
-            #expect(sign.status != 0 && sign.stderr.contains("cannot write /nonexistent/x.json"), "\(sign)")
-            #expect(!sign.combined.contains("press OK"), "the token was never asked: \(sign)")
-            #expect(elapsed < 10, "it failed at once, not after the holder or a timeout (\(elapsed) s)")
-            #expect(try Self.transferCounter(session) == before, "the transfer counter did not move")
+            return (sign, elapsed, before, try Self.transferCounter(session))
         }
+        #expect(sign.status != 0 && sign.stderr.contains("cannot write /nonexistent/x.json"), "\(sign)")
+        #expect(!sign.combined.contains("press OK"), "the token was never asked: \(sign)")
+        #expect(elapsed < 10, "it failed at once, not after the holder or a timeout (\(elapsed) s)")
+        #expect(before != nil && after == before, "the transfer counter did not move")
     }
 
     @Test("a denied transfer sign leaves an existing --out file as it was; an approved one replaces it; no temporary file stays")
     func deniedLeavesOutputUntouched() async throws {
         let session = try await Self.session()
         defer { session.remove() }
-        try await PCSCTestStack.blocking {
-            let out = session.file("signed.json")
+        let out = session.file("signed.json")
+        let (denied, afterDenial, leftAfterDenial) = try await PCSCTestStack.blocking {
             try "previous\n".write(toFile: out, atomically: false, encoding: .utf8)
             let denied = try session.runConfirmed("sign-denied", ["transfer", "sign", try Self.challenge(session, "c1.json"), "--out", out]
                                                   + Self.onToken, secrets: Self.pin, button: "cancel")
-            #expect(denied.status != 0, "the holder pressed Cancel: \(denied)")
-            #expect(try String(contentsOfFile: out, encoding: .utf8) == "previous\n", "the existing file is untouched")
-            #expect(try Self.leftovers(session).isEmpty, "no temporary file stays after a denial")
+            return (denied, try String(contentsOfFile: out, encoding: .utf8), try Self.leftovers(session))
+        }
+        #expect(denied.status != 0, "the holder pressed Cancel: \(denied)")
+        #expect(afterDenial == "previous\n", "the existing file is untouched")
+        #expect(leftAfterDenial.isEmpty, "no temporary file stays after a denial")
 
+        let (approved, written, leftAfterSigning) = try await PCSCTestStack.blocking {
             let approved = try session.runConfirmed("sign-approved", ["transfer", "sign", try Self.challenge(session, "c2.json"), "--out", out]
                                                     + Self.onToken, secrets: Self.pin)
-            #expect(approved.status == 0, "\(approved)")
-            let written = try String(contentsOfFile: out, encoding: .utf8)
-            #expect(written.contains("\"signature\""), "the signed transfer replaced the file: \(written)")
-            #expect(try Self.leftovers(session).isEmpty, "no temporary file stays after a signature")
+            return (approved, try String(contentsOfFile: out, encoding: .utf8), try Self.leftovers(session))
         }
+        #expect(approved.status == 0, "\(approved)")
+        #expect(written.contains("\"signature\""), "the signed transfer replaced the file: \(written)")
+        #expect(leftAfterSigning.isEmpty, "no temporary file stays after a signature")
     }
 }
