@@ -126,6 +126,19 @@ public final class CardOS<P: Platform> {
         if confirmation != nil { _ = finish(.aborted) }
     }
 
+    /// The computer ends the open command while it waits for the holder (its client was
+    /// interrupted): the applet completes it as aborted, and unlike ``abort()`` the answer is
+    /// returned, so the reader's host gets one at once. The screen says what happened.
+    public func cancelByComputer() -> [UInt8]? {
+        guard confirmation != nil else { return nil }
+        let response = finish(.aborted)
+        platform.presence.show(Self.cancelledScreen)
+        return response
+    }
+
+    /// What the screen shows after ``cancelByComputer()``.
+    public static var cancelledScreen: Screen { Screen(lines: ["cancelled by", "the computer"], page: 0, pageCount: 1) }
+
     // MARK: Internals
 
     private func run(_ applet: any Applet, _ command: CommandAPDU) -> CardOutput {

@@ -213,6 +213,15 @@ public final class TokenDevice<P: Platform> {
         cardAnswered(response)
     }
 
+    /// The computer ends the confirmation the card waits for (the emulator's control `abort`):
+    /// the open command's answer is sent at once. Returns whether the card was waiting.
+    @discardableResult
+    public func cancelConfirmation() -> Bool {
+        guard let response = card.cancelByComputer() else { return false }
+        cardAnswered(response)
+        return true
+    }
+
     public var isCardPresent: Bool { cardPresent }
 
     /// Whether a command is in progress (the card waits for the holder).

@@ -53,10 +53,11 @@ struct PIVCertGetCommand: AsyncParsableCommand {
 
     mutating func run() async throws {
         try await Output.run(json: options.json) {
+            let output = try Files.reserve(out)
             try await ReaderAccess.withPIV(options) { reader, piv in
                 let certificate = try await piv.certificate(slot: slot.slot)
                 let pem = try certificate.pem()
-                try Files.write(pem, to: out)
+                try output?.commit(pem)
                 let result = PIVCertificateResult(reader: reader, slot: slot.slot.hex, subject: certificate.subject,
                                                   issuer: certificate.issuer, certificate: out ?? pem)
                 try Output.emit(result, json: options.json) { result in

@@ -35,11 +35,12 @@ struct PIVGenerateCommand: AsyncParsableCommand {
 
     mutating func run() async throws {
         try await Output.run(json: options.json) {
+            let output = try Files.reserve(out)
             let key = try managementKey.read()
             try await ReaderAccess.withPIV(options) { reader, piv in
                 let publicKey = try await piv.generate(slot: slot.slot, algorithm: algorithm, managementKey: key)
                 let pem = try publicKey.pem()
-                try Files.write(pem, to: out)
+                try output?.commit(pem)
                 let result = Result(reader: reader, slot: slot.slot.hex, bits: publicKey.bitCount, publicKey: out ?? pem)
                 try Output.emit(result, json: options.json) { result in
                     out == nil ? pem.trimmingCharacters(in: .newlines)
@@ -87,11 +88,12 @@ struct PIVCSRCommand: AsyncParsableCommand {
     mutating func run() async throws {
         try await Output.run(json: options.json) {
             let key = try Files.publicKey(publicKey)
+            let output = try Files.reserve(out)
             let secret = slot.slot.needsPIN ? try pin.read() : nil
             try await ReaderAccess.withPIV(options) { reader, piv in
                 let request = try await piv.certificateSigningRequest(slot: slot.slot, subject: subject, publicKey: key, pin: secret)
                 let pem = try request.pem()
-                try Files.write(pem, to: out)
+                try output?.commit(pem)
                 let result = Result(reader: reader, slot: slot.slot.hex, subject: request.subject, request: out ?? pem)
                 try Output.emit(result, json: options.json) { result in
                     out == nil ? pem.trimmingCharacters(in: .newlines) : "request for \"\(result.subject)\" written to \(result.request)"

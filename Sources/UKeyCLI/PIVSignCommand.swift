@@ -42,10 +42,11 @@ struct PIVSignCommand: AsyncParsableCommand {
             let hash = try input.hash()
             let algorithm = input.algorithm
             let key = try publicKey.map(Files.publicKey)
+            let output = try Files.reserve(out)
             let secret = slot.slot.needsPIN ? try pin.read() : nil
             try await ReaderAccess.withPIV(options) { reader, piv in
                 let signature = try await piv.sign(digest: hash, algorithm: algorithm, slot: slot.slot, pin: secret, publicKey: key)
-                try Files.write(Data(signature), to: out)
+                try output?.commit(Data(signature))
                 let result = Result(reader: reader, slot: slot.slot.hex, algorithm: algorithm.rawValue, digest: hash.hexString,
                                     signature: signature.hexString)
                 try Output.emit(result, json: options.json) { $0.signature }

@@ -37,7 +37,8 @@ struct ReadersCommand: AsyncParsableCommand {
                 try Output.emit(readers, json: options.json) { readers in
                     guard !readers.isEmpty else { return "no readers" }
                     return readers.map { reader in
-                        let what = reader.isToken ? "UKey token \(reader.serial ?? "")" : reader.hasCard ? "card \(reader.atr ?? "")" : "empty"
+                        let what = reader.busy ? "busy (in use): card \(reader.atr ?? "")"
+                            : reader.isToken ? "UKey token \(reader.serial ?? "")" : reader.hasCard ? "card \(reader.atr ?? "")" : "empty"
                         return "\(reader.index): \(reader.name)  [\(what)]"
                     }.joined(separator: "\n")
                 }

@@ -36,9 +36,10 @@ struct TokenSignCommand: AsyncParsableCommand {
             guard hash.count == algorithm.length else {
                 throw CLIError("badDigest", "a \(algorithm.rawValue) digest has \(algorithm.length) bytes, not \(hash.count)")
             }
+            let output = try Files.reserve(out)
             try await ReaderAccess.withToken(options, pin: pin) { found in
                 let signature = try await found.token.sign(digest: hash, algorithm: algorithm)
-                try Files.write(Data(signature), to: out)
+                try output?.commit(Data(signature))
                 let result = Result(reader: found.reader, algorithm: algorithm.rawValue, digest: hash.hexString, signature: signature.hexString)
                 try Output.emit(result, json: options.json) { $0.signature }
             }
@@ -75,10 +76,11 @@ struct TokenDecryptCommand: AsyncParsableCommand {
     mutating func run() async throws {
         try await Output.run(json: options.json) {
             let ciphertext = Array(try Files.read(file))
+            let output = try Files.reserve(out)
             try await ReaderAccess.withToken(options, pin: pin) { found in
                 let plaintext = try await found.token.decipher(ciphertext, plaintextLength: length)
-                if let out {
-                    try Files.write(Data(plaintext), to: out)
+                if let output {
+                    try output.commit(Data(plaintext))
                 } else if !options.json {
                     FileHandle.standardOutput.write(Data(plaintext))
                     return

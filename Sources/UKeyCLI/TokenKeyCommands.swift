@@ -88,9 +88,10 @@ struct TokenPubkeyCommand: AsyncParsableCommand {
 
     mutating func run() async throws {
         try await Output.run(json: options.json) {
+            let output = try Files.reserve(out)
             try await ReaderAccess.withToken(options) { found in
                 let result = try PublicKeyResult(reader: found.reader, key: key.key, publicKey: try await found.token.publicKey(key.key))
-                try Files.write(result.publicKey, to: out)
+                try output?.commit(result.publicKey)
                 try Output.emit(result, json: options.json) { result in
                     out.map { "\(result.key.rawValue) key (\(result.bits) bits) written to \($0)" }
                         ?? result.publicKey.trimmingCharacters(in: .newlines)
@@ -126,10 +127,11 @@ struct TokenCSRCommand: AsyncParsableCommand {
 
     mutating func run() async throws {
         try await Output.run(json: options.json) {
+            let output = try Files.reserve(out)
             try await ReaderAccess.withToken(options, pin: pin) { found in
                 let request = try await found.token.certificateSigningRequest(for: key.key, subject: subject)
                 let pem = try request.pem()
-                try Files.write(pem, to: out)
+                try output?.commit(pem)
                 let result = Result(reader: found.reader, subject: request.subject, request: out ?? pem)
                 try Output.emit(result, json: options.json) { result in
                     out == nil ? pem.trimmingCharacters(in: .newlines) : "request for \"\(result.subject)\" written to \(result.request)"
@@ -190,10 +192,11 @@ struct TokenCertGetCommand: AsyncParsableCommand {
 
     mutating func run() async throws {
         try await Output.run(json: options.json) {
+            let output = try Files.reserve(out)
             try await ReaderAccess.withToken(options) { found in
                 let certificate = try await found.token.certificate(key.key)
                 let pem = try certificate.pem()
-                try Files.write(pem, to: out)
+                try output?.commit(pem)
                 let result = Result(reader: found.reader, subject: certificate.subject, issuer: certificate.issuer, certificate: out ?? pem)
                 try Output.emit(result, json: options.json) { result in
                     out == nil ? pem.trimmingCharacters(in: .newlines) : "certificate \"\(result.subject)\" written to \(result.certificate)"

@@ -26,22 +26,31 @@ struct TransferSignCommand: AsyncParsableCommand {
     @Option(help: "Write the signed transfer here instead of standard output.", transform: AbsolutePath.file)
     var out: String?
 
+    @Option(name: .customLong("state"),
+            help: "The state directory of the emulator serving the token (default: UKEY_STATE, if set): Ctrl-C then ends the confirmation on the token.")
+    var stateDirectory: String?
+
     @OptionGroup var options: CommonOptions
     @OptionGroup var pin: PINOptions
 
     mutating func run() async throws {
         try await Output.run(json: options.json) {
             let (intended, bytes) = try request()
+            let output = try Files.reserve(out)
             try await ReaderAccess.withToken(options, pin: pin) { found in
+                let state = ConfirmationInterrupt.stateDirectory(stateDirectory)
+                let serial = state == nil ? nil : try? await found.token.info().serial
+                let interrupt = ConfirmationInterrupt(stateDirectory: state, serial: serial)
+                defer { interrupt.end() }
                 Output.note("Check the transfer on the token's screen and press OK to sign (Cancel refuses).")
                 let signed = try await found.token.confirmTransfer(intended, challenge: bytes)
                 let text = try Output.jsonText(signed)
-                if let out {
-                    try Files.write(text + "\n", to: out)
+                if let output {
+                    try output.commit(text + "\n")
                     if options.json {
                         print(text)
                     } else {
-                        print("signed transfer (counter \(signed.counter)) written to \(out)")
+                        print("signed transfer (counter \(signed.counter)) written to \(output.path)")
                     }
                 } else {
                     print(text)

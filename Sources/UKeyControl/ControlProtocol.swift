@@ -57,6 +57,9 @@ public enum ControlRequest: Hashable, Sendable {
     case insert(token: String?)
     /// The card leaves the token's slot.
     case remove(token: String?)
+    /// The computer ends the confirmation the token waits for (its client was interrupted): the
+    /// waiting command completes at once as aborted, and the screen says so.
+    case abort(token: String?)
 
     /// The `op` field.
     public var op: String {
@@ -66,6 +69,7 @@ public enum ControlRequest: Hashable, Sendable {
         case .press: "press"
         case .insert: "insert"
         case .remove: "remove"
+        case .abort: "abort"
         }
     }
 
@@ -73,7 +77,7 @@ public enum ControlRequest: Hashable, Sendable {
     public var token: String? {
         switch self {
         case .status, .events: nil
-        case .press(let token, _, _), .insert(let token), .remove(let token): token
+        case .press(let token, _, _), .insert(let token), .remove(let token), .abort(let token): token
         }
     }
 }
@@ -94,7 +98,7 @@ public enum ControlRequestError: Error, Hashable, Sendable, CustomStringConverti
         switch self {
         case .notAnObject: "the request is not a JSON object"
         case .missingOp: #"missing "op""#
-        case .unknownOp(let op): #"unknown op "\#(op)" (status, press, insert, remove, events)"#
+        case .unknownOp(let op): #"unknown op "\#(op)" (status, press, insert, remove, abort, events)"#
         case .lineTooLong: "request line too long"
         }
     }
@@ -131,6 +135,7 @@ extension ControlRequest: Codable {
         case "events": self = .events
         case "insert": self = .insert(token: token)
         case "remove": self = .remove(token: token)
+        case "abort": self = .abort(token: token)
         case "press":
             self = .press(token: token,
                           button: (try? container.decode(String.self, forKey: .button)).flatMap(ControlButton.init(rawValue:)),

@@ -44,7 +44,7 @@ final class ControlSession {
 }
 
 /// The requests of the control socket (README, "Emulator control socket"): `status`, `press`,
-/// `insert`, `remove`, `events`. Every reply has `ok`; a failure has `error` as well.
+/// `insert`, `remove`, `abort`, `events`. Every reply has `ok`; a failure has `error` as well.
 extension Emulator {
     func handleControl(_ line: [UInt8], from session: ControlSession) -> ControlReply {
         let request: ControlRequest
@@ -65,6 +65,8 @@ extension Emulator {
             return withToken(named: name) { slot($0, insert: true) }
         case .remove(let name):
             return withToken(named: name) { slot($0, insert: false) }
+        case .abort(let name):
+            return withToken(named: name) { abort($0) }
         }
     }
 
@@ -101,6 +103,15 @@ extension Emulator {
         case nil: return .failure(#""button" must be "ok" or "cancel""#)
         }
         guard token.press(pressed, throughEveryPage: !once) else {
+            return .failure("token \(token.busid) is not waiting for a confirmation")
+        }
+        pump(token)
+        return .pressed(token: token.busid, waiting: token.isWaiting)
+    }
+
+    /// `abort`: the token stops waiting, its command ends as aborted, the answer goes out now.
+    private func abort(_ token: EmulatedToken) -> ControlReply {
+        guard token.device.cancelConfirmation() else {
             return .failure("token \(token.busid) is not waiting for a confirmation")
         }
         pump(token)

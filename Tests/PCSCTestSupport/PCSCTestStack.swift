@@ -11,7 +11,8 @@ import Glibc
 /// UKey driver at the emulator. Each suite owns its token, so suites can run at the same time:
 /// `1-1` the PCSC module's tests, `1-2` the host library's banking flow, `1-3` removal during a
 /// confirmation, `1-4` the CLI's golden outputs, `1-5` the PIV applet through the host library,
-/// `ukey piv`, and the secret-input tests (which change no state). (OpenSC and the other stock PKCS#11 tools open every reader they see, so
+/// `ukey piv`, and the secret-input tests (which change no state), `1-6` the CLI's tests that
+/// wait for the holder or make it wait (output files, `readers` and Ctrl-C during a confirmation). (OpenSC and the other stock PKCS#11 tools open every reader they see, so
 /// their tests run their own stack.)
 ///
 /// libpcsclite reads `PCSCLITE_CSOCK_NAME` once per process, at the first SCardEstablishContext
@@ -23,7 +24,7 @@ public final class PCSCTestStack: @unchecked Sendable {
     /// The first reader entry's FRIENDLYNAME; pcscd appends the slot numbers (`UKey 1-1 00 00`).
     public static let friendlyName = "UKey 1-1"
     /// The tokens' bus ids; reader `UKey BUSID 00 00` holds token BUSID.
-    public static let busids = ["1-1", "1-2", "1-3", "1-4", "1-5"]
+    public static let busids = ["1-1", "1-2", "1-3", "1-4", "1-5", "1-6"]
     /// The factory secrets every token of the stack is made with.
     public static let factoryPIN = "123456"
     public static let factoryPUK = "87654321"

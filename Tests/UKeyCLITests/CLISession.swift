@@ -4,7 +4,7 @@ import PCSCTestSupport
 import Glibc
 #endif
 
-/// A `ukey` session on token 1-4 of the ``PCSCTestStack``, run the way a user at a shell runs
+/// A `ukey` session on token 1-4 (or ``token``) of the ``PCSCTestStack``, run the way a user at a shell runs
 /// it: each command is its own process, talking to the stack's pcscd (`PCSCLITE_CSOCK_NAME`),
 /// with secrets in environment variables and a private temporary directory for files. Every
 /// run is kept as a ``Step``, for the golden files and for the check that no secret was printed.
@@ -40,6 +40,8 @@ final class CLISession: @unchecked Sendable {
     static let onToken = ["--reader", "UKey 1-4"]
 
     let stack: PCSCTestStack
+    /// The bus id of the token whose confirmations ``runConfirmed(_:_:secrets:button:)`` presses.
+    let token: String
     let binary: String
     /// The session's files (bank, CSR, certificates, challenges); `<TMP>` in golden files.
     let directory: String
@@ -48,8 +50,9 @@ final class CLISession: @unchecked Sendable {
 
     var steps: [Step] { lock.withLock { recorded } }
 
-    init(stack: PCSCTestStack) throws {
+    init(stack: PCSCTestStack, token: String = CLISession.busid) throws {
         self.stack = stack
+        self.token = token
         binary = try EmulatorProcess.binary().path
         var template = Array("/tmp/ukey-cli-XXXXXX".utf8CString)
         guard let made = mkdtemp(&template) else { throw PCSCDHarnessError("mkdtemp failed: errno \(errno)") }
@@ -81,15 +84,16 @@ final class CLISession: @unchecked Sendable {
     }
 
     /// Runs a command that waits for the holder (`ukey transfer sign`) and, from another thread,
-    /// presses OK on token 1-4 (`ukey emulator press ok`, through every page) once it waits.
+    /// presses `button` on ``token`` (`ukey emulator press ok`, through every page) once it waits.
     @discardableResult
-    func runConfirmed(_ name: String, _ arguments: [String], secrets: [String: String]) throws -> TestProcess.Output {
+    func runConfirmed(_ name: String, _ arguments: [String], secrets: [String: String],
+                      button: String = "ok") throws -> TestProcess.Output {
         let done = Flag(), finished = DispatchSemaphore(value: 0)
-        let presser = Thread { [stack] in
+        let presser = Thread { [stack, token] in
             defer { finished.signal() }
             let deadline = Date().addingTimeInterval(60)
             while !done.isSet, Date() < deadline {
-                let press = try? stack.runEmulatorControl("press", ["ok"], token: Self.busid, mustSucceed: false)
+                let press = try? stack.runEmulatorControl("press", [button], token: token, mustSucceed: false)
                 if press?.status == 0 { return }  // else "not waiting" (yet)
                 usleep(100_000)
             }

@@ -15,6 +15,7 @@ struct ControlProtocolTests {
         (.insert(token: "1-2"), #"{"op":"insert","token":"1-2"}"#),
         (.insert(token: nil), #"{"op":"insert"}"#),
         (.remove(token: "0A1B2C3D4E5F6071"), #"{"op":"remove","token":"0A1B2C3D4E5F6071"}"#),
+        (.abort(token: "1-6"), #"{"op":"abort","token":"1-6"}"#),
     ]
 
     static let screen = ControlStatus.Screen(lines: ["Payee account", "DE89 3704 0044", "Amount", "1234.56 €"], page: 1, pages: 3)
@@ -119,7 +120,7 @@ struct ControlProtocolTests {
         (ControlRequestError.notAnObject.description, #"{"error":"the request is not a JSON object","ok":false}"#),
         (ControlRequestError.missingOp.description, #"{"error":"missing \"op\"","ok":false}"#),
         (ControlRequestError.unknownOp("dance").description,
-         #"{"error":"unknown op \"dance\" (status, press, insert, remove, events)","ok":false}"#),
+         #"{"error":"unknown op \"dance\" (status, press, insert, remove, abort, events)","ok":false}"#),
         (ControlRequestError.lineTooLong.description, #"{"error":"request line too long","ok":false}"#),
         (#"2 tokens: say which with "token" (a bus id or a serial)"#,
          #"{"error":"2 tokens: say which with \"token\" (a bus id or a serial)","ok":false}"#),

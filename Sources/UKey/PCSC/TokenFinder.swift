@@ -28,20 +28,41 @@ public struct TokenFinder: Sendable {
         public let isToken: Bool
         public let serial: String?
         public let atr: String?
+        /// Another application is connected to the card (SCARD_STATE_INUSE or _EXCLUSIVE): it was
+        /// not asked, so ``isToken`` and ``serial`` are unknown. PC/SC tells no more (a token
+        /// waiting for its holder looks the same as any other client's open connection).
+        public let busy: Bool
     }
 
     /// The readers pcscd knows, in its order, each with what is in it; with a `selector`, only
     /// the readers it picks (``selects(_:name:index:)``), and no other reader is touched.
+    ///
+    /// Presence and ATR come from SCardGetStatusChange; only a card nobody else uses is connected
+    /// to (for its serial). A card in use is reported busy: connecting to it could wait as long
+    /// as the other client's command runs (a token waiting for its holder, up to minutes).
     public func readers(matching selector: String? = nil) async throws(TokenError) -> [ReaderStatus] {
+        let picked = try await readerNames().enumerated().filter { index, name in
+            selector.map { Self.selects($0, name: name, index: index) } ?? true
+        }
+        let states: [PCSCReaderState]
+        do {
+            trace?("pcsc SCardGetStatusChange: \(picked.count) reader(s)")
+            // States believed `unaware`: the call returns at once; the timeout only bounds a stuck pcscd.
+            states = picked.isEmpty ? [] : try await context.statusChange(picked.map { PCSCReaderState(reader: $0.element) }, timeout: .seconds(2))
+        } catch {
+            throw .transport(error.description)
+        }
         var statuses: [ReaderStatus] = []
-        for (index, name) in try await readerNames().enumerated()
-        where selector.map({ Self.selects($0, name: name, index: index) }) ?? true {
-            var status = ReaderStatus(index: index, name: name, hasCard: false, isToken: false, serial: nil, atr: nil)
-            if let channel = try? await connect(name) {
+        for ((index, name), state) in zip(picked, states) {
+            let present = state.isCardPresent
+            let atr = present && !state.atr.isEmpty ? state.atr.hexString : nil
+            let busy = present && !state.eventState.isDisjoint(with: [.inUse, .exclusive])
+            var status = ReaderStatus(index: index, name: name, hasCard: present, isToken: false, serial: nil, atr: atr, busy: busy)
+            if present, !busy, let channel = try? await connect(name) {
                 defer { channel.close() }
                 let info = try? await Token(channel: channel).info()
                 status = ReaderStatus(index: index, name: name, hasCard: true, isToken: info != nil, serial: info?.serial,
-                                      atr: (try? channel.card.status().atr)?.hexString)
+                                      atr: (try? channel.card.status().atr)?.hexString ?? atr, busy: false)
             }
             statuses.append(status)
         }
