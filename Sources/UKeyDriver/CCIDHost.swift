@@ -39,6 +39,8 @@ package final class CCIDHost: @unchecked Sendable {
 
     package private(set) var bSeq: UInt8 = 0
     private var messages: CCIDMessageReader
+    /// Whether this reader's wrong dwLength on a fixed-size reply was traced already.
+    private var tracedLengthQuirk = false
 
     package init(transport: any USBTransport, bSlot: UInt8 = 0, readTimeout: Int = 10_000,
                 apduTimeLimit: Int = CCIDHost.defaultAPDUTimeLimit) {
@@ -72,6 +74,7 @@ package final class CCIDHost: @unchecked Sendable {
         var stale = 0
         var timeout = readTimeout
         while true {
+            received = toleratingFixedSizeReply(received)
             do {
                 try messages.append(received)
             } catch {
@@ -120,6 +123,44 @@ package final class CCIDHost: @unchecked Sendable {
             }
             received = try transport.bulkIn(maxLength: maxMessageLength, timeout: timeout)
         }
+    }
+
+    /// libccid's one tolerance (ccid.c ReadUSB callers): it reads RDR_to_PC_Parameters and
+    /// RDR_to_PC_SlotStatus by their fixed layout whatever their header's dwLength says. QEMU
+    /// 7.2's usb-ccid answers SetParameters with dwLength 0 and 7 bytes of protocol data after
+    /// the header. When one transfer holds such a reply whole and its dwLength or the bytes read
+    /// disagree with its type's fixed part, the reply is cut to its type's fixed part (10 bytes for SlotStatus; 10
+    /// plus 5 for T=0, 7 for T=1, else 10 for Parameters), dwLength set to match, and the rest
+    /// dropped; traced once per reader. Every other message keeps its dwLength framing.
+    private func toleratingFixedSizeReply(_ received: [UInt8]) -> [UInt8] {
+        guard messages.bufferedByteCount == 0, let header = try? CCIDHeader(parsing: received) else { return received }
+        let fixed: Int
+        let type = header.messageType
+        switch type {
+        case .slotStatus?:
+            fixed = CCIDHeader.count
+        case .parameters?:
+            switch header.byte9 {
+            case 0: fixed = CCIDHeader.count + CCIDProtocolDataT0.count
+            case 1: fixed = CCIDHeader.count + CCIDProtocolDataT1.count
+            default: fixed = CCIDHeader.count
+            }
+        default:
+            return received
+        }
+        guard let type, received.count >= fixed, received.count != fixed || header.messageLength != fixed else {
+            return received
+        }
+        if !tracedLengthQuirk {
+            tracedLengthQuirk = true
+            Trace.log {
+                "CCID   quirk: \(CCIDHost.name(type)) dwLength \(header.dwLength) with \(received.count) bytes "
+                    + "read: taking its fixed \(fixed) bytes (as libccid; traced once)"
+            }
+        }
+        var fixedHeader = header
+        fixedHeader.dwLength = UInt32(fixed - CCIDHeader.count)
+        return fixedHeader.bytes + received[CCIDHeader.count..<fixed]
     }
 
     private func nextReply() throws(DriverError) -> CCIDReply? {

@@ -82,25 +82,86 @@ package final class Reader: @unchecked Sendable {
     /// The ATR of the powered card, empty when none.
     package var currentATR: [UInt8] { commandLock.withLock { atr } }
 
-    /// IFDHSetProtocolParameters: `protocolNumber` 0 (T=0) or 1 (T=1). At TPDU level T=1 sends
-    /// SetParameters from the ATR and negotiates IFSD; at APDU level the reader does the work.
+    /// IFDHSetProtocolParameters: `protocolNumber` 0 (T=0) or 1 (T=1), one the ATR offers. At
+    /// APDU level the reader does the work; at TPDU level see `start(_:_:)`.
     package func setProtocol(_ requested: UInt8) throws(DriverError) {
         try locked { () throws(DriverError) in
             guard !atr.isEmpty else { throw .iccNotPresent }
             let card = try? ATR(parsing: atr)
             let offered = card?.protocols ?? [0]
             guard offered.contains(requested) || (requested == 0 && offered.isEmpty) else { throw .protocolNotSupported }
-            switch exchangeLevel {
-            case .tpdu?:
-                guard requested == 1 else { throw .protocolNotSupported }
-                try startT1(card)
-            case .shortAPDU?, .extendedAPDU?:
-                break
-            case .character?, nil:
-                throw .notSupported("character-level readers")
-            }
-            protocolNumber = requested
+            try start(requested, card)
         }
+    }
+
+    /// Starts `number` as libccid does (ifdhandler.c IFDHSetProtocolParameters). At TPDU level
+    /// the reader must offer it (dwProtocols) and a card in specific mode (TA2) must be in it;
+    /// then, unless the reader negotiates parameters itself (dwFeatures 0x40), the Fi/Di it
+    /// will use (`negotiatedFiDi`) and SetParameters from the ATR: for T=0 TA1, convention,
+    /// TC1 and TC2 (WI); for T=1 `T1Host.parameters`. T=1 then announces IFSD unless the reader
+    /// does (0x400).
+    private func start(_ number: UInt8, _ card: ATR?) throws(DriverError) {
+        switch exchangeLevel {
+        case .tpdu?:
+            guard number <= 1, host.descriptor.dwProtocols.contains(number == 0 ? .t0 : .t1) else {
+                throw .protocolNotSupported
+            }
+            if let specific = card?.specificModeProtocol, specific != number { throw .protocolNotSupported }
+            if number == 0 {
+                if !features.contains(.automaticParameterNegotiation) {
+                    let parameters = CCIDProtocolDataT0(
+                        bmFindexDindex: try negotiatedFiDi(card, protocolNumber: 0),
+                        bmTCCKST0: card?.ts == 0x3F ? 0x02 : 0x00,
+                        bGuardTimeT0: UInt8(truncatingIfNeeded: card?.extraGuardTime ?? 0),
+                        bWaitingIntegerT0: UInt8(truncatingIfNeeded: card?.waitingTimeInteger ?? 10))
+                    _ = try host.setParameters(.t0(parameters))
+                }
+                t1 = nil
+            } else {
+                try startT1(card)
+            }
+        case .shortAPDU?, .extendedAPDU?:
+            break
+        case .character?, nil:
+            throw .notSupported("character-level readers")
+        }
+        protocolNumber = number
+    }
+
+    /// The protocol an exchange starts when pcscd set none: the card's specific mode, else the
+    /// first protocol the ATR offers that the reader offers too.
+    private func defaultProtocol(_ card: ATR?) throws(DriverError) -> UInt8 {
+        if let specific = card?.specificModeProtocol { return specific }
+        let reader = host.descriptor.dwProtocols
+        guard let first = (card?.protocols ?? [0]).first(where: { ($0 == 0 && reader.contains(.t0)) || ($0 == 1 && reader.contains(.t1)) })
+        else { throw .protocolNotSupported }
+        return first
+    }
+
+    private var features: CCIDFeatures { host.descriptor.dwFeatures }
+
+    /// Fi/Di (bmFindexDindex) for SetParameters. The card runs at TA1 when it is in specific
+    /// mode or after a PPS to TA1: the reader's own (dwFeatures 0x80) or ours, an XfrBlock with
+    /// PPSS FF, PPS0 1x, PPS1 = TA1 and PCK (ISO/IEC 7816-3 §9), accepted when echoed. Else
+    /// (no TA1, TA1 11, PPS refused) the default 11.
+    private func negotiatedFiDi(_ card: ATR?, protocolNumber: UInt8) throws(DriverError) -> UInt8 {
+        guard let card, let ta1 = card.ta1, ta1 != 0x11 else { return 0x11 }
+        if card.specificModeProtocol != nil || features.contains(.automaticPPS) { return ta1 }
+        let request: [UInt8] = [0xFF, 0x10 | protocolNumber, ta1]
+        let pps = request + [request.reduce(0, ^)]
+        Trace.log { "PPS " + pps.hexString }
+        let echo: [UInt8]
+        do {
+            echo = try host.xfrBlock(pps).abData
+        } catch .slotError(let error) {
+            Trace.log { "PPS failed (\(error)): Fi/Di 11" }
+            return 0x11
+        }
+        guard echo == pps else {
+            Trace.log { "PPS answered " + echo.hexString + ": Fi/Di 11" }
+            return 0x11
+        }
+        return ta1
     }
 
     /// IFDHTransmitToICC: one command APDU, its response APDU.
@@ -119,8 +180,15 @@ package final class Reader: @unchecked Sendable {
                     }
                     response = try host.transmitAPDU(apdu)
                 case .tpdu?:
-                    if t1 == nil { try startT1(try? ATR(parsing: atr)) }
-                    response = try t1!.transceive(apdu)
+                    let card = try? ATR(parsing: atr)
+                    if protocolNumber == nil { try start(try defaultProtocol(card), card) }
+                    if protocolNumber == 0 {
+                        response = try T0Host(host: host).transceive(apdu)
+                    } else {
+                        if t1 == nil { try startT1(card) }
+                        guard let t1 else { throw DriverError.t1("no T=1 session") }
+                        response = try t1.transceive(apdu)
+                    }
                 case .character?, nil:
                     throw DriverError.notSupported("character-level readers")
                 }
@@ -146,11 +214,16 @@ package final class Reader: @unchecked Sendable {
         }
     }
 
+    /// T=1: SetParameters from the ATR (Fi/Di as negotiated) unless the reader negotiates
+    /// itself (0x40), then S(IFS) unless the reader announces IFSD itself (0x400).
     private func startT1(_ card: ATR?) throws(DriverError) {
-        let parameters = T1Host.parameters(for: card)
+        var parameters = T1Host.parameters(for: card)
         let session = try T1Host(host: host, parameters: parameters)       // refuses CRC before anything is sent
-        _ = try host.setParameters(.t1(parameters))
-        if !host.descriptor.dwFeatures.contains(.automaticIFSD) {
+        if !features.contains(.automaticParameterNegotiation) {
+            parameters.bmFindexDindex = try negotiatedFiDi(card, protocolNumber: 1)
+            _ = try host.setParameters(.t1(parameters))
+        }
+        if !features.contains(.automaticIFSD) {
             try session.negotiateIFSD()
         }
         t1 = session
