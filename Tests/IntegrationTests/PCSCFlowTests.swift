@@ -37,10 +37,11 @@ struct PCSCFlowTests {
         }
     }
 
-    /// Presses OK (through every page) once the token waits; retries until it does (10 s).
+    /// Presses OK (through every page) once the token waits; retries until it does (60 s: on a
+    /// loaded machine the commands before the wait can take a while to reach the token).
     static func pressOK(_ stack: PCSCTestStack, token busid: String) async throws {
         try await PCSCTestStack.blocking {
-            let deadline = Date().addingTimeInterval(10)
+            let deadline = Date().addingTimeInterval(60)
             while Date() < deadline {
                 let out = try stack.runEmulatorControl("press", ["ok"], token: busid, mustSucceed: false)
                 if out.status == 0 { return }
