@@ -9,8 +9,9 @@ extension CLISession {
     static let wrongPIN = "000000"
     static let firstPIN = "24681357"
     static let pin = "13572468"
+    static let wrongPUK = "11112222"
     /// Every secret of the session: none may appear in any output.
-    static let secrets = [factoryPIN, PCSCTestStack.factoryPUK, wrongPIN, firstPIN, pin]
+    static let secrets = [factoryPIN, PCSCTestStack.factoryPUK, wrongPIN, firstPIN, pin, wrongPUK]
 
     /// SHA-256 of "hello".
     static let digest = "2CF24DBA5FB0A30E26E83B2AC5B9E29E1B161E5C1FA7425E73043362938B9824"
@@ -103,6 +104,11 @@ extension CLISession {
         try run("script", ["script", file("check.ukey")] + token)
         try run("script-json", ["script", file("check.ukey"), "--json"] + token)
         try run("script-mismatch", ["script", file("mismatch.ukey")] + token)
+
+        // A wrong PUK is reported as the PUK's, with the PUK's tries (last: it uses a PUK try).
+        let wrongPUK = ["UKEY_PUK": Self.wrongPUK, "UKEY_NEW_PIN": Self.firstPIN]
+        try run("pin-unblock-wrong-puk", ["token", "pin", "unblock"] + token, secrets: wrongPUK)
+        try run("pin-unblock-wrong-puk-json", ["token", "pin", "unblock", "--json"] + token, secrets: wrongPUK)
 
         try run("help", ["--help"])
         try run("help-token", ["token", "--help"])

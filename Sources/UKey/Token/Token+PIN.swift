@@ -25,10 +25,15 @@ extension Token {
     }
 
     /// UNBLOCK PIN with the PUK, setting `newPIN`; leaves the PIN verified. The PUK has its own
-    /// tries: ``TokenError/wrongPIN(triesLeft:)`` counts the PUK's here.
+    /// tries: a wrong PUK throws ``TokenError/wrongPUK(triesLeft:)``, a blocked one
+    /// ``TokenError/pukBlocked``.
     public func unblockPIN(puk: Secret, newPIN: Secret) async throws(TokenError) {
         try await operation { session throws(TokenError) in
-            _ = try await session.send(BankingCommand.unblockPIN(puk: puk, new: newPIN), operation: "UNBLOCK PIN", pinFormat: true)
+            do throws(TokenError) {
+                _ = try await session.send(BankingCommand.unblockPIN(puk: puk, new: newPIN), operation: "UNBLOCK PIN", pinFormat: true)
+            } catch {
+                throw error.forPUK
+            }
         }
     }
 }

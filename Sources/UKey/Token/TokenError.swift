@@ -5,10 +5,14 @@ import ISO7816
 /// The card's status words map here once (``Token``'s status check); transports map their own
 /// errors to ``removed``, ``noToken`` or ``transport(_:)``.
 public enum TokenError: Error, Hashable, Sendable, CustomStringConvertible {
-    /// VERIFY, CHANGE or UNBLOCK with a wrong PIN or PUK; `triesLeft` more are allowed (63Cx).
+    /// VERIFY or CHANGE with a wrong PIN; `triesLeft` more are allowed (63Cx).
     case wrongPIN(triesLeft: Int)
-    /// The PIN (or, for UNBLOCK, the PUK) has no tries left (6983).
+    /// The PIN has no tries left (6983).
     case blocked
+    /// UNBLOCK (or a PIV PUK change) with a wrong PUK; `triesLeft` more PUK tries are allowed (63Cx).
+    case wrongPUK(triesLeft: Int)
+    /// The PUK has no tries left (6983 to UNBLOCK): the PIN can no longer be unblocked.
+    case pukBlocked
     /// The PIN or PUK is not of the card's format (banking: PIN 6–16 digits, PUK 8–16; PIV: PIN
     /// 6–8 digits, PUK 8): no try was used.
     case invalidPINFormat
@@ -67,6 +71,8 @@ public enum TokenError: Error, Hashable, Sendable, CustomStringConvertible {
         switch self {
         case .wrongPIN(let tries): return "wrong PIN: \(tries) \(tries == 1 ? "try" : "tries") left"
         case .blocked: return "the PIN is blocked: unblock it with the PUK"
+        case .wrongPUK(let tries): return "wrong PUK: \(tries) \(tries == 1 ? "try" : "tries") left"
+        case .pukBlocked: return "the PUK is blocked: the PIN can no longer be unblocked"
         case .invalidPINFormat: return "a PIN is 6–16 digits and a PUK 8–16 digits; no try was used"
         case .pinNotVerified: return "the PIN must be verified first"
         case .managementKeyRequired: return "this PIV operation needs the management key (9B) authenticated first"
@@ -86,11 +92,23 @@ public enum TokenError: Error, Hashable, Sendable, CustomStringConvertible {
         }
     }
 
+    /// This error as the answer to a PUK check: the card's 63Cx and 6983 count the PUK's tries,
+    /// not the PIN's. Other errors are unchanged.
+    public var forPUK: TokenError {
+        switch self {
+        case .wrongPIN(let tries): return .wrongPUK(triesLeft: tries)
+        case .blocked: return .pukBlocked
+        default: return self
+        }
+    }
+
     /// A stable name for JSON output and scripts: `wrongPIN`, `userDenied`, …
     public var code: String {
         switch self {
         case .wrongPIN: return "wrongPIN"
         case .blocked: return "blocked"
+        case .wrongPUK: return "wrongPUK"
+        case .pukBlocked: return "pukBlocked"
         case .invalidPINFormat: return "invalidPINFormat"
         case .pinNotVerified: return "pinNotVerified"
         case .managementKeyRequired: return "managementKeyRequired"
