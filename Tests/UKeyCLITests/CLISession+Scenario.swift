@@ -36,6 +36,7 @@ extension CLISession {
                 secrets: ["UKEY_PIN": Self.factoryPIN, "UKEY_NEW_PIN": Self.firstPIN])
         try run("pin-change-json", ["token", "pin", "change", "--json"] + token,
                 secrets: ["UKEY_PIN": Self.firstPIN, "UKEY_NEW_PIN": Self.pin])
+        try run("pin-change-same", ["token", "pin", "change"] + token, secrets: ["UKEY_PIN": Self.pin, "UKEY_NEW_PIN": Self.pin])
 
         // The transfer key waits for the holder's OK on the token; the authentication key does not.
         try runConfirmed("keygen-json", ["token", "keygen", "--key", "transfer", "--json"] + token, secrets: pin)

@@ -89,6 +89,21 @@ struct TokenTests {
         #expect(TokenError.wrongPUK(triesLeft: 2).code == "wrongPUK" && TokenError.pukBlocked.code == "pukBlocked")
     }
 
+    @Test("a new PIN equal to the old one is refused, in CHANGE and UNBLOCK, without using a try")
+    func newPINSameAsOld() async throws {
+        let (factory, _) = try Self.factoryToken()
+        await #expect(throws: TokenError.newPINSameAsOld) { try await factory.changePIN(old: Self.factoryPIN, new: Self.factoryPIN) }
+        let factoryInfo = try await factory.info()
+        #expect(factoryInfo.pinMustChange && factoryInfo.pinTriesLeft == 3, "the factory PIN still must change")
+        let (token, _, _) = try await Self.personalizedToken()
+        await #expect(throws: TokenError.newPINSameAsOld) { try await token.changePIN(old: Self.pin, new: Self.pin) }
+        for _ in 0..<3 { _ = try? await token.verifyPIN("000000") }
+        await #expect(throws: TokenError.newPINSameAsOld) { try await token.unblockPIN(puk: Self.puk, newPIN: Self.pin) }
+        let info = try await token.info()
+        #expect(info.pinTriesLeft == 0 && info.pukTriesLeft == 3)
+        #expect(TokenError.newPINSameAsOld.description == "the new PIN must differ from the old one; no try was used")
+    }
+
     @Test("a PIN of the wrong format is refused without using a try")
     func pinFormat() async throws {
         let (token, _, _) = try await Self.personalizedToken()

@@ -16,6 +16,9 @@ public enum TokenError: Error, Hashable, Sendable, CustomStringConvertible {
     /// The PIN or PUK is not of the card's format (banking: PIN 6–16 digits, PUK 8–16; PIV: PIN
     /// 6–8 digits, PUK 8): no try was used.
     case invalidPINFormat
+    /// CHANGE or UNBLOCK with a new PIN equal to the old one (banking 6900): no try was used, and
+    /// the factory PIN cannot be kept this way.
+    case newPINSameAsOld
     /// The operation needs a verified PIN (6982 with the factory PIN already changed).
     case pinNotVerified
     /// The token cannot do this until it is personalized: the factory PIN is unchanged, or it
@@ -74,6 +77,7 @@ public enum TokenError: Error, Hashable, Sendable, CustomStringConvertible {
         case .wrongPUK(let tries): return "wrong PUK: \(tries) \(tries == 1 ? "try" : "tries") left"
         case .pukBlocked: return "the PUK is blocked: the PIN can no longer be unblocked"
         case .invalidPINFormat: return "a PIN is 6–16 digits and a PUK 8–16 digits; no try was used"
+        case .newPINSameAsOld: return "the new PIN must differ from the old one; no try was used"
         case .pinNotVerified: return "the PIN must be verified first"
         case .managementKeyRequired: return "this PIV operation needs the management key (9B) authenticated first"
         case .wrongManagementKey: return "the token refused the PIV management key"
@@ -110,6 +114,7 @@ public enum TokenError: Error, Hashable, Sendable, CustomStringConvertible {
         case .wrongPUK: return "wrongPUK"
         case .pukBlocked: return "pukBlocked"
         case .invalidPINFormat: return "invalidPINFormat"
+        case .newPINSameAsOld: return "newPINSameAsOld"
         case .pinNotVerified: return "pinNotVerified"
         case .managementKeyRequired: return "managementKeyRequired"
         case .wrongManagementKey: return "wrongManagementKey"
