@@ -38,6 +38,9 @@ public enum TokenError: Error, Hashable, Sendable, CustomStringConvertible {
     case removed
     /// No reader holds a UKey token.
     case noToken
+    /// `--reader` names no reader: an index out of range, or text no reader's name contains.
+    /// `readers` are pcscd's, in its order (their indices).
+    case noSuchReader(String, readers: [String])
     /// The card refused the input (6A80, 6700): `detail` says which input.
     case invalidInput(String)
     /// The token was made by UKey firmware 1.x, whose one banking key answered SIGN, DECIPHER and
@@ -86,6 +89,11 @@ public enum TokenError: Error, Hashable, Sendable, CustomStringConvertible {
         case .timedOut: return "the holder did not confirm on the token in time"
         case .removed: return "the token was removed"
         case .noToken: return "no UKey token found: insert one (or start an emulator)"
+        case .noSuchReader(let selector, let readers):
+            let what = Int(selector) != nil ? "no reader has index \(selector)" : "no reader name contains \"\(selector)\""
+            guard !readers.isEmpty else { return "\(what): pcscd lists no readers" }
+            let list = readers.enumerated().map { "\($0.offset): \($0.element)" }.joined(separator: "; ")
+            return "\(what); the readers are \(list)"
         case .invalidInput(let detail): return "the token refused the input: \(detail)"
         case .outdatedToken:
             return "the token was made by UKey firmware 1.x (one key for SIGN, DECIPHER and transfers): re-personalize it as a new token"
@@ -123,6 +131,7 @@ public enum TokenError: Error, Hashable, Sendable, CustomStringConvertible {
         case .timedOut: return "timedOut"
         case .removed: return "removed"
         case .noToken: return "noToken"
+        case .noSuchReader: return "noSuchReader"
         case .invalidInput: return "invalidInput"
         case .outdatedToken: return "outdatedToken"
         case .unexpectedStatus: return "unexpectedStatus"
