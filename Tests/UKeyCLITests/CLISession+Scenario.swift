@@ -80,6 +80,9 @@ extension CLISession {
         let selectAndInfo = ["00A4040006F0554B455901", "00CA010000"]
         try run("apdu", ["apdu"] + selectAndInfo + token)
         try run("apdu-json", ["apdu", "--json"] + selectAndInfo + token)
+        try "# SELECT the banking applet, then its token info\n00A4040006F0554B455901\n\n00CA010000  # GET DATA\n"
+            .write(toFile: file("apdus.txt"), atomically: true, encoding: .utf8)
+        try run("apdu-file", ["apdu", "-f", file("apdus.txt")] + token)
         try run("apdu-unknown-ins", ["apdu", "00A4040006F0554B455901", "0050000000"] + token)
         try run("apdu-unknown-ins-json", ["apdu", "--json", "00A4040006F0554B455901", "0050000000"] + token)
         let atr = "3B8B800180F9A00000030800001000C8"

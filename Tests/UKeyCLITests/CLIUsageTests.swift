@@ -22,4 +22,33 @@ struct CLIUsageTests {
             #expect(out.stderr.contains("--confirm-timeout must be 1…86400 seconds, not \(value)"), "\(out)")
         }
     }
+
+    @Test("ukey --version prints the package's version")
+    func version() throws {
+        let out = try ukey(["--version"])
+        #expect(out.status == 0, "\(out)")
+        #expect(out.stdout.trimmingCharacters(in: .whitespacesAndNewlines) == "2.0.0", "\(out)")
+    }
+
+    @Test("malformed APDU hex says why", arguments: [
+        ("00A4040", "argument 1: not a command APDU: an odd number of hex digits (7)"),
+        ("00A4G400", "argument 1: not a command APDU: \"G\" is not a hex digit (position 5)"),
+        ("00A4", "argument 1: not a command APDU: too short: 2 byte(s), an APDU starts with the 4 bytes CLA INS P1 P2"),
+        ("00A4040006F0554B45", "argument 1: not a command APDU: Lc says 6 data byte(s) but 4 follow"),
+    ])
+    func malformedAPDU(_ text: String, _ message: String) throws {
+        let out = try ukey(["apdu", text])
+        #expect(out.status == 1, "\(out)")
+        #expect(out.stderr == "ukey: \(message)\n", "\(out)")
+    }
+
+    @Test("-f reads APDUs one per line, # comments and blank lines skipped, and names the line of a bad one")
+    func apduFile() throws {
+        let out = try ukey(["apdu", "-f", "-"], standardInput: "# select\n00A4040006F0554B455901  # the banking applet\n\n00CA01\n")
+        #expect(out.status == 1, "\(out)")
+        #expect(out.stderr == "ukey: standard input line 4: not a command APDU: too short: 3 byte(s), an APDU starts with the 4 bytes CLA INS P1 P2\n",
+                "\(out)")
+        let empty = try ukey(["apdu", "-f", "-"], standardInput: "# nothing\n")
+        #expect(empty.stderr == "ukey: standard input holds no command APDU\n", "\(empty)")
+    }
 }
