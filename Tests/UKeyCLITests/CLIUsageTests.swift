@@ -52,3 +52,38 @@ struct CLIUsageTests {
         #expect(empty.stderr == "ukey: standard input holds no command APDU\n", "\(empty)")
     }
 }
+
+/// Errors about files and JSON are one line naming the file and the field, never a Foundation dump.
+@Suite("ukey's file and JSON errors say what and where, on one line")
+struct CLIFileErrorTests {
+    func signChallenge(_ contents: String?) throws -> (TestProcess.Output, String) {
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("ukey-errors-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let path = directory.appendingPathComponent("challenge.json").path
+        if let contents { try contents.write(toFile: path, atomically: true, encoding: .utf8) }
+        let out = try CLIUsageTests().ukey(["transfer", "sign", path])
+        return (out, path)
+    }
+
+    @Test("a missing file")
+    func missingFile() throws {
+        let (out, path) = try signChallenge(nil)
+        #expect(out.status == 1)
+        #expect(out.stderr == "ukey: cannot read \(path): no such file\n", "\(out)")
+    }
+
+    @Test("a file that is not JSON")
+    func brokenJSON() throws {
+        let (out, path) = try signChallenge("{ not json")
+        #expect(out.stderr == "ukey: \(path) is not a challenge record: not valid JSON\n", "\(out)")
+    }
+
+    @Test("a JSON value of the wrong type names its field")
+    func wrongType() throws {
+        let (out, path) = try signChallenge(#"{"challenge": "00112233", "transfer": 42}"#)
+        #expect(out.stderr.hasPrefix("ukey: \(path) is not a challenge record: ") && out.stderr.contains("field "), "\(out)")
+        #expect(out.stderr.contains("field transfer: expected "), "\(out)")
+        #expect(out.stderr.split(separator: "\n").count == 1 && !out.stderr.contains("DecodingError") && !out.stderr.contains("Cocoa"), "\(out)")
+    }
+}

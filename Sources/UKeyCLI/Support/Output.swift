@@ -68,7 +68,7 @@ enum Output {
                 message = cli.description
             default:
                 self.error = "failed"
-                message = String(describing: error)
+                message = ErrorText.describe(error)
             }
         }
     }
