@@ -15,10 +15,13 @@ extension BankingApplet {
         return []
     }
 
-    /// CHANGE PIN `00 24 00 81 len(old) old len(new) new`.
+    /// CHANGE PIN `00 24 00 81 len(old) old len(new) new`. A new PIN equal to the old one (so the
+    /// factory PIN cannot be kept) is refused with 6900 before the check: no try is used.
     func changePIN(_ data: [UInt8]) throws(StatusWord) -> [UInt8] {
         guard let (old, new) = BankingApplet.splitPair(data),
               BankingApplet.isValidPIN(old), BankingApplet.isValidPIN(new) else { throw .wrongData }
+        // Both values are the host's own: comparing them reveals nothing of the stored PIN.
+        guard !PINRecord(value: old, maxTries: 1, mustChange: false).matches(new) else { throw .commandNotAllowed }
         try checkPIN { () throws(StatusWord) in
             try pin.verify(old, in: platform.memory) { record in
                 record.value = new
@@ -30,15 +33,21 @@ extension BankingApplet {
 
     /// UNBLOCK PIN `00 2C 00 81 len(PUK) PUK len(new) new`: the PUK has its own counter; a
     /// correct PUK sets the new PIN with full tries, clears must-change and leaves the PIN verified.
+    /// A new PIN equal to the current (blocked) one is refused with 6900 once the PUK is correct
+    /// (the PUK's tries go back to the maximum, as for any correct PUK; the PIN is unchanged).
     func unblockPIN(_ data: [UInt8]) throws(StatusWord) -> [UInt8] {
         guard let (unblockingKey, new) = BankingApplet.splitPair(data),
               BankingApplet.isValidPUK(unblockingKey), BankingApplet.isValidPIN(new),
               let current = pin.read(from: platform.memory) else { throw .wrongData }
+        // Constant-time, and its result shows only after a correct PUK: no oracle on the stored PIN.
+        let sameAsCurrent = current.matches(new)
         let replacement = PINRecord(value: new, maxTries: current.maxTries, mustChange: false)
+        let pinWrite: [(RecordID, [UInt8]?)] = sameAsCurrent ? [] : [(BankingRecords.pin, replacement.bytes)]
         // When the PUK's last try is gone, the PIN can never be unblocked again.
         try puk.reportingBlock(in: platform.memory, presence: platform.presence) { () throws(StatusWord) in
-            try puk.verify(unblockingKey, in: platform.memory, alsoWriting: [(BankingRecords.pin, replacement.bytes)])
+            try puk.verify(unblockingKey, in: platform.memory, alsoWriting: pinWrite)
         }
+        guard !sameAsCurrent else { throw .commandNotAllowed }
         pinVerified = true
         return []
     }

@@ -38,6 +38,9 @@ public struct StatusWord: RawRepresentable, Error, Hashable, Sendable {
     public static let wrongLength = StatusWord(0x6700)
     /// 6883: last command of the chain expected.
     public static let lastCommandOfChainExpected = StatusWord(0x6883)
+    /// 6900: command not allowed, no information given (UKey banking: CHANGE or UNBLOCK with a
+    /// new PIN equal to the old one; no try is used).
+    public static let commandNotAllowed = StatusWord(0x6900)
     /// 6982: security status not satisfied.
     public static let securityStatusNotSatisfied = StatusWord(0x6982)
     /// 6983: authentication method blocked.

@@ -33,7 +33,10 @@ struct EmulatorRunCommand: ParsableCommand {
     @Option(help: "Who confirms transfers: ask, approve, deny or external (default: ask on a terminal, else external).")
     var confirm: String?
 
-    @Option(name: .customLong("confirm-timeout"), help: "Seconds the holder has to decide.")
+    /// The seconds `--confirm-timeout` allows: at least one, at most a day.
+    static let confirmTimeoutRange: ClosedRange<Double> = 1...86_400
+
+    @Option(name: .customLong("confirm-timeout"), help: "Seconds the holder has to decide (1…86400).")
     var confirmTimeout: Double = 120
 
     @Option(help: "CCID exchange level: apdu or tpdu.")
@@ -49,7 +52,9 @@ struct EmulatorRunCommand: ParsableCommand {
         if let confirm, ConfirmationMode(rawValue: confirm) == nil {
             throw ValidationError("--confirm must be ask, approve, deny or external")
         }
-        guard confirmTimeout > 0, confirmTimeout <= 86_400 else { throw ValidationError("--confirm-timeout must be 0…86400 seconds") }
+        guard Self.confirmTimeoutRange.contains(confirmTimeout) else {
+            throw ValidationError("--confirm-timeout must be \(Self.confirmTimeoutRange.lowerBound.formatted)…\(Self.confirmTimeoutRange.upperBound.formatted) seconds, not \(confirmTimeout.formatted)")
+        }
     }
 
     func run() throws {
@@ -68,4 +73,9 @@ struct EmulatorRunCommand: ParsableCommand {
         configuration.trace = trace
         throw ExitCode(EmulatorCommandLine.run(configuration))
     }
+}
+
+private extension Double {
+    /// `120` for whole numbers, else as Swift prints it (`0.5`).
+    var formatted: String { self == rounded() && abs(self) < 1e15 ? String(Int(self)) : String(self) }
 }

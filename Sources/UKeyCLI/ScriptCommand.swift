@@ -48,7 +48,7 @@ struct ScriptCommand: AsyncParsableCommand {
                 let data = file == "-" ? FileHandle.standardInput.readDataToEndOfFile() : try Data(contentsOf: URL(fileURLWithPath: file))
                 text = String(decoding: data, as: UTF8.self)
             } catch {
-                throw CLIError("noFile", "cannot read \(file): \(error.localizedDescription)")
+                throw CLIError("noFile", "cannot read \(file): \(ErrorText.describe(error))")
             }
             let transcript = try Transcript(parsing: text)
             let authority = try ca.map { try TestCertificateAuthority(directory: URL(fileURLWithPath: $0)) } ?? TestCertificateAuthority()

@@ -71,7 +71,7 @@ struct TransferSignCommand: AsyncParsableCommand {
             } catch let error as CLIError {
                 throw error
             } catch {
-                throw CLIError("badChallenge", "\(challengeFile) is not a challenge record: \(error)")
+                throw CLIError("badChallenge", "\(challengeFile) is not a challenge record: \(ErrorText.describe(error))")
             }
         }
         guard let challenge, let bytes = [UInt8](hex: challenge) else {

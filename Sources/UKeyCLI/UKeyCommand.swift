@@ -1,4 +1,5 @@
 import ArgumentParser
+import UKey
 
 /// `ukey`: the UKey command line.
 struct UKeyCommand: AsyncParsableCommand {
@@ -14,6 +15,7 @@ struct UKeyCommand: AsyncParsableCommand {
               ukey apdu 00A4040006F0554B455901 00CA010000
               ukey piv info
             """,
+        version: UKeyVersion.string,
         subcommands: [ReadersCommand.self, ATRCommand.self, APDUCommand.self, ScriptCommand.self, TokenCommand.self, PIVCommand.self, TransferCommand.self,
                       CACommand.self, EmulatorCommand.self, PCSCDCommand.self, DriverCommand.self])
 }

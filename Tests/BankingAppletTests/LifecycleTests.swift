@@ -85,6 +85,41 @@ struct PINLifecycleTests {
         #expect(token.verify(TokenHarness.pin) == .success)
     }
 
+    @Test("CHANGE to the same PIN is 6900 and uses no try: the factory PIN cannot be kept")
+    func changeToSamePIN() {
+        let token = TokenHarness()
+        token.select()
+        #expect(token.change(TokenHarness.factoryPIN, to: TokenHarness.factoryPIN) == .commandNotAllowed)
+        #expect(token.pinTries == 3, "no try used")
+        #expect(token.info.first(0xC7)?.value == [0x01], "the factory PIN must still be changed")
+        #expect(token.send("00200081").statusWord == .verificationFailed(triesLeft: 3), "not verified by the refusal")
+        #expect(token.change(TokenHarness.factoryPIN, to: TokenHarness.pin) == .success)
+        #expect(token.change(TokenHarness.pin, to: TokenHarness.pin) == .commandNotAllowed)
+        #expect(token.pinTries == 3)
+        #expect(token.verify(TokenHarness.pin) == .success)
+    }
+
+    @Test("UNBLOCK to the blocked PIN's own value is 6900 after a correct PUK, uses no try and changes nothing")
+    func unblockToSamePIN() {
+        let token = TokenHarness()
+        token.select()
+        #expect(token.change(TokenHarness.factoryPIN, to: TokenHarness.pin) == .success)
+        for _ in 0..<3 { _ = token.verify("000000") }
+        let puk = Array(TokenHarness.factoryPUK.utf8), same = Array(TokenHarness.pin.utf8)
+        let body = [UInt8(puk.count)] + puk + [UInt8(same.count)] + same
+        #expect(token.send(token.apdu("002C0081", body)).statusWord == .commandNotAllowed)
+        #expect(token.pukTries == 3, "no PUK try used")
+        #expect(token.pinTries == 0, "the PIN stays blocked")
+        #expect(token.send("00200081").statusWord == .authenticationMethodBlocked)
+        // A wrong PUK with the same value still costs a PUK try and says only 63Cx: no oracle on the PIN.
+        let wrong = Array("11111111".utf8)
+        #expect(token.send(token.apdu("002C0081", [UInt8(wrong.count)] + wrong + [UInt8(same.count)] + same)).statusWord
+                == .verificationFailed(triesLeft: 2))
+        let new = Array("13572468".utf8)
+        #expect(token.send(token.apdu("002C0081", [UInt8(puk.count)] + puk + [UInt8(new.count)] + new)).statusWord == .success)
+        #expect(token.pinTries == 3 && token.pukTries == 3)
+    }
+
     @Test("UNBLOCK: the PUK sets a new PIN, resets the tries, clears must-change, leaves it verified")
     func unblock() {
         let token = TokenHarness()

@@ -29,11 +29,19 @@ struct PCSCFlowTests {
         try await flow.run()
     }
 
-    @Test("a reader name that matches nothing is no token")
+    @Test("a reader name that matches nothing is an error listing the readers")
     func unknownReader() async throws {
         _ = try await PCSCTestStack.shared()
-        await #expect(throws: TokenError.noToken) {
+        let readers = try await PCSCTestStack.blocking {
+            let context = try PCSCContext()
+            defer { context.release() }
+            return try context.readers()
+        }
+        await #expect(throws: TokenError.noSuchReader("no such reader", readers: readers)) {
             try await TokenFinder(context: try PCSCContext()).token(reader: "no such reader")
+        }
+        await #expect(throws: TokenError.noSuchReader("\(readers.count)", readers: readers)) {
+            try await TokenFinder(context: try PCSCContext()).token(reader: "\(readers.count)")
         }
     }
 

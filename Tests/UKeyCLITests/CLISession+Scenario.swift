@@ -9,8 +9,9 @@ extension CLISession {
     static let wrongPIN = "000000"
     static let firstPIN = "24681357"
     static let pin = "13572468"
+    static let wrongPUK = "11112222"
     /// Every secret of the session: none may appear in any output.
-    static let secrets = [factoryPIN, PCSCTestStack.factoryPUK, wrongPIN, firstPIN, pin]
+    static let secrets = [factoryPIN, PCSCTestStack.factoryPUK, wrongPIN, firstPIN, pin, wrongPUK]
 
     /// SHA-256 of "hello".
     static let digest = "2CF24DBA5FB0A30E26E83B2AC5B9E29E1B161E5C1FA7425E73043362938B9824"
@@ -35,6 +36,7 @@ extension CLISession {
                 secrets: ["UKEY_PIN": Self.factoryPIN, "UKEY_NEW_PIN": Self.firstPIN])
         try run("pin-change-json", ["token", "pin", "change", "--json"] + token,
                 secrets: ["UKEY_PIN": Self.firstPIN, "UKEY_NEW_PIN": Self.pin])
+        try run("pin-change-same", ["token", "pin", "change"] + token, secrets: ["UKEY_PIN": Self.pin, "UKEY_NEW_PIN": Self.pin])
 
         // The transfer key waits for the holder's OK on the token; the authentication key does not.
         try runConfirmed("keygen-json", ["token", "keygen", "--key", "transfer", "--json"] + token, secrets: pin)
@@ -78,6 +80,9 @@ extension CLISession {
         let selectAndInfo = ["00A4040006F0554B455901", "00CA010000"]
         try run("apdu", ["apdu"] + selectAndInfo + token)
         try run("apdu-json", ["apdu", "--json"] + selectAndInfo + token)
+        try "# SELECT the banking applet, then its token info\n00A4040006F0554B455901\n\n00CA010000  # GET DATA\n"
+            .write(toFile: file("apdus.txt"), atomically: true, encoding: .utf8)
+        try run("apdu-file", ["apdu", "-f", file("apdus.txt")] + token)
         try run("apdu-unknown-ins", ["apdu", "00A4040006F0554B455901", "0050000000"] + token)
         try run("apdu-unknown-ins-json", ["apdu", "--json", "00A4040006F0554B455901", "0050000000"] + token)
         let atr = "3B8B800180F9A00000030800001000C8"
@@ -103,6 +108,11 @@ extension CLISession {
         try run("script", ["script", file("check.ukey")] + token)
         try run("script-json", ["script", file("check.ukey"), "--json"] + token)
         try run("script-mismatch", ["script", file("mismatch.ukey")] + token)
+
+        // A wrong PUK is reported as the PUK's, with the PUK's tries (last: it uses a PUK try).
+        let wrongPUK = ["UKEY_PUK": Self.wrongPUK, "UKEY_NEW_PIN": Self.firstPIN]
+        try run("pin-unblock-wrong-puk", ["token", "pin", "unblock"] + token, secrets: wrongPUK)
+        try run("pin-unblock-wrong-puk-json", ["token", "pin", "unblock", "--json"] + token, secrets: wrongPUK)
 
         try run("help", ["--help"])
         try run("help-token", ["token", "--help"])

@@ -14,6 +14,9 @@ import Glibc
 @Suite("crash safety: SIGKILL the emulator process", .serialized, .tags(.process))
 struct CrashSafetyTests {
     static let pin = Array("24681357".utf8)
+    /// UNBLOCK must set a PIN other than the blocked one (6900 otherwise): the test alternates
+    /// between these two.
+    static let pins = [pin, Array("13572468".utf8)]
     static let wrongPIN = Array("11110000".utf8)
     static let select: [UInt8] = [0x00, 0xA4, 0x04, 0x0C, 0x06, 0xF0, 0x55, 0x4B, 0x45, 0x59, 0x01]
     static let getData: [UInt8] = [0x00, 0xCA, 0x01, 0x00, 0x00]
@@ -21,9 +24,9 @@ struct CrashSafetyTests {
         let transfer = [UInt8](hex: "704F80164445383933373034303034343035333230313330303081095A68616E672053616E8207313233342E35368303434E59840A496E766F696365203432851000112233445566778899AABBCCDDEEFF")!
         return [0x80, 0xC0, 0x00, 0x00, UInt8(transfer.count)] + transfer + [0x00]
     }()
-    static var verify: [UInt8] { [0x00, 0x20, 0x00, 0x81, UInt8(pin.count)] + pin }
+    static func verify(_ pin: [UInt8]) -> [UInt8] { [0x00, 0x20, 0x00, 0x81, UInt8(pin.count)] + pin }
     static var verifyWrong: [UInt8] { [0x00, 0x20, 0x00, 0x81, UInt8(wrongPIN.count)] + wrongPIN }
-    static var unblock: [UInt8] {
+    static func unblock(to pin: [UInt8]) -> [UInt8] {
         let puk = Array(EmulatorHarness.factoryPUK.utf8)
         return [0x00, 0x2C, 0x00, 0x81, UInt8(2 + puk.count + pin.count), UInt8(puk.count)] + puk + [UInt8(pin.count)] + pin
     }
@@ -84,6 +87,10 @@ struct CrashSafetyTests {
         let iterations = 300
         var kills = 0, signatures = 0, interrupted = 0, deterministic = 0, unblocks = 0, wrongAnswered = 0
         let started = Date()
+        // Which of `pins` the token holds, and whether the last round was killed with an UNBLOCK
+        // in flight (it only runs on a blocked PIN, so 3 tries after the restart mean it landed).
+        var currentPIN = 0
+        var unblockWasInFlight = false
         for iteration in 0..<iterations {
             let process = try Self.start(directory)  // throws (fails the test) if the state does not open
             defer { process.kill() }
@@ -96,6 +103,8 @@ struct CrashSafetyTests {
             let killAfterConfirm = iteration % 10 == 9
             let killer = killAfterConfirm ? nil : Killer(pid: process.process.processIdentifier,
                                                         delay: Double.random(in: 0...0.040, using: &generator))
+            if unblockWasInFlight && tries == model.maxTries { currentPIN = 1 - currentPIN }
+            unblockWasInFlight = false
             var currentTries = tries
             var verified = false
             operations: for _ in 0..<400 {
@@ -124,12 +133,18 @@ struct CrashSafetyTests {
                         violation = model.apply(.wrongPINAnswered(triesLeft: left))
                     case .correct, .unblock:
                         _ = model.apply(operation == .correct ? .correctPINInFlight : .unblockInFlight)
-                        let response = try client.transmit(operation == .correct ? Self.verify : Self.unblock)
+                        unblockWasInFlight = operation == .unblock
+                        let response = try client.transmit(operation == .correct ? Self.verify(Self.pins[currentPIN])
+                                                                                 : Self.unblock(to: Self.pins[1 - currentPIN]))
+                        unblockWasInFlight = false
                         guard response == [0x90, 0x00] else {
                             Issue.record("\(operation == .correct ? "VERIFY" : "UNBLOCK") answered \(response.hexString)")
                             break operations
                         }
-                        if operation == .unblock { unblocks += 1 }
+                        if operation == .unblock {
+                            unblocks += 1
+                            currentPIN = 1 - currentPIN
+                        }
                         verified = true
                         currentTries = model.maxTries
                         violation = model.apply(.pinRestored)

@@ -63,6 +63,23 @@ struct CertificateProfileTests {
         }
     }
 
+    @Test("a refused profile or subject says why, without an \"invalid encoding\" prefix")
+    func refusalMessages() {
+        do {
+            _ = try ca.issue(for: key.publicKey, subject: "CN=localhost", profile: .tlsServer(dnsNames: ["a:b"], ipAddresses: []))
+            Issue.record("a:b was accepted as a DNS name")
+        } catch {
+            #expect(String(describing: error) == "\"a:b\" is not a DNS name")
+        }
+        do {
+            _ = try ca.issue(for: key.publicKey, subject: "CN", profile: .tlsClient)
+            Issue.record("CN was accepted as a subject")
+        } catch {
+            #expect(String(describing: error) == "distinguished name part \"CN\" is not NAME=VALUE")
+        }
+        #expect(PKIError.file(path: "/x", errno: 2).description == "/x: no such file or directory")
+    }
+
     @Test("openssl verify -purpose accepts each profile for its purpose only")
     func opensslPurpose() throws {
         let directory = try OpenSSLWorkspace()

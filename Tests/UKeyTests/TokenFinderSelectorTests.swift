@@ -18,4 +18,28 @@ struct TokenFinderSelectorTests {
     func selects(_ selector: String, _ name: String, _ index: Int?, _ picked: Bool) {
         #expect(TokenFinder.selects(selector, name: name, index: index) == picked)
     }
+
+    static let three = ["UKey 1-1 00 00", "UKey 1-2 01 00", "UKey 1-3 02 00"]
+
+    @Test("--reader resolves an exact name, an index in range or the one name containing it")
+    func resolves() throws {
+        #expect(try TokenFinder.resolve("UKey 1-2 01 00", among: Self.three) == "UKey 1-2 01 00")
+        #expect(try TokenFinder.resolve("2", among: Self.three) == "UKey 1-3 02 00")
+        #expect(try TokenFinder.resolve("ukey 1-3", among: Self.three) == "UKey 1-3 02 00")
+    }
+
+    @Test("an index out of range and text no name contains are errors that list the readers", arguments: ["3", "nosuch", "-1"])
+    func noSuchReader(_ selector: String) {
+        #expect(throws: TokenError.noSuchReader(selector, readers: Self.three)) { try TokenFinder.resolve(selector, among: Self.three) }
+        let message = TokenError.noSuchReader(selector, readers: Self.three).description
+        #expect(message.contains("0: UKey 1-1 00 00; 1: UKey 1-2 01 00; 2: UKey 1-3 02 00"), "\(message)")
+        #expect(!message.contains("no card"))
+    }
+
+    @Test("the message says which kind of selector found nothing")
+    func noSuchReaderMessages() {
+        #expect(TokenError.noSuchReader("3", readers: Self.three).description.hasPrefix("no reader has index 3;"))
+        #expect(TokenError.noSuchReader("nosuch", readers: Self.three).description.hasPrefix("no reader name contains \"nosuch\";"))
+        #expect(TokenError.noSuchReader("x", readers: []).description == "no reader name contains \"x\": pcscd lists no readers")
+    }
 }

@@ -66,12 +66,42 @@ struct TokenTests {
         await #expect(throws: TokenError.wrongPIN(triesLeft: 1)) { try await token.verifyPIN("000000") }
         await #expect(throws: TokenError.blocked) { try await token.verifyPIN("000000") }
         await #expect(throws: TokenError.blocked) { try await token.verifyPIN(Self.pin) }
-        await #expect(throws: TokenError.wrongPIN(triesLeft: 2)) { try await token.unblockPIN(puk: "11111111", newPIN: "135790") }
+        await #expect(throws: TokenError.wrongPUK(triesLeft: 2)) { try await token.unblockPIN(puk: "11111111", newPIN: "135790") }
         try await token.unblockPIN(puk: Self.puk, newPIN: "135790")
         #expect(try await token.isPINVerified())
         let info = try await token.info()
         #expect(info.pinTriesLeft == 3 && info.pukTriesLeft == 3)
         _ = try await token.sign(data: [1, 2, 3])
+    }
+
+    @Test("a wrong PUK counts the PUK's tries and a blocked PUK says so, in words that name the PUK")
+    func pukErrors() async throws {
+        let (token, _, _) = try await Self.personalizedToken()
+        for _ in 0..<3 { _ = try? await token.verifyPIN("000000") }
+        await #expect(throws: TokenError.wrongPUK(triesLeft: 2)) { try await token.unblockPIN(puk: "11111111", newPIN: "135790") }
+        await #expect(throws: TokenError.wrongPUK(triesLeft: 1)) { try await token.unblockPIN(puk: "11111111", newPIN: "135790") }
+        await #expect(throws: TokenError.pukBlocked) { try await token.unblockPIN(puk: "11111111", newPIN: "135790") }
+        await #expect(throws: TokenError.pukBlocked) { try await token.unblockPIN(puk: Self.puk, newPIN: "135790") }
+        #expect(TokenError.wrongPUK(triesLeft: 2).description == "wrong PUK: 2 tries left")
+        #expect(TokenError.wrongPUK(triesLeft: 1).description == "wrong PUK: 1 try left")
+        #expect(TokenError.pukBlocked.description.contains("PUK is blocked"))
+        #expect(!TokenError.pukBlocked.description.contains("unblock it"))
+        #expect(TokenError.wrongPUK(triesLeft: 2).code == "wrongPUK" && TokenError.pukBlocked.code == "pukBlocked")
+    }
+
+    @Test("a new PIN equal to the old one is refused, in CHANGE and UNBLOCK, without using a try")
+    func newPINSameAsOld() async throws {
+        let (factory, _) = try Self.factoryToken()
+        await #expect(throws: TokenError.newPINSameAsOld) { try await factory.changePIN(old: Self.factoryPIN, new: Self.factoryPIN) }
+        let factoryInfo = try await factory.info()
+        #expect(factoryInfo.pinMustChange && factoryInfo.pinTriesLeft == 3, "the factory PIN still must change")
+        let (token, _, _) = try await Self.personalizedToken()
+        await #expect(throws: TokenError.newPINSameAsOld) { try await token.changePIN(old: Self.pin, new: Self.pin) }
+        for _ in 0..<3 { _ = try? await token.verifyPIN("000000") }
+        await #expect(throws: TokenError.newPINSameAsOld) { try await token.unblockPIN(puk: Self.puk, newPIN: Self.pin) }
+        let info = try await token.info()
+        #expect(info.pinTriesLeft == 0 && info.pukTriesLeft == 3)
+        #expect(TokenError.newPINSameAsOld.description == "the new PIN must differ from the old one; no try was used")
     }
 
     @Test("a PIN of the wrong format is refused without using a try")

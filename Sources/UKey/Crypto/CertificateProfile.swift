@@ -36,13 +36,13 @@ public enum CertificateProfile: Hashable, Sendable {
             return [(NID_key_usage, "critical,keyEncipherment")]
         case .tlsServer(let dnsNames, let ipAddresses):
             guard !dnsNames.isEmpty || !ipAddresses.isEmpty else {
-                throw .invalidEncoding("a TLS server certificate needs at least one DNS name or IP address")
+                throw .invalidInput("a TLS server certificate needs at least one DNS name or IP address")
             }
             for name in dnsNames where name.isEmpty || name.contains(where: { ",: \t\n".contains($0) }) {
-                throw .invalidEncoding("\"\(name)\" is not a DNS name")
+                throw .invalidInput("\"\(name)\" is not a DNS name")
             }
             for address in ipAddresses where !Self.isIPAddress(address) {
-                throw .invalidEncoding("\"\(address)\" is not an IPv4 or IPv6 address")
+                throw .invalidInput("\"\(address)\" is not an IPv4 or IPv6 address")
             }
             let names = dnsNames.map { "DNS:" + $0 } + ipAddresses.map { "IP:" + $0 }
             return [(NID_key_usage, "critical,digitalSignature,keyEncipherment"), (NID_ext_key_usage, "serverAuth"),

@@ -47,7 +47,7 @@ public struct CertificateSigningRequest: Hashable, Sendable {
         let bitString = TLV(tag: 0x03, value: [0x00] + signature).bytes
         let der = TLV(tag: 0x30, value: info + Self.sha256WithRSAEncryption + bitString).bytes
         try self.init(der: der)
-        guard isSignatureValid else { throw .invalidEncoding("the token's signature does not verify over the request") }
+        guard isSignatureValid else { throw .invalidInput("the token's signature does not verify over the request") }
     }
 
     /// Parses exactly one DER request (`d2i_X509_REQ`); trailing bytes are refused.

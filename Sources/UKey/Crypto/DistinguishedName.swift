@@ -14,7 +14,7 @@ enum DistinguishedName {
             let value = pair.count == 2 ? String(pair[1]).trimmed : ""
             guard pair.count == 2, !field.isEmpty, !value.isEmpty else {
                 X509_NAME_free(name)
-                throw .invalidEncoding("distinguished name part \"\(part)\" is not NAME=VALUE")
+                throw .invalidInput("distinguished name part \"\(part)\" is not NAME=VALUE")
             }
             let bytes = Array(value.utf8)
             guard X509_NAME_add_entry_by_txt(name, field, utf8StringType, bytes, Int32(bytes.count), -1, 0) == 1 else {
@@ -24,7 +24,7 @@ enum DistinguishedName {
         }
         guard X509_NAME_entry_count(name) > 0 else {
             X509_NAME_free(name)
-            throw .invalidEncoding("empty distinguished name")
+            throw .invalidInput("empty distinguished name")
         }
         return name
     }

@@ -7,6 +7,10 @@ import COpenSSL
 public enum PKIError: Error, Hashable, Sendable, CustomStringConvertible {
     /// Input bytes or text are not the encoding they claim to be (7F49 object, DER, PEM, subject).
     case invalidEncoding(String)
+    /// An input that is well encoded but not acceptable (a profile's names, a validity, a
+    /// signature that does not verify, a key that does not belong to its certificate): the
+    /// message says what, with no "invalid encoding" prefix.
+    case invalidInput(String)
     /// A key that UKey does not handle (not RSA, zero modulus, …).
     case unsupportedKey(String)
     /// A libcrypto call failed: `function` names it, `code` is `ERR_get_error()` (0 if none).
@@ -21,10 +25,11 @@ public enum PKIError: Error, Hashable, Sendable, CustomStringConvertible {
     public var description: String {
         switch self {
         case .invalidEncoding(let message): return "invalid encoding: \(message)"
+        case .invalidInput(let message): return message
         case .unsupportedKey(let message): return "unsupported key: \(message)"
         case .openSSL(let function, let code, let reason):
             return "\(function) failed (OpenSSL error \(String(code, radix: 16)): \(reason))"
-        case .file(let path, let errno): return "\(path): error \(errno)"
+        case .file(let path, let errno): return "\(path): \(String(cString: strerror(errno)).lowercased())"
         case .notCertified(let reason): return "not certified: \(reason)"
         }
     }

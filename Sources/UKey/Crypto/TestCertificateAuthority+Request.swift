@@ -18,7 +18,7 @@ extension TestCertificateAuthority {
             break
         }
         guard request.isSignatureValid else {
-            throw .invalidEncoding("the request's signature does not verify: the requester has not shown it holds the key")
+            throw .invalidInput("the request's signature does not verify: the requester has not shown it holds the key")
         }
         return try Certificate(der: try issue(for: request.publicKey, subject: request.subject, days: days, profile: profile))
     }
@@ -34,7 +34,7 @@ extension TestCertificateAuthority {
             throw .notCertified("the request's public key is not the transfer key recorded from the card")
         }
         guard request.isSignatureValid else {
-            throw .invalidEncoding("the request's signature does not verify: the requester has not shown it holds the key")
+            throw .invalidInput("the request's signature does not verify: the requester has not shown it holds the key")
         }
         return try Certificate(der: try issue(for: request.publicKey, subject: request.subject, days: days, profile: .transfer))
     }

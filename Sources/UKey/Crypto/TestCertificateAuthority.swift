@@ -44,7 +44,7 @@ public final class TestCertificateAuthority: Sendable {
         handle = try X509Handle(pem: certificatePEM)
         guard X509_check_private_key(handle.pointer, key.pointer) == 1 else {
             ERR_clear_error()
-            throw .invalidEncoding("\(Self.keyFileName) does not belong to \(Self.certificateFileName)")
+            throw .invalidInput("\(Self.keyFileName) does not belong to \(Self.certificateFileName)")
         }
         certificate = try Certificate(handle: handle, der: handle.der())
     }
@@ -84,7 +84,7 @@ public final class TestCertificateAuthority: Sendable {
     /// `X509_sign` with `EVP_sha256()`); `issuer` nil means self-signed.
     private static func sign(subject: OpaquePointer, publicKey: EVPKey, issuer: X509Handle?, issuerKey: EVPKey,
                              days: Int, extensions: [(Int32, String)]) throws(PKIError) -> X509Handle {
-        guard days > 0 else { throw .invalidEncoding("validity must be at least one day") }
+        guard days > 0 else { throw .invalidInput("validity must be at least one day") }
         guard let x509 = X509_new() else { throw .openSSL("X509_new") }
         let certificate = X509Handle(taking: x509)
         guard X509_set_version(x509, 2) == 1 else { throw .openSSL("X509_set_version") }

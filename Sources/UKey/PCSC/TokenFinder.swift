@@ -174,14 +174,18 @@ public struct TokenFinder: Sendable {
         return name.lowercased().contains(selector.lowercased())
     }
 
-    /// A reader named by `selector`: the exact name, else its index, else the only name that
-    /// contains it (case-insensitive).
-    static func resolve(_ selector: String, among names: [String]) throws(TokenError) -> String {
+    /// A reader named by `selector`: the exact name, else (a number) its index, else the only name
+    /// that contains it (case-insensitive). An index out of range or text no name contains is
+    /// ``TokenError/noSuchReader(_:readers:)``, listing the readers; never another reader.
+    public static func resolve(_ selector: String, among names: [String]) throws(TokenError) -> String {
         if names.contains(selector) { return selector }
-        if let index = Int(selector), names.indices.contains(index) { return names[index] }
+        if let index = Int(selector) {
+            guard names.indices.contains(index) else { throw .noSuchReader(selector, readers: names) }
+            return names[index]
+        }
         let matches = names.filter { $0.lowercased().contains(selector.lowercased()) }
         guard matches.count == 1 else {
-            throw matches.isEmpty ? .noToken
+            throw matches.isEmpty ? .noSuchReader(selector, readers: names)
                 : .transport("\"\(selector)\" matches \(matches.count) readers: \(matches.joined(separator: "; "))")
         }
         return matches[0]

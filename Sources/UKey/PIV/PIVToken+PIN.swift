@@ -29,13 +29,14 @@ extension PIVToken {
         try await change(PIVCommand.pinReference, old: old, new: new, operation: "CHANGE PIN")
     }
 
-    /// CHANGE REFERENCE DATA for the PUK; ``TokenError/wrongPIN(triesLeft:)`` counts the PUK's tries.
+    /// CHANGE REFERENCE DATA for the PUK; a wrong `old` throws ``TokenError/wrongPUK(triesLeft:)``.
     public func changePUK(old: Secret, new: Secret) async throws(TokenError) {
         try await change(PIVCommand.pukReference, old: old, new: new, operation: "CHANGE PUK")
     }
 
     /// RESET RETRY COUNTER: the PUK sets `newPIN` and gives the PIN its tries back; the PIN is not
-    /// verified afterwards. ``TokenError/wrongPIN(triesLeft:)`` counts the PUK's tries.
+    /// verified afterwards. A wrong PUK throws ``TokenError/wrongPUK(triesLeft:)``, a blocked one
+    /// ``TokenError/pukBlocked``.
     public func unblockPIN(puk: Secret, newPIN: Secret) async throws(TokenError) {
         guard var paddedPUK = PIVCommand.paddedSecret(puk), var paddedPIN = PIVCommand.paddedSecret(newPIN) else {
             throw PIVSession.formatError
@@ -45,8 +46,12 @@ extension PIVToken {
             paddedPIN.cleanse()
         }
         try await operation { session throws(TokenError) in
-            _ = try await session.send(PIVCommand.resetRetryCounter(puk: paddedPUK, newPIN: paddedPIN), operation: "RESET RETRY COUNTER",
-                                       pinFormat: true)
+            do throws(TokenError) {
+                _ = try await session.send(PIVCommand.resetRetryCounter(puk: paddedPUK, newPIN: paddedPIN), operation: "RESET RETRY COUNTER",
+                                           pinFormat: true)
+            } catch {
+                throw error.forPUK
+            }
         }
     }
 
@@ -59,8 +64,12 @@ extension PIVToken {
             paddedNew.cleanse()
         }
         try await operation { session throws(TokenError) in
-            _ = try await session.send(PIVCommand.changeReference(reference, old: paddedOld, new: paddedNew), operation: name,
-                                       pinFormat: true)
+            do throws(TokenError) {
+                _ = try await session.send(PIVCommand.changeReference(reference, old: paddedOld, new: paddedNew), operation: name,
+                                           pinFormat: true)
+            } catch {
+                throw reference == PIVCommand.pukReference ? error.forPUK : error
+            }
         }
     }
 }

@@ -17,7 +17,8 @@ extension Token {
     }
 
     /// CHANGE PIN from `old` to `new` (6–16 digits); leaves the PIN verified and clears the
-    /// factory PIN's must-change flag. A wrong `old` counts as a wrong try.
+    /// factory PIN's must-change flag. A wrong `old` counts as a wrong try; a `new` equal to `old`
+    /// throws ``TokenError/newPINSameAsOld`` and uses no try.
     public func changePIN(old: Secret, new: Secret) async throws(TokenError) {
         try await operation { session throws(TokenError) in
             _ = try await session.send(BankingCommand.changePIN(old: old, new: new), operation: "CHANGE PIN", pinFormat: true)
@@ -25,10 +26,16 @@ extension Token {
     }
 
     /// UNBLOCK PIN with the PUK, setting `newPIN`; leaves the PIN verified. The PUK has its own
-    /// tries: ``TokenError/wrongPIN(triesLeft:)`` counts the PUK's here.
+    /// tries: a wrong PUK throws ``TokenError/wrongPUK(triesLeft:)``, a blocked one
+    /// ``TokenError/pukBlocked``; a `newPIN` equal to the blocked PIN throws
+    /// ``TokenError/newPINSameAsOld`` (after a correct PUK, whose tries go back to the maximum).
     public func unblockPIN(puk: Secret, newPIN: Secret) async throws(TokenError) {
         try await operation { session throws(TokenError) in
-            _ = try await session.send(BankingCommand.unblockPIN(puk: puk, new: newPIN), operation: "UNBLOCK PIN", pinFormat: true)
+            do throws(TokenError) {
+                _ = try await session.send(BankingCommand.unblockPIN(puk: puk, new: newPIN), operation: "UNBLOCK PIN", pinFormat: true)
+            } catch {
+                throw error.forPUK
+            }
         }
     }
 }

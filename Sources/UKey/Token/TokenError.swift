@@ -5,13 +5,20 @@ import ISO7816
 /// The card's status words map here once (``Token``'s status check); transports map their own
 /// errors to ``removed``, ``noToken`` or ``transport(_:)``.
 public enum TokenError: Error, Hashable, Sendable, CustomStringConvertible {
-    /// VERIFY, CHANGE or UNBLOCK with a wrong PIN or PUK; `triesLeft` more are allowed (63Cx).
+    /// VERIFY or CHANGE with a wrong PIN; `triesLeft` more are allowed (63Cx).
     case wrongPIN(triesLeft: Int)
-    /// The PIN (or, for UNBLOCK, the PUK) has no tries left (6983).
+    /// The PIN has no tries left (6983).
     case blocked
+    /// UNBLOCK (or a PIV PUK change) with a wrong PUK; `triesLeft` more PUK tries are allowed (63Cx).
+    case wrongPUK(triesLeft: Int)
+    /// The PUK has no tries left (6983 to UNBLOCK): the PIN can no longer be unblocked.
+    case pukBlocked
     /// The PIN or PUK is not of the card's format (banking: PIN 6–16 digits, PUK 8–16; PIV: PIN
     /// 6–8 digits, PUK 8): no try was used.
     case invalidPINFormat
+    /// CHANGE or UNBLOCK with a new PIN equal to the old one (banking 6900): no try was used, and
+    /// the factory PIN cannot be kept this way.
+    case newPINSameAsOld
     /// The operation needs a verified PIN (6982 with the factory PIN already changed).
     case pinNotVerified
     /// The token cannot do this until it is personalized: the factory PIN is unchanged, or it
@@ -31,6 +38,9 @@ public enum TokenError: Error, Hashable, Sendable, CustomStringConvertible {
     case removed
     /// No reader holds a UKey token.
     case noToken
+    /// `--reader` names no reader: an index out of range, or text no reader's name contains.
+    /// `readers` are pcscd's, in its order (their indices).
+    case noSuchReader(String, readers: [String])
     /// The card refused the input (6A80, 6700): `detail` says which input.
     case invalidInput(String)
     /// The token was made by UKey firmware 1.x, whose one banking key answered SIGN, DECIPHER and
@@ -67,7 +77,10 @@ public enum TokenError: Error, Hashable, Sendable, CustomStringConvertible {
         switch self {
         case .wrongPIN(let tries): return "wrong PIN: \(tries) \(tries == 1 ? "try" : "tries") left"
         case .blocked: return "the PIN is blocked: unblock it with the PUK"
+        case .wrongPUK(let tries): return "wrong PUK: \(tries) \(tries == 1 ? "try" : "tries") left"
+        case .pukBlocked: return "the PUK is blocked: the PIN can no longer be unblocked"
         case .invalidPINFormat: return "a PIN is 6–16 digits and a PUK 8–16 digits; no try was used"
+        case .newPINSameAsOld: return "the new PIN must differ from the old one; no try was used"
         case .pinNotVerified: return "the PIN must be verified first"
         case .managementKeyRequired: return "this PIV operation needs the management key (9B) authenticated first"
         case .wrongManagementKey: return "the token refused the PIV management key"
@@ -76,6 +89,11 @@ public enum TokenError: Error, Hashable, Sendable, CustomStringConvertible {
         case .timedOut: return "the holder did not confirm on the token in time"
         case .removed: return "the token was removed"
         case .noToken: return "no UKey token found: insert one (or start an emulator)"
+        case .noSuchReader(let selector, let readers):
+            let what = Int(selector) != nil ? "no reader has index \(selector)" : "no reader name contains \"\(selector)\""
+            guard !readers.isEmpty else { return "\(what): pcscd lists no readers" }
+            let list = readers.enumerated().map { "\($0.offset): \($0.element)" }.joined(separator: "; ")
+            return "\(what); the readers are \(list)"
         case .invalidInput(let detail): return "the token refused the input: \(detail)"
         case .outdatedToken:
             return "the token was made by UKey firmware 1.x (one key for SIGN, DECIPHER and transfers): re-personalize it as a new token"
@@ -86,12 +104,25 @@ public enum TokenError: Error, Hashable, Sendable, CustomStringConvertible {
         }
     }
 
+    /// This error as the answer to a PUK check: the card's 63Cx and 6983 count the PUK's tries,
+    /// not the PIN's. Other errors are unchanged.
+    public var forPUK: TokenError {
+        switch self {
+        case .wrongPIN(let tries): return .wrongPUK(triesLeft: tries)
+        case .blocked: return .pukBlocked
+        default: return self
+        }
+    }
+
     /// A stable name for JSON output and scripts: `wrongPIN`, `userDenied`, …
     public var code: String {
         switch self {
         case .wrongPIN: return "wrongPIN"
         case .blocked: return "blocked"
+        case .wrongPUK: return "wrongPUK"
+        case .pukBlocked: return "pukBlocked"
         case .invalidPINFormat: return "invalidPINFormat"
+        case .newPINSameAsOld: return "newPINSameAsOld"
         case .pinNotVerified: return "pinNotVerified"
         case .managementKeyRequired: return "managementKeyRequired"
         case .wrongManagementKey: return "wrongManagementKey"
@@ -100,6 +131,7 @@ public enum TokenError: Error, Hashable, Sendable, CustomStringConvertible {
         case .timedOut: return "timedOut"
         case .removed: return "removed"
         case .noToken: return "noToken"
+        case .noSuchReader: return "noSuchReader"
         case .invalidInput: return "invalidInput"
         case .outdatedToken: return "outdatedToken"
         case .unexpectedStatus: return "unexpectedStatus"

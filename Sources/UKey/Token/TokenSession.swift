@@ -23,7 +23,8 @@ struct TokenSession {
 
     /// Sends `command` and returns its response data; any status but 9000 becomes a ``TokenError``.
     /// `missing` names what 6A88 (referenced data not found) means for this command; for the PIN
-    /// commands (`pinFormat`), 6A80 means a PIN or PUK of the wrong format.
+    /// commands (`pinFormat`), 6A80 means a PIN or PUK of the wrong format and 6900 a new PIN equal
+    /// to the old one.
     func send(_ command: BankingCommand, operation: String, missing: TokenError.NotPersonalizedReason = .noKey,
               pinFormat: Bool = false) async throws(TokenError) -> [UInt8] {
         let response = try await exchange(command)
@@ -49,6 +50,7 @@ struct TokenSession {
         case 0x6401: throw .timedOut
         case 0x6A88: throw .notPersonalized(missing)
         case 0x6A80 where pinFormat: throw .invalidPINFormat
+        case 0x6900 where pinFormat: throw .newPINSameAsOld
         case 0x6A80: throw .invalidInput("\(operation): the card refused the data (6A80)")
         case 0x6700: throw .invalidInput("\(operation): wrong length (6700)")
         case 0x6A84: throw .invalidInput("\(operation): too large for the card (6A84)")

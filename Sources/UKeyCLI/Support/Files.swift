@@ -8,7 +8,7 @@ enum Files {
         do {
             return try Data(contentsOf: URL(fileURLWithPath: path))
         } catch {
-            throw CLIError("noFile", "cannot read \(path): \((error as NSError).localizedFailureReason ?? error.localizedDescription)")
+            throw CLIError("noFile", "cannot read \(path): \(ErrorText.describe(error))")
         }
     }
 
@@ -23,7 +23,7 @@ enum Files {
         do {
             try data.write(to: URL(fileURLWithPath: path))
         } catch {
-            throw CLIError("noFile", "cannot write \(path): \((error as NSError).localizedFailureReason ?? error.localizedDescription)")
+            throw CLIError("noFile", "cannot write \(path): \(ErrorText.describe(error))")
         }
     }
 

@@ -59,13 +59,16 @@ enum Output {
             case let token as TokenError:
                 self.error = token.code
                 message = token.description
-                if case .wrongPIN(let tries) = token { triesLeft = tries }
+                switch token {
+                case .wrongPIN(let tries), .wrongPUK(let tries): triesLeft = tries
+                default: break
+                }
             case let cli as CLIError:
                 self.error = cli.code
                 message = cli.description
             default:
                 self.error = "failed"
-                message = String(describing: error)
+                message = ErrorText.describe(error)
             }
         }
     }

@@ -36,7 +36,7 @@ struct TransferOptions: ParsableArguments {
             } catch let error as CLIError {
                 throw error
             } catch {
-                throw CLIError("badTransfer", "\(transfer) is not a transfer: \(error)")
+                throw CLIError("badTransfer", "\(transfer) is not a transfer: \(ErrorText.describe(error))")
             }
         }
         guard let payeeAccount, let payeeName, let amount else {

@@ -77,7 +77,7 @@ struct PIVInProcessTests {
         await #expect(throws: TokenError.blocked) { try await piv.verifyPIN("000000") }
         await #expect(throws: TokenError.blocked) { try await piv.verifyPIN(PIVTokenTests.pin) }
         #expect(try await piv.pinStatus().isBlocked)
-        await #expect(throws: TokenError.wrongPIN(triesLeft: 2)) { try await piv.unblockPIN(puk: "87654321", newPIN: "654321") }
+        await #expect(throws: TokenError.wrongPUK(triesLeft: 2)) { try await piv.unblockPIN(puk: "87654321", newPIN: "654321") }
         try await piv.unblockPIN(puk: PIVTokenTests.puk, newPIN: "654321")
         #expect(try await piv.pinStatus() == PIVCredentialStatus(verified: false, triesLeft: 3))
         try await piv.changePIN(old: "654321", new: "24681357")

@@ -56,7 +56,7 @@ struct PIVTokenTests {
         #expect(card.received.last == [0x00, 0x24, 0x00, 0x81, 0x10] + Array("12345678".utf8) + Array("11223344".utf8))
         for _ in 0..<2 { await #expect(throws: TokenError.self) { try await piv.verifyPIN("000000") } }
         await #expect(throws: TokenError.blocked) { try await piv.verifyPIN("000000") }
-        await #expect(throws: TokenError.wrongPIN(triesLeft: 2)) { try await piv.unblockPIN(puk: Self.puk, newPIN: "135790") }
+        await #expect(throws: TokenError.wrongPUK(triesLeft: 2)) { try await piv.unblockPIN(puk: Self.puk, newPIN: "135790") }
         try await piv.unblockPIN(puk: "11223344", newPIN: "135790")
         #expect(card.received.last == [0x00, 0x2C, 0x00, 0x80, 0x10] + Array("11223344".utf8) + Array("135790".utf8) + [0xFF, 0xFF])
         #expect(try await piv.pinStatus() == PIVCredentialStatus(verified: false, triesLeft: 3))
