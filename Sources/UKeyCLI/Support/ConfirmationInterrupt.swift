@@ -1,5 +1,6 @@
 import Dispatch
 import Foundation
+import Synchronization
 import UKeyControl
 import UKeyEmulator
 
@@ -14,6 +15,8 @@ final class ConfirmationInterrupt {
     static let defaultConfirmationSeconds = 120
 
     private let sources: [(signal: Int32, source: any DispatchSourceSignal)]
+    /// Set once a signal is being handled: the handler ends the process itself, after its abort.
+    private static let handling = Mutex(false)
 
     /// Handles SIGINT and SIGTERM until ``end()``: `abort` for token `serial` at the emulator of
     /// `stateDirectory`, when both are known.
@@ -28,8 +31,13 @@ final class ConfirmationInterrupt {
         }
     }
 
-    /// The signals act as before again.
+    /// The signals act as before again. If a signal is being handled, the abort it sent may be
+    /// what ended the command: the handler prints its line and exits, so this thread waits for
+    /// it instead of reporting the aborted command as an error of its own.
     func end() {
+        if Self.handling.withLock({ $0 }) {
+            while true { sleep(1) }
+        }
         for (number, source) in sources {
             source.cancel()
             signal(number, SIG_DFL)
@@ -42,6 +50,7 @@ final class ConfirmationInterrupt {
     }
 
     private static func interrupted(by number: Int32, stateDirectory: String?, serial: String?) -> Never {
+        handling.withLock { $0 = true }
         var message = "ukey: interrupted; the token still shows the transfer until the holder presses Cancel or "
             + "\(defaultConfirmationSeconds) s pass (other programs wait for the token until then)"
         if let stateDirectory, let serial {
