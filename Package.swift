@@ -35,7 +35,11 @@ let package = Package(
         // The PIV wire vocabulary shared by the PIV applet and the host library: slots, objects, AID, tags.
         .target(name: "PIVProtocol", dependencies: ["ISO7816"], path: "Sources/PIVProtocol"),
         .target(name: "PIVApplet", dependencies: ["CardOS", "ISO7816", "PIVProtocol"], path: "Firmware/PIVApplet"),
-        .target(name: "TokenDevice", dependencies: ["CardOS", "BankingApplet", "PIVApplet", "ISO7816", "CCID", "USB"],
+        // The YKOATH wire vocabulary shared by the OATH applet and the host library: AID, INS, tags, truncation.
+        .target(name: "OATHProtocol", dependencies: ["ISO7816"], path: "Sources/OATHProtocol"),
+        // HOTP/TOTP as ykman drives a YubiKey (issue 19); names on the screen follow BankingProtocol's display rules.
+        .target(name: "OATHApplet", dependencies: ["CardOS", "ISO7816", "OATHProtocol", "BankingProtocol"], path: "Firmware/OATHApplet"),
+        .target(name: "TokenDevice", dependencies: ["CardOS", "BankingApplet", "PIVApplet", "ISO7816", "CCID", "USB", "OATHApplet"],
                 path: "Firmware/TokenDevice"),
 
         // The POSIX layer under the driver, the emulator, the bench and the test clients: sockets by
@@ -155,6 +159,9 @@ let package = Package(
         .testTarget(name: "UKeyTests",
                     dependencies: ["UKey", "UKeyInProcess", "HostPlatform", "ISO7816", "COpenSSL"],
                     resources: [.copy("Transcripts")]),
+        // The OATH applet APDU by APDU (RFC 4226 / 6238 vectors, every instruction and status), alone and beside the others.
+        .testTarget(name: "OATHAppletTests",
+                    dependencies: ["OATHApplet", "OATHProtocol", "CardOS", "ISO7816", "HostPlatform", "TokenDevice"]),
     ],
     swiftLanguageModes: [.v6]
 )

@@ -34,8 +34,10 @@ MODULES=(
     CardOS:Firmware/CardOS
     BankingProtocol:Sources/BankingProtocol
     PIVProtocol:Sources/PIVProtocol
+    OATHProtocol:Sources/OATHProtocol
     BankingApplet:Firmware/BankingApplet
     PIVApplet:Firmware/PIVApplet
+    OATHApplet:Firmware/OATHApplet
     TokenDevice:Firmware/TokenDevice
 )
 

@@ -22,6 +22,19 @@ public protocol Applet: AnyObject {
 
     /// Power-off, reset or removal: forget all volatile security state.
     func reset()
+
+    /// An instruction (CLA 00) that the applet's clients send instead of GET RESPONSE for the
+    /// rest of a response announced with 61xx (YKOATH's SEND REMAINING, A5); `nil` for none.
+    var sendRemainingInstruction: UInt8? { get }
+
+    /// Whether `00 A4` commands with a P1 other than 04 (select by AID) reach the applet:
+    /// YKOATH's CALCULATE ALL is `00 A4 00 P2`. Otherwise the card OS answers them 6A86.
+    var takesA4WithoutSelectP1: Bool { get }
+}
+
+extension Applet {
+    public var sendRemainingInstruction: UInt8? { nil }
+    public var takesA4WithoutSelectP1: Bool { false }
 }
 
 /// What an applet answers to a command.

@@ -7,7 +7,8 @@ import ISO7816
 /// - SELECT by AID (full or right-truncated), applet registry, the current selection;
 /// - command chaining (CLA bit 0x10): parts are joined before the applet sees the command;
 /// - response sizing: data beyond Ne (256 when no Le; at most 256 in a short APDU) is kept for
-///   GET RESPONSE `00 C0 00 00 Le` and announced with 61xx;
+///   GET RESPONSE `00 C0 00 00 Le` (or the selected applet's ``Applet/sendRemainingInstruction``)
+///   and announced with 61xx;
 /// - CLA: only 00 (ISO) and 80 (proprietary), each with the chaining bit, reach the applets;
 ///   anything else is 6E00;
 /// - confirmations: an applet that needs the holder returns pages; the card OS shows them,
@@ -79,10 +80,12 @@ public final class CardOS<P: Platform> {
             chain = nil
             return .response(StatusWord.claNotSupported.bytes)
         }
-        if baseClass == 0x00 && (command.ins == 0xC0 || command.ins == 0xA4) {
+        let isSendRemaining = selected.map { $0.sendRemainingInstruction == command.ins } ?? false
+        let isSelect = command.ins == 0xA4 && !(command.p1 != 0x04 && (selected?.takesA4WithoutSelectP1 ?? false))
+        if baseClass == 0x00 && (command.ins == 0xC0 || isSelect || isSendRemaining) {
             chain = nil
             guard !command.isChained else { return .response(StatusWord(0x6884).bytes) }
-            return .response(command.ins == 0xC0 ? getResponse(command, available: available) : select(command))
+            return .response(command.ins == 0xA4 ? select(command) : getResponse(command, available: available))
         }
         guard let applet = selected else {
             chain = nil

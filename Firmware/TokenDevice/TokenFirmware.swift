@@ -1,6 +1,7 @@
 import BankingApplet
 import CardOS
 import ISO7816
+import OATHApplet
 import PIVApplet
 
 /// The token's card firmware as flashed: the card OS with its applets installed, plus the
@@ -16,14 +17,18 @@ public final class TokenFirmware<P: Platform> {
     public let card: CardOS<P>
     public let banking: BankingApplet<P>
     public let piv: PIVApplet<P>
+    public let oath: OATHApplet<P>
 
-    /// The card OS with the banking applet, then the PIV applet (SELECT matches in that order).
+    /// The card OS with the banking applet, the PIV applet, then the OATH applet (SELECT
+    /// matches in that order). The OATH applet needs no factory state: no credential, no access key.
     public init(platform: P) {
         card = CardOS(platform: platform)
         banking = BankingApplet(platform: platform)
         piv = PIVApplet(platform: platform)
+        oath = OATHApplet(platform: platform)
         card.install(banking)
         card.install(piv)
+        card.install(oath)
     }
 
     /// Whether `memory` already holds a manufactured token.

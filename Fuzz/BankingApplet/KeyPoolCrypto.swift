@@ -43,6 +43,10 @@ final class KeyPoolCrypto: CryptoEngine {
 
     func sha256(_ data: [UInt8]) -> [UInt8] { KeyPoolCrypto.engine.sha256(data) }
 
+    func hmac(_ hash: HMACHash, key: [UInt8], data: [UInt8]) throws(CryptoError) -> [UInt8] {
+        try KeyPoolCrypto.engine.hmac(hash, key: key, data: data)
+    }
+
     func randomBytes(_ count: Int) throws(CryptoError) -> [UInt8] {
         try KeyPoolCrypto.engine.randomBytes(count)
     }

@@ -116,6 +116,23 @@ public final class OpenSSLCryptoEngine: CryptoEngine, Sendable {
         OpenSSLCryptoEngine.sha256(data)
     }
 
+    /// HMAC of `data` under `key`. The corresponding C function is `HMAC` with `EVP_sha1()`,
+    /// `EVP_sha256()` or `EVP_sha512()`.
+    public func hmac(_ hash: HMACHash, key: [UInt8], data: [UInt8]) throws(CryptoError) -> [UInt8] {
+        guard !key.isEmpty, key.count <= Int(Int32.max) else { throw .invalidKey }
+        let md: OpaquePointer?
+        switch hash {
+        case .sha1: md = EVP_sha1()
+        case .sha256: md = EVP_sha256()
+        case .sha512: md = EVP_sha512()
+        }
+        var mac = [UInt8](repeating: 0, count: 64)
+        var length: UInt32 = 0
+        guard HMAC(md, key, Int32(key.count), data, data.count, &mac, &length) != nil, Int(length) == hash.length
+        else { throw failure(.operationFailed) }
+        return Array(mac.prefix(Int(length)))
+    }
+
     /// `count` bytes from OpenSSL's DRBG. The corresponding C function is `RAND_bytes`.
     public func randomBytes(_ count: Int) throws(CryptoError) -> [UInt8] {
         guard count >= 0, count <= Int(Int32.max) else { throw .invalidInput }

@@ -21,6 +21,9 @@ public protocol CryptoEngine: AnyObject {
     func tripleDESEncrypt(key: [UInt8], block: [UInt8]) throws(CryptoError) -> [UInt8]
     /// SHA-256 of `data`.
     func sha256(_ data: [UInt8]) -> [UInt8]
+    /// HMAC (RFC 2104) of `data` under `key` with `hash`: the OATH applet's one-time passwords
+    /// and access-key proofs. An empty key is ``CryptoError/invalidKey``.
+    func hmac(_ hash: HMACHash, key: [UInt8], data: [UInt8]) throws(CryptoError) -> [UInt8]
     /// `count` bytes from the token's random number generator.
     func randomBytes(_ count: Int) throws(CryptoError) -> [UInt8]
 }
@@ -50,6 +53,22 @@ extension GeneratedKey: CustomReflectable {
     public var customMirror: Mirror { Mirror(self, children: ["bits": modulus.count * 8]) }
 }
 #endif
+
+/// The hash under an HMAC.
+public enum HMACHash: Sendable, Hashable {
+    case sha1
+    case sha256
+    case sha512
+
+    /// The MAC's length in bytes.
+    public var length: Int {
+        switch self {
+        case .sha1: return 20
+        case .sha256: return 32
+        case .sha512: return 64
+        }
+    }
+}
 
 /// Why a cryptographic operation failed.
 public enum CryptoError: Error, Hashable, Sendable {

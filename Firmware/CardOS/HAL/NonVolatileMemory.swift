@@ -1,7 +1,7 @@
 import ISO7816
 
 /// Identifies one record in non-volatile memory. The high byte names the owner (00 card OS,
-/// 01 banking applet, 02 PIV applet), the low byte the record.
+/// 01 banking applet, 02 PIV applet, 03 OATH applet), the low byte the record.
 public typealias RecordID = UInt16
 
 /// NVM records that belong to the card as a whole rather than to one applet.
