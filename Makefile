@@ -22,6 +22,9 @@ INTEGRATION_DEBS ?= libpcsclite-dev libusb-1.0-0-dev pcscd libccid pcsc-tools op
 	python3-pyscard vsmartcard-vpcd umockdev gir1.2-umockdev-1.0 python3-gi \
 	opensc-pkcs11 yubico-piv-tool libengine-pkcs11-openssl p11-kit p11-kit-modules gnutls-bin curl python3-pykcs11
 APT_GET ?= apt-get
+# Issue 19's stock OATH clients (Debian's ykman 4.0.9, oathtool) and what `make ykman-venv` needs
+# to build PyPI's ykman 5.x (pyscard compiles against libpcsclite).
+INTEGRATION_DEBS += yubikey-manager oathtool python3-venv python3-dev
 
 TEST_LOG ?= .build/test.log
 # `make test`'s build output, checked for warnings (scripts/check-warnings.sh).
@@ -138,6 +141,15 @@ soak: deps
 
 firmware:
 	scripts/build-firmware.sh
+
+# PyPI's yubikey-manager 5.x in a venv under .build/ (OATHInteropTests drive it beside Debian's 4.0.9).
+YKMAN_VENV ?= .build/ykman-venv
+.PHONY: ykman-venv
+ykman-venv: $(YKMAN_VENV)/bin/ykman
+$(YKMAN_VENV)/bin/ykman:
+	/usr/bin/python3 -m venv $(YKMAN_VENV)
+	$(YKMAN_VENV)/bin/pip install --quiet 'yubikey-manager>=5,<6'
+test: ykman-venv
 
 bench: deps
 	$(SWIFT) build -c release --product ukey $(SWIFT_BUILD_FLAGS)

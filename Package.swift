@@ -162,6 +162,9 @@ let package = Package(
         // The OATH applet APDU by APDU (RFC 4226 / 6238 vectors, every instruction and status), alone and beside the others.
         .testTarget(name: "OATHAppletTests",
                     dependencies: ["OATHApplet", "OATHProtocol", "CardOS", "ISO7816", "HostPlatform", "TokenDevice"]),
+        // Issue 19 with stock clients: ykman 4.0.9 (Debian) and 5.x (PyPI venv) against the OATH applet through a
+        // private pcscd → our driver → the emulator, every code checked against oathtool.
+        .testTarget(name: "OATHInteropTests", dependencies: ["PCSCTestSupport"], resources: [.copy("Scripts")]),
     ],
     swiftLanguageModes: [.v6]
 )
