@@ -85,7 +85,7 @@ let package = Package(
         // A Swift API over libpcsclite: context, readers, status change and events, card,
         // transaction, control (part 10), attributes; async variants off the cooperative pool.
         .target(name: "PCSC", dependencies: ["CPCSCLite"]),
-        .target(name: "UKey", dependencies: ["PCSC", "ISO7816", "COpenSSL", "BankingProtocol", "PIVProtocol"]),
+        .target(name: "UKey", dependencies: ["PCSC", "ISO7816", "COpenSSL", "BankingProtocol", "PIVProtocol", "OATHProtocol"]),
         .target(name: "UKeyInProcess", dependencies: ["UKey", "HostPlatform", "TokenDevice", "CardOS", "PIVApplet"]),
         .executableTarget(name: "UKeyCLI",
                           dependencies: ["UKeyEmulator", "UKeyControl", "UKeyTools", "UKey", "PCSC", "ISO7816",
