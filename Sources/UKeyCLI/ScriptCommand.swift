@@ -86,7 +86,7 @@ final class ExchangeLog: @unchecked Sendable {
 
     func append(_ exchange: TranscriptExchange) {
         let line = ScriptCommand.Result.Line(line: exchange.line, command: exchange.command,
-                                             response: exchange.response.data.hexString,
+                                             response: exchange.responseDataText,
                                              sw: hexWord(exchange.response.statusWord.rawValue))
         lock.withLock { lines.append(line) }
         if shouldPrint {

@@ -20,6 +20,8 @@ final class Tracer {
     private let exchange: ExchangeLevel
     /// bMessageType of the last command per token and bSeq, to name the replies' contents.
     private var commands: [String: [UInt8: CCIDMessageType]] = [:]
+    /// The bSeqs per token whose answer is secret (``APDUTrace/hidesResponse(_:)``: OATH codes and proofs, 9B steps).
+    private var hiddenResponses: [String: Set<UInt8>] = [:]
 
     init(exchange: ExchangeLevel, write: @escaping (String) -> Void) {
         self.exchange = exchange
@@ -71,6 +73,8 @@ final class Tracer {
             write("trace \(busid) t1 → \(Tracer.describeBlock(data))")
         } else {
             write("trace \(busid) apdu → \(Tracer.redacted(command: data))")
+            hiddenResponses[busid, default: []].remove(header.bSeq)
+            if APDUTrace.hidesResponse(data) { hiddenResponses[busid, default: []].insert(header.bSeq) }
         }
     }
 
@@ -91,7 +95,11 @@ final class Tracer {
         case .iccPowerOn?:
             write("trace \(busid) atr ← \(data.hexString)")
         case .xfrBlock? where exchange == .extendedAPDU:
-            write("trace \(busid) apdu ← \(Tracer.describe(response: data))")
+            if hiddenResponses[busid]?.contains(header.bSeq) == true, let response = try? ResponseAPDU(parsing: data), !response.data.isEmpty {
+                write("trace \(busid) apdu ← •••• \(response.statusWord.description)")
+            } else {
+                write("trace \(busid) apdu ← \(Tracer.describe(response: data))")
+            }
         default:
             if exchange == .tpdu { write("trace \(busid) t1 ← \(Tracer.describeBlock(data))") }
         }

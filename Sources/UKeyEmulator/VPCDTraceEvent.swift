@@ -26,7 +26,7 @@ public enum VPCDTraceEvent: Sendable, Equatable, CustomStringConvertible {
         guard apdu.count >= 4 else { return apdu.hexString + " (shorter than a header)" }
         let header = apdu[0..<4].map(hexByte).joined(separator: " ")
         let name = commandName(apdu)
-        let carriesSecret = apdu[1] == 0x20 || apdu[1] == 0x24 || apdu[1] == 0x2C
+        let carriesSecret = APDUTrace.isSecret(apdu)
         var text = header
         if apdu.count > 4 {
             if carriesSecret {

@@ -34,6 +34,23 @@ struct TracerTests {
         #expect(lines.contains { $0.contains("apdu ← 6982 (security status not satisfied)") }, "\(lines)")
     }
 
+    @Test("OATH PUT, SET CODE and VALIDATE data, chained parts and the VALIDATE proof are redacted", arguments: [
+        [0x00, 0x01, 0x00, 0x00, 0x0A, 0x71, 0x01, 0x61, 0x73, 0x05, 0x21, 0x06, 0xAB, 0xAB, 0xAB],
+        [0x10, 0x01, 0x00, 0x00, 0x05, 0x73, 0x03, 0xAB, 0xAB, 0xAB],
+        [0x00, 0x03, 0x00, 0x00, 0x05, 0x73, 0x03, 0x21, 0xAB, 0xAB],
+        [0x00, 0xA3, 0x00, 0x00, 0x04, 0x75, 0x02, 0xAB, 0xAB],
+    ] as [[UInt8]])
+    func oathRedacted(apdu: [UInt8]) {
+        var lines: [String] = []
+        let tracer = Tracer(exchange: .extendedAPDU) { lines.append($0) }
+        tracer.ccidOut(CCIDCommand(bSeq: 3, .xfrBlock(bBWI: 0, wLevelParameter: 0, abData: apdu)).bytes, busid: "1-1")
+        tracer.ccidIn(CCIDReply(bSeq: 3, bStatus: CCIDSlotStatus(.presentActive), bError: CCIDSlotError(0),
+                                .dataBlock(bChainParameter: .beginsAndEnds, abData: [0x75, 0x02, 0xAB, 0xAB, 0x90, 0x00])).bytes, busid: "1-1")
+        let text = lines.joined(separator: "\n")
+        #expect(text.contains("••••"))
+        #expect(!text.contains("ABAB"), "\(text)")
+    }
+
     @Test("at TPDU level no INF byte is printed")
     func tpdu() {
         var lines: [String] = []

@@ -11,12 +11,21 @@ public struct TranscriptExchange: Hashable, Sendable, CustomStringConvertible {
     /// Whether `command` hides a data field.
     public var isRedacted: Bool
     public var response: ResponseAPDU
+    /// Whether the response's data is secret (``APDUTrace/hidesResponse(_:)``: OATH codes and
+    /// proofs, 9B steps): ``responseText`` and printed transcripts show `••••` for it.
+    public var hidesResponse: Bool
 
     /// Records an exchange; `command` is redacted here and not kept.
     public init(line: Int, command: [UInt8], response: ResponseAPDU) {
         self.line = line
         (self.command, isRedacted) = Self.display(command: command)
         self.response = response
+        hidesResponse = APDUTrace.hidesResponse(command)
+    }
+
+    /// The response data as printed: hex, or `••••` when ``hidesResponse``.
+    public var responseDataText: String {
+        response.data.isEmpty ? "" : hidesResponse ? "••••" : response.data.hexString
     }
 
 
@@ -41,7 +50,7 @@ public struct TranscriptExchange: Hashable, Sendable, CustomStringConvertible {
     /// The response as `DATA SW` in hex.
     public var responseText: String {
         let sw = hexWord(response.statusWord.rawValue)
-        return response.data.isEmpty ? sw : "\(response.data.hexString) \(sw)"
+        return response.data.isEmpty ? sw : "\(responseDataText) \(sw)"
     }
 
     /// `> command` and `< response` on two lines.
