@@ -20,6 +20,8 @@ public final class OATHApplet<P: Platform>: Applet {
     var cardChallenge: [UInt8]? = nil
     /// A CALCULATE waiting for the holder's OK.
     var pendingTouch: PendingCalculation? = nil
+    /// The real-time clock (battery-backed: kept across resets), for codes on the screen.
+    var realTime: RealTime? = nil
 
     public var aid: [UInt8] { OATHWire.aid }
     public var sendRemainingInstruction: UInt8? { OATHWire.Instruction.sendRemaining }

@@ -38,10 +38,13 @@ struct EmulatorStatusCommand: ParsableCommand {
 struct EmulatorPressCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "press",
-        abstract: "Press OK (through every page, i.e. approve) or Cancel on a waiting token.")
+        abstract: "Press OK (through every page, i.e. approve) or Cancel on a waiting token; otp: show an OATH code on its screen.")
 
-    @Argument(help: "ok or cancel")
+    @Argument(help: "ok, cancel, or otp (the holder picks an OATH account and reads its code on the screen)")
     var button: String
+
+    @Option(help: "With otp: the account (its full id, as `ukey otp list` shows it; default the first).")
+    var account: String?
 
     @Flag(help: "Press once (OK shows the next page) instead of through every page.")
     var once = false
@@ -49,10 +52,11 @@ struct EmulatorPressCommand: ParsableCommand {
     @OptionGroup var options: EmulatorControlOptions
 
     func validate() throws {
-        guard ControlButton(rawValue: button) != nil else { throw ValidationError("the button is ok or cancel") }
+        guard ControlButton(rawValue: button) != nil || button == "otp" else { throw ValidationError("the button is ok, cancel or otp") }
     }
 
     func run() throws {
+        if button == "otp" { return try options.run(.otp(token: options.token, account: account)) }
         try options.run(.press(token: options.token, button: ControlButton(rawValue: button), once: once))
     }
 }

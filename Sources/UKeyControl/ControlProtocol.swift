@@ -60,6 +60,9 @@ public enum ControlRequest: Hashable, Sendable {
     /// The computer ends the confirmation the token waits for (its client was interrupted): the
     /// waiting command completes at once as aborted, and the screen says so.
     case abort(token: String?)
+    /// The holder picks an OATH account on the token (`account`, or the first one) and reads its
+    /// code on the screen: the `display` event carries the code, the `otp` event only the name.
+    case otp(token: String?, account: String?)
 
     /// The `op` field.
     public var op: String {
@@ -70,6 +73,7 @@ public enum ControlRequest: Hashable, Sendable {
         case .insert: "insert"
         case .remove: "remove"
         case .abort: "abort"
+        case .otp: "otp"
         }
     }
 
@@ -78,6 +82,7 @@ public enum ControlRequest: Hashable, Sendable {
         switch self {
         case .status, .events: nil
         case .press(let token, _, _), .insert(let token), .remove(let token), .abort(let token): token
+        case .otp(let token, _): token
         }
     }
 }
@@ -98,7 +103,7 @@ public enum ControlRequestError: Error, Hashable, Sendable, CustomStringConverti
         switch self {
         case .notAnObject: "the request is not a JSON object"
         case .missingOp: #"missing "op""#
-        case .unknownOp(let op): #"unknown op "\#(op)" (status, press, insert, remove, abort, events)"#
+        case .unknownOp(let op): #"unknown op "\#(op)" (status, press, insert, remove, abort, events, otp)"#
         case .lineTooLong: "request line too long"
         }
     }
@@ -118,7 +123,7 @@ extension ControlRequest {
 }
 
 extension ControlRequest: Codable {
-    private enum CodingKeys: String, CodingKey { case op, token, button, once }
+    private enum CodingKeys: String, CodingKey { case op, token, button, once, account }
 
     /// Lenient as the protocol has always been: a field of the wrong type counts as absent.
     public init(from decoder: any Decoder) throws {
@@ -136,6 +141,7 @@ extension ControlRequest: Codable {
         case "insert": self = .insert(token: token)
         case "remove": self = .remove(token: token)
         case "abort": self = .abort(token: token)
+        case "otp": self = .otp(token: token, account: try? container.decode(String.self, forKey: .account))
         case "press":
             self = .press(token: token,
                           button: (try? container.decode(String.self, forKey: .button)).flatMap(ControlButton.init(rawValue:)),
@@ -152,6 +158,7 @@ extension ControlRequest: Codable {
             try container.encodeIfPresent(button, forKey: .button)
             try container.encode(once, forKey: .once)
         }
+        if case .otp(_, let account) = self { try container.encodeIfPresent(account, forKey: .account) }
     }
 }
 
@@ -346,6 +353,9 @@ public struct ControlEvent: Hashable, Sendable {
         case inserted
         /// The card left the slot.
         case removed
+        /// The holder had an OATH account's code shown (the account's name; the code is in the
+        /// `display` event, as on the screen).
+        case otp(account: String)
 
         /// The `event` field.
         public var name: String {
@@ -359,6 +369,7 @@ public struct ControlEvent: Hashable, Sendable {
             case .pinBlocked: "pin-blocked"
             case .inserted: "inserted"
             case .removed: "removed"
+            case .otp: "otp"
             }
         }
     }
@@ -374,7 +385,7 @@ public struct ControlEvent: Hashable, Sendable {
 }
 
 extension ControlEvent: Codable {
-    private enum CodingKeys: String, CodingKey { case event, token, lines, page, pages, counter }
+    private enum CodingKeys: String, CodingKey { case event, token, lines, page, pages, counter, account }
 
     public init(from decoder: any Decoder) throws {
         let container = try decoder.container(keyedBy: CodingKeys.self)
@@ -392,6 +403,7 @@ extension ControlEvent: Codable {
         case "pin-blocked": kind = .pinBlocked
         case "inserted": kind = .inserted
         case "removed": kind = .removed
+        case "otp": kind = .otp(account: try container.decode(String.self, forKey: .account))
         default: throw ControlLineError()
         }
     }
@@ -412,6 +424,8 @@ extension ControlEvent: Codable {
             try container.encode(counter, forKey: .counter)
         case .denied, .timeout, .aborted, .pinBlocked, .inserted, .removed:
             break
+        case .otp(let account):
+            try container.encode(account, forKey: .account)
         }
     }
 }

@@ -67,7 +67,25 @@ extension Emulator {
             return withToken(named: name) { slot($0, insert: false) }
         case .abort(let name):
             return withToken(named: name) { abort($0) }
+        case .otp(let name, let account):
+            return withToken(named: name) { showOTP($0, account: account) }
         }
+    }
+
+    /// The holder picks an OATH account on the token and reads its code on the screen.
+    private func showOTP(_ token: EmulatedToken, account: String?) -> ControlReply {
+        guard !token.isWaiting else { return .failure("token \(token.busid) waits for a confirmation") }
+        do {
+            try token.device.firmware.oath.showCode(account: account.map { Array($0.utf8) })
+        } catch {
+            switch error {
+            case .locked: return .failure("the OATH applet has a password: its codes show only on the computer")
+            case .noSuchAccount: return .failure(account.map { "no OATH account \"\($0)\"" } ?? "no OATH account")
+            case .noClock: return .failure("the token's clock is not set")
+            case .failed: return .failure("the code could not be calculated")
+            }
+        }
+        return .pressed(token: token.busid, waiting: false)
     }
 
     /// `body`'s reply for the token named `name`, or the failure that says which token to name.

@@ -33,6 +33,7 @@ extension Emulator {
         case .timedOut: kind = .timeout
         case .aborted: kind = .aborted
         case .pinBlocked: kind = .pinBlocked
+        case .otp(let account): kind = .otp(account: account)
         }
         var counter = ""
         if case .signed(let value) = kind { counter = " counter \(value)" }

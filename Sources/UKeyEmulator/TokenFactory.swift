@@ -3,6 +3,9 @@ import HostPlatform
 import ISO7816
 import PIVApplet
 import TokenDevice
+#if canImport(Glibc)
+import Glibc
+#endif
 
 /// Opens the tokens of a state directory: `DIR/1-k` for k = 1…N, each with its ``FileNVM``.
 /// A directory without a manufactured token gets one: a random 8-byte serial, the factory PIN
@@ -49,7 +52,10 @@ struct TokenFactory {
         }
         let presence = HostPresence(confirmationTimeout: configuration.confirmationTimeout, historyLimit: 64)
         let platform = EmulatedToken.TokenPlatform(memory: memory, crypto: crypto, presence: presence, clock: clock)
-        return EmulatedToken(index: index, serial: serial, platform: platform, exchange: configuration.exchange)
+        let token = EmulatedToken(index: index, serial: serial, platform: platform, exchange: configuration.exchange)
+        // The token's real-time clock (battery-backed on a chip) from the host's, for OATH codes on its screen.
+        token.device.firmware.oath.setRealTime(unixSeconds: UInt64(max(0, time(nil))))
+        return token
     }
 
     private func manufacture(_ memory: FileNVM, busid: String, directory: String) throws(EmulatorError) {

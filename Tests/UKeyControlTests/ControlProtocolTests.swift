@@ -16,6 +16,8 @@ struct ControlProtocolTests {
         (.insert(token: nil), #"{"op":"insert"}"#),
         (.remove(token: "0A1B2C3D4E5F6071"), #"{"op":"remove","token":"0A1B2C3D4E5F6071"}"#),
         (.abort(token: "1-6"), #"{"op":"abort","token":"1-6"}"#),
+        (.otp(token: "1-1", account: "Example:alice"), #"{"account":"Example:alice","op":"otp","token":"1-1"}"#),
+        (.otp(token: nil, account: nil), #"{"op":"otp"}"#),
     ]
 
     static let screen = ControlStatus.Screen(lines: ["Payee account", "DE89 3704 0044", "Amount", "1234.56 €"], page: 1, pages: 3)
@@ -55,6 +57,7 @@ struct ControlProtocolTests {
         (ControlEvent(token: "1-1", .pinBlocked), #"{"event":"pin-blocked","token":"1-1"}"#),
         (ControlEvent(token: "1-4", .inserted), #"{"event":"inserted","token":"1-4"}"#),
         (ControlEvent(token: "1-4", .removed), #"{"event":"removed","token":"1-4"}"#),
+        (ControlEvent(token: "1-1", .otp(account: "Example:alice")), #"{"account":"Example:alice","event":"otp","token":"1-1"}"#),
     ]
 
     /// What the first implementation wrote for the object on `line`.
@@ -120,7 +123,7 @@ struct ControlProtocolTests {
         (ControlRequestError.notAnObject.description, #"{"error":"the request is not a JSON object","ok":false}"#),
         (ControlRequestError.missingOp.description, #"{"error":"missing \"op\"","ok":false}"#),
         (ControlRequestError.unknownOp("dance").description,
-         #"{"error":"unknown op \"dance\" (status, press, insert, remove, abort, events)","ok":false}"#),
+         #"{"error":"unknown op \"dance\" (status, press, insert, remove, abort, events, otp)","ok":false}"#),
         (ControlRequestError.lineTooLong.description, #"{"error":"request line too long","ok":false}"#),
         (#"2 tokens: say which with "token" (a bus id or a serial)"#,
          #"{"error":"2 tokens: say which with \"token\" (a bus id or a serial)","ok":false}"#),
@@ -153,7 +156,7 @@ struct ControlProtocolTests {
     func fieldNames() throws {
         let documented: Set<String> = ["op", "token", "button", "once", "ok", "error", "pid", "state", "listeners", "confirm", "tokens",
                                        "busid", "serial", "present", "imported", "vpcd", "waiting", "screen", "lines", "page",
-                                       "pages", "subscribed", "event", "counter"]
+                                       "pages", "subscribed", "event", "counter", "account"]
         func keys(_ object: Any) -> Set<String> {
             if let dictionary = object as? [String: Any] {
                 return dictionary.reduce(into: Set(dictionary.keys)) { $0.formUnion(keys($1.value)) }

@@ -33,4 +33,7 @@ public enum TokenEvent: Sendable, Hashable {
     case aborted
     /// A wrong PIN used the last try.
     case pinBlocked
+    /// The holder had an OATH account's code shown on the screen (the account's name only; the
+    /// code is on the screen).
+    case otp(account: String)
 }
