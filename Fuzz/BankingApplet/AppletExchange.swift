@@ -62,11 +62,13 @@ struct AppletExchange {
     let factoryPIN: Bool
     /// The PIV applet was selected when the command was sent (the banking invariants do not apply).
     var toPIV = false
+    /// The OATH applet was selected when the command was sent (the banking invariants do not apply).
+    var toOATH = false
     /// The answer came after the holder pressed OK on the device.
     var approvedOnDevice = false
 
     /// The banking operation; `.other` for whatever the PIV applet answered.
-    var operation: Operation { toPIV ? .other : command.map(Operation.init) ?? .other }
+    var operation: Operation { toPIV || toOATH ? .other : command.map(Operation.init) ?? .other }
     var statusWord: StatusWord { StatusWord(sw1: response[response.count - 2], sw2: response[response.count - 1]) }
     var data: [UInt8] { Array(response.dropLast(2)) }
     /// The last (or only) part of a command: its status word is the command's.

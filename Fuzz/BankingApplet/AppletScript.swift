@@ -62,9 +62,13 @@ struct AppletScript {
         case sign(UInt8)
         /// `14`: INTERNAL AUTHENTICATE of a challenge of 0 to 71 bytes (one byte, modulo 72).
         case internalAuthenticate(length: Int)
+        /// `15`: SELECT OATH, then PUT of one of ``OATHTracker/seeds`` (one byte, ``OATHTracker/putAPDUs(_:)``).
+        case oathPut(UInt8)
+        /// `16`: OATH CALCULATE or CALCULATE ALL (one byte, ``OATHTracker/calculateAPDU(_:)``).
+        case oathCalculate(UInt8)
     }
 
-    static let operationCount: UInt8 = 21
+    static let operationCount: UInt8 = 23
 
     let personalized: Bool
     let outdated: Bool
@@ -116,6 +120,8 @@ struct AppletScript {
                                          mutation: input.byte(), position: input.byte())
         case 19: return .sign(input.byte())
         case 20: return .internalAuthenticate(length: Int(input.byte() % 72))
+        case 21: return .oathPut(input.byte())
+        case 22: return .oathCalculate(input.byte())
         default: return .apdu(input.bytes(Int(input.byte())))
         }
     }
@@ -157,6 +163,8 @@ extension AppletScript.Step {
             return [18, key, UInt8(subject), mutation, position]
         case .sign(let operand): return [19, operand]
         case .internalAuthenticate(let length): return [20, UInt8(length)]
+        case .oathPut(let operand): return [21, operand]
+        case .oathCalculate(let operand): return [22, operand]
         }
     }
 
@@ -186,6 +194,8 @@ extension AppletScript.Step {
             return "REQUEST key \(hexByte(key)) subject \(subject)" + (mutation == 0 ? "" : " XOR \(hexByte(mutation)) at \(position)")
         case .sign(let operand): return "SIGN \(operand & 1 != 0 ? "SHA-1" : "SHA-256") digest"
         case .internalAuthenticate(let length): return "INTERNAL AUTHENTICATE \(length) bytes"
+        case .oathPut(let operand): return "OATH PUT \(hexByte(operand))"
+        case .oathCalculate(let operand): return "OATH CALCULATE \(hexByte(operand))"
         }
     }
 }

@@ -218,6 +218,15 @@ enum AppletSeeds {
                 apdu(0x00, 0x47, 0x81, 0x01, ne: 256), .decipher(plaintextCount: 16, key: 1), request(0x01), getCertificate(0x01),
                 selectPIV, .authenticatePIV, pivGenerate(0x9A, 0x06), .verifyPIVPIN] + pivSign(0x9A) + [.powerCycle, select,
                 .verifyPIN, sign()]),
+            "oath_beside_banking_and_piv": AppletScript(personalized: true, steps: [
+                .oathPut(0x00), .oathPut(0x05), .oathPut(0x2A), .oathPut(0x4B), .oathCalculate(0x80), .oathCalculate(0x81),
+                .oathCalculate(0x01), .oathCalculate(0xC0), .oathCalculate(0x40), .oathCalculate(0x82), .press(.ok),
+                .oathCalculate(0x82), .wait(seconds: 200), .oathCalculate(0x82), .press(.cancel), apdu(0x00, 0xA1, 0x00, 0x00),
+                apdu(0x00, 0x05, 0x00, 0x00, [0x71, 0x06] + Array("fuzz:0".utf8) + [0x71, 0x01, 0x61]),
+                .powerCut(write: 0, .oathCalculate(0x81)), .oathCalculate(0x81),
+                select, .verifyPIN, .sign(0x00), .internalAuthenticate(length: 8), confirmTransfer] + approve + [
+                .oathPut(0x03), selectPIV, .verifyPIVPIN, .oathCalculate(0xC3), getResponse,
+                apdu(0x00, 0x04, 0xDE, 0xAD), apdu(0x00, 0xA5, 0x00, 0x00)]),
             "bad_commands": AppletScript(personalized: true, steps: [
                 apdu(0x00, 0xCA, 0x01, 0x00), select, apdu(0x00, 0x20, 0x00, 0x82, pin), apdu(0x84, 0x20, 0x00, 0x81, pin),
                 apdu(0x80, 0xC0, 0x00, 0x00, [0x70, 0x03, 0x86, 0x01, 0x00]), apdu(0x00, 0x2A, 0x9E, 0x9A, [0x01]),

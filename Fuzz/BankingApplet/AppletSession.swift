@@ -28,6 +28,7 @@ final class AppletSession {
     /// A third card OS on the same platform with the PIV applet selected, to read its PIN tries.
     private var pivObserver: CardOS<AppletFuzzPlatform>
     private var piv = PIVTracker()
+    private var oath = OATHTracker()
     /// Every response checked against the transfer keys the token has had.
     let transferKeyWatch = TransferKeyWatch()
     /// The public key (modulus, exponent) of each banking key, by key reference − 1; empty when absent.
@@ -140,10 +141,11 @@ final class AppletSession {
         let pivRestored = exchanges.contains { $0.toPIV && PIVTracker.restoresPINTries($0) }
         fuzzRequire(pivPINTries <= pivTriesBefore || pivRestored,
                     "PIV PIN tries went up \(pivTriesBefore) → \(pivPINTries) without a successful VERIFY, CHANGE or RESET RETRY")
-        if !exchanges.isEmpty && exchanges.allSatisfy(\.toPIV) {
+        if !exchanges.isEmpty && exchanges.allSatisfy({ $0.toPIV || $0.toOATH }) {
             fuzzRequire(state == before && publicKeys.map(\.modulus) == keysBefore,
-                        "a step that only talked to the PIV applet changed the banking applet's state")
+                        "a step that only talked to the PIV or OATH applet changed the banking applet's state")
         }
+        for exchange in exchanges { OATHTracker.check(exchange) }
     }
 
     /// Carries out one step: the exchanges it made, in order.
@@ -200,6 +202,10 @@ final class AppletSession {
             exchanges += send(AppletSession.signAPDU(operand))
         case .internalAuthenticate(let length):
             exchanges += send(AppletSession.internalAuthenticateAPDU(length: length))
+        case .oathPut(let operand):
+            for apdu in OATHTracker.putAPDUs(operand) { exchanges += send(apdu) }
+        case .oathCalculate(let operand):
+            exchanges += send(OATHTracker.calculateAPDU(operand))
         }
         return exchanges
     }
@@ -219,18 +225,23 @@ final class AppletSession {
     /// Sends one APDU; an answer that waits for the holder completes in a later step.
     private func send(_ bytes: [UInt8]) -> [AppletExchange] {
         let command = try? CommandAPDU(parsing: bytes)
-        let sent = AppletExchange(command: command, response: [], pinVerified: pinVerified,
-                                  factoryPIN: state.pinMustChange, toPIV: piv.selected && command?.ins != 0xA4 && command?.ins != 0xC0)
+        let isSelect = command?.ins == 0xA4 && command?.p1 == 0x04
+        var sent = AppletExchange(command: command, response: [], pinVerified: pinVerified,
+                                  factoryPIN: state.pinMustChange, toPIV: piv.selected && !isSelect && command?.ins != 0xC0)
+        sent.toOATH = oath.selected && !isSelect && command?.ins != 0xC0
         switch card.process(bytes) {
         case .waiting:
-            fuzzRequire(sent.operation.waitsForHolder, "only CONFIRM TRANSFER and GENERATE of the transfer key wait for the holder")
+            fuzzRequire(sent.operation.waitsForHolder || (sent.toOATH && command?.ins == 0xA2),
+                        "only CONFIRM TRANSFER, GENERATE of the transfer key and OATH CALCULATE of a touch credential wait for the holder")
             open = sent
             return []
         case .response(let response):
-            let exchange = AppletExchange(command: command, response: response, pinVerified: sent.pinVerified,
+            var exchange = AppletExchange(command: command, response: response, pinVerified: sent.pinVerified,
                                           factoryPIN: sent.factoryPIN, toPIV: sent.toPIV)
+            exchange.toOATH = sent.toOATH
             fuzzRequire(exchange.response.count >= 2, "every response ends with a status word")
             piv.learnSelection(exchange)
+            oath.learnSelection(exchange)
             if exchange.toPIV { piv.check(exchange) }
             return [learn(exchange)]
         }
@@ -240,8 +251,10 @@ final class AppletSession {
     private func complete(_ response: [UInt8], approved: Bool) -> AppletExchange {
         guard let sent = open else { fatalError("the card answered a command that was not open") }
         open = nil
-        return learn(AppletExchange(command: sent.command, response: response, pinVerified: sent.pinVerified,
-                                    factoryPIN: sent.factoryPIN, approvedOnDevice: approved))
+        var exchange = AppletExchange(command: sent.command, response: response, pinVerified: sent.pinVerified,
+                                      factoryPIN: sent.factoryPIN, approvedOnDevice: approved)
+        exchange.toOATH = sent.toOATH
+        return learn(exchange)
     }
 
     /// Keeps track of the PIN: a VERIFY, CHANGE or UNBLOCK that succeeded verifies it, and
@@ -266,6 +279,7 @@ final class AppletSession {
     private func securityStateLost() {
         pinVerified = false
         piv.reset()
+        oath.reset()
         open = nil
     }
 }

@@ -41,6 +41,7 @@ struct PIVTracker {
               !command.data.isEmpty else { return }
         if PIVTracker.aid.starts(with: command.data) { selected = true }
         if PIVTracker.bankingAID.starts(with: command.data) { selected = false }
+        if OATHTracker.aid.starts(with: command.data) { selected = false }
     }
 
     /// Checks one exchange the PIV applet answered against what was known when it was sent, then learns from it.
