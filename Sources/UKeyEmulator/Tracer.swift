@@ -90,7 +90,7 @@ final class Tracer {
         switch commands[busid]?[header.bSeq] {
         case .iccPowerOn?:
             write("trace \(busid) atr ← \(data.hexString)")
-        case .xfrBlock? where exchange == .extendedAPDU:
+        case .xfrBlock? where exchange != .tpdu:
             write("trace \(busid) apdu ← \(Tracer.describe(response: data))")
         default:
             if exchange == .tpdu { write("trace \(busid) t1 ← \(Tracer.describeBlock(data))") }
