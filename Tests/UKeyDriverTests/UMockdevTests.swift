@@ -162,6 +162,26 @@ struct UMockdevTests {
 
     static let t0ATR = "3b:9b:13:40:0a:80:f9:a0:00:00:03:08:00:00:10:00"
 
+    /// Both bundles list 1209:0001 (as after `ukey driver install --device` for a device libccid
+    /// lists too): pcscd prefers the bundle that is not libccid's CCID class driver
+    /// (CFBundleName CCIDCLASSDRIVER), so ours drives the token; libccid stays the fallback.
+    @Test func withBothBundlesListingTheTokenPcscdLoadsOurs() throws {
+        let token = try UMockdevToken()
+        defer { token.stop() }
+        let drivers = try DriverBundles()
+        defer { drivers.remove() }
+        try drivers.addLibccidBundleListingUKey()
+        try drivers.addUKeyBundle()
+        let pcscd = try PCSCDHarness(readers: [], debug: true, bindMounts: [.drivers(drivers.directory)],
+                                     daemonEnvironment: token.preloadEnvironment)
+        defer { pcscd.stop() }
+        let listing = try Self.waitForReaders(pcscd, present: true)
+        #expect(listing.contains(Self.readerName), "\(listing)\n\(pcscd.log)")
+        #expect(pcscd.log.contains("ifd-ukey.bundle/Contents/Linux/libifd-ukey.so"), "our bundle drives it:\n\(pcscd.log.suffix(3000))")
+        #expect(!pcscd.log.contains("Linux/libccid.so"), "libccid was not loaded for it")
+        try Self.expectTokenAnswers(pcscd, "our driver, with libccid's bundle listing the token too")
+    }
+
     /// The hex of each `RESPONSE` line of pcsc_transmit.py.
     static func responses(_ output: TestProcess.Output) -> [String] {
         output.stdout.split(separator: "\n").filter { $0.hasPrefix("RESPONSE ") }.map { String($0.dropFirst(9)).uppercased() }
