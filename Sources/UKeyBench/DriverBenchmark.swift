@@ -53,12 +53,14 @@ enum DriverBenchmark {
         print("| exchange | our driver APDU/s | libccid APDU/s | ratio | our Ir/APDU | libccid Ir/APDU | ratio |")
         print("|---|---:|---:|---:|---:|---:|---:|")
         for mode in modes {
-            let directory = try BenchDirectory()
-            defer { directory.remove() }
-            let token = try UMockdevBenchToken(binary: binary, exchange: mode, directory: directory)
-            defer { token.stop() }
-            let ours = try measure(token: token, bundle: .ours(driver), directory: directory, callgrind: callgrind)
-            let stock = try measure(token: token, bundle: .libccid, directory: directory, callgrind: callgrind)
+            let ours: Result, stock: Result
+            do {
+                ours = try retrying { try measure(binary: binary, mode: mode, bundle: .ours(driver), callgrind: callgrind) }
+                stock = try retrying { try measure(binary: binary, mode: mode, bundle: .libccid, callgrind: callgrind) }
+            } catch {
+                print("| \(mode) | failed: \(String(describing: error).prefix(300).replacingOccurrences(of: "\n", with: " ")) | | | | | |")
+                continue
+            }
             let rate = ours.rate / stock.rate
             var row = "| \(mode) | \(Measure.format(ours.rate, 0)) | \(Measure.format(stock.rate, 0)) | \(Measure.format(rate, 2))× |"
             if let a = ours.instructions, let b = stock.instructions {
@@ -86,10 +88,12 @@ enum DriverBenchmark {
 
     /// One driver on `token`: a drivers directory with its bundle only, pcscd, two opensc-tool
     /// sessions; with `callgrind`, a third pcscd under callgrind for the instruction count.
-    static func measure(token: UMockdevBenchToken, bundle: Bundle, directory: BenchDirectory, callgrind: Bool) throws -> Result {
-        let drivers = directory.file("drivers-\(UUID().uuidString)")
+    static func measure(binary: String, mode: String, bundle: Bundle, callgrind: Bool) throws -> Result {
+        let directory = try BenchDirectory()
+        defer { directory.remove() }
+        let drivers = directory.file("drivers")
         try makeBundle(bundle, in: drivers)
-        let rate = try withPCSCD(token: token, drivers: drivers, directory: directory, wrapper: []) { environment in
+        let rate = try withToken(binary: binary, mode: mode, directory: directory, drivers: drivers, wrapper: []) { environment in
             try timedLoop(environment: environment)
         }
         guard callgrind, FileManager.default.isExecutableFile(atPath: "/usr/bin/valgrind") else {
@@ -97,13 +101,19 @@ enum DriverBenchmark {
         }
         let out = directory.file("callgrind-\(UUID().uuidString).out")
         let apdus = 100
-        try withPCSCD(token: token, drivers: drivers, directory: directory,
+        try withToken(binary: binary, mode: mode, directory: directory, drivers: drivers,
                       wrapper: ["/usr/bin/valgrind", "--tool=callgrind", "--callgrind-out-file=" + out,
                                 "--toggle-collect=IFDHTransmitToICC", "--trace-children=no"]) { environment in
             _ = try session(count: apdus, environment: environment, timeout: 600)
         }
         // Every IFDHTransmitToICC of the run: SELECT, the APDUs, and what pcscd sent itself
         // (none for these readers), so per APDU over apdus + 1.
+        // UKEY_BENCH_CALLGRIND_DIR keeps each callgrind file there, for callgrind_annotate.
+        if let keep = ProcessInfo.processInfo.environment["UKEY_BENCH_CALLGRIND_DIR"] {
+            let name: String
+            switch bundle { case .ours: name = "ukey"; case .libccid: name = "libccid" }
+            try? FileManager.default.copyItem(atPath: out, toPath: keep + "/callgrind.\(name).\(mode).out")
+        }
         guard let total = callgrindTotal(out) else { return Result(rate: rate, instructions: nil) }
         return Result(rate: rate, instructions: total / Double(apdus + 1))
     }
@@ -140,6 +150,23 @@ enum DriverBenchmark {
             }
             try plist.write(toFile: path, atomically: true, encoding: .utf8)
         }
+    }
+
+    /// `body` once more when it fails the first time (a pcscd that missed the umockdev device).
+    static func retrying<T>(_ body: () throws -> T) throws -> T {
+        do { return try body() } catch { return try body() }
+    }
+
+    /// ``withPCSCD(token:drivers:directory:wrapper:_:)`` on a fresh token (its own emulator and
+    /// umockdev testbed), stopped afterwards.
+    @discardableResult
+    static func withToken<T>(binary: String, mode: String, directory: BenchDirectory, drivers: String, wrapper: [String],
+                             _ body: ([String: String]) throws -> T) throws -> T {
+        let tokenDirectory = try BenchDirectory()
+        defer { tokenDirectory.remove() }
+        let token = try UMockdevBenchToken(binary: binary, exchange: mode, directory: tokenDirectory)
+        defer { token.stop() }
+        return try withPCSCD(token: token, drivers: drivers, directory: directory, wrapper: wrapper, body)
     }
 
     /// Runs `body` with the environment of a private pcscd (its drivers directory `drivers`,
