@@ -21,6 +21,8 @@ DEBS ?= libssl-dev pkg-config openssl unicode-data
 INTEGRATION_DEBS ?= libpcsclite-dev libusb-1.0-0-dev pcscd libccid pcsc-tools opensc \
 	python3-pyscard vsmartcard-vpcd umockdev gir1.2-umockdev-1.0 python3-gi \
 	opensc-pkcs11 yubico-piv-tool libengine-pkcs11-openssl p11-kit p11-kit-modules gnutls-bin curl python3-pykcs11
+# valgrind: `make bench`'s instructions per APDU of our driver and of libccid (callgrind).
+INTEGRATION_DEBS += valgrind
 APT_GET ?= apt-get
 # Issue 19's stock OATH clients (Debian's ykman 4.0.9, oathtool) and what `make ykman-venv` needs
 # to build PyPI's ykman 5.x (pyscard compiles against libpcsclite).

@@ -112,7 +112,7 @@ let package = Package(
                           path: "Fuzz/BankingApplet", exclude: ["corpus"]),
         .executableTarget(name: "UKeyBench",
                           dependencies: ["UKey", "UKeyInProcess", "PCSC", "CPCSCLite", "HostPlatform", "TokenDevice", "CardOS", "PIVApplet",
-                                         "ISO7816", "CCID", "USBIP", "COpenSSL", "BankingProtocol", "POSIX"]),
+                                         "ISO7816", "CCID", "USBIP", "COpenSSL", "BankingProtocol", "POSIX", "UKeyTools"]),
 
         .testTarget(name: "ISO7816Tests", dependencies: ["ISO7816"]),
         .testTarget(name: "BankingProtocolTests", dependencies: ["BankingProtocol"]),

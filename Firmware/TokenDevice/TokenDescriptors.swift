@@ -89,20 +89,23 @@ public struct TokenDescriptors: Hashable, Sendable {
     /// The 18-byte device descriptor, as GET_DESCRIPTOR(DEVICE) answers it.
     public var deviceDescriptor: [UInt8] { device.bytes }
 
-    /// The CCID class descriptor: dwFeatures 0x000400FE (extended APDU level) or 0x000100FE
-    /// (TPDU level), each with automatic parameter configuration, activation, voltage, clock,
+    /// The CCID class descriptor: dwFeatures 0x000400FE (extended APDU level), 0x000100FE
+    /// (TPDU level, T=1) or 0x0001003E (TPDU level, T=0 only, no 0x40 and 0x80), each with automatic parameter configuration, activation, voltage, clock,
     /// baud rate, parameter negotiation and PPS.
     public var classDescriptor: CCIDClassDescriptor {
         let automatic: CCIDFeatures = [.automaticParameterConfiguration, .automaticActivation, .automaticVoltage,
                                        .automaticClock, .automaticBaud, .automaticParameterNegotiation,
                                        .automaticPPS]
-        let level: CCIDFeatures = exchange == .tpdu ? .tpduLevel : .extendedAPDULevel
+        let level: CCIDFeatures = exchange == .extendedAPDU ? .extendedAPDULevel : .tpduLevel
+        // The T=0 reader leaves parameter negotiation (0x40) and PPS (0x80) to the host, and
+        // offers T=0 only, as QEMU's usb-ccid and many desk readers: dwFeatures 0x0001003E.
+        let negotiated: CCIDFeatures = [.automaticParameterNegotiation, .automaticPPS]
         return CCIDClassDescriptor(
             bcdCCID: 0x0110, bMaxSlotIndex: 0, bVoltageSupport: [.volts5_0, .volts3_0, .volts1_8],
-            dwProtocols: [.t0, .t1], dwDefaultClock: TokenDescriptors.clockFrequency,
+            dwProtocols: exchange == .tpduT0 ? [.t0] : [.t0, .t1], dwDefaultClock: TokenDescriptors.clockFrequency,
             dwMaximumClock: TokenDescriptors.clockFrequency, dwDataRate: TokenDescriptors.dataRate,
             dwMaxDataRate: TokenDescriptors.maxDataRate, dwMaxIFSD: UInt32(T1Block.maxInformationFieldSize),
-            dwFeatures: automatic.union(level), dwMaxCCIDMessageLength: TokenDescriptors.maxCCIDMessageLength,
+            dwFeatures: exchange == .tpduT0 ? automatic.subtracting(negotiated).union(level) : automatic.union(level), dwMaxCCIDMessageLength: TokenDescriptors.maxCCIDMessageLength,
             bClassGetResponse: 0xFF, bClassEnvelope: 0xFF, wLcdLayout: TokenDescriptors.wLcdLayout,
             bPINSupport: [], bMaxCCIDBusySlots: 1)
     }
@@ -154,4 +157,7 @@ public enum ExchangeLevel: Sendable, Equatable {
     case extendedAPDU
     /// T=1 blocks in XfrBlock (dwFeatures 0x00010000); the device runs T=1 itself.
     case tpdu
+    /// T=0 TPDUs in XfrBlock (dwFeatures 0x00010000, dwProtocols T=0 only): the device is a
+    /// T=0 card behind a TPDU-level reader (``T0CardProtocol``).
+    case tpduT0
 }

@@ -10,7 +10,9 @@ extension TokenDevice {
     private static var diTable: [Int] { [0, 1, 2, 4, 8, 16, 32, 64, 12, 20, 0, 0, 0, 0, 0, 0] }
 
     /// The offset of the first field the token does not support, or `nil` when it accepts them all.
-    static func badField(_ data: CCIDProtocolData) -> UInt8? {
+    /// The T=0 card (`tpduT0`) refuses T=1 (bProtocolNum, offset 7): its reader offers T=0 only.
+    static func badField(_ data: CCIDProtocolData, exchange: ExchangeLevel = .extendedAPDU) -> UInt8? {
+        if exchange == .tpduT0, case .t1 = data { return 7 }
         switch data {
         case .t0(let t0):
             if !supportsRate(t0.bmFindexDindex) { return 10 }
@@ -37,7 +39,7 @@ extension TokenDevice {
 
     /// Whether Fi/Di is defined and gives at most dwMaxDataRate at the 4 MHz clock, i.e.
     /// Di/Fi at most 32/372.
-    private static func supportsRate(_ bmFindexDindex: UInt8) -> Bool {
+    static func supportsRate(_ bmFindexDindex: UInt8) -> Bool {
         let fi = fiTable[Int(bmFindexDindex >> 4)]
         let di = diTable[Int(bmFindexDindex & 0x0F)]
         return fi != 0 && di != 0 && di * 372 <= 32 * fi

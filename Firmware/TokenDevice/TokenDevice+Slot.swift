@@ -71,8 +71,8 @@ extension TokenDevice {
             guard cardPresent else { return reply(.failure(answering: header, error: .ICC_MUTE, iccStatus: .absent)) }
             powerDown()
             iccActive = true
-            protocolData = .t1(TokenDevice.defaultT1Parameters)
-            reply(dataBlock(answering: header, TokenFirmware<P>.atr))
+            protocolData = defaultProtocolData
+            reply(dataBlock(answering: header, cardATR))
         case .iccPowerOff:
             powerDown()
             reply(slotStatus(answering: header))
@@ -83,10 +83,10 @@ extension TokenDevice {
         case .getParameters:
             reply(parameters(answering: header))
         case .resetParameters:
-            protocolData = .t1(TokenDevice.defaultT1Parameters)
+            protocolData = defaultProtocolData
             reply(parameters(answering: header))
         case .setParameters(let requested):
-            if let offset = TokenDevice.badField(requested) {
+            if let offset = TokenDevice.badField(requested, exchange: exchange) {
                 return reply(.failure(answering: header, error: .badParameter(offset: offset), iccStatus: iccStatus))
             }
             protocolData = requested
@@ -129,6 +129,7 @@ extension TokenDevice {
         guard iccActive else {
             return reply(.failure(answering: header, error: .ICC_MUTE, iccStatus: .presentInactive))
         }
+        if exchange == .tpduT0 { return t0Block(header, abData: abData) }
         guard exchange == .extendedAPDU else { return tpduBlock(header, abData: abData) }
         // dwMaxCCIDMessageLength covers every command, so the APDU always begins and ends
         // here: wLevelParameter (offset 8) must be 0.
@@ -156,6 +157,8 @@ extension TokenDevice {
             guard let block = t1.cardResponded(response), let command = open else { return }
             open = nil
             reply(dataBlock(answering: command.header, block.bytes))
+        case .tpduT0:
+            t0CardAnswered(response)
         }
     }
 
@@ -189,6 +192,7 @@ extension TokenDevice {
         }
         if card.isWaiting { card.abort() }
         if exchange == .tpdu { t1.abandonExchange() }
+        if exchange == .tpduT0 { t0.abandon() }
         pollDeadline = nil
     }
 

@@ -57,6 +57,7 @@ public final class TokenDevice<P: Platform> {
     /// bSeq of the last PC_to_RDR_Abort answered, so a control ABORT after it finds it done.
     var lastAbortSeq: UInt8? = nil
     var t1 = T1CardProtocol()
+    var t0 = T0CardProtocol()
     /// When to poll the card next while it waits with no command open (TPDU level, between
     /// S(WTX request) and S(WTX response)).
     var pollDeadline: UInt64? = nil
@@ -64,7 +65,7 @@ public final class TokenDevice<P: Platform> {
     /// - Parameters:
     ///   - firmware: the card behind the slot.
     ///   - serial: the token serial (8 bytes; the USB serial string is its hex).
-    ///   - exchange: APDU level (extended APDUs in XfrBlock) or TPDU level (T=1 blocks).
+    ///   - exchange: APDU level (extended APDUs in XfrBlock) or TPDU level (T=1 blocks, or T=0 TPDUs).
     public init(firmware: TokenFirmware<P>, serial: [UInt8], exchange: ExchangeLevel = .extendedAPDU) {
         self.firmware = firmware
         self.exchange = exchange
@@ -204,7 +205,7 @@ public final class TokenDevice<P: Platform> {
         configuration = 0
         pollDeadline = nil
         clockStopped = false
-        protocolData = .t1(TokenDevice.defaultT1Parameters)
+        protocolData = defaultProtocolData
     }
 
     /// A button on the token; may complete the command that waits for the holder.
@@ -251,6 +252,7 @@ public final class TokenDevice<P: Platform> {
     func powerDown() {
         card.reset()
         t1.reset()
+        t0.reset()
         iccActive = false
         clockStopped = false
         pollDeadline = nil

@@ -15,12 +15,17 @@ public protocol CardChannel: AnyObject, Sendable {
     func beginTransaction() async throws(TokenError)
     /// Lets other programs reach the card again. Use ``transaction(_:)``.
     func endTransaction() async
+
+    /// Whether an extended APDU goes through as it is; `false` on a T=0 connection, where the
+    /// transcript runner sends it the short way (``ShortAPDUs``).
+    var carriesExtendedAPDUs: Bool { get }
 }
 
 extension CardChannel {
     /// A channel no other program can reach needs no transaction.
     public func beginTransaction() async throws(TokenError) {}
     public func endTransaction() async {}
+    public var carriesExtendedAPDUs: Bool { true }
 
     /// Runs `body` while this program holds the card exclusively, so that no other program's
     /// APDU lands between a SELECT and the commands that rely on it.

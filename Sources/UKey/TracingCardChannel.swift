@@ -29,6 +29,8 @@ public final class TracingCardChannel: CardChannel, Sendable {
         }
     }
 
+    public var carriesExtendedAPDUs: Bool { channel.carriesExtendedAPDUs }
+
     public func beginTransaction() async throws(TokenError) {
         sink("transaction begin")
         do {

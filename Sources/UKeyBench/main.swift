@@ -1,8 +1,9 @@
 // ukey-bench: UKey's benchmarks. Every figure is reported next to a reference measured in the
 // same run, as a ratio (these machines are noisy; absolute numbers alone mean little).
 // Options: --seconds S (firmware and verifier rounds), --firmware-only, --verifier-only,
-// --emulator-only, --host-only, --oath-only (these need the `ukey` binary and libifd-ukey.so next to
-// ukey-bench), --demo, --oracle-check [--samples N] (DECIPHER padding-oracle check, N per class).
+// --emulator-only, --host-only, --oath-only, --driver-only (they need the `ukey` binary and libifd-ukey.so next
+// to ukey-bench; --driver-only also umockdev, opensc-tool, libccid and valgrind; --no-callgrind
+// leaves out its instruction counts), --demo, --oracle-check [--samples N] (DECIPHER padding-oracle check, N per class).
 import Foundation
 
 let arguments = CommandLine.arguments.dropFirst()
@@ -23,7 +24,7 @@ if arguments.contains("--oracle-check") {
     }
 } else {
     let seconds = arguments.firstIndex(of: "--seconds").flatMap { arguments[safe: $0 + 1] }.flatMap(Double.init) ?? 2.0
-    let only = ["--firmware-only", "--verifier-only", "--emulator-only", "--host-only", "--oath-only"].first { arguments.contains($0) }
+    let only = ["--firmware-only", "--verifier-only", "--emulator-only", "--host-only", "--oath-only", "--driver-only"].first { arguments.contains($0) }
     if only == nil || only == "--firmware-only" { try FirmwareBenchmark.run(secondsPerRound: seconds) }
     if only == nil || only == "--verifier-only" { try VerifierBenchmark.run(secondsPerRound: seconds) }
     // The host library section uses libpcsclite in this process, which fixes its pcscd socket
@@ -35,6 +36,13 @@ if arguments.contains("--oracle-check") {
     }
     if only == nil || only == "--emulator-only" { try EmulatorBenchmark.run() }
     if only == nil || arguments.contains("--oath-only") { try OATHBenchmark.run() }
+    if only == nil || only == "--driver-only" {
+        if let binary = BenchEmulator.binary() {
+            try DriverBenchmark.run(binary: binary, callgrind: !arguments.contains("--no-callgrind"))
+        } else {
+            print("\n## Driver vs stock libccid (umockdev)\n\nskipped: no ukey binary next to ukey-bench")
+        }
+    }
     Headlines.printTable()
 }
 

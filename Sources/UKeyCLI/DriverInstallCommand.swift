@@ -9,7 +9,9 @@ struct DriverInstallCommand: ParsableCommand {
         abstract: "Copy the driver bundle, the udev rule and reader.conf entries where pcscd looks.",
         discussion: """
             The bundle goes into $(pkg-config libpcsclite --variable=usbdropdir)/ifd-ukey.bundle, the rule \
-            into /etc/udev/rules.d/92-ukey.rules, readers into /etc/reader.conf.d/ukey. Restart pcscd afterwards.
+            into /etc/udev/rules.d/92-ukey.rules, readers into /etc/reader.conf.d/ukey. Restart pcscd afterwards. \
+            --device VVVV:PPPP adds another CCID reader or token to the bundle's hot-plug list (Info.plist) and \
+            the rule; when libccid lists it too, pcscd uses the first bundle that matches (see README).
             """)
 
     @Flag(help: "Remove exactly what install wrote.")
@@ -21,6 +23,9 @@ struct DriverInstallCommand: ParsableCommand {
     @Option(name: .customLong("reader"), help: "An emulator reader for /etc/reader.conf.d/ukey: usbip:HOST:PORT/BUSID or usbip:unix:PATH/BUSID; repeatable.", transform: AbsolutePath.device)
     var readers: [String] = []
 
+    @Option(name: .customLong("device"), help: "Another CCID device for the bundle's hot-plug list and the udev rule: VVVV:PPPP (USB vendor and product ID in hex); repeatable.")
+    var devices: [String] = []
+
     @Option(help: "A root for every path (a staging directory); default: the live system.", transform: AbsolutePath.file)
     var prefix = ""
 
@@ -31,6 +36,7 @@ struct DriverInstallCommand: ParsableCommand {
         var installer = DriverInstaller(prefix: prefix, library: library ?? PrivatePCSCD.defaultDriver(),
                                         filesDirectory: files ?? DriverInstaller.defaultFilesDirectory())
         installer.readers = readers
+        installer.devices = devices
         if uninstall {
             installer.uninstall()
             return

@@ -39,7 +39,7 @@ struct EmulatorRunCommand: ParsableCommand {
     @Option(name: .customLong("confirm-timeout"), help: "Seconds the holder has to decide (1…86400).")
     var confirmTimeout: Double = 120
 
-    @Option(help: "CCID exchange level: apdu or tpdu.")
+    @Option(help: "CCID exchange level: apdu, tpdu (T=1) or tpdu-t0 (a T=0 card behind a TPDU reader).")
     var exchange = "apdu"
 
     @Option(help: "Serve token i to vpcd at HOST:PORT (default 127.0.0.1:35963); repeatable, the i-th for token i.")

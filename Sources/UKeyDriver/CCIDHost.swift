@@ -133,6 +133,9 @@ package final class CCIDHost: @unchecked Sendable {
     /// plus 5 for T=0, 7 for T=1, else 10 for Parameters), dwLength set to match, and the rest
     /// dropped; traced once per reader. Every other message keeps its dwLength framing.
     private func toleratingFixedSizeReply(_ received: [UInt8]) -> [UInt8] {
+        // Only RDR_to_PC_SlotStatus (81) and RDR_to_PC_Parameters (82) are concerned: a data
+        // block, the reply to every APDU, is passed on without parsing its header twice.
+        guard let first = received.first, first == 0x81 || first == 0x82 else { return received }
         guard messages.bufferedByteCount == 0, let header = try? CCIDHeader(parsing: received) else { return received }
         let fixed: Int
         let type = header.messageType

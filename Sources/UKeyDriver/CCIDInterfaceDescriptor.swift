@@ -33,6 +33,7 @@ package struct CCIDInterfaceDescriptor: Hashable, Sendable {
             throw .communication("bad configuration descriptor: \(error)")
         }
         var interfaceNumber: UInt8?
+        var interfaceProtocol: UInt8 = 0
         var classDescriptor: CCIDClassDescriptor?
         var bulkOut: UInt8?
         var bulkIn: UInt8?
@@ -43,6 +44,7 @@ package struct CCIDInterfaceDescriptor: Hashable, Sendable {
                 if interfaceNumber != nil { break search }
                 if interface.bInterfaceClass == CCIDInterfaceDescriptor.interfaceClass {
                     interfaceNumber = interface.bInterfaceNumber
+                    interfaceProtocol = interface.bInterfaceProtocol
                 }
             case .other(let bytes) where interfaceNumber != nil && descriptor.type == CCIDClassDescriptor.descriptorType:
                 do { classDescriptor = try CCIDClassDescriptor(parsing: bytes) } catch { throw .badCCIDReply(error) }
@@ -58,8 +60,15 @@ package struct CCIDInterfaceDescriptor: Hashable, Sendable {
             }
         }
         guard let interfaceNumber else { throw .noSuchDevice("no CCID interface (class 0x0B)") }
+        // bInterfaceProtocol 01 / 02: ICCD version A / B (USB-ICC ICCD rev 1.0), commands on
+        // endpoint 0 instead of bulk messages.
+        if interfaceProtocol == 1 || interfaceProtocol == 2 {
+            throw .notSupported("ICCD (control-transfer) tokens (bInterfaceProtocol \(interfaceProtocol))")
+        }
         guard let classDescriptor else { throw .communication("CCID interface without class descriptor") }
-        guard let bulkOut, let bulkIn else { throw .communication("CCID interface without bulk endpoints") }
+        guard let bulkOut, let bulkIn else {
+            throw .notSupported("ICCD (control-transfer) tokens: CCID interface without bulk endpoints")
+        }
         self.init(bInterfaceNumber: interfaceNumber, bConfigurationValue: configuration.bConfigurationValue,
                   bulkOut: bulkOut, bulkIn: bulkIn, interruptIn: interrupt, classDescriptor: classDescriptor)
     }

@@ -93,15 +93,24 @@ package final class LibUSBTransport: USBTransport, @unchecked Sendable {
     }
 
     package func bulkIn(maxLength: Int, timeout: Int) throws(DriverError) -> [UInt8] {
-        var buffer = [UInt8](repeating: 0, count: maxLength)
-        let count = try transfer { handle in
-            var done: Int32 = 0
-            let result = buffer.withUnsafeMutableBufferPointer {
-                libusb_bulk_transfer(handle, device.interface.bulkIn, $0.baseAddress, Int32($0.count), &done, UInt32(timeout))
+        // The transfer writes into uninitialized capacity and the array keeps exactly the bytes
+        // received: no zeroing of dwMaxCCIDMessageLength bytes and no copy per reply.
+        var failure: DriverError?
+        let buffer = [UInt8](unsafeUninitializedCapacity: maxLength) { storage, initialized in
+            initialized = 0
+            do throws(DriverError) {
+                initialized = try transfer { handle in
+                    var done: Int32 = 0
+                    let result = libusb_bulk_transfer(handle, device.interface.bulkIn, storage.baseAddress, Int32(maxLength),
+                                                      &done, UInt32(timeout))
+                    return (result, min(Int(done), maxLength))
+                }
+            } catch {
+                failure = error
             }
-            return (result, Int(done))
         }
-        return Array(buffer[0..<count])
+        if let failure { throw failure }
+        return buffer
     }
 
     package func control(_ setup: USBSetupPacket, data: [UInt8], timeout: Int) throws(DriverError) -> [UInt8] {

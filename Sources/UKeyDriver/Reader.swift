@@ -30,12 +30,38 @@ package final class Reader: @unchecked Sendable {
 
     /// Opens the transport a device name points at.
     package static func open(_ name: DeviceName, timeout: Int = 5_000) throws(DriverError) -> Reader {
+        let reader: Reader
         switch name {
         case .usbip(let address, let busid):
-            return Reader(transport: try ReconnectingTransport(address: address, busid: busid, timeout: timeout))
+            reader = Reader(transport: try ReconnectingTransport(address: address, busid: busid, timeout: timeout))
         case .usb(let vendor, let product, let bus, let address):
-            return Reader(transport: try LibUSBTransport(vendorID: vendor, productID: product, bus: bus,
-                                                         address: address, timeout: timeout))
+            reader = Reader(transport: try LibUSBTransport(vendorID: vendor, productID: product, bus: bus,
+                                                           address: address, timeout: timeout))
+        }
+        do {
+            try Reader.checkSupported(reader.device)
+        } catch {
+            reader.close()
+            throw error
+        }
+        return reader
+    }
+
+    /// What the driver drives, checked when a reader is opened: a character-level reader (no
+    /// APDU or TPDU level in dwFeatures) is refused; of a multi-slot reader only slot 0 is driven
+    /// (TAG_IFD_SLOTS_NUMBER answers 1; traced). ICCD tokens are refused by
+    /// ``CCIDInterfaceDescriptor/init(configuration:)``.
+    package static func checkSupported(_ device: USBDeviceInfo) throws(DriverError) {
+        let descriptor = device.interface.classDescriptor
+        switch descriptor.dwFeatures.exchangeLevel {
+        case .character?, nil:
+            Trace.log { "refused: a character-level reader (dwFeatures \(String(descriptor.dwFeatures.rawValue, radix: 16)))" }
+            throw .notSupported("character-level readers (dwFeatures without an APDU or TPDU level)")
+        default:
+            break
+        }
+        if descriptor.bMaxSlotIndex > 0 {
+            Trace.log { "multi-slot reader (bMaxSlotIndex \(descriptor.bMaxSlotIndex)): only slot 0 is driven" }
         }
     }
 

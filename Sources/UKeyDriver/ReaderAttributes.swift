@@ -9,7 +9,6 @@ package enum ReaderAttributes {
 
     package static func value(_ reader: Reader, tag: UInt) throws(DriverError) -> [UInt8] {
         let device = reader.device
-        let descriptor = device.interface.classDescriptor
         switch tag {
         case UInt(TAG_IFD_ATR), attribute(SCARD_CLASS_ICC_STATE, 0x0303):       // SCARD_ATTR_ATR_STRING
             return reader.currentATR
@@ -18,7 +17,9 @@ package enum ReaderAttributes {
         case UInt(TAG_IFD_THREAD_SAFE):
             return [1]
         case UInt(TAG_IFD_SLOTS_NUMBER):
-            return [descriptor.bMaxSlotIndex &+ 1]
+            // Only slot 0 is driven: pcscd would give slots 1… readers of their own that the
+            // driver cannot tell apart (README "Readers and exchange levels").
+            return [1]
         case UInt(TAG_IFD_SLOT_THREAD_SAFE):
             return [0]
         case UInt(TAG_IFD_POLLING_THREAD_KILLABLE):

@@ -14,8 +14,9 @@ package final class ReaderRegistry: Sendable {
 
     package static func readerNumber(_ lun: UInt) -> UInt { lun >> 16 }
 
-    /// The reader for `lun`, or `noSuchDevice`.
+    /// The reader for `lun`, or `noSuchDevice`; a slot other than 0 is never driven.
     package func reader(_ lun: UInt) throws(DriverError) -> Reader {
+        guard lun & 0xFFFF == 0 else { throw .noSuchDevice("slot \(lun & 0xFFFF) of Lun 0x" + String(lun, radix: 16) + ": only slot 0 is driven") }
         guard let reader = readers.withLock({ $0[ReaderRegistry.readerNumber(lun)] }) else {
             throw .noSuchDevice("no reader for Lun 0x" + String(lun, radix: 16))
         }
@@ -24,6 +25,7 @@ package final class ReaderRegistry: Sendable {
 
     /// Registers `reader` for `lun`; a reader already there is closed and replaced.
     package func add(_ reader: Reader, lun: UInt) throws(DriverError) {
+        guard lun & 0xFFFF == 0 else { throw .notSupported("slot \(lun & 0xFFFF): only slot 0 of a reader is driven") }
         let previous = try readers.withLock { (all) throws(DriverError) -> Reader? in
             let number = ReaderRegistry.readerNumber(lun)
             guard all[number] != nil || all.count < ReaderRegistry.maxReaders else {

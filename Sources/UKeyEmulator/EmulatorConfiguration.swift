@@ -34,12 +34,13 @@ public struct EmulatorConfiguration: Sendable {
 
     public init() {}
 
-    /// Sets ``exchange`` from `--exchange apdu|tpdu`.
+    /// Sets ``exchange`` from `--exchange apdu|tpdu|tpdu-t0`.
     public mutating func setExchange(named name: String) throws(EmulatorError) {
         switch name {
         case "apdu": exchange = .extendedAPDU
         case "tpdu": exchange = .tpdu
-        default: throw .badConfiguration("--exchange must be apdu or tpdu")
+        case "tpdu-t0": exchange = .tpduT0
+        default: throw .badConfiguration("--exchange must be apdu, tpdu or tpdu-t0")
         }
     }
 

@@ -94,7 +94,7 @@ final class Tracer {
         switch commands[busid]?[header.bSeq] {
         case .iccPowerOn?:
             write("trace \(busid) atr ← \(data.hexString)")
-        case .xfrBlock? where exchange == .extendedAPDU:
+        case .xfrBlock? where exchange != .tpdu:
             if hiddenResponses[busid]?.contains(header.bSeq) == true, let response = try? ResponseAPDU(parsing: data), !response.data.isEmpty {
                 write("trace \(busid) apdu ← •••• \(response.statusWord.description)")
             } else {

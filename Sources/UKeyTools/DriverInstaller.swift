@@ -25,6 +25,8 @@ package struct DriverInstaller: Sendable {
     package var filesDirectory: String
     /// `usbip:…` device names for /etc/reader.conf.d/ukey.
     package var readers: [String] = []
+    /// `VVVV:PPPP` of other CCID devices (`--device`) for the bundle's hot-plug list and the rule.
+    package var devices: [String] = []
     /// pcscd's bundle directory; `nil`: ask pkg-config (else /usr/lib/pcsc/drivers).
     package var dropDirectory: String? = nil
     /// Lines for the user (what was written or removed).
@@ -62,6 +64,62 @@ package struct DriverInstaller: Sendable {
         return candidates.first { FileManager.default.fileExists(atPath: $0 + "/92-ukey.rules") } ?? source
     }
 
+    /// ``devices`` as vendor and product IDs, in order, without duplicates or our token
+    /// (1209:0001, always listed). Four hex digits each side; 0000 is no ID.
+    package func deviceIDs() throws(EmulatorError) -> [(vendor: UInt16, product: UInt16)] {
+        var ids: [(vendor: UInt16, product: UInt16)] = []
+        for device in devices {
+            let parts = device.split(separator: ":", omittingEmptySubsequences: false)
+            guard parts.count == 2, parts.allSatisfy({ $0.count == 4 && $0.allSatisfy(\.isHexDigit) }),
+                  let vendor = UInt16(parts[0], radix: 16), let product = UInt16(parts[1], radix: 16), vendor != 0 else {
+                throw .badConfiguration("--device \(device): expected VVVV:PPPP, the USB vendor and product IDs in hex (e.g. 08e6:4433)")
+            }
+            guard !(vendor == 0x1209 && product == 0x0001), !ids.contains(where: { $0 == (vendor, product) }) else { continue }
+            ids.append((vendor, product))
+        }
+        return ids
+    }
+
+    /// The bundle's Info.plist with ``devices`` appended to ifdVendorID, ifdProductID and
+    /// ifdFriendlyName (pcscd matches the three arrays index by index).
+    package func infoPlist(_ original: String) throws(EmulatorError) -> String {
+        let ids = try deviceIDs()
+        guard !ids.isEmpty else { return original }
+        func hex(_ value: UInt16) -> String {
+            let digits = String(value, radix: 16)
+            return "0x" + String(repeating: "0", count: 4 - digits.count) + digits
+        }
+        var text = original
+        let additions: [(String, [String])] = [
+            ("ifdVendorID", ids.map { hex($0.vendor) }), ("ifdProductID", ids.map { hex($0.product) }),
+            ("ifdFriendlyName", ids.map { "CCID reader \(hex($0.vendor).dropFirst(2)):\(hex($0.product).dropFirst(2))" }),
+        ]
+        for (key, values) in additions {
+            guard let keyRange = text.range(of: "<key>\(key)</key>"),
+                  let end = text.range(of: "</array>", range: keyRange.upperBound..<text.endIndex) else {
+                throw .badConfiguration("the bundle's Info.plist has no \(key) array")
+            }
+            // At the start of the `</array>` line, in the file's indentation (two tabs).
+            let lineStart = text[..<end.lowerBound].lastIndex(of: "\n").map { text.index(after: $0) } ?? end.lowerBound
+            text.insert(contentsOf: values.map { "\t\t<string>\($0)</string>\n" }.joined(), at: lineStart)
+        }
+        return text
+    }
+
+    /// The udev rule with one power-management line per device of ``devices`` before its end.
+    package func udevRules(_ original: String) throws(EmulatorError) -> String {
+        let ids = try deviceIDs()
+        guard !ids.isEmpty, let end = original.range(of: "# All done") else { return original }
+        var lines = "# Added by `ukey driver install --device`: other CCID devices this bundle drives.\n"
+        for id in ids {
+            let vendor = String(format: "%04x", id.vendor), product = String(format: "%04x", id.product)
+            lines += "ATTR{idVendor}==\"\(vendor)\", ATTR{idProduct}==\"\(product)\", TEST==\"power/control\", ATTR{power/control}=\"auto\"\n"
+        }
+        var text = original
+        text.insert(contentsOf: lines + "\n", at: end.lowerBound)
+        return text
+    }
+
     /// The reader.conf(5) text for ``readers``: one block each, named `UKey Emulator BUSID`.
     package func readerConf() -> String {
         var text = "# Written by `ukey driver install`; removed by `ukey driver install --uninstall`.\n"
@@ -88,14 +146,19 @@ package struct DriverInstaller: Sendable {
         for source in [library, plist, rules] where !FileManager.default.fileExists(atPath: source) {
             throw .badConfiguration("\(source) does not exist (build the driver, or give --library / --files)")
         }
+        _ = try deviceIDs()
+        guard let plistText = try? String(contentsOfFile: plist, encoding: .utf8),
+              let rulesText = try? String(contentsOfFile: rules, encoding: .utf8) else {
+            throw .badConfiguration("\(plist) or \(rules) cannot be read as UTF-8")
+        }
         var created: [String] = []
         var written: [String] = []
         let contents = rooted(bundlePath + "/Contents")
         try makeDirectories(rooted(bundlePath + "/Contents/Linux"), into: &created)
-        try copy(plist, to: contents + "/Info.plist", mode: 0o644, into: &written)
+        try write(Data(try infoPlist(plistText).utf8), to: contents + "/Info.plist", mode: 0o644, into: &written)
         try copy(library, to: contents + "/Linux/libifd-ukey.so", mode: 0o755, into: &written)
         try makeDirectories(rooted("/etc/udev/rules.d"), into: &created)
-        try copy(rules, to: rooted(Self.rulesPath), mode: 0o644, into: &written)
+        try write(Data(try udevRules(rulesText).utf8), to: rooted(Self.rulesPath), mode: 0o644, into: &written)
         if !readers.isEmpty {
             try makeDirectories(rooted("/etc/reader.conf.d"), into: &created)
             try write(Data(readerConf().utf8), to: rooted(Self.readerConfPath), mode: 0o644, into: &written)

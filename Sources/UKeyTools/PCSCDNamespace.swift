@@ -29,6 +29,8 @@ package struct PCSCDNamespace: Sendable {
     package var bindMounts: [BindMount] = []
     /// Set for pcscd alone, not for the `unshare`/`mount` steps (the umockdev preload).
     package var daemonEnvironment: [String: String] = [:]
+    /// A command pcscd runs under (`valgrind --tool=callgrind …`), empty for none.
+    package var wrapper: [String] = []
 
     package static let pcscdPath = "/usr/sbin/pcscd"
     package static let unsharePath = "/usr/bin/unshare"
@@ -73,7 +75,12 @@ package struct PCSCDNamespace: Sendable {
             parameters.append("\(key)=\(value)")
             environmentWords += " \"${\(parameters.count - 1)}\""
         }
-        script += " && exec" + (daemonEnvironment.isEmpty ? "" : " /usr/bin/env" + environmentWords)
+        var wrapperWords = ""
+        for word in wrapper {
+            parameters.append(word)
+            wrapperWords += " \"${\(parameters.count - 1)}\""
+        }
+        script += " && exec" + (daemonEnvironment.isEmpty ? "" : " /usr/bin/env" + environmentWords) + wrapperWords
             + " \(Self.pcscdPath) -f " + pcscdOptions.map { $0 + " " }.joined() + "-c \"$1\""
         let unshare = getuid() == 0 ? ["-m"] : ["-r", "-m"]
         let arguments = [Self.unsharePath] + unshare + ["--propagation", "private", "/bin/sh", "-c", script] + parameters

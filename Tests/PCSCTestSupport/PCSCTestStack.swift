@@ -94,7 +94,18 @@ public final class PCSCTestStack: @unchecked Sendable {
         stack?.stop()
     }
 
-    private init() throws {
+    /// A stack of its own with `ukey emulator run --exchange EXCHANGE` (`apdu`, `tpdu`, `tpdu-t0`),
+    /// beside the shared one: this process's libpcsclite stays with the shared pcscd, so it is
+    /// reached through processes (`ukey`, OpenSC) with ``PCSCDHarness/socketPath``. Waits up to
+    /// 15 s for every reader with a card (`ukey readers --json`). The caller stops it.
+    public static func started(exchange: String) async throws -> PCSCTestStack {
+        try await blocking { try PCSCTestStack(exchange: exchange) }
+    }
+
+    /// The ATR of the card in every reader of the stack.
+    public let cardATR: [UInt8]
+
+    private init(exchange: String? = nil) throws {
         var template = Array("/tmp/ukey-pcsc-XXXXXX".utf8CString)
         guard let made = mkdtemp(&template) else { throw StackError("mkdtemp failed: errno \(errno)") }
         directory = String(cString: made)
@@ -104,7 +115,8 @@ public final class PCSCTestStack: @unchecked Sendable {
                            "PATH": ProcessInfo.processInfo.environment["PATH"] ?? "/usr/bin:/bin"]
         do {
             emulator = try EmulatorProcess(arguments: ["--state", directory + "/state", "--listen", "127.0.0.1:0",
-                                                       "--tokens", String(Self.busids.count), "--confirm", "external"],
+                                                       "--tokens", String(Self.busids.count), "--confirm", "external"]
+                                                      + (exchange.map { ["--exchange", $0] } ?? []),
                                            environment: environment, listeners: 1)
         } catch {
             try? FileManager.default.removeItem(atPath: directory)
@@ -123,7 +135,12 @@ public final class PCSCTestStack: @unchecked Sendable {
             throw error
         }
         do {
-            readers = try Self.connectLibraryAndFindReaders(socketPath: pcscd.socketPath)
+            if exchange != nil {
+                (readers, cardATR) = try Self.findReadersWithCLI(socketPath: pcscd.socketPath)
+            } else {
+                readers = try Self.connectLibraryAndFindReaders(socketPath: pcscd.socketPath)
+                cardATR = Self.atr
+            }
         } catch {
             pcscd.stop()
             emulator.kill()
@@ -157,6 +174,29 @@ public final class PCSCTestStack: @unchecked Sendable {
             usleep(100_000)
         }
         throw StackError("not every reader UKey \(busids) with a card within 15 s; readers: \(seen)")
+    }
+
+    /// ``connectLibraryAndFindReaders(socketPath:)`` for a stack of its own, through `ukey readers
+    /// --json` processes; the reader names and the ATR of the first.
+    private static func findReadersWithCLI(socketPath: String) throws -> ([String], [UInt8]) {
+        let binary = try EmulatorProcess.binary().path
+        let environment = ["PATH": ProcessInfo.processInfo.environment["PATH"] ?? "/usr/bin:/bin",
+                           "PCSCLITE_CSOCK_NAME": socketPath]
+        let deadline = Date().addingTimeInterval(15)
+        var last = ""
+        while Date() < deadline {
+            let out = try TestProcess.run([binary, "readers", "--json"], environment: environment, timeout: 10)
+            last = out.stdout + out.stderr
+            let entries = (try? JSONSerialization.jsonObject(with: Data(out.stdout.utf8))) as? [[String: Any]] ?? []
+            let names = busids.compactMap { busid in
+                entries.first { ($0["name"] as? String)?.hasPrefix("UKey \(busid) ") == true && ($0["hasCard"] as? Bool) == true }
+            }
+            if names.count == busids.count, let atr = names[0]["atr"] as? String, let bytes = [UInt8](hexATR: atr) {
+                return (names.compactMap { $0["name"] as? String }, bytes)
+            }
+            usleep(200_000)
+        }
+        throw StackError("not every reader UKey \(busids) with a card within 15 s: \(last)")
     }
 
     /// Stops pcscd and the emulator and removes the directory.
@@ -200,6 +240,20 @@ public final class PCSCTestStack: @unchecked Sendable {
             }
         }
         throw StackError("the card did not become \(present ? "present" : "absent") within \(timeout) s")
+    }
+}
+
+extension Array where Element == UInt8 {
+    /// Bytes from an even number of hex digits.
+    public init?(hexATR text: String) {
+        let digits = Array(text.utf8)
+        guard digits.count % 2 == 0 else { return nil }
+        var bytes: [UInt8] = []
+        for i in stride(from: 0, to: digits.count, by: 2) {
+            guard let byte = UInt8(String(decoding: digits[i..<i + 2], as: UTF8.self), radix: 16) else { return nil }
+            bytes.append(byte)
+        }
+        self = bytes
     }
 }
 

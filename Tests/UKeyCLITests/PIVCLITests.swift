@@ -16,9 +16,49 @@ struct PIVCLITests {
     @Test("provisioning 9a for TLS log-in from the command line, checked by openssl")
     func provisioning() async throws {
         let stack = try await PCSCTestStack.shared()
+        let directory = try Self.makeDirectory()
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        try await Self.provision(stack, in: directory)
+    }
+
+    @Test("the same through a T=0 card behind a TPDU reader (--exchange tpdu-t0, our driver); then OpenSC's PIV driver names the card and signs with 9a through pkcs11-tool")
+    func provisioningOverT0() async throws {
+        let stack = try await PCSCTestStack.started(exchange: "tpdu-t0")
+        defer { stack.stop() }
+        let directory = try Self.makeDirectory()
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        try await Self.provision(stack, in: directory)
+        let environment = ["PATH": "/usr/bin:/bin", "LANG": "C", "HOME": directory, "XDG_CACHE_HOME": directory + "/.cache",
+                           "PCSCLITE_CSOCK_NAME": stack.pcscd.socketPath, "PIV_PIN": PCSCTestStack.factoryPIVPIN]
+        let reader = stack.reader(Self.busid)
+        let named = try await PCSCTestStack.blocking {
+            try TestProcess.run(["/usr/bin/opensc-tool", "-r", reader, "-n"], environment: environment)
+        }
+        #expect(named.status == 0 && named.stdout.contains("Personal Identity Verification Card"), "\(named)")
+        let data = directory + "/opensc-input", signature = directory + "/opensc.sig"
+        try Data("PIV over T=0 through OpenSC\n".utf8).write(to: URL(fileURLWithPath: data))
+        let signed = try await PCSCTestStack.blocking {
+            try TestProcess.run(["/usr/bin/pkcs11-tool", "--module", "/usr/lib/x86_64-linux-gnu/opensc-pkcs11.so",
+                                 "--slot-description", reader, "--login", "--pin", "env:PIV_PIN", "--sign", "--id", "01",
+                                 "-m", "SHA256-RSA-PKCS", "-i", data, "-o", signature], environment: environment, timeout: 120)
+        }
+        #expect(signed.status == 0, "pkcs11-tool --sign over T=0: \(signed)")
+        let verified = try await PCSCTestStack.blocking {
+            try TestProcess.run(["/usr/bin/openssl", "dgst", "-sha256", "-verify", directory + "/9a.pub", "-signature", signature, data])
+        }
+        #expect(verified.status == 0 && verified.stdout.contains("Verified OK"), "\(verified)")
+    }
+
+    /// A new temporary directory; the caller removes it.
+    static func makeDirectory() throws -> String {
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent("ukey-piv-cli-\(UUID().uuidString)").path
         try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
-        defer { try? FileManager.default.removeItem(atPath: directory) }
+        return directory
+    }
+
+    /// Provisions 9a of token ``busid`` of `stack` with `ukey piv`, its files in `directory`, and
+    /// checks each step.
+    static func provision(_ stack: PCSCTestStack, in directory: String) async throws {
         let binary = try EmulatorProcess.binary().path
         let onToken = ["--reader", "UKey \(Self.busid)"]
         func file(_ name: String) -> String { directory + "/" + name }

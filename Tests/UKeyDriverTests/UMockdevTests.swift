@@ -98,6 +98,95 @@ struct UMockdevTests {
         print("umockdev round trips through pcscd + stock libccid: \(String(format: "%.0f", rate))/s")
     }
 
+    /// The T=0 token (`--exchange tpdu-t0`: TPDU level, T=0 only, no automatic PPS or parameter
+    /// negotiation) under stock libccid: it sends the PPS and SetParameters for T=0 itself and
+    /// forwards each APDU as it is — a case 4 SELECT with its Le byte, which the card runs as case 4
+    /// and answers 611A; GET RESPONSE then brings the FCI; a case 2 GET DATA with Le 00 meets
+    /// 6Cxx, and sent again with P3 = xx gives the serial.
+    @Test func stockLibccidDrivesTheT0Token() throws {
+        let token = try UMockdevToken(exchange: "tpdu-t0")
+        defer { token.stop() }
+        let drivers = try DriverBundles()
+        defer { drivers.remove() }
+        try drivers.addLibccidBundleListingUKey()
+        let pcscd = try PCSCDHarness(readers: [], debug: true, bindMounts: [.drivers(drivers.directory)],
+                                     daemonEnvironment: token.preloadEnvironment)
+        defer { pcscd.stop() }
+        let listing = try Self.waitForReaders(pcscd, present: true)
+        #expect(listing.contains(Self.readerName), "libccid's bundle matches 1209:0001:\n\(listing)\n\(pcscd.log)\n\(token.logs)")
+        #expect(pcscd.log.contains("ifd-ccid.bundle/Contents/Linux/libccid.so"), "pcscd loaded stock libccid")
+        let atr = try TestProcess.run([EndToEndTools.openscTool, "-r", "0", "-a"], environment: pcscd.environment, timeout: 20)
+        #expect(atr.stdout.lowercased().contains(Self.t0ATR), "the T=0 card's ATR:\n\(atr)\n\(pcscd.log)")
+        // pyscard-free: pcsc_transmit.py (libpcsclite through ctypes) sends each APDU raw, in one connection.
+        let output = try TestProcess.run([UMockdevToken.python, UMockdevToken.scripts + "/pcsc_transmit.py", Self.readerName,
+                                          Self.select + "00", "00C000001A", Self.getData],
+                                         environment: pcscd.environment, timeout: 30)
+        #expect(output.status == 0, "\(output)\n\(pcscd.log.suffix(3000))")
+        let lines = Self.responses(output)
+        #expect(lines.count == 3, "\(output)")
+        #expect(lines.first == "611A", "SELECT with its Le byte runs as case 4: 611A (\(output))")
+        #expect(lines.dropFirst().first?.hasPrefix("6F188406F0554B455901") == true && lines.dropFirst().first?.hasSuffix("9000") == true,
+                "GET RESPONSE brings the FCI: \(output)")
+        let wrongLe = try #require(lines.last)
+        #expect(wrongLe.count == 4 && wrongLe.hasPrefix("6C"), "GET DATA with Le 00 meets 6Cxx: \(output)")
+        let again = try TestProcess.run([UMockdevToken.python, UMockdevToken.scripts + "/pcsc_transmit.py", Self.readerName,
+                                         Self.select, "00CA0100" + String(wrongLe.suffix(2))],
+                                        environment: pcscd.environment, timeout: 30)
+        let answers = Self.responses(again)
+        #expect(answers.last?.hasPrefix("C008") == true && answers.last?.hasSuffix("9000") == true,
+                "GET DATA with P3 = xx gives the serial: \(again)")
+        #expect(pcscd.isRunning)
+    }
+
+    /// Our driver on the same T=0 token through libusb: the APDUs as an application sends them;
+    /// T0Host does the PPS, SetParameters, 61xx and 6Cxx.
+    @Test func ourDriverDrivesTheT0Token() throws {
+        let token = try UMockdevToken(exchange: "tpdu-t0")
+        defer { token.stop() }
+        let drivers = try DriverBundles()
+        defer { drivers.remove() }
+        try drivers.addUKeyBundle()
+        let pcscd = try PCSCDHarness(readers: [], debug: true, extraEnvironment: ["UKEY_DRIVER_TRACE": "1"],
+                                     bindMounts: [.drivers(drivers.directory)], daemonEnvironment: token.preloadEnvironment)
+        defer { pcscd.stop() }
+        let listing = try Self.waitForReaders(pcscd, present: true)
+        #expect(listing.contains(Self.readerName), "hotplug adds the reader:\n\(listing)\n\(pcscd.log)\n\(token.logs)")
+        let output = try TestProcess.run([UMockdevToken.python, UMockdevToken.scripts + "/pcsc_transmit.py", Self.readerName,
+                                          Self.select + "00", Self.getData],
+                                         environment: pcscd.environment, timeout: 30)
+        let lines = Self.responses(output)
+        #expect(lines.first?.hasPrefix("6F18") == true && lines.last?.hasPrefix("C008") == true
+                && lines.allSatisfy { $0.hasSuffix("9000") }, "\(output)\n\(pcscd.log.suffix(3000))")
+        #expect(pcscd.log.contains("PPS FF1013FC"), "our driver sent the PPS")
+    }
+
+    static let t0ATR = "3b:9b:13:40:0a:80:f9:a0:00:00:03:08:00:00:10:00"
+
+    /// Both bundles list 1209:0001 (as after `ukey driver install --device` for a device libccid
+    /// lists too): pcscd prefers the bundle that is not libccid's CCID class driver
+    /// (CFBundleName CCIDCLASSDRIVER), so ours drives the token; libccid stays the fallback.
+    @Test func withBothBundlesListingTheTokenPcscdLoadsOurs() throws {
+        let token = try UMockdevToken()
+        defer { token.stop() }
+        let drivers = try DriverBundles()
+        defer { drivers.remove() }
+        try drivers.addLibccidBundleListingUKey()
+        try drivers.addUKeyBundle()
+        let pcscd = try PCSCDHarness(readers: [], debug: true, bindMounts: [.drivers(drivers.directory)],
+                                     daemonEnvironment: token.preloadEnvironment)
+        defer { pcscd.stop() }
+        let listing = try Self.waitForReaders(pcscd, present: true)
+        #expect(listing.contains(Self.readerName), "\(listing)\n\(pcscd.log)")
+        #expect(pcscd.log.contains("ifd-ukey.bundle/Contents/Linux/libifd-ukey.so"), "our bundle drives it:\n\(pcscd.log.suffix(3000))")
+        #expect(!pcscd.log.contains("Linux/libccid.so"), "libccid was not loaded for it")
+        try Self.expectTokenAnswers(pcscd, "our driver, with libccid's bundle listing the token too")
+    }
+
+    /// The hex of each `RESPONSE` line of pcsc_transmit.py.
+    static func responses(_ output: TestProcess.Output) -> [String] {
+        output.stdout.split(separator: "\n").filter { $0.hasPrefix("RESPONSE ") }.map { String($0.dropFirst(9)).uppercased() }
+    }
+
     // MARK: Helpers
 
     /// `opensc-tool -l` until the reader is listed (`present`) or gone, up to 15 s.

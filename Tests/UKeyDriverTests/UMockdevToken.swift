@@ -55,7 +55,8 @@ final class UMockdevToken: @unchecked Sendable {
         return EndToEndTools.driverLibrary
     }()
 
-    init() throws {
+    /// - Parameter exchange: the emulator's `--exchange` (`apdu`, `tpdu`, `tpdu-t0`).
+    init(exchange: String = "apdu") throws {
         var template = Array("/tmp/ukey-umockdev.XXXXXX".utf8CString)
         guard let made = mkdtemp(&template) else { throw PCSCDHarnessError("mkdtemp failed: errno \(errno)") }
         directory = String(cString: made)
@@ -67,7 +68,7 @@ final class UMockdevToken: @unchecked Sendable {
         do {
             emulator = try PCSCDHarness.ProcessGroup(
                 arguments: [UMockdevToken.ukeyBinary!, "emulator", "run", "--listen", "127.0.0.1:0",
-                            "--state", directory + "/state", "--confirm", "approve"],
+                            "--state", directory + "/state", "--confirm", "approve", "--exchange", exchange],
                 environment: emulatorEnvironment, logPath: emulatorLog)
         } catch {
             try? FileManager.default.removeItem(atPath: directory)

@@ -67,7 +67,11 @@ final class PCSCDCardChannel: CardChannel, @unchecked Sendable {
         var description: String { String(format: "PC/SC error 0x%08X", code) }
     }
 
-    init(reader: String, pcscd: PCSCDHarness) throws {
+    /// `false` for a T=0 card: the transcript runner then sends extended APDUs the short way.
+    let carriesExtendedAPDUs: Bool
+
+    init(reader: String, pcscd: PCSCDHarness, extendedAPDUs: Bool = true) throws {
+        carriesExtendedAPDUs = extendedAPDUs
         process.executableURL = URL(fileURLWithPath: PCSCDClient.python)
         process.arguments = [PCSCDClient.script, "serve", reader]
         process.environment = pcscd.environment

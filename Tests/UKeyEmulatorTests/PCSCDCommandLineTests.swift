@@ -227,4 +227,40 @@ struct PCSCDCommandLineTests {
         #expect(uninstall.status == 0)
         #expect(try files.contentsOfDirectory(atPath: root.path).isEmpty, "nothing left behind: \(uninstall.stdout)")
     }
+
+    @Test("ukey driver install --device VVVV:PPPP (repeatable) adds each device to the bundle's hot-plug list and the udev rule; a malformed ID is refused and writes nothing")
+    func driverInstallDevices() throws {
+        let root = try TemporaryDirectory()
+        defer { root.remove() }
+        let install = try ukey(["driver", "install", "--prefix", root.path, "--library", PCSCDClient.driverLibrary!,
+                                "--device", "08e6:4433", "--device", "076B:3021", "--device", "08e6:4433", "--device", "1209:0001"])
+        try #require(install.status == 0, "\(install)")
+        let bundle = root.path + DriverInstaller.usbDropDirectory() + "/ifd-ukey.bundle/Contents"
+        let plist = try String(contentsOfFile: bundle + "/Info.plist", encoding: .utf8)
+        // pcscd matches ifdVendorID[i], ifdProductID[i], ifdFriendlyName[i]: the three arrays in step.
+        #expect(Self.array("ifdVendorID", in: plist) == ["0x1209", "0x08e6", "0x076b"], "\(plist)")
+        #expect(Self.array("ifdProductID", in: plist) == ["0x0001", "0x4433", "0x3021"])
+        #expect(Self.array("ifdFriendlyName", in: plist) == ["UKey Banking Token", "CCID reader 08e6:4433", "CCID reader 076b:3021"])
+        let data = try #require(FileManager.default.contents(atPath: bundle + "/Info.plist"))
+        #expect((try? PropertyListSerialization.propertyList(from: data, format: nil)) != nil, "still a valid property list")
+        let rules = try String(contentsOfFile: root.file("etc/udev/rules.d/92-ukey.rules"), encoding: .utf8)
+        #expect(rules.contains("ATTR{idVendor}==\"08e6\", ATTR{idProduct}==\"4433\", TEST==\"power/control\""))
+        #expect(rules.contains("ATTR{idVendor}==\"076b\", ATTR{idProduct}==\"3021\""))
+        #expect(rules.range(of: "076b")!.lowerBound < rules.range(of: "LABEL=\"ukey_rules_end\"")!.lowerBound)
+        _ = try ukey(["driver", "install", "--prefix", root.path, "--uninstall"])
+
+        for bad in ["08e6", "08e6:44330", "xyz1:0001", "0000:0001", "08e6-4433"] {
+            let refused = try ukey(["driver", "install", "--prefix", root.path, "--library", PCSCDClient.driverLibrary!, "--device", bad])
+            #expect(refused.status != 0 && refused.stderr.contains("--device \(bad): expected VVVV:PPPP"), "\(bad): \(refused)")
+            #expect(try FileManager.default.contentsOfDirectory(atPath: root.path).isEmpty, "\(bad): nothing written")
+        }
+    }
+
+    /// The `<string>` values of the array after `<key>KEY</key>`.
+    static func array(_ key: String, in plist: String) -> [String] {
+        guard let start = plist.range(of: "<key>\(key)</key>"),
+              let end = plist.range(of: "</array>", range: start.upperBound..<plist.endIndex) else { return [] }
+        return plist[start.upperBound..<end.lowerBound].components(separatedBy: "<string>").dropFirst()
+            .map { String($0.prefix { $0 != "<" }) }
+    }
 }

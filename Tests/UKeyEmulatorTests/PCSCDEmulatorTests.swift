@@ -117,6 +117,23 @@ struct PCSCDEmulatorTests {
         }
     }
 
+    @Test("the personalize transcript through pcscd with --exchange tpdu-t0: PPS and SetParameters, extended APDUs the short way, 6Cxx and 61xx handled by the driver")
+    func transcriptOverT0() async throws {
+        try await withStack(confirmation: .external, exchange: "tpdu-t0") { emulator, pcscd in
+            let presser = Presser(emulator: emulator, delay: 2)
+            presser.start()
+            defer { presser.cancel() }
+            let result = try await runTranscript(pcscd, extendedAPDUs: false)
+            #expect(result.exchanges.count == 17, "every command of the transcript ran")
+            #expect(presser.waits.count == 2, "GENERATE of the transfer key and CONFIRM each waited for the press: \(presser.waits)")
+            let log = pcscd.log
+            #expect(log.contains("PPS FF1013FC"), "the driver sent the PPS for TA1 13 (no automatic PPS)")
+            #expect(log.contains("SetParameters"), "the driver set the T=0 parameters (no automatic negotiation)")
+            #expect(log.contains("T=0 6C"), "a case 2 command met 6Cxx and was sent again")
+            #expect(!log.contains("T=1 IFSD"), "no T=1 (no S(IFS)) on the T=0 connection")
+        }
+    }
+
     @Test("removing the card or stopping the emulator during a waiting transmit ends it within 5 s; pcscd stays up")
     func removalAndEmulatorExitDuringTransmit() async throws {
         try await withStack(confirmation: .external) { emulator, pcscd in
@@ -162,11 +179,11 @@ struct PCSCDEmulatorTests {
     // MARK: helpers
 
     /// The personalization transcript (Tests/UKeyTests/Transcripts) over a ``PCSCDCardChannel``.
-    func runTranscript(_ pcscd: PCSCDHarness) async throws -> TranscriptResult {
+    func runTranscript(_ pcscd: PCSCDHarness, extendedAPDUs: Bool = true) async throws -> TranscriptResult {
         let path = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
             .appendingPathComponent("UKeyTests/Transcripts/personalize.ukey").path
         let transcript = try Transcript(parsing: String(contentsOfFile: path, encoding: .utf8))
-        let channel = try PCSCDCardChannel(reader: "UKey 1-1", pcscd: pcscd)
+        let channel = try PCSCDCardChannel(reader: "UKey 1-1", pcscd: pcscd, extendedAPDUs: extendedAPDUs)
         defer { channel.close() }
         let runner = TranscriptRunner(channel: channel, steps: TranscriptSteps.standard(ca: try TestCertificateAuthority()),
                                       environment: ["FACTORY_PIN": EmulatorHarness.factoryPIN, "PIN": Self.newPIN])

@@ -36,6 +36,9 @@ public final class PCSCCardChannel: CardChannel, Sendable {
         }
     }
 
+    /// Not on T=0: ISO/IEC 7816-3 has no extended TPDU.
+    public var carriesExtendedAPDUs: Bool { card.activeProtocol != .t0 }
+
     public func beginTransaction() async throws(TokenError) {
         do {
             try await card.beginTransaction()

@@ -80,7 +80,7 @@ struct TokenSession {
     }
 
     private func transmit(_ apdu: [UInt8]) async throws(TokenError) -> ResponseAPDU {
-        let bytes = try await channel.transmit(apdu)
+        let bytes = try await ShortAPDUs.transmit(apdu, over: channel)
         guard let response = try? ResponseAPDU(parsing: bytes) else {
             throw .malformedResponse("a response of \(bytes.count) bytes has no status word")
         }

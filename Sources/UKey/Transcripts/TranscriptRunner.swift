@@ -109,7 +109,7 @@ public struct TranscriptRunner: Sendable, CustomStringConvertible, CustomReflect
         let shown = TranscriptExchange.display(command: bytes).text
         let received: [UInt8]
         do {
-            received = try await channel.transmit(bytes)
+            received = try await ShortAPDUs.transmit(bytes, over: channel)
         } catch {
             throw TranscriptFailure(line: line, kind: .channel, message: "transmit failed: \(error)", command: shown)
         }

@@ -2,9 +2,10 @@
 """One APDU to one reader through pcscd, touching no other reader (unlike opensc-tool, which
 opens every reader while it enumerates them): SCardConnect, SCardTransmit, SCardDisconnect.
 
-    pcsc_transmit.py READER-NAME-PART APDU-HEX
+    pcsc_transmit.py READER-NAME-PART APDU-HEX [APDU-HEX ...]
 
-Prints `RESPONSE <hex>` and exits 0, or `ERROR <call> 0x<code>` and exits 1. The pcscd is
+Sends each APDU in turn in one connection, as it is (no 61xx or 6Cxx handling). Prints
+`RESPONSE <hex>` for each and exits 0, or `ERROR <call> 0x<code>` and exits 1. The pcscd is
 the one `PCSCLITE_CSOCK_NAME` names.
 """
 import sys
@@ -19,7 +20,7 @@ def check(call, result):
 
 
 def main():
-    part, apdu = sys.argv[1], list(bytes.fromhex(sys.argv[2]))
+    part, apdus = sys.argv[1], [list(bytes.fromhex(text)) for text in sys.argv[2:]]
     result, context = scard.SCardEstablishContext(scard.SCARD_SCOPE_USER)
     check("SCardEstablishContext", result)
     result, readers = scard.SCardListReaders(context, [])
@@ -31,9 +32,10 @@ def main():
     result, card, protocol = scard.SCardConnect(context, names[0], scard.SCARD_SHARE_SHARED,
                                                 scard.SCARD_PROTOCOL_T0 | scard.SCARD_PROTOCOL_T1)
     check("SCardConnect", result)
-    result, response = scard.SCardTransmit(card, protocol, apdu)
-    check("SCardTransmit", result)
-    print("RESPONSE " + bytes(response).hex().upper())
+    for apdu in apdus:
+        result, response = scard.SCardTransmit(card, protocol, apdu)
+        check("SCardTransmit", result)
+        print("RESPONSE " + bytes(response).hex().upper())
     scard.SCardDisconnect(card, scard.SCARD_LEAVE_CARD)
     scard.SCardReleaseContext(context)
 
