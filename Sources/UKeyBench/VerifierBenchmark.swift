@@ -1,3 +1,5 @@
+import UKeyTestCA
+import UKeyBank
 import CardOS
 import COpenSSL
 import Foundation

@@ -1,3 +1,4 @@
+import UKeyBank
 import Testing
 import UKey
 

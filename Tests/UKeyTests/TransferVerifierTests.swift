@@ -1,3 +1,4 @@
+import UKeyBank
 import Foundation
 import ISO7816
 import Testing

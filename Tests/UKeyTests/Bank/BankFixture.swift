@@ -1,3 +1,5 @@
+import UKeyTestCA
+import UKeyBank
 import Foundation
 import Synchronization
 import UKey

@@ -1,3 +1,4 @@
+import UKeyBank
 import Foundation
 import HostPlatform
 import ISO7816

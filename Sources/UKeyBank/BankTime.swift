@@ -1,3 +1,4 @@
+import UKey
 import Foundation
 
 /// How the bank writes times: whole seconds of UTC, as ISO 8601 text in JSON

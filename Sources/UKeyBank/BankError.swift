@@ -1,3 +1,4 @@
+import UKey
 import Foundation
 
 /// Why the bank side could not do its work at all — as opposed to ``TransferRejection``, which

@@ -1,3 +1,4 @@
+import UKey
 import BankingProtocol
 
 /// The checks the bank makes on a transfer it is about to put to a token: the rules of

@@ -1,3 +1,4 @@
+import UKey
 import Foundation
 import ISO7816
 

@@ -1,3 +1,5 @@
+import UKey
+
 extension BankPolicy {
     /// Why the policy refuses `transfer` whatever else happens today, or `nil`: its currency is
     /// not listed (``TransferRejection/currencyNotAllowed(_:)``), its amount has more fraction

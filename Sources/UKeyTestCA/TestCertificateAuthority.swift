@@ -1,3 +1,4 @@
+import UKey
 import COpenSSL
 import Foundation
 
@@ -70,7 +71,7 @@ public final class TestCertificateAuthority: Sendable {
 
     /// A leaf certificate with `usages` (`X509V3_EXT_conf_nid` pairs) between basicConstraints
     /// CA:FALSE and the key identifiers: the profiles' work, and tests' odd certificates.
-    func issue(for publicKey: RSAPublicKey, subject: String, days: Int, usages: [(Int32, String)]) throws(PKIError) -> [UInt8] {
+    package func issue(for publicKey: RSAPublicKey, subject: String, days: Int, usages: [(Int32, String)]) throws(PKIError) -> [UInt8] {
         let name = try DistinguishedName.make(subject)
         defer { X509_NAME_free(name) }
         let extensions = [(NID_basic_constraints, "critical,CA:FALSE")] + usages

@@ -1,3 +1,5 @@
+import UKey
+import UKeyTestCA
 import COpenSSL
 import Foundation
 import Synchronization

@@ -1,3 +1,5 @@
+import UKey
+
 /// An amount of money as an exact decimal: an integer count of thousandths, so limits and daily
 /// totals are compared and added without binary floating point.
 ///

@@ -1,3 +1,5 @@
+import UKey
+
 /// What the bank accepts in one currency (a value of ``BankPolicy/currencies``): how many
 /// fraction digits an amount may have, the most per transfer and per UTC day (in this
 /// currency; absent is no limit of that kind), and the rate to the policy's base currency.

@@ -1,3 +1,5 @@
+import UKey
+
 /// Why the bank refuses a ``SignedTransfer``: one case per check of ``TransferVerifier``, each
 /// with a sentence for people (``description``) and a stable identifier for programs (``code``,
 /// the `"code"` of the JSON form).

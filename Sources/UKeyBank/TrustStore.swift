@@ -1,3 +1,4 @@
+import UKey
 import COpenSSL
 import Foundation
 import Synchronization

@@ -1,3 +1,5 @@
+import UKey
+
 /// JSON form (what `ukey transfer verify --json` prints for a refusal):
 ///
 ///     { "code": "fieldsDiffer", "message": "the signed amount differs from …", "field": "amount" }

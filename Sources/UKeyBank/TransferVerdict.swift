@@ -1,3 +1,4 @@
+import UKey
 import ISO7816
 
 /// The bank's answer to a signed transfer.

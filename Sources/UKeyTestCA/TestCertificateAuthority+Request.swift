@@ -1,3 +1,5 @@
+import UKey
+
 extension TestCertificateAuthority {
     /// Certifies the key of a PKCS#10 `request` under the request's subject, once its
     /// self-signature proves that the requester holds the private key, for an authentication key

@@ -1,3 +1,4 @@
+import UKey
 import Foundation
 
 /// The bank's rules, read from `policy.json` in the bank directory. An absent file means

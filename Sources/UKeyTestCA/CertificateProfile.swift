@@ -1,3 +1,4 @@
+import UKey
 import COpenSSL
 import Foundation
 
@@ -25,7 +26,7 @@ public enum CertificateProfile: Hashable, Sendable {
     /// The `X509V3_EXT_conf_nid` extensions besides basicConstraints and the key identifiers.
     /// Throws for a server profile without names, or a name libcrypto's config syntax would
     /// misread (a comma or colon in a DNS name, an address `inet_pton` does not accept).
-    func extensions() throws(PKIError) -> [(Int32, String)] {
+    package func extensions() throws(PKIError) -> [(Int32, String)] {
         switch self {
         case .transfer:
             return [(NID_key_usage, "critical,digitalSignature,nonRepudiation"),

@@ -1,3 +1,5 @@
+import UKey
+
 /// A field of a ``Transfer``, named as in its JSON form: what ``TransferRejection/fieldsDiffer(_:)``
 /// reports when the signed transfer is not the one the bank intended.
 public enum TransferField: String, Codable, CaseIterable, Hashable, Sendable {

@@ -1,3 +1,5 @@
+import UKey
+
 /// How many units of the bank's base currency one unit of a currency is worth, as an exact
 /// decimal: `units` × 10^−`scale`, written `"7.1"`, `"0.0048"`, `"1"`. Conversions multiply in
 /// `UInt128` and round up to the base currency's minor unit, never through floating point.
