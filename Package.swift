@@ -48,6 +48,10 @@ let package = Package(
         .systemLibrary(name: "COpenSSL", path: "Sources/COpenSSL", pkgConfig: "libcrypto",
                        providers: [.apt(["libssl-dev"])]),
 
+        // libsqlite3 for the bank's embedded store; libpq for its shared PostgreSQL store.
+        .systemLibrary(name: "CSQLite", path: "Sources/CSQLite", pkgConfig: "sqlite3", providers: [.apt(["libsqlite3-dev"])]),
+        .systemLibrary(name: "CLibPQ", path: "Sources/CLibPQ", pkgConfig: "libpq", providers: [.apt(["libpq-dev"])]),
+
         .systemLibrary(name: "CLibUSB", path: "Sources/CLibUSB", pkgConfig: "libusb-1.0",
                        providers: [.apt(["libusb-1.0-0-dev"])]),
         // pcsc-lite's ifdhandler.h / reader.h: headers only, never linked (pcscd loads the driver).
@@ -86,7 +90,7 @@ let package = Package(
         // The bank's test certificate authority (`ukey ca`, transcripts' `!certify`, the bank's trust anchor file).
         .target(name: "UKeyTestCA", dependencies: ["UKey", "COpenSSL"]),
         // The bank side: verifies what tokens sign (TransferVerifier, policy, challenges, its store).
-        .target(name: "UKeyBank", dependencies: ["UKey", "UKeyTestCA", "BankingProtocol", "ISO7816", "COpenSSL"]),
+        .target(name: "UKeyBank", dependencies: ["UKey", "UKeyTestCA", "BankingProtocol", "ISO7816", "COpenSSL", "CSQLite"]),
         .target(name: "UKeyInProcess", dependencies: ["UKey", "HostPlatform", "TokenDevice", "CardOS", "PIVApplet"]),
         .executableTarget(name: "UKeyCLI",
                           dependencies: ["UKeyBank", "UKeyTestCA", "UKeyEmulator", "UKeyControl", "UKeyTools", "UKey", "PCSC", "ISO7816",

@@ -3,7 +3,7 @@ import Foundation
 
 /// Why the bank side could not do its work at all — as opposed to ``TransferRejection``, which
 /// is a verdict on one signed transfer. These are set-up and I/O failures: a missing CA
-/// certificate, an unreadable policy, a state file that cannot be written.
+/// certificate, an unreadable policy, a database that cannot be reached or written.
 public enum BankError: Error, Hashable, Sendable, CustomStringConvertible {
     /// The bank directory has no trusted CA certificate (`ca-cert.pem`).
     case noTrustedCertificate(path: String)
@@ -11,7 +11,7 @@ public enum BankError: Error, Hashable, Sendable, CustomStringConvertible {
     case pki(PKIError)
     /// A system call on `path` failed with `errno`.
     case file(path: String, errno: Int32)
-    /// `policy.json` or `state.json` is not what the bank wrote.
+    /// `policy.json` or an imported `state.json` is not what the bank wrote.
     case corruptFile(path: String, reason: String)
     /// A policy value is out of range.
     case invalidPolicy(String)
@@ -25,6 +25,8 @@ public enum BankError: Error, Hashable, Sendable, CustomStringConvertible {
     case tokenSuspended(serial: String)
     /// `RAND_bytes` failed: no challenge can be made.
     case randomUnavailable
+    /// The bank's database failed or cannot be reached (the engine's message, with where it is).
+    case database(String)
 
     public var description: String {
         switch self {
@@ -38,6 +40,7 @@ public enum BankError: Error, Hashable, Sendable, CustomStringConvertible {
         case .refusedByPolicy(let rejection): return "the bank's policy refuses this transfer: \(rejection)"
         case .tokenSuspended(let serial): return "token \(serial) is suspended as possibly cloned (`ukey transfer unsuspend` clears it)"
         case .randomUnavailable: return "the random number generator failed (RAND_bytes)"
+        case .database(let message): return "bank database: \(message)"
         }
     }
 }

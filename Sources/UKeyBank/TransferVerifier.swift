@@ -1,6 +1,7 @@
 import UKey
 import COpenSSL
 import Foundation
+import Synchronization
 
 /// The bank's check of a ``SignedTransfer`` (ARCHITECTURE.md, "Bank side").
 ///
@@ -42,35 +43,98 @@ import Foundation
 /// refused transfer (fields, counter, limits) needs a new challenge for a new intention. Only an
 /// acceptance raises the token's counter and the holder's daily totals; only a regressed counter
 /// suspends the token, and only ``unsuspend(tokenSerial:)`` lifts that. Each verification runs
-/// checks 4–8 and writes the result under an exclusive lock on the bank directory, so two
-/// processes or threads racing with one challenge get one acceptance and one ``TransferRejection/challengeReused``.
+/// checks 4–8 and writes the result in one transaction of the ``BankStore`` (the challenge used
+/// up by a conditional update), so processes, threads or bank servers racing with one challenge
+/// get one acceptance and ``TransferRejection/challengeReused`` for the others.
 public final class TransferVerifier: Sendable {
     /// The CA certificates the bank trusts.
     public let trustedCertificates: [Certificate]
-    /// The rules in force.
-    public let policy: BankPolicy
-    /// Where the state lives.
+    /// The rules in force: the store's policy, as read when the verifier opened or last set by
+    /// ``setPolicy(_:)``.
+    public var policy: BankPolicy { currentPolicy.withLock { $0 } }
+    /// The bank directory: trust anchors, `policy.json`, and (for SQLite) `bank.sqlite`.
     public let directory: BankDirectory
+    /// Where the state lives (``SQLBankStore``: SQLite in the directory, or PostgreSQL).
+    public let store: any BankStore
+    private let currentPolicy: Mutex<BankPolicy>
     private let trust: TrustStore
     private let now: @Sendable () -> Date
 
-    /// A verifier over a bank directory: trusts its `ca-cert.pem`, follows its `policy.json`
-    /// (defaults when absent) and keeps its state in `state.json`. `now` is the clock (injectable
-    /// for tests); the verifier reads it once per operation.
+    /// A verifier over a bank directory: trusts its `ca-cert.pem` and keeps its state in the
+    /// SQLite store `bank.sqlite` there (created with its schema on first use). The directory's
+    /// `policy.json` seeds the store's policy (see ``init(directory:store:trusting:now:)``), and
+    /// an old `state.json` is imported once. `now` is the clock (injectable for tests); the
+    /// verifier reads it once per operation.
     public convenience init(directory url: URL, now: @escaping @Sendable () -> Date = { Date() }) throws(BankError) {
         let directory = try BankDirectory(url)
-        try self.init(directory: directory, trusting: directory.trustedCertificates(), policy: directory.policy(), now: now)
+        let store = try SQLBankStore.sqlite(path: directory.databasePath)
+        try self.init(directory: directory, store: store, trusting: directory.trustedCertificates(), now: now)
     }
 
-    /// A verifier with explicit trust anchors and policy, keeping its state in `directory`.
-    public init(directory: BankDirectory, trusting certificates: [Certificate], policy: BankPolicy,
+    /// A verifier on `store`: when `directory` has a `policy.json` whose text differs from the one
+    /// the store's policy came from, that file's policy goes into the store; a store without a
+    /// policy gets ``BankPolicy/default``. Then the directory's old `state.json`, if any, is
+    /// imported once (``importState()``).
+    public init(directory: BankDirectory, store: any BankStore, trusting certificates: [Certificate],
                 now: @escaping @Sendable () -> Date = { Date() }) throws(BankError) {
+        var policy: BankPolicy
+        if let file = try directory.policyFile(), try store.policySource() != file.text {
+            try store.setPolicy(file.policy, source: file.text)
+            policy = file.policy
+        } else if let stored = try store.policy() {
+            policy = stored
+        } else {
+            policy = .default
+            try store.setPolicy(policy, source: nil)
+        }
         try policy.validate()
         trust = try TrustStore(trusting: certificates)
         trustedCertificates = certificates
-        self.policy = policy
+        currentPolicy = Mutex(policy)
         self.directory = directory
+        self.store = store
         self.now = now
+        try importState()
+    }
+
+    /// A verifier with explicit trust anchors and policy, on the SQLite store of `directory`;
+    /// `policy` goes into the store.
+    public convenience init(directory: BankDirectory, trusting certificates: [Certificate], policy: BankPolicy,
+                            now: @escaping @Sendable () -> Date = { Date() }) throws(BankError) {
+        try policy.validate()
+        let store = try SQLBankStore.sqlite(path: directory.databasePath)
+        try store.setPolicy(policy, source: try directory.policyFile()?.text)
+        try self.init(directory: directory, store: store, trusting: certificates, now: now)
+    }
+
+    /// Imports the directory's `state.json` (from before the store) into the store, once: then
+    /// renames it `state.json.imported`. Returns whether there was one to import. A file the store
+    /// already imported (a second directory on a shared database) is only renamed.
+    @discardableResult
+    public func importState() throws(BankError) -> Bool {
+        guard let json = try directory.legacyState() else { return false }
+        _ = try store.importState(json: json, policy: policy)
+        try directory.retireLegacyState()
+        return true
+    }
+
+    /// Puts `policy` in the store, for every verifier that opens the store from now on, and
+    /// applies it here at once.
+    public func setPolicy(_ policy: BankPolicy) throws(BankError) {
+        try store.setPolicy(policy, source: try store.policySource())
+        currentPolicy.withLock { $0 = policy }
+    }
+
+    /// What the bank knows of the token `serial` today (UTC), `nil` for one it never saw.
+    public func tokenStatus(serial: [UInt8]) throws(BankError) -> BankTokenStatus? {
+        try store.tokenStatus(serial: serial, at: now())
+    }
+
+    /// Deletes up to `batch` challenges past their retention (issuing a challenge purges a batch
+    /// too); returns how many. For a maintenance job on a bank that issues few challenges.
+    @discardableResult
+    public func purgeChallenges(batch: Int = 1_000) throws(BankError) -> Int {
+        try store.purgeChallenges(at: now(), batch: batch)
     }
 
     /// Issues a fresh random challenge (`RAND_bytes`, ``BankPolicy/challengeLength`` bytes) for
@@ -94,14 +158,7 @@ public final class TransferVerifier: Sendable {
         let challenge = IssuedChallenge(challenge: bytes, transfer: transfer, issuedAt: issuedAt,
                                         expiresAt: issuedAt.addingTimeInterval(TimeInterval(policy.challengeLifetimeSeconds)),
                                         tokenSerial: tokenSerial, accountHolder: accountHolder)
-        let retention = policy.challengeRetentionSeconds
-        let suspended = try directory.update { state in
-            if let serial = tokenSerial?.hexString, state.isSuspended(serial) { return (Optional(serial), false) }
-            state.prune(at: issuedAt, retention: retention)
-            state.issue(challenge)
-            return (nil, true)
-        }
-        if let suspended { throw .tokenSuspended(serial: suspended) }
+        try store.issue(challenge, retentionSeconds: policy.challengeRetentionSeconds, at: issuedAt)
         return challenge
     }
 
@@ -110,18 +167,12 @@ public final class TransferVerifier: Sendable {
     /// should first make sure which card is genuine (its counter is the higher one).
     @discardableResult
     public func unsuspend(tokenSerial: [UInt8]) throws(BankError) -> Bool {
-        let serial = tokenSerial.hexString
-        return try directory.update { state in
-            guard state.isSuspended(serial) else { return (false, false) }
-            state.tokens[serial]?.suspended = nil
-            return (true, true)
-        }
+        try store.unsuspend(serial: tokenSerial)
     }
 
     /// Whether the token `tokenSerial` is suspended as possibly cloned.
     public func isSuspended(tokenSerial: [UInt8]) throws(BankError) -> Bool {
-        let serial = tokenSerial.hexString
-        return try directory.snapshot { $0.isSuspended(serial) }
+        try store.isSuspended(serial: tokenSerial)
     }
 
     /// Checks `signed` and, when it is accepted, records it: the challenge is used, the token's
@@ -177,16 +228,6 @@ public final class TransferVerifier: Sendable {
         }
         guard certificate.verify(signature: signed.signature, data: signed.dtbs) else { return .rejected(.badSignature) }
 
-        let policy = self.policy
-        guard commit else {
-            return try directory.snapshot { state in state.decide(signed, certificateSubject: certificate.subject, at: at, policy: policy).verdict }
-        }
-        return try directory.update { state in
-            let (verdict, usesChallenge) = state.decide(signed, certificateSubject: certificate.subject, at: at, policy: policy)
-            guard usesChallenge else { return (verdict, false) }
-            state.record(signed, verdict: verdict, at: at)
-            state.prune(at: at, retention: policy.challengeRetentionSeconds)
-            return (verdict, true)
-        }
+        return try store.verify(signed, certificateSubject: certificate.subject, at: at, policy: policy, commit: commit)
     }
 }

@@ -114,26 +114,27 @@ struct TransferCounterTests {
         #expect(try !verifier.isSuspended(tokenSerial: BankFixtures.serialA))
     }
 
-    @Test("a version 1 state.json still loads: its counters hold, its challenges count as issued before, and it is written back as version 2")
+    @Test("a version 1 state.json is imported once: its counters hold, its challenges count as issued before; the file is renamed")
     func stateVersion1() throws {
-        let bank = try BankFixture()
-        let verifier = try bank.verifier()
+        let issuer = try BankFixture()
         let token = try SoftwareToken()
-        let old = try verifier.issueChallenge(for: BankFixtures.transfer)
-        let oldJSON = try String(contentsOfFile: bank.path(BankDirectory.stateFileName), encoding: .utf8)
-        let record = try #require(try JSONSerialization.jsonObject(with: Data(oldJSON.utf8)) as? [String: Any])
-        var challenges = try #require(record["challenges"] as? [String: [String: Any]])
-        for key in challenges.keys { challenges[key]?["sequence"] = nil }
+        let old = try issuer.verifier().issueChallenge(for: BankFixtures.transfer)
+        let issued = try #require(try JSONSerialization.jsonObject(with: JSONEncoder().encode(old)) as? [String: Any])
+        let challenges: [String: Any] = [old.challenge.hexString: ["expiresAt": issued["expiresAt"]!, "issued": issued]]
         let version1: [String: Any] = ["version": 1, "challenges": challenges, "lastCounters": ["554B00000000000A": 7], "dailyTotals": [:]]
+        let bank = try BankFixture(clock: issuer.clock)
         try JSONSerialization.data(withJSONObject: version1).write(to: URL(fileURLWithPath: bank.path(BankDirectory.stateFileName)))
 
         let migrated = try bank.verifier()
+        #expect(!FileManager.default.fileExists(atPath: bank.path(BankDirectory.stateFileName)))
+        #expect(FileManager.default.fileExists(atPath: bank.path(BankDirectory.importedStateFileName)))
         token.counter = 6
         #expect(try migrated.verify(try token.confirm(old)) == .rejected(.counterNotIncreasing(last: 7, got: 7)),
                 "a version 1 challenge was issued before the version 1 acceptance")
-        let written = try String(contentsOfFile: bank.path(BankDirectory.stateFileName), encoding: .utf8)
-        #expect(written.contains("\"version\":2") && !written.contains("lastCounters"))
         token.counter = 7
         #expect(try migrated.verify(try token.confirm(try migrated.issueChallenge(for: BankFixtures.transfer))).isAccepted)
+        // The same file again (copied back by hand) is not imported twice.
+        try JSONSerialization.data(withJSONObject: version1).write(to: URL(fileURLWithPath: bank.path(BankDirectory.stateFileName)))
+        #expect(try bank.verifier().tokenStatus(serial: BankFixtures.serialA)?.lastCounter == 8)
     }
 }
