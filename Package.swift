@@ -10,6 +10,7 @@ let package = Package(
     products: [
         .library(name: "UKey", targets: ["UKey"]),
         .library(name: "UKeyBank", targets: ["UKeyBank"]),
+        .library(name: "UKeyBankPostgres", targets: ["UKeyBankPostgres"]),
         .executable(name: "ukey", targets: ["UKeyCLI"]),
         // The pcscd IFD handler: libifd-ukey.so.
         .library(name: "ifd-ukey", type: .dynamic, targets: ["UKeyDriver"]),
@@ -91,6 +92,9 @@ let package = Package(
         .target(name: "UKeyTestCA", dependencies: ["UKey", "COpenSSL"]),
         // The bank side: verifies what tokens sign (TransferVerifier, policy, challenges, its store).
         .target(name: "UKeyBank", dependencies: ["UKey", "UKeyTestCA", "BankingProtocol", "ISO7816", "COpenSSL", "CSQLite"]),
+        // The bank's PostgreSQL store (libpq) and `TransferVerifier.open(directory:database:)`:
+        // for `ukey-bank`, so the `ukey` CLI links SQLite only.
+        .target(name: "UKeyBankPostgres", dependencies: ["UKeyBank", "CLibPQ"]),
         .target(name: "UKeyInProcess", dependencies: ["UKey", "HostPlatform", "TokenDevice", "CardOS", "PIVApplet"]),
         .executableTarget(name: "UKeyCLI",
                           dependencies: ["UKeyBank", "UKeyTestCA", "UKeyEmulator", "UKeyControl", "UKeyTools", "UKey", "PCSC", "ISO7816",
@@ -162,7 +166,7 @@ let package = Package(
         // Replays every fuzz corpus through the plain builds of the fuzz targets.
         .testTarget(name: "FuzzCorpusTests", dependencies: ["PCSCTestSupport"]),
         .testTarget(name: "UKeyTests",
-                    dependencies: ["UKeyBank", "UKeyTestCA", "UKey", "UKeyInProcess", "HostPlatform", "ISO7816", "COpenSSL"],
+                    dependencies: ["UKeyBank", "UKeyBankPostgres", "UKeyTestCA", "UKey", "UKeyInProcess", "HostPlatform", "ISO7816", "COpenSSL"],
                     resources: [.copy("Transcripts")]),
     ],
     swiftLanguageModes: [.v6]

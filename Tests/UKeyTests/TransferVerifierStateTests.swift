@@ -8,9 +8,9 @@ import UKey
 /// between verifiers racing for one challenge, dry runs leave it alone, and old challenges are purged.
 @Suite("TransferVerifier: state in the bank directory")
 struct TransferVerifierStateTests {
-    @Test("a new verifier on the same directory refuses the used challenge and the old counter")
-    func persistence() async throws {
-        let bank = try BankFixture()
+    @Test("a new verifier on the same directory refuses the used challenge and the old counter", arguments: Engine.allCases)
+    func persistence(engine: Engine) async throws {
+        let bank = try BankFixture(engine: engine)
         let token = try await BankFixtures.token()
         let first = try bank.verifier()
         let earlier = try await token.confirm(try first.issueChallenge(for: BankFixtures.transfer))
@@ -38,9 +38,9 @@ struct TransferVerifierStateTests {
         #expect(try mode(fresh.path) == 0o700)
     }
 
-    @Test("verifiers in eight threads race one signed transfer: exactly one accepts, the others see it reused")
-    func race() async throws {
-        let bank = try BankFixture()
+    @Test("verifiers in eight threads race one signed transfer: exactly one accepts, the others see it reused", arguments: Engine.allCases)
+    func race(engine: Engine) async throws {
+        let bank = try BankFixture(engine: engine)
         let token = try await BankFixtures.token()
         // Separate instances: separate SQLite connections, so the database's locking and the
         // conditional update (not an in-process mutex) decide, as between two `ukey transfer verify` processes.
@@ -99,9 +99,9 @@ struct TransferVerifierStateTests {
         return outcomes.withLock { $0 }
     }
 
-    @Test("one verifier shared by many tasks accepts a transfer once")
-    func sharedInstanceRace() async throws {
-        let bank = try BankFixture()
+    @Test("one verifier shared by many tasks accepts a transfer once", arguments: Engine.allCases)
+    func sharedInstanceRace(engine: Engine) async throws {
+        let bank = try BankFixture(engine: engine)
         let verifier = try bank.verifier()
         let token = try await BankFixtures.token()
         let signed = try await token.confirm(try verifier.issueChallenge(for: BankFixtures.transfer))
@@ -112,9 +112,9 @@ struct TransferVerifierStateTests {
         #expect(verdicts.filter(\.isAccepted).count == 1, "\(verdicts)")
     }
 
-    @Test("check is a dry run: it says accepted and changes nothing; verify then accepts once")
-    func dryRun() async throws {
-        let bank = try BankFixture()
+    @Test("check is a dry run: it says accepted and changes nothing; verify then accepts once", arguments: Engine.allCases)
+    func dryRun(engine: Engine) async throws {
+        let bank = try BankFixture(engine: engine)
         let verifier = try bank.verifier()
         let token = try await BankFixtures.token()
         let signed = try await token.confirm(try verifier.issueChallenge(for: BankFixtures.transfer))
@@ -125,9 +125,9 @@ struct TransferVerifierStateTests {
         #expect(try verifier.check(signed) == .rejected(.challengeReused))
     }
 
-    @Test("a challenge is remembered for the retention time after expiry, then forgotten (unknown)")
-    func pruning() async throws {
-        let bank = try BankFixture(policy: BankPolicy(challengeLifetimeSeconds: 60, challengeRetentionSeconds: 600))
+    @Test("a challenge is remembered for the retention time after expiry, then forgotten (unknown)", arguments: Engine.allCases)
+    func pruning(engine: Engine) async throws {
+        let bank = try BankFixture(engine: engine, policy: BankPolicy(challengeLifetimeSeconds: 60, challengeRetentionSeconds: 600))
         let verifier = try bank.verifier()
         let token = try await BankFixtures.token()
         let signed = try await token.confirm(try verifier.issueChallenge(for: BankFixtures.transfer))
@@ -139,9 +139,9 @@ struct TransferVerifierStateTests {
         #expect(try verifier.purgeChallenges() == 0, "the issue already purged the forgotten challenge")
     }
 
-    @Test("the JSON form: verify(json:) accepts what `ukey transfer sign` writes; broken JSON is malformed")
-    func json() async throws {
-        let bank = try BankFixture()
+    @Test("the JSON form: verify(json:) accepts what `ukey transfer sign` writes; broken JSON is malformed", arguments: Engine.allCases)
+    func json(engine: Engine) async throws {
+        let bank = try BankFixture(engine: engine)
         let verifier = try bank.verifier()
         let token = try await BankFixtures.token()
         let signed = try await token.confirm(try verifier.issueChallenge(for: BankFixtures.transfer))
@@ -154,14 +154,14 @@ struct TransferVerifierStateTests {
         #expect(try JSONDecoder().decode(TransferVerdict.self, from: Data(encoded.utf8)) == verdict)
     }
 
-    @Test("a directory without ca-cert.pem is refused with a hint; a corrupt state.json to import is reported, not dropped")
-    func brokenDirectories() throws {
-        let bank = try BankFixture()
+    @Test("a directory without ca-cert.pem is refused with a hint; a corrupt state.json to import is reported, not dropped", arguments: Engine.allCases)
+    func brokenDirectories(engine: Engine) throws {
+        let bank = try BankFixture(engine: engine)
         try FileManager.default.removeItem(atPath: bank.path(BankDirectory.certificateFileName))
         #expect(throws: BankError.noTrustedCertificate(path: bank.path(BankDirectory.certificateFileName))) {
             try bank.verifier()
         }
-        let other = try BankFixture()
+        let other = try BankFixture(engine: engine)
         try Data("{\"version\": 1, \"challenges\": ".utf8).write(to: URL(fileURLWithPath: other.path(BankDirectory.stateFileName)))
         #expect {
             try other.verifier().issueChallenge(for: BankFixtures.transfer)
@@ -172,9 +172,9 @@ struct TransferVerifierStateTests {
         #expect(FileManager.default.fileExists(atPath: other.path(BankDirectory.stateFileName)), "left in place for the bank to look at")
     }
 
-    @Test("issueChallenge refuses a transfer the card would refuse")
-    func invalidIntendedTransfer() throws {
-        let verifier = try BankFixture().verifier()
+    @Test("issueChallenge refuses a transfer the card would refuse", arguments: Engine.allCases)
+    func invalidIntendedTransfer(engine: Engine) throws {
+        let verifier = try BankFixture(engine: engine).verifier()
         for (amount, currency) in [("1e3", "CNY"), ("0", "CNY"), ("-5", "CNY"), ("10", "cny"), ("10", "CNYX")] {
             var transfer = BankFixtures.transfer
             transfer.amount = amount

@@ -40,11 +40,15 @@ public final class SQLBankStore: BankStore {
 
     /// Runs `body` in one transaction, again from the start on a conflict.
     func transaction<T>(write: Bool, _ body: (any SQLConnection) throws(SQLFailure) -> T) throws(BankError) -> T {
+        try transaction(begin: write ? dialect.beginWrite : dialect.beginRead, body)
+    }
+
+    private func transaction<T>(begin: String, _ body: (any SQLConnection) throws(SQLFailure) -> T) throws(BankError) -> T {
         try pool.with { (connection) throws(BankError) -> T in
             var lastConflict = ""
             for attempt in 0..<Self.maxAttempts {
                 do throws(SQLFailure) {
-                    try connection.execute(write ? dialect.beginWrite : dialect.beginRead)
+                    try connection.execute(begin)
                     let result = try body(connection)
                     try connection.execute("COMMIT")
                     return result
@@ -64,7 +68,7 @@ public final class SQLBankStore: BankStore {
     }
 
     private func migrate() throws(BankError) {
-        try transaction(write: true) { (c) throws(SQLFailure) in
+        try transaction(begin: dialect.beginMigration) { (c) throws(SQLFailure) in
             if let lock = dialect.migrationLock { try c.execute(lock) }
             try c.execute("CREATE TABLE IF NOT EXISTS schema_migrations (version BIGINT PRIMARY KEY, applied_at BIGINT NOT NULL)")
             let current = try c.value("SELECT coalesce(max(version), 0) FROM schema_migrations")?.integer ?? 0

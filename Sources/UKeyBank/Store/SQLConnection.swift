@@ -52,9 +52,12 @@ public struct SQLDialect: Sendable {
     /// A statement that makes concurrent migrations wait for each other, if the engine needs one
     /// (PostgreSQL's advisory lock; SQLite's `BEGIN IMMEDIATE` already does).
     public var migrationLock: String?
+    /// The statement that starts the migration transaction (PostgreSQL: read committed, so the
+    /// statements after the lock see what a migration that held it before committed).
+    public var beginMigration: String
 
     public init(name: String, sequenceColumn: String, currentSequence: String, raiseSequence: String,
-                beginWrite: String, beginRead: String, migrationLock: String? = nil) {
+                beginWrite: String, beginRead: String, migrationLock: String? = nil, beginMigration: String? = nil) {
         self.name = name
         self.sequenceColumn = sequenceColumn
         self.currentSequence = currentSequence
@@ -62,6 +65,7 @@ public struct SQLDialect: Sendable {
         self.beginWrite = beginWrite
         self.beginRead = beginRead
         self.migrationLock = migrationLock
+        self.beginMigration = beginMigration ?? beginWrite
     }
 }
 

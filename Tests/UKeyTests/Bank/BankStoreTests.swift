@@ -1,15 +1,16 @@
 import UKeyBank
+import UKeyBankPostgres
 import Foundation
 import Testing
 import UKey
 
 /// The store under the verifier: token status, migrations, the policy in the store seeded by
 /// policy.json, and races of many threads on many transfers with exact counters and totals.
-@Suite("BankStore: SQLite in the bank directory")
+@Suite("BankStore: SQLite in the bank directory, PostgreSQL on a private cluster")
 struct BankStoreTests {
-    @Test("tokenStatus: nil for a token never seen; after an acceptance its counter and today's totals; suspension shows")
-    func tokenStatus() throws {
-        let bank = try BankFixture()
+    @Test("tokenStatus: nil for a token never seen; after an acceptance its counter and today's totals; suspension shows", arguments: Engine.allCases)
+    func tokenStatus(engine: Engine) throws {
+        let bank = try BankFixture(engine: engine)
         let verifier = try bank.verifier()
         #expect(try verifier.tokenStatus(serial: BankFixtures.serialA) == nil)
         let token = try SoftwareToken()
@@ -25,20 +26,23 @@ struct BankStoreTests {
         #expect(try JSONDecoder().decode(BankTokenStatus.self, from: json).lastCounter == 2)
     }
 
-    @Test("the schema is migrated once at open; a second open finds it current and keeps the data")
-    func migrations() throws {
-        let bank = try BankFixture()
-        let store = try SQLBankStore.sqlite(path: bank.path(BankDirectory.databaseFileName))
+    @Test("the schema is migrated once at open; a second open finds it current and keeps the data", arguments: Engine.allCases)
+    func migrations(engine: Engine) throws {
+        let bank = try BankFixture(engine: engine)
+        func open() throws -> SQLBankStore {
+            try bank.database.map { try SQLBankStore.postgres($0) } ?? SQLBankStore.sqlite(path: bank.path(BankDirectory.databaseFileName))
+        }
+        let store = try open()
         #expect(try store.schemaVersion() == 1)
         try store.setPolicy(BankPolicy(maxCounterStep: 5), source: nil)
-        let again = try SQLBankStore.sqlite(path: bank.path(BankDirectory.databaseFileName))
+        let again = try open()
         #expect(try again.schemaVersion() == 1)
         #expect(try again.policy()?.maxCounterStep == 5)
     }
 
-    @Test("policy.json seeds the store; a policy set in the store stays until policy.json changes")
-    func policyInTheStore() throws {
-        let bank = try BankFixture(policy: BankPolicy(maxCounterStep: 10))
+    @Test("policy.json seeds the store; a policy set in the store stays until policy.json changes", arguments: Engine.allCases)
+    func policyInTheStore(engine: Engine) throws {
+        let bank = try BankFixture(engine: engine, policy: BankPolicy(maxCounterStep: 10))
         #expect(try bank.verifier().policy.maxCounterStep == 10)
         try bank.verifier().setPolicy(BankPolicy(maxCounterStep: 20))
         #expect(try bank.verifier().policy.maxCounterStep == 20, "the store's policy, policy.json unchanged")
@@ -48,9 +52,22 @@ struct BankStoreTests {
         #expect(try bank.verifier().policy.maxCounterStep == 30, "without policy.json the store's policy holds")
     }
 
-    @Test("8 threads, each its own verifier, race every one of 40 transfers from distinct tokens: one acceptance each, totals exact")
-    func raceManyTokens() async throws {
-        let bank = try BankFixture()
+    @Test("the private cluster listens on a unix socket only, in a 0700 directory of postgres's: no other user reaches it")
+    func clusterPrivacy() throws {
+        _ = try PostgresCluster.makeDatabase()
+        let cluster = try PostgresCluster.shared.get()
+        for directory in [cluster.root, cluster.socketDirectory] {
+            var info = stat()
+            #expect(stat(directory, &info) == 0)
+            #expect(info.st_mode & 0o777 == 0o700, "\(directory)")
+            #expect(info.st_uid == getpwnam("postgres").pointee.pw_uid, "\(directory)")
+        }
+        #expect(FileManager.default.fileExists(atPath: cluster.socketDirectory + "/.s.PGSQL.5432"))
+    }
+
+    @Test("8 threads, each its own verifier, race every one of 40 transfers from distinct tokens: one acceptance each, totals exact", arguments: Engine.allCases)
+    func raceManyTokens(engine: Engine) async throws {
+        let bank = try BankFixture(engine: engine)
         try await BankRace.run(verifiers: (0..<8).map { _ in try bank.verifier() }, transfers: 40)
     }
 }

@@ -33,9 +33,9 @@ struct TransferCounterTests {
                 "the counter did not move: the next genuine one is accepted")
     }
 
-    @Test("the step comes from the policy")
-    func policyStep() throws {
-        let bank = try BankFixture(policy: BankPolicy(maxCounterStep: 3))
+    @Test("the step comes from the policy", arguments: Engine.allCases)
+    func policyStep(engine: Engine) throws {
+        let bank = try BankFixture(engine: engine, policy: BankPolicy(maxCounterStep: 3))
         let verifier = try bank.verifier()
         let token = try SoftwareToken()
         token.counter = 3
@@ -43,9 +43,9 @@ struct TransferCounterTests {
                 == .rejected(.counterJumped(last: nil, got: 4, maxStep: 3)))
     }
 
-    @Test("a late replay: a signature withheld over a challenge issued before the last acceptance is counterNotIncreasing, no suspension")
-    func lateReplay() throws {
-        let bank = try BankFixture()
+    @Test("a late replay: a signature withheld over a challenge issued before the last acceptance is counterNotIncreasing, no suspension", arguments: Engine.allCases)
+    func lateReplay(engine: Engine) throws {
+        let bank = try BankFixture(engine: engine)
         let verifier = try bank.verifier()
         let token = try SoftwareToken()
         // Malware has the holder approve a transfer, withholds it, and the next one goes through.
@@ -56,9 +56,9 @@ struct TransferCounterTests {
         #expect(try verifier.verify(try token.confirm(try verifier.issueChallenge(for: BankFixtures.transfer))).isAccepted)
     }
 
-    @Test("challenges issued before an acceptance in another order: still a replay, not a clone (issue order is exact, not by the second)")
-    func issuedBeforeInAnyOrder() throws {
-        let bank = try BankFixture()
+    @Test("challenges issued before an acceptance in another order: still a replay, not a clone (issue order is exact, not by the second)", arguments: Engine.allCases)
+    func issuedBeforeInAnyOrder(engine: Engine) throws {
+        let bank = try BankFixture(engine: engine)
         let verifier = try bank.verifier()
         let token = try SoftwareToken()
         let first = try verifier.issueChallenge(for: BankFixtures.transfer)
@@ -71,9 +71,9 @@ struct TransferCounterTests {
     }
 
     @Test("a restored token: a counter at or below the last one over a challenge issued after it → counterRegressed and suspended; unsuspend clears it",
-          arguments: [UInt32(11), 12])
-    func restoredToken(_ restoredCounter: UInt32) throws {
-        let bank = try BankFixture()
+          arguments: Engine.allCases, [UInt32(11), 12])
+    func restoredToken(engine: Engine, _ restoredCounter: UInt32) throws {
+        let bank = try BankFixture(engine: engine)
         let verifier = try bank.verifier()
         let genuine = try SoftwareToken()
         genuine.counter = 10
@@ -102,9 +102,9 @@ struct TransferCounterTests {
         #expect(try verifier.verify(try genuine.confirm(try verifier.issueChallenge(for: BankFixtures.transfer, tokenSerial: BankFixtures.serialA))).isAccepted)
     }
 
-    @Test("a dry run reports counterRegressed without suspending")
-    func dryRunDoesNotSuspend() throws {
-        let bank = try BankFixture()
+    @Test("a dry run reports counterRegressed without suspending", arguments: Engine.allCases)
+    func dryRunDoesNotSuspend(engine: Engine) throws {
+        let bank = try BankFixture(engine: engine)
         let verifier = try bank.verifier()
         let token = try SoftwareToken()
         #expect(try verifier.verify(try token.confirm(try verifier.issueChallenge(for: BankFixtures.transfer))).isAccepted)
@@ -114,15 +114,15 @@ struct TransferCounterTests {
         #expect(try !verifier.isSuspended(tokenSerial: BankFixtures.serialA))
     }
 
-    @Test("a version 1 state.json is imported once: its counters hold, its challenges count as issued before; the file is renamed")
-    func stateVersion1() throws {
-        let issuer = try BankFixture()
+    @Test("a version 1 state.json is imported once: its counters hold, its challenges count as issued before; the file is renamed", arguments: Engine.allCases)
+    func stateVersion1(engine: Engine) throws {
+        let issuer = try BankFixture(engine: engine)
         let token = try SoftwareToken()
         let old = try issuer.verifier().issueChallenge(for: BankFixtures.transfer)
         let issued = try #require(try JSONSerialization.jsonObject(with: JSONEncoder().encode(old)) as? [String: Any])
         let challenges: [String: Any] = [old.challenge.hexString: ["expiresAt": issued["expiresAt"]!, "issued": issued]]
         let version1: [String: Any] = ["version": 1, "challenges": challenges, "lastCounters": ["554B00000000000A": 7], "dailyTotals": [:]]
-        let bank = try BankFixture(clock: issuer.clock)
+        let bank = try BankFixture(engine: engine, clock: issuer.clock)
         try JSONSerialization.data(withJSONObject: version1).write(to: URL(fileURLWithPath: bank.path(BankDirectory.stateFileName)))
 
         let migrated = try bank.verifier()
