@@ -166,7 +166,7 @@ let package = Package(
         // Replays every fuzz corpus through the plain builds of the fuzz targets.
         .testTarget(name: "FuzzCorpusTests", dependencies: ["PCSCTestSupport"]),
         .testTarget(name: "UKeyTests",
-                    dependencies: ["UKeyBank", "UKeyBankPostgres", "UKeyTestCA", "UKey", "UKeyInProcess", "HostPlatform", "ISO7816", "COpenSSL"],
+                    dependencies: ["UKeyBank", "UKeyBankPostgres", "PCSCTestSupport", "UKeyTestCA", "UKey", "UKeyInProcess", "HostPlatform", "ISO7816", "COpenSSL"],
                     resources: [.copy("Transcripts")]),
     ],
     swiftLanguageModes: [.v6]
