@@ -120,7 +120,7 @@ let package = Package(
                           dependencies: ["UKeyTestCA", "FuzzSupport", "PIVApplet", "CardOS", "ISO7816", "HostPlatform", "TokenDevice", "UKey", "COpenSSL"],
                           path: "Fuzz/BankingApplet", exclude: ["corpus"]),
         .executableTarget(name: "UKeyBench",
-                          dependencies: ["UKeyBank", "UKeyTestCA", "UKey", "UKeyInProcess", "PCSC", "CPCSCLite", "HostPlatform", "TokenDevice", "CardOS", "PIVApplet",
+                          dependencies: ["UKeyBank", "UKeyBankPostgres", "BankTestSupport", "UKeyTestCA", "UKey", "UKeyInProcess", "PCSC", "CPCSCLite", "HostPlatform", "TokenDevice", "CardOS", "PIVApplet",
                                          "ISO7816", "CCID", "USBIP", "COpenSSL", "BankingProtocol", "POSIX"]),
 
         .testTarget(name: "ISO7816Tests", dependencies: ["ISO7816"]),
@@ -144,6 +144,8 @@ let package = Package(
         // Test support shared by the emulator and driver tests: a private pcscd in its own mount
         // namespace, and running helper processes.
         .target(name: "PCSCTestSupport", dependencies: ["PCSC", "UKeyTools", "POSIX"], path: "Tests/PCSCTestSupport"),
+        // A private PostgreSQL cluster for the bank's tests and benchmark (initdb, pg_ctl on a unix socket).
+        .target(name: "BankTestSupport", path: "Tests/BankTestSupport"),
         .testTarget(name: "UKeyDriverTests",
                     dependencies: ["UKeyDriver", "FuzzDriverReplies", "CIFDHandler", "PCSCTestSupport", "TokenDevice", "PIVApplet", "HostPlatform",
                                    "CardOS", "CCID", "USB", "USBIP", "ISO7816"],
@@ -166,7 +168,7 @@ let package = Package(
         // Replays every fuzz corpus through the plain builds of the fuzz targets.
         .testTarget(name: "FuzzCorpusTests", dependencies: ["PCSCTestSupport"]),
         .testTarget(name: "UKeyTests",
-                    dependencies: ["UKeyBank", "UKeyBankPostgres", "PCSCTestSupport", "UKeyTestCA", "UKey", "UKeyInProcess", "HostPlatform", "ISO7816", "COpenSSL"],
+                    dependencies: ["UKeyBank", "UKeyBankPostgres", "BankTestSupport", "PCSCTestSupport", "UKeyTestCA", "UKey", "UKeyInProcess", "HostPlatform", "ISO7816", "COpenSSL"],
                     resources: [.copy("Transcripts")]),
     ],
     swiftLanguageModes: [.v6]

@@ -87,6 +87,12 @@ public final class SQLBankStore: BankStore {
         }
     }
 
+    /// Runs `sql` (no parameters) in a write transaction of its own: maintenance, and the
+    /// benchmark's history and floor.
+    public func execute(_ sql: String) throws(BankError) {
+        try transaction(write: true) { (c) throws(SQLFailure) in _ = try c.execute(sql) }
+    }
+
     // MARK: Challenges
 
     public func issue(_ challenge: IssuedChallenge, retentionSeconds: Int, at now: Date) throws(BankError) {

@@ -1,4 +1,5 @@
 import UKeyTestCA
+import BankTestSupport
 import UKeyBank
 import UKeyBankPostgres
 import Foundation

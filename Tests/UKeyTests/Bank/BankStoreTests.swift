@@ -1,3 +1,4 @@
+import BankTestSupport
 import UKeyBank
 import UKeyBankPostgres
 import Foundation

@@ -8,13 +8,13 @@ import Synchronization
 /// database); it stops (`pg_ctl stop -m immediate`) and is removed at exit, and a watchdog
 /// process does the same if the test process dies without exiting (a crash, SIGKILL).
 /// Without Debian's `postgresql` package the tests that need it fail, naming it.
-final class PostgresCluster: Sendable {
-    let root: String
-    let socketDirectory: String
+public final class PostgresCluster: Sendable {
+    public let root: String
+    public let socketDirectory: String
     private let bin: String
     private let databases = Atomic<Int>(0)
 
-    static let shared: Result<PostgresCluster, PostgresClusterError> = {
+    public static let shared: Result<PostgresCluster, PostgresClusterError> = {
         do {
             let cluster = try PostgresCluster()
             atexit { if case .success(let cluster) = PostgresCluster.shared { cluster.stop() } }
@@ -27,7 +27,7 @@ final class PostgresCluster: Sendable {
     }()
 
     /// A new empty database on the shared cluster: its `postgresql://` URL (unix socket form).
-    static func makeDatabase() throws -> String {
+    public static func makeDatabase() throws -> String {
         let cluster = try shared.get()
         let name = "bank\(getpid())_\(cluster.databases.add(1, ordering: .relaxed).newValue)"
         try cluster.run(cluster.bin + "/createdb", ["-h", cluster.socketDirectory, "-U", "postgres", name])
@@ -111,7 +111,7 @@ final class PostgresCluster: Sendable {
     }
 }
 
-struct PostgresClusterError: Error, CustomStringConvertible {
+public struct PostgresClusterError: Error, CustomStringConvertible {
     let message: String
-    var description: String { "private PostgreSQL cluster: \(message)" }
+    public var description: String { "private PostgreSQL cluster: \(message)" }
 }
