@@ -9,7 +9,7 @@ extension BankState {
     /// intended transfer; the counter is above the last accepted one and at most
     /// ``BankPolicy/maxCounterStep`` above it; the policy takes the currency, its minor digits and
     /// its limits, per transfer, per day in the currency and per day overall. Changes nothing:
-    /// returns the verdict and whether it uses the challenge up, for ``record(_:verdict:at:)``.
+    /// returns the verdict and whether it uses the challenge up (``SQLBankStore`` then writes it).
     ///
     /// A valid signature over a live challenge uses the challenge up, whatever the verdict; only
     /// an acceptance moves the counter and the daily totals, and only

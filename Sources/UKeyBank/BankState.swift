@@ -2,7 +2,10 @@ import UKey
 import Foundation
 import ISO7816
 
-/// What the bank remembers between verifications, kept in `state.json`: the challenges it issued
+/// What the bank remembered between verifications before the store, in `state.json` — now read
+/// only to import it (``SQLBankStore/importState(json:policy:)``) — and the slice of the store
+/// one verification reads (its challenge, its token, its holder's day), which ``decide(_:certificateSubject:at:policy:)``
+/// judges. The file: the challenges it issued
 /// (until ``BankPolicy/challengeRetentionSeconds`` after they expire), each with its issue
 /// sequence number; per token the last accepted signature counter, the sequence number current
 /// at that acceptance and a suspension; and each holder's accepted totals for the current UTC day.
@@ -17,11 +20,10 @@ import ISO7816
 ///
 /// Version 1 files (`lastCounters` by serial, no sequence numbers, no overall totals) still load:
 /// their challenges and acceptances get sequence 0, so none of their challenges counts as issued
-/// after an acceptance; the next write is version 2.
+/// after an acceptance (the import gives them negative sequence numbers).
 ///
 /// The stateful checks are a pure function of this value (``decide(_:certificateSubject:at:policy:)``);
-/// ``record(_:verdict:at:)`` applies their outcome, which ``BankDirectory`` then writes under its
-/// lock — a dry run only decides.
+/// ``SQLBankStore`` writes their outcome with conditional updates — a dry run only decides.
 struct BankState: Codable, Sendable {
     /// One holder's accepted amounts on one UTC day.
     struct DailyTotal: Codable, Sendable {
@@ -78,52 +80,6 @@ struct BankState: Codable, Sendable {
         try c.encode(challenges, forKey: .challenges)
         try c.encode(tokens, forKey: .tokens)
         try c.encode(dailyTotals, forKey: .dailyTotals)
-    }
-
-    /// Forgets challenges that expired `retention` seconds or more before `now`, the intended
-    /// transfers of expired ones, and totals of other days than `now`'s.
-    mutating func prune(at now: Date, retention: Int) {
-        let cutoff = now.addingTimeInterval(-TimeInterval(retention))
-        challenges = challenges.compactMapValues { record in
-            guard record.expiresAt > cutoff else { return nil }
-            var kept = record
-            if kept.expiresAt <= now { kept.issued = nil }
-            return kept
-        }
-        let today = BankTime.day(now)
-        dailyTotals = dailyTotals.filter { $0.value.day == today }
-    }
-
-    /// Records a newly issued challenge under the next sequence number.
-    mutating func issue(_ challenge: IssuedChallenge) {
-        challengeSequence += 1
-        challenges[challenge.challenge.hexString] = ChallengeRecord(sequence: challengeSequence, expiresAt: challenge.expiresAt,
-                                                                    issued: challenge)
-    }
-
-    /// Records a verdict of ``decide(_:certificateSubject:at:policy:)`` that used the challenge:
-    /// marks the challenge used (forgetting the intended transfer: a used challenge needs only
-    /// its dates, and the state keeps no payee details it does not need); for an acceptance, sets
-    /// the token's last counter (with the current sequence number) and the holder's totals for
-    /// the day; for ``TransferRejection/counterRegressed(last:got:)``, suspends the token.
-    mutating func record(_ signed: SignedTransfer, verdict: TransferVerdict, at now: Date) {
-        challenges[signed.challenge.hexString]?.usedAt = BankTime.wholeSeconds(now)
-        challenges[signed.challenge.hexString]?.issued = nil
-        let serial = signed.tokenSerial.hexString
-        switch verdict {
-        case .rejected(.counterRegressed(let last, let got)):
-            tokens[serial, default: TokenRecord(lastCounter: last, acceptedAtSequence: 0)].suspended =
-                TokenRecord.Suspension(at: BankTime.wholeSeconds(now), last: last, got: got)
-        case .accepted(let accepted):
-            tokens[serial, default: TokenRecord(lastCounter: 0, acceptedAtSequence: 0)].lastCounter = accepted.counter
-            tokens[serial]?.acceptedAtSequence = challengeSequence
-            let key = Self.holderKey(accepted.accountHolder, serialHex: serial)
-            if dailyTotals[key]?.day != accepted.day { dailyTotals[key] = DailyTotal(day: accepted.day, totals: [:], overall: .zero) }
-            dailyTotals[key]?.totals[accepted.transfer.currency] = accepted.acceptedToday
-            dailyTotals[key]?.overall = accepted.overallToday
-        case .rejected:
-            break
-        }
     }
 
     /// Whether the token (upper-case hex serial) is suspended.

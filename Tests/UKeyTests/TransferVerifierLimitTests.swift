@@ -49,7 +49,7 @@ struct TransferVerifierLimitTests {
         }
     }
 
-    @Test("the per-currency flood: 5 × 50,000 in CNY, USD, EUR, KWD, ZZZ against 100,000 a day", arguments: [
+    @Test("the per-currency flood: 5 × 50,000 in CNY, USD, EUR, KWD, ZZZ against 100,000 a day", arguments: Engine.allCases, [
         ("each currency 50,000 a transfer", generous, ["accepted", "overOverallDailyLimit", "overOverallDailyLimit",
                                                        "overOverallDailyLimit", "issue: currencyNotAllowed"]),
         ("the issue's example policy", example, ["accepted", "issue: overTransferLimit", "issue: currencyNotAllowed",
@@ -57,8 +57,9 @@ struct TransferVerifierLimitTests {
         ("no policy.json: CNY only", BankPolicy.default, ["accepted", "issue: currencyNotAllowed", "issue: currencyNotAllowed",
                                                           "issue: currencyNotAllowed", "issue: currencyNotAllowed"]),
     ] as [(String, BankPolicy, [String])])
-    func flood(_ name: String, _ policy: BankPolicy, _ expected: [String]) throws {
-        let bank = try BankFixture(policy: policy)
+    func flood(engine: Engine, _ row: (name: String, policy: BankPolicy, expected: [String])) throws {
+        let (name, policy, expected) = row
+        let bank = try BankFixture(engine: engine, policy: policy)
         let verifier = try bank.verifier()
         let token = try SoftwareToken()
         let outcomes = try ["CNY", "USD", "EUR", "KWD", "ZZZ"].map { try outcome(verifier, token, "50000", $0) }

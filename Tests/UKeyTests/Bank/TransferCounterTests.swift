@@ -10,9 +10,11 @@ import UKey
 @Suite("TransferVerifier: counters, restored tokens, suspension")
 struct TransferCounterTests {
     @Test("a counter more than maxCounterStep past the last one (or past 0 for a new token) is refused; the challenge is used, the counter not moved",
-          arguments: [(nil, 1001, false), (nil, 1000, true), (5, 1005, true), (5, 1006, false), (5, UInt32.max, false)] as [(UInt32?, UInt32, Bool)])
-    func counterJump(_ last: UInt32?, _ got: UInt32, _ accepted: Bool) throws {
-        let bank = try BankFixture()
+          arguments: Engine.allCases,
+          [(nil, 1001, false), (nil, 1000, true), (5, 1005, true), (5, 1006, false), (5, UInt32.max, false)] as [(UInt32?, UInt32, Bool)])
+    func counterJump(engine: Engine, _ row: (last: UInt32?, got: UInt32, accepted: Bool)) throws {
+        let (last, got, accepted) = row
+        let bank = try BankFixture(engine: engine)
         let verifier = try bank.verifier()
         let token = try SoftwareToken()
         if let last {
