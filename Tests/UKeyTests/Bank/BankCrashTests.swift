@@ -7,7 +7,7 @@ import UKey
 /// `ukey transfer verify` processes killed with SIGKILL at random points of a verification (the
 /// delay spread over one whole run: start-up, checks, the transaction, the commit): whatever was
 /// committed stays whole, nothing is committed twice.
-@Suite("BankStore: SIGKILL during verification (SQLite)")
+@Suite("BankStore under `ukey transfer verify` processes: SIGKILL during verification, the state.json import (SQLite)")
 struct BankCrashTests {
     @Test("200 `ukey transfer verify` processes killed mid-run: every challenge accepted exactly once, the holder's total exact")
     func killedVerifiers() async throws {
@@ -52,6 +52,25 @@ struct BankCrashTests {
         guard case .accepted(let accepted) = verdict else { Issue.record("final transfer: \(verdict)"); return }
         #expect(accepted.acceptedToday == DecimalAmount(thousandths: Int64(rounds + 2) * 100_000),
                 "\(killed) killed, \(committedByChild) committed by the killed process")
+    }
+
+    @Test("`ukey transfer verify` on a directory with an old state.json imports it once: the challenge it issued verifies, the file is renamed")
+    func cliImportsState() async throws {
+        let issuer = try BankFixture()
+        let issued = try issuer.verifier().issueChallenge(for: BankFixtures.transfer)
+        let json = try JSONEncoder().encode(issued)
+        let record = try #require(try JSONSerialization.jsonObject(with: json) as? [String: Any])
+        let state: [String: Any] = ["version": 2, "challengeSequence": 1, "tokens": [:], "dailyTotals": [:],
+                                    "challenges": [issued.challenge.hexString: ["sequence": 1, "expiresAt": record["expiresAt"]!, "issued": record]]]
+        let bank = try BankFixture(clock: issuer.clock)
+        try JSONSerialization.data(withJSONObject: state).write(to: URL(fileURLWithPath: bank.path(BankDirectory.stateFileName)))
+        let file = bank.path("signed.json")
+        try JSONEncoder().encode(try SoftwareTransferSigner().sign(issued, counter: 1)).write(to: URL(fileURLWithPath: file))
+        let ukey = try EmulatorProcess.binary().path
+        #expect(try Self.run(ukey, ["transfer", "verify", "--bank", bank.url.path, file], killAfter: nil) == 0, "accepted: the imported challenge")
+        #expect(!FileManager.default.fileExists(atPath: bank.path(BankDirectory.stateFileName)))
+        #expect(FileManager.default.fileExists(atPath: bank.path(BankDirectory.importedStateFileName)))
+        #expect(try Self.run(ukey, ["transfer", "verify", "--bank", bank.url.path, file], killAfter: nil) == 4, "then used up")
     }
 
     /// Runs `ukey` (output discarded); SIGKILLs it after `killAfter` seconds. Its exit status, or
