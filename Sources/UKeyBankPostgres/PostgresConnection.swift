@@ -40,6 +40,11 @@ final class PostgresConnection: SQLConnection {
 
     func changes() -> Int { lastChanges }
 
+    /// A connection the server closed (restart, `pg_terminate_backend`) goes out of the pool; the
+    /// transaction it was running fails as ``BankError/database(_:)`` (a lost COMMIT reply is not
+    /// retried: it may have committed).
+    var isUsable: Bool { PQstatus(connection) == CONNECTION_OK }
+
     func query(_ sql: String, _ parameters: [SQLValue]) throws(SQLFailure) -> [[SQLValue]] {
         let texts: [UnsafeMutablePointer<CChar>?] = parameters.map { $0.text.map { strdup($0) } ?? nil }
         defer { texts.forEach { free($0) } }

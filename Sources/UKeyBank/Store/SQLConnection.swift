@@ -76,9 +76,14 @@ public protocol SQLConnection: AnyObject {
     func query(_ sql: String, _ parameters: [SQLValue]) throws(SQLFailure) -> [[SQLValue]]
     /// Rows changed by the last INSERT, UPDATE or DELETE.
     func changes() -> Int
+    /// Whether the connection can serve another transaction (a PostgreSQL connection the server
+    /// closed cannot): the pool drops one that cannot, and opens a new one when needed.
+    var isUsable: Bool { get }
 }
 
 extension SQLConnection {
+    public var isUsable: Bool { true }
+
     /// Runs `sql` for its effect; returns the rows it changed.
     @discardableResult
     func execute(_ sql: String, _ parameters: [SQLValue] = []) throws(SQLFailure) -> Int {
@@ -123,7 +128,7 @@ public final class SQLConnectionPool: Sendable {
         if let reused = idle.withLock({ $0.popLast() }) { connection = reused.connection } else { connection = try open() }
         defer {
             let wrapped = UnsafeConnection(connection: connection)
-            idle.withLock { if $0.count < maxIdle { $0.append(wrapped) } }
+            if connection.isUsable { idle.withLock { if $0.count < maxIdle { $0.append(wrapped) } } }
         }
         return try body(connection)
     }

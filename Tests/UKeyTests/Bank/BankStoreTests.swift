@@ -66,6 +66,17 @@ struct BankStoreTests {
         #expect(FileManager.default.fileExists(atPath: cluster.socketDirectory + "/.s.PGSQL.5432"))
     }
 
+    @Test("a PostgreSQL connection the server closed fails its one call, then the pool opens a new one")
+    func closedConnection() throws {
+        let bank = try BankFixture(engine: .postgres)
+        let verifier = try bank.verifier()
+        _ = try verifier.issueChallenge(for: BankFixtures.transfer)
+        try SQLBankStore.postgres(try #require(bank.database)).execute(
+            "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE pid <> pg_backend_pid() AND datname = current_database()")
+        #expect(throws: BankError.self) { try verifier.issueChallenge(for: BankFixtures.transfer) }
+        _ = try verifier.issueChallenge(for: BankFixtures.transfer)
+    }
+
     @Test("8 threads, each its own verifier, race every one of 40 transfers from distinct tokens: one acceptance each, totals exact", arguments: Engine.allCases)
     func raceManyTokens(engine: Engine) async throws {
         let bank = try BankFixture(engine: engine)
