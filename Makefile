@@ -17,7 +17,7 @@ SWIFT_BUILD_FLAGS ?=
 # apt packages. DEBS: what the package builds against today, and unicode-data (Unicode 15.0) for
 # scripts/gen-unicode-table.py. INTEGRATION_DEBS: what the pcscd, driver, vpcd and USB tests of
 # later issues need; `deps` installs both sets already.
-DEBS ?= libssl-dev pkg-config openssl unicode-data
+DEBS ?= libssl-dev pkg-config openssl unicode-data libsqlite3-dev libpq-dev postgresql
 INTEGRATION_DEBS ?= libpcsclite-dev libusb-1.0-0-dev pcscd libccid pcsc-tools opensc \
 	python3-pyscard vsmartcard-vpcd umockdev gir1.2-umockdev-1.0 python3-gi \
 	opensc-pkcs11 yubico-piv-tool libengine-pkcs11-openssl p11-kit p11-kit-modules gnutls-bin curl python3-pykcs11

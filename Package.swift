@@ -9,6 +9,8 @@ let package = Package(
     name: "UKey",
     products: [
         .library(name: "UKey", targets: ["UKey"]),
+        .library(name: "UKeyBank", targets: ["UKeyBank"]),
+        .library(name: "UKeyBankPostgres", targets: ["UKeyBankPostgres"]),
         .executable(name: "ukey", targets: ["UKeyCLI"]),
         // The pcscd IFD handler: libifd-ukey.so.
         .library(name: "ifd-ukey", type: .dynamic, targets: ["UKeyDriver"]),
@@ -51,6 +53,10 @@ let package = Package(
         .systemLibrary(name: "COpenSSL", path: "Sources/COpenSSL", pkgConfig: "libcrypto",
                        providers: [.apt(["libssl-dev"])]),
 
+        // libsqlite3 for the bank's embedded store; libpq for its shared PostgreSQL store.
+        .systemLibrary(name: "CSQLite", path: "Sources/CSQLite", pkgConfig: "sqlite3", providers: [.apt(["libsqlite3-dev"])]),
+        .systemLibrary(name: "CLibPQ", path: "Sources/CLibPQ", pkgConfig: "libpq", providers: [.apt(["libpq-dev"])]),
+
         .systemLibrary(name: "CLibUSB", path: "Sources/CLibUSB", pkgConfig: "libusb-1.0",
                        providers: [.apt(["libusb-1.0-0-dev"])]),
         // pcsc-lite's ifdhandler.h / reader.h: headers only, never linked (pcscd loads the driver).
@@ -86,9 +92,16 @@ let package = Package(
         // transaction, control (part 10), attributes; async variants off the cooperative pool.
         .target(name: "PCSC", dependencies: ["CPCSCLite"]),
         .target(name: "UKey", dependencies: ["PCSC", "ISO7816", "COpenSSL", "BankingProtocol", "PIVProtocol", "OATHProtocol"]),
+        // The bank's test certificate authority (`ukey ca`, transcripts' `!certify`, the bank's trust anchor file).
+        .target(name: "UKeyTestCA", dependencies: ["UKey", "COpenSSL"]),
+        // The bank side: verifies what tokens sign (TransferVerifier, policy, challenges, its store).
+        .target(name: "UKeyBank", dependencies: ["UKey", "UKeyTestCA", "BankingProtocol", "ISO7816", "COpenSSL", "CSQLite"]),
+        // The bank's PostgreSQL store (libpq) and `TransferVerifier.open(directory:database:)`:
+        // for `ukey-bank`, so the `ukey` CLI links SQLite only.
+        .target(name: "UKeyBankPostgres", dependencies: ["UKeyBank", "CLibPQ"]),
         .target(name: "UKeyInProcess", dependencies: ["UKey", "HostPlatform", "TokenDevice", "CardOS", "PIVApplet"]),
         .executableTarget(name: "UKeyCLI",
-                          dependencies: ["UKeyEmulator", "UKeyControl", "UKeyTools", "UKey", "PCSC", "ISO7816",
+                          dependencies: ["UKeyBank", "UKeyTestCA", "UKeyEmulator", "UKeyControl", "UKeyTools", "UKey", "PCSC", "ISO7816",
                                          .product(name: "ArgumentParser", package: "swift-argument-parser")]),
         // libFuzzer targets, one per parser or state machine that takes untrusted bytes (DEVELOPERS.md,
         // "Fuzzing"): scripts/fuzz.sh builds them with -sanitize=fuzzer,address -D FUZZING; a plain
@@ -108,10 +121,10 @@ let package = Package(
         .executableTarget(name: "FuzzVPCDFraming", dependencies: ["FuzzSupport", "UKeyEmulator", "ISO7816"],
                           path: "Fuzz/VPCDFraming", exclude: ["corpus"]),
         .executableTarget(name: "FuzzBankingApplet",
-                          dependencies: ["FuzzSupport", "PIVApplet", "CardOS", "ISO7816", "HostPlatform", "TokenDevice", "UKey", "COpenSSL"],
+                          dependencies: ["UKeyTestCA", "FuzzSupport", "PIVApplet", "CardOS", "ISO7816", "HostPlatform", "TokenDevice", "UKey", "COpenSSL"],
                           path: "Fuzz/BankingApplet", exclude: ["corpus"]),
         .executableTarget(name: "UKeyBench",
-                          dependencies: ["UKey", "UKeyInProcess", "PCSC", "CPCSCLite", "HostPlatform", "TokenDevice", "CardOS", "PIVApplet",
+                          dependencies: ["UKeyBank", "UKeyBankPostgres", "BankTestSupport", "UKeyTestCA", "UKey", "UKeyInProcess", "PCSC", "CPCSCLite", "HostPlatform", "TokenDevice", "CardOS", "PIVApplet",
                                          "ISO7816", "CCID", "USBIP", "COpenSSL", "BankingProtocol", "POSIX", "UKeyTools"]),
 
         .testTarget(name: "ISO7816Tests", dependencies: ["ISO7816"]),
@@ -129,12 +142,14 @@ let package = Package(
         .testTarget(name: "PIVAppletTests",
                     dependencies: ["PIVApplet", "BankingApplet", "CardOS", "ISO7816", "HostPlatform", "TokenDevice", "COpenSSL", "UKey"]),
         .testTarget(name: "UKeyEmulatorTests",
-                    dependencies: ["UKeyEmulator", "UKeyControl", "PCSCTestSupport", "TokenDevice", "CardOS", "PIVApplet", "USB", "USBIP", "CCID",
+                    dependencies: ["UKeyTestCA", "UKeyEmulator", "UKeyControl", "PCSCTestSupport", "TokenDevice", "CardOS", "PIVApplet", "USB", "USBIP", "CCID",
                                    "ISO7816", "HostPlatform", "UKey", "COpenSSL", "UKeyTools", "POSIX"],
                     resources: [.copy("Scripts")]),
         // Test support shared by the emulator and driver tests: a private pcscd in its own mount
         // namespace, and running helper processes.
         .target(name: "PCSCTestSupport", dependencies: ["PCSC", "UKeyTools", "POSIX"], path: "Tests/PCSCTestSupport"),
+        // A private PostgreSQL cluster for the bank's tests and benchmark (initdb, pg_ctl on a unix socket).
+        .target(name: "BankTestSupport", path: "Tests/BankTestSupport"),
         .testTarget(name: "UKeyDriverTests",
                     dependencies: ["UKeyDriver", "FuzzDriverReplies", "CIFDHandler", "PCSCTestSupport", "TokenDevice", "PIVApplet", "HostPlatform",
                                    "CardOS", "CCID", "USB", "USBIP", "ISO7816"],
@@ -143,7 +158,7 @@ let package = Package(
         // UKey driver and an emulator process, shared by the whole test process.
         .testTarget(name: "PCSCTests", dependencies: ["PCSC", "CPCSCLite", "PCSCTestSupport"]),
         // The host library end to end: in process, and through pcscd + driver + emulator.
-        .testTarget(name: "IntegrationTests", dependencies: ["UKey", "UKeyInProcess", "PCSC", "PCSCTestSupport"]),
+        .testTarget(name: "IntegrationTests", dependencies: ["UKeyBank", "UKeyTestCA", "UKey", "UKeyInProcess", "PCSC", "PCSCTestSupport"]),
         // The `ukey` command line as a user runs it: golden outputs of a whole session on token
         // 1-4 of the PCSCTestStack, `ukey apdu` through stock vpcd, `readers --watch`.
         .testTarget(name: "UKeyCLITests", dependencies: ["PCSCTestSupport", "PCSC"],
@@ -157,7 +172,7 @@ let package = Package(
         // Replays every fuzz corpus through the plain builds of the fuzz targets.
         .testTarget(name: "FuzzCorpusTests", dependencies: ["PCSCTestSupport"]),
         .testTarget(name: "UKeyTests",
-                    dependencies: ["UKey", "UKeyInProcess", "HostPlatform", "ISO7816", "COpenSSL"],
+                    dependencies: ["UKeyBank", "UKeyBankPostgres", "BankTestSupport", "PCSCTestSupport", "UKeyTestCA", "UKey", "UKeyInProcess", "HostPlatform", "ISO7816", "COpenSSL"],
                     resources: [.copy("Transcripts")]),
         // The OATH applet APDU by APDU (RFC 4226 / 6238 vectors, every instruction and status), alone and beside the others.
         .testTarget(name: "OATHAppletTests",

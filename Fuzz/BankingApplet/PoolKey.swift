@@ -1,3 +1,4 @@
+import UKeyTestCA
 import CardOS
 import COpenSSL
 import HostPlatform

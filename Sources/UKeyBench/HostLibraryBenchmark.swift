@@ -1,3 +1,4 @@
+import UKeyTestCA
 import CPCSCLite
 import Foundation
 import ISO7816

@@ -1,3 +1,4 @@
+import UKeyTestCA
 import BankingProtocol
 import CardOS
 import Foundation

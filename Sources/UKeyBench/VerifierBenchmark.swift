@@ -1,3 +1,5 @@
+import UKeyTestCA
+import UKeyBank
 import CardOS
 import COpenSSL
 import Foundation
@@ -10,9 +12,10 @@ import UKey
 /// verification of the same RSA-1024 signature (`EVP_DigestVerifyInit` + `EVP_DigestVerify`
 /// with the key already parsed), in interleaved rounds of the same run. The aim is within 20%
 /// for the checks themselves (`check`, a dry run that reads the state but writes nothing); a
-/// recorded verification (`verify`) also writes `state.json` durably (write, fsync, rename,
-/// directory fsync) and is reported separately, as is a cold start (a new verifier: CA file,
-/// policy, `X509_verify_cert` of the chain).
+/// recorded verification (`verify`) also commits its transaction to `bank.sqlite` durably (WAL,
+/// synchronous=FULL) and is reported separately, next to SQLite's floor (one INSERT + COMMIT),
+/// as is a cold start (a new verifier: CA file, opening the store, `X509_verify_cert` of the chain).
+/// BankStoreBenchmark has both engines and the history sizes.
 enum VerifierBenchmark {
     static func run(secondsPerRound: Double, recordedPerRound: Int = 100) throws {
         let rounds = 3
@@ -23,6 +26,8 @@ enum VerifierBenchmark {
         let probeToken = try BenchToken(serial: [1, 2, 3, 4, 5, 6, 7, 8], bank: bank)
         let recordedToken = try BenchToken(serial: [1, 2, 3, 4, 5, 6, 7, 9], bank: bank)
         let verifier = try TransferVerifier(directory: bank.directory)
+        guard let store = verifier.store as? SQLBankStore else { throw BenchmarkError.setupFailed("not an SQL store") }
+        try store.execute("CREATE TABLE bench_floor (id BIGINT PRIMARY KEY, value TEXT NOT NULL)")
         let probe = try probeToken.signedTransfer(verifier)
         guard try verifier.check(probe).isAccepted else { throw BenchmarkError.setupFailed("check refused the probe transfer") }
         let reference = try PlainOpenSSLVerifier(certificate: probe.certificate)
@@ -45,10 +50,10 @@ enum VerifierBenchmark {
                 }
             }
             recorded.append(Double(batch.count) / seconds)
-            // The storage floor: replacing a file of state.json's size durably, as verify does.
-            let size = stateSize(bank)
+            // The storage floor: one INSERT + COMMIT on the same store, as durable as verify's.
+            let base = durable.count * batch.count
             durable.append(Double(batch.count) / (try Measure.duration(count: 1) {
-                for _ in batch { try durableReplace(size: size, in: bank.directory) }
+                for index in batch.indices { try store.execute("INSERT INTO bench_floor (id, value) VALUES (\(base + index), 'x')") }
             }))
         }
         let plainRate = Measure.median(plain)
@@ -61,39 +66,15 @@ enum VerifierBenchmark {
         print("| measurement | per second | ratio to plain OpenSSL verify |")
         print("|---|---:|---:|")
         row("plain OpenSSL EVP_DigestVerifyInit + EVP_DigestVerify, key parsed once (reference)", plainRate)
-        row("TransferVerifier.check: every check, cached state (one fstat), nothing written", Measure.median(checks))
-        row("TransferVerifier.verify: every check + state.json written (fsync, rename, dir fsync)", Measure.median(recorded))
-        row("storage floor: write a file of state.json's size, fsync, rename, dir fsync (no checks)", Measure.median(durable))
-        row("new TransferVerifier + check (cold: CA file, policy, X509_verify_cert, state read)", Measure.median(cold))
+        row("TransferVerifier.check: every check, one read transaction on bank.sqlite, nothing written", Measure.median(checks))
+        row("TransferVerifier.verify: every check + one SQLite transaction committed (WAL, synchronous=FULL)", Measure.median(recorded))
+        row("storage floor: one SQLite INSERT + COMMIT, same durability (no checks)", Measure.median(durable))
+        row("new TransferVerifier + check (cold: CA file, opening bank.sqlite, X509_verify_cert)", Measure.median(cold))
         let checkRatio = Measure.median(checks) / plainRate
         Headlines.add("TransferVerifier.check per second", ratio: checkRatio, reference: "plain OpenSSL verify",
                       aim: ("≥ 0.80 (within 20%)", checkRatio >= 0.8))
         Headlines.add("TransferVerifier.verify (recorded, durable) per second", ratio: Measure.median(recorded) / Measure.median(durable),
-                      reference: "storage floor (durable replace of state.json, no checks)")
-        print("")
-        print("state.json at the end: \(rounds * recordedPerRound + 1) challenges, \(stateSize(bank)) bytes (rewritten whole by each verify); " +
-              "\(recordedPerRound) recorded verifications per round.")
-    }
-
-    static func stateSize(_ bank: Bank) -> Int {
-        let path = bank.directory.appendingPathComponent(BankDirectory.stateFileName).path
-        return (try? FileManager.default.attributesOfItem(atPath: path)[.size] as? Int) ?? 0
-    }
-
-    /// Replaces `reference.json` in `directory` with `size` bytes the way `BankDirectory` replaces
-    /// `state.json`: temporary file, write, fsync, rename, directory fsync.
-    static func durableReplace(size: Int, in directory: URL) throws {
-        let temporary = directory.appendingPathComponent(".reference.tmp").path
-        let fd = open(temporary, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o600)
-        guard fd >= 0 else { throw BenchmarkError.setupFailed("open \(temporary)") }
-        let bytes = [UInt8](repeating: 0x20, count: size)
-        let written = bytes.withUnsafeBytes { write(fd, $0.baseAddress, $0.count) }
-        guard written == size, fsync(fd) == 0, close(fd) == 0,
-              rename(temporary, directory.appendingPathComponent("reference.json").path) == 0
-        else { throw BenchmarkError.setupFailed("durable write") }
-        let dir = open(directory.path, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
-        defer { close(dir) }
-        guard dir >= 0, fsync(dir) == 0 else { throw BenchmarkError.setupFailed("directory fsync") }
+                      reference: "SQLite floor (INSERT + COMMIT, same durability)")
     }
 
     /// A bank directory with a fresh test CA.

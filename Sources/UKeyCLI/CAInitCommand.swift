@@ -1,3 +1,4 @@
+import UKeyTestCA
 import ArgumentParser
 import Foundation
 import UKey

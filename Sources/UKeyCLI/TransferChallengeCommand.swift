@@ -1,3 +1,4 @@
+import UKeyBank
 import ArgumentParser
 import Foundation
 import UKey
@@ -10,7 +11,7 @@ struct TransferChallengeCommand: AsyncParsableCommand {
         abstract: "Issue a single-use challenge for an intended transfer (the bank's side).",
         discussion: "Prints the challenge in hex; --out (or --json) gives the whole record, which `ukey transfer sign` reads.")
 
-    @Option(help: "The bank's directory (ca-cert.pem, policy.json, state.json).", transform: AbsolutePath.file)
+    @Option(help: "The bank's directory (ca-cert.pem, policy.json, bank.sqlite).", transform: AbsolutePath.file)
     var bank: String
 
     @OptionGroup var transfer: TransferOptions

@@ -1,3 +1,4 @@
+import UKeyBank
 import ArgumentParser
 import Foundation
 import UKey

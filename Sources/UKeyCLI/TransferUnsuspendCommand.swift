@@ -1,3 +1,4 @@
+import UKeyBank
 import ArgumentParser
 import Foundation
 import UKey
@@ -18,7 +19,7 @@ struct TransferUnsuspendCommand: AsyncParsableCommand {
             Example: ukey transfer unsuspend --bank bank --serial 554B00000000002A
             """)
 
-    @Option(help: "The bank's directory (ca-cert.pem, policy.json, state.json).", transform: AbsolutePath.file)
+    @Option(help: "The bank's directory (ca-cert.pem, policy.json, bank.sqlite).", transform: AbsolutePath.file)
     var bank: String
 
     @Option(help: "The token's serial (hex).")

@@ -1,3 +1,4 @@
+import UKeyBank
 import ArgumentParser
 import Foundation
 import UKey
@@ -13,7 +14,7 @@ struct TransferVerifyCommand: AsyncParsableCommand {
     @Argument(help: "The signed transfer (JSON from `ukey transfer sign`; `-` for standard input).")
     var file: String
 
-    @Option(help: "The bank's directory (ca-cert.pem, policy.json, state.json).", transform: AbsolutePath.file)
+    @Option(help: "The bank's directory (ca-cert.pem, policy.json, bank.sqlite).", transform: AbsolutePath.file)
     var bank: String
 
     @Flag(help: "Check without recording anything (the challenge stays unused).")

@@ -1,3 +1,5 @@
+import UKeyTestCA
+import UKeyBank
 import Foundation
 import Testing
 import UKey

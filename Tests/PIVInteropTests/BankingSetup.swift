@@ -8,7 +8,7 @@ import Synchronization
 /// The PIN travels in UKEY_PIN / UKEY_NEW_PIN, never on a command line.
 struct BankingSetup: Sendable {
     static let pin = "24681357"
-    /// The bank's directory (ca-cert.pem, ca-key.pem, state.json).
+    /// The bank's directory (ca-cert.pem, ca-key.pem, bank.sqlite).
     let bank: String
 
     private static let state = Mutex<Result<BankingSetup, StackError>?>(nil)

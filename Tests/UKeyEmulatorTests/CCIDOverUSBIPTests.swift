@@ -1,3 +1,4 @@
+import UKeyTestCA
 import CCID
 import Foundation
 import ISO7816

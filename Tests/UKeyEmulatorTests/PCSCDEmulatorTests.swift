@@ -1,3 +1,4 @@
+import UKeyTestCA
 import Foundation
 import PCSCTestSupport
 import Testing

@@ -1,3 +1,4 @@
+import UKeyTestCA
 import COpenSSL
 import Foundation
 import Testing

@@ -1,3 +1,4 @@
+import UKeyTestCA
 import UKey
 
 /// Keys and CAs shared by the crypto tests: RSA key generation is the slow part, so each is made

@@ -1,3 +1,4 @@
+import UKeyTestCA
 import Foundation
 import HostPlatform
 import ISO7816

@@ -1,3 +1,4 @@
+import UKeyTestCA
 import ISO7816
 import Testing
 import UKey

@@ -1,3 +1,4 @@
+import UKeyBank
 import Testing
 import UKey
 
@@ -36,9 +37,9 @@ struct TransferValidationTests {
         #expect(throws: BankError.invalidTransfer(message)) { try verifier.issueChallenge(for: transfer) }
     }
 
-    @Test("names and references the card accepts are accepted", arguments: ["José", "李四 Li Si", "Lǚ Bù", "Li Si Amount: 10.00 CNY"])
-    func accepted(name: String) throws {
-        let bank = try BankFixture()
+    @Test("names and references the card accepts are accepted", arguments: Engine.allCases, ["José", "李四 Li Si", "Lǚ Bù", "Li Si Amount: 10.00 CNY"])
+    func accepted(engine: Engine, name: String) throws {
+        let bank = try BankFixture(engine: engine)
         let verifier = try bank.verifier()
         _ = try verifier.issueChallenge(for: Self.transfer(name: name, reference: name))
     }

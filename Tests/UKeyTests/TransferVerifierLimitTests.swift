@@ -1,3 +1,4 @@
+import UKeyBank
 import Foundation
 import Testing
 import UKey
@@ -34,7 +35,7 @@ struct TransferVerifierLimitTests {
     /// A verifier on `bank`'s directory with another policy: the bank changed its rules between
     /// issuing a challenge and verifying the signed transfer.
     func verifier(_ bank: BankFixture, policy: BankPolicy) throws -> TransferVerifier {
-        try TransferVerifier(directory: BankDirectory(bank.url), trusting: [bank.ca.certificate], policy: policy, now: bank.clock.closure)
+        try bank.verifier(policy: policy)
     }
 
     /// What the bank says to one flood transfer: `accepted`, a rejection code, or
@@ -48,7 +49,7 @@ struct TransferVerifierLimitTests {
         }
     }
 
-    @Test("the per-currency flood: 5 × 50,000 in CNY, USD, EUR, KWD, ZZZ against 100,000 a day", arguments: [
+    @Test("the per-currency flood: 5 × 50,000 in CNY, USD, EUR, KWD, ZZZ against 100,000 a day", arguments: Engine.allCases, [
         ("each currency 50,000 a transfer", generous, ["accepted", "overOverallDailyLimit", "overOverallDailyLimit",
                                                        "overOverallDailyLimit", "issue: currencyNotAllowed"]),
         ("the issue's example policy", example, ["accepted", "issue: overTransferLimit", "issue: currencyNotAllowed",
@@ -56,17 +57,18 @@ struct TransferVerifierLimitTests {
         ("no policy.json: CNY only", BankPolicy.default, ["accepted", "issue: currencyNotAllowed", "issue: currencyNotAllowed",
                                                           "issue: currencyNotAllowed", "issue: currencyNotAllowed"]),
     ] as [(String, BankPolicy, [String])])
-    func flood(_ name: String, _ policy: BankPolicy, _ expected: [String]) throws {
-        let bank = try BankFixture(policy: policy)
+    func flood(engine: Engine, _ row: (name: String, policy: BankPolicy, expected: [String])) throws {
+        let (name, policy, expected) = row
+        let bank = try BankFixture(engine: engine, policy: policy)
         let verifier = try bank.verifier()
         let token = try SoftwareToken()
         let outcomes = try ["CNY", "USD", "EUR", "KWD", "ZZZ"].map { try outcome(verifier, token, "50000", $0) }
         #expect(outcomes == expected, "\(name)")
     }
 
-    @Test("the overall limit sums every currency converted at its rate, rounding up")
-    func overallAcrossCurrencies() throws {
-        let bank = try BankFixture(policy: Self.generous)
+    @Test("the overall limit sums every currency converted at its rate, rounding up", arguments: Engine.allCases)
+    func overallAcrossCurrencies(engine: Engine) throws {
+        let bank = try BankFixture(engine: engine, policy: Self.generous)
         let verifier = try bank.verifier()
         let token = try SoftwareToken()
         #expect(try verifier.verify(try token.confirm(try verifier.issueChallenge(for: transfer("50000")))).isAccepted)
@@ -90,9 +92,9 @@ struct TransferVerifierLimitTests {
         #expect(last.overallToday == DecimalAmount("100000"))
     }
 
-    @Test("an amount over the per-transfer limit gets no challenge; if the policy changed since, the verifier refuses it")
-    func overTransferLimit() throws {
-        let bank = try BankFixture(policy: Self.policy)
+    @Test("an amount over the per-transfer limit gets no challenge; if the policy changed since, the verifier refuses it", arguments: Engine.allCases)
+    func overTransferLimit(engine: Engine) throws {
+        let bank = try BankFixture(engine: engine, policy: Self.policy)
         let verifier = try bank.verifier()
         let token = try SoftwareToken()
         #expect(throws: BankError.refusedByPolicy(.overTransferLimit(amount: DecimalAmount("1000.01")!, limit: DecimalAmount("1000")!,
@@ -106,9 +108,9 @@ struct TransferVerifierLimitTests {
         #expect(try verifier.verify(try token.confirm(try verifier.issueChallenge(for: transfer("1000.00")))).isAccepted, "the limit itself is allowed")
     }
 
-    @Test("more fraction digits than the currency's minor digits: no challenge, and refused if the policy changed since")
-    func minorDigits() throws {
-        let bank = try BankFixture(policy: Self.generous)
+    @Test("more fraction digits than the currency's minor digits: no challenge, and refused if the policy changed since", arguments: Engine.allCases)
+    func minorDigits(engine: Engine) throws {
+        let bank = try BankFixture(engine: engine, policy: Self.generous)
         let verifier = try bank.verifier()
         let token = try SoftwareToken()
         #expect(throws: BankError.refusedByPolicy(.tooManyMinorDigits(amount: "10.001", currency: "USD", minorDigits: 2))) {
@@ -121,18 +123,18 @@ struct TransferVerifierLimitTests {
         #expect(try verifier.verify(signed) == .rejected(.tooManyMinorDigits(amount: "1.005", currency: "CNY", minorDigits: 2)))
     }
 
-    @Test("a currency the policy no longer lists is refused at verification")
-    func currencyNotAllowed() throws {
-        let bank = try BankFixture(policy: Self.policy)
+    @Test("a currency the policy no longer lists is refused at verification", arguments: Engine.allCases)
+    func currencyNotAllowed(engine: Engine) throws {
+        let bank = try BankFixture(engine: engine, policy: Self.policy)
         let verifier = try bank.verifier()
         let token = try SoftwareToken()
         let signed = try token.confirm(try self.verifier(bank, policy: Self.generous).issueChallenge(for: transfer("10", currency: "EUR")))
         #expect(try verifier.verify(signed) == .rejected(.currencyNotAllowed("EUR")))
     }
 
-    @Test("two transfers adding up to more than the currency's daily limit: the second is refused; the next UTC day starts at zero")
-    func overDailyLimit() throws {
-        let bank = try BankFixture(policy: Self.policy)
+    @Test("two transfers adding up to more than the currency's daily limit: the second is refused; the next UTC day starts at zero", arguments: Engine.allCases)
+    func overDailyLimit(engine: Engine) throws {
+        let bank = try BankFixture(engine: engine, policy: Self.policy)
         let verifier = try bank.verifier()
         let token = try SoftwareToken()
         let first = try token.confirm(try verifier.issueChallenge(for: transfer("1000")))
@@ -155,9 +157,9 @@ struct TransferVerifierLimitTests {
         #expect(next.acceptedToday == DecimalAmount("1000") && next.overallToday == DecimalAmount("1000"))
     }
 
-    @Test("daily totals are per token: another token has its own")
-    func dailyLimitPerToken() throws {
-        let bank = try BankFixture(policy: Self.policy)
+    @Test("daily totals are per token: another token has its own", arguments: Engine.allCases)
+    func dailyLimitPerToken(engine: Engine) throws {
+        let bank = try BankFixture(engine: engine, policy: Self.policy)
         let verifier = try bank.verifier()
         let tokenA = try SoftwareToken(serial: BankFixtures.serialA)
         let tokenB = try SoftwareToken(serial: BankFixtures.serialB)
@@ -165,9 +167,9 @@ struct TransferVerifierLimitTests {
         #expect(try verifier.verify(try tokenB.confirm(try verifier.issueChallenge(for: transfer("1000")))).isAccepted)
     }
 
-    @Test("with an account holder named, the daily limits count per holder across tokens")
-    func dailyLimitPerHolder() throws {
-        let bank = try BankFixture(policy: Self.generous)
+    @Test("with an account holder named, the daily limits count per holder across tokens", arguments: Engine.allCases)
+    func dailyLimitPerHolder(engine: Engine) throws {
+        let bank = try BankFixture(engine: engine, policy: Self.generous)
         let verifier = try bank.verifier()
         let tokenA = try SoftwareToken(serial: BankFixtures.serialA)
         let tokenB = try SoftwareToken(serial: BankFixtures.serialB)
@@ -177,9 +179,9 @@ struct TransferVerifierLimitTests {
         #expect(try verifier.verify(try tokenB.confirm(second)).rejection?.code == "overOverallDailyLimit")
     }
 
-    @Test("a refusal after a valid signature uses the challenge up; the counter and totals do not move")
-    func refusalConsumesChallenge() throws {
-        let bank = try BankFixture(policy: Self.policy)
+    @Test("a refusal after a valid signature uses the challenge up; the counter and totals do not move", arguments: Engine.allCases)
+    func refusalConsumesChallenge(engine: Engine) throws {
+        let bank = try BankFixture(engine: engine, policy: Self.policy)
         let verifier = try bank.verifier()
         let token = try SoftwareToken()
         #expect(try verifier.verify(try token.confirm(try verifier.issueChallenge(for: transfer("1000")))).isAccepted)

@@ -1,3 +1,4 @@
+import UKeyBank
 import Foundation
 import ISO7816
 import Testing
@@ -8,9 +9,9 @@ import UKey
 /// specific ``TransferRejection``.
 @Suite("TransferVerifier: acceptance and each rejection")
 struct TransferVerifierTests {
-    @Test("a transfer the bank intended, confirmed by a certified token, is accepted with its details")
-    func accepts() async throws {
-        let bank = try BankFixture()
+    @Test("a transfer the bank intended, confirmed by a certified token, is accepted with its details", arguments: Engine.allCases)
+    func accepts(engine: Engine) async throws {
+        let bank = try BankFixture(engine: engine)
         let verifier = try bank.verifier()
         let token = try await BankFixtures.token()
         let issued = try verifier.issueChallenge(for: BankFixtures.transfer)
@@ -35,9 +36,9 @@ struct TransferVerifierTests {
     }
 
     @Test("a field changed between the bank's intention and the token is refused, naming the field",
-          arguments: TransferField.allCases)
-    func alteredField(_ field: TransferField) async throws {
-        let bank = try BankFixture()
+          arguments: Engine.allCases, TransferField.allCases)
+    func alteredField(engine: Engine, _ field: TransferField) async throws {
+        let bank = try BankFixture(engine: engine)
         let verifier = try bank.verifier()
         let token = try await BankFixtures.token()
         let issued = try verifier.issueChallenge(for: BankFixtures.transfer)
@@ -47,9 +48,9 @@ struct TransferVerifierTests {
         #expect(try verifier.verify(signed) == .rejected(.fieldsDiffer(field)))
     }
 
-    @Test("an amount that is equal as a number but not as text is refused: fields compare as exact text")
-    func amountTextDiffers() async throws {
-        let bank = try BankFixture()
+    @Test("an amount that is equal as a number but not as text is refused: fields compare as exact text", arguments: Engine.allCases)
+    func amountTextDiffers(engine: Engine) async throws {
+        let bank = try BankFixture(engine: engine)
         let verifier = try bank.verifier()
         let token = try await BankFixtures.token()
         let issued = try verifier.issueChallenge(for: BankFixtures.transfer)   // "100.00"
@@ -59,9 +60,9 @@ struct TransferVerifierTests {
         #expect(try verifier.verify(signed) == .rejected(.fieldsDiffer(.amount)))
     }
 
-    @Test("token A's signature presented with token B's certificate: the certificate is not A's (serialMismatch)")
-    func anotherTokensCertificate() async throws {
-        let bank = try BankFixture()
+    @Test("token A's signature presented with token B's certificate: the certificate is not A's (serialMismatch)", arguments: Engine.allCases)
+    func anotherTokensCertificate(engine: Engine) async throws {
+        let bank = try BankFixture(engine: engine)
         let verifier = try bank.verifier()
         let tokenA = try await BankFixtures.token(BankFixtures.serialA)
         let tokenB = try await BankFixtures.token(BankFixtures.serialB)
@@ -72,9 +73,9 @@ struct TransferVerifierTests {
         #expect(try verifier.verify(try await tokenA.confirm(issued)).isAccepted)
     }
 
-    @Test("a certificate naming the right serial for another key (a CA mistake) fails on the signature")
-    func certificateForAnotherKey() async throws {
-        let bank = try BankFixture()
+    @Test("a certificate naming the right serial for another key (a CA mistake) fails on the signature", arguments: Engine.allCases)
+    func certificateForAnotherKey(engine: Engine) async throws {
+        let bank = try BankFixture(engine: engine)
         let verifier = try bank.verifier()
         let token = try await BankFixtures.token()
         let impostor = try bank.ca.issue(for: CryptoFixtures.otherToken.publicKey,
@@ -84,27 +85,27 @@ struct TransferVerifierTests {
         #expect(try verifier.verify(signed) == .rejected(.badSignature))
     }
 
-    @Test("a certificate without a serialNumber in its subject is refused: the serial binding is required")
-    func certificateWithoutSerial() async throws {
-        let bank = try BankFixture()
+    @Test("a certificate without a serialNumber in its subject is refused: the serial binding is required", arguments: Engine.allCases)
+    func certificateWithoutSerial(engine: Engine) async throws {
+        let bank = try BankFixture(engine: engine)
         let verifier = try bank.verifier()
         let token = try await BankFixtures.token(subject: "CN=Test Holder, O=UKey Test Bank")
         let signed = try await token.confirm(try verifier.issueChallenge(for: BankFixtures.transfer))
         #expect(try verifier.verify(signed) == .rejected(.serialMismatch(certificate: nil, signed: token.serialHex)))
     }
 
-    @Test("a token certified by another CA is untrusted")
-    func untrustedCA() async throws {
-        let bank = try BankFixture()
+    @Test("a token certified by another CA is untrusted", arguments: Engine.allCases)
+    func untrustedCA(engine: Engine) async throws {
+        let bank = try BankFixture(engine: engine)
         let verifier = try bank.verifier()
         let token = try await BankFixtures.token(ca: CryptoFixtures.otherBank)
         let signed = try await token.confirm(try verifier.issueChallenge(for: BankFixtures.transfer))
         #expect(try verifier.verify(signed) == .rejected(.untrustedCertificate("unable to get local issuer certificate")))
     }
 
-    @Test("the bank's own CA certificate cannot stand in for a token certificate")
-    func caCertificateAsLeaf() async throws {
-        let bank = try BankFixture()
+    @Test("the bank's own CA certificate cannot stand in for a token certificate", arguments: Engine.allCases)
+    func caCertificateAsLeaf(engine: Engine) async throws {
+        let bank = try BankFixture(engine: engine)
         let verifier = try bank.verifier()
         let token = try await BankFixtures.token()
         let issued = try verifier.issueChallenge(for: BankFixtures.transfer)
@@ -112,9 +113,9 @@ struct TransferVerifierTests {
         #expect(try verifier.verify(signed) == .rejected(.untrustedCertificate("a CA certificate cannot sign transfers")))
     }
 
-    @Test("after the certificate's notAfter it is expired; before its notBefore it is not valid yet")
-    func certificateDates() async throws {
-        let bank = try BankFixture()
+    @Test("after the certificate's notAfter it is expired; before its notBefore it is not valid yet", arguments: Engine.allCases)
+    func certificateDates(engine: Engine) async throws {
+        let bank = try BankFixture(engine: engine)
         let verifier = try bank.verifier()
         let token = try await BankFixtures.token()   // valid 365 days from now
         let signed = try await token.confirm(try verifier.issueChallenge(for: BankFixtures.transfer))
@@ -126,9 +127,9 @@ struct TransferVerifierTests {
         #expect(try verifier.verify(signed).isAccepted, "back at issue time, the same transfer passes")
     }
 
-    @Test("a changed signature or a changed DTBS does not verify: badSignature, and the challenge is not burnt")
-    func tampered() async throws {
-        let bank = try BankFixture()
+    @Test("a changed signature or a changed DTBS does not verify: badSignature, and the challenge is not burnt", arguments: Engine.allCases)
+    func tampered(engine: Engine) async throws {
+        let bank = try BankFixture(engine: engine)
         let verifier = try bank.verifier()
         let token = try await BankFixtures.token()
         let issued = try verifier.issueChallenge(for: BankFixtures.transfer)
@@ -152,18 +153,18 @@ struct TransferVerifierTests {
         #expect(try verifier.verify(signed).isAccepted, "forgeries did not use up the customer's challenge")
     }
 
-    @Test("a challenge the bank never issued is unknown")
-    func unknownChallenge() async throws {
-        let bank = try BankFixture()
+    @Test("a challenge the bank never issued is unknown", arguments: Engine.allCases)
+    func unknownChallenge(engine: Engine) async throws {
+        let bank = try BankFixture(engine: engine)
         let verifier = try bank.verifier()
         let token = try await BankFixtures.token()
         let signed = try await token.confirm(BankFixtures.transfer, challenge: Array(repeating: 0x5A, count: 32))
         #expect(try verifier.verify(signed) == .rejected(.unknownChallenge))
     }
 
-    @Test("a replayed signed transfer is refused: the challenge was used")
-    func reusedChallenge() async throws {
-        let bank = try BankFixture()
+    @Test("a replayed signed transfer is refused: the challenge was used", arguments: Engine.allCases)
+    func reusedChallenge(engine: Engine) async throws {
+        let bank = try BankFixture(engine: engine)
         let verifier = try bank.verifier()
         let token = try await BankFixtures.token()
         let signed = try await token.confirm(try verifier.issueChallenge(for: BankFixtures.transfer))
@@ -175,9 +176,9 @@ struct TransferVerifierTests {
         #expect(try verifier.verify(again) == .rejected(.challengeReused))
     }
 
-    @Test("a challenge is good for its lifetime and expired from expiresAt on")
-    func expiredChallenge() async throws {
-        let bank = try BankFixture()
+    @Test("a challenge is good for its lifetime and expired from expiresAt on", arguments: Engine.allCases)
+    func expiredChallenge(engine: Engine) async throws {
+        let bank = try BankFixture(engine: engine)
         let verifier = try bank.verifier()
         let token = try await BankFixtures.token()
         let first = try verifier.issueChallenge(for: BankFixtures.transfer)
@@ -190,9 +191,9 @@ struct TransferVerifierTests {
         #expect(try verifier.verify(late) == .rejected(.challengeExpired), "300 s after issue: expired")
     }
 
-    @Test("the challenge lifetime comes from the policy")
-    func configuredLifetime() async throws {
-        let bank = try BankFixture(policy: BankPolicy(challengeLifetimeSeconds: 30))
+    @Test("the challenge lifetime comes from the policy", arguments: Engine.allCases)
+    func configuredLifetime(engine: Engine) async throws {
+        let bank = try BankFixture(engine: engine, policy: BankPolicy(challengeLifetimeSeconds: 30))
         let verifier = try bank.verifier()
         let token = try await BankFixtures.token()
         let issued = try verifier.issueChallenge(for: BankFixtures.transfer)
@@ -201,9 +202,9 @@ struct TransferVerifierTests {
         #expect(try verifier.verify(try await token.confirm(issued)) == .rejected(.challengeExpired))
     }
 
-    @Test("a lower counter is refused: two signatures verified out of order")
-    func lowerCounter() async throws {
-        let bank = try BankFixture()
+    @Test("a lower counter is refused: two signatures verified out of order", arguments: Engine.allCases)
+    func lowerCounter(engine: Engine) async throws {
+        let bank = try BankFixture(engine: engine)
         let verifier = try bank.verifier()
         let token = try await BankFixtures.token()
         let earlier = try await token.confirm(try verifier.issueChallenge(for: BankFixtures.transfer))
@@ -213,9 +214,9 @@ struct TransferVerifierTests {
         #expect(try verifier.verify(earlier) == .rejected(.counterNotIncreasing(last: 2, got: 1)))
     }
 
-    @Test("a repeated counter is refused: a second token with the same serial (a clone) starts again at 1")
-    func repeatedCounter() async throws {
-        let bank = try BankFixture()
+    @Test("a repeated counter is refused: a second token with the same serial (a clone) starts again at 1", arguments: Engine.allCases)
+    func repeatedCounter(engine: Engine) async throws {
+        let bank = try BankFixture(engine: engine)
         let verifier = try bank.verifier()
         let original = try await BankFixtures.token(BankFixtures.serialA)
         let clone = try await BankFixtures.token(BankFixtures.serialA)
@@ -226,9 +227,9 @@ struct TransferVerifierTests {
         #expect(try verifier.verify(second) == .rejected(.counterNotIncreasing(last: 1, got: 1)))
     }
 
-    @Test("a challenge bound to one token is refused when another token signs it")
-    func wrongToken() async throws {
-        let bank = try BankFixture()
+    @Test("a challenge bound to one token is refused when another token signs it", arguments: Engine.allCases)
+    func wrongToken(engine: Engine) async throws {
+        let bank = try BankFixture(engine: engine)
         let verifier = try bank.verifier()
         let tokenA = try await BankFixtures.token(BankFixtures.serialA)
         let issued = try verifier.issueChallenge(for: BankFixtures.transfer, tokenSerial: BankFixtures.serialB)

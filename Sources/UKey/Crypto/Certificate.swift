@@ -27,7 +27,7 @@ public struct Certificate: Hashable, Sendable {
         try self.init(handle: handle, der: handle.der())
     }
 
-    init(handle: X509Handle, der: [UInt8]) throws(PKIError) {
+    package init(handle: X509Handle, der: [UInt8]) throws(PKIError) {
         self.der = der
         subject = X509_get_subject_name(handle.pointer).map(DistinguishedName.string) ?? ""
         issuer = X509_get_issuer_name(handle.pointer).map(DistinguishedName.string) ?? ""

@@ -3,10 +3,10 @@ import COpenSSL
 /// X.500 distinguished names as UKey writes them: `CN=Zhang San, O=UKey Test Bank`, attributes
 /// in the order they appear in the certificate (RFC 5280 §4.1.2.4), short names from OpenSSL's
 /// object table (`CN`, `O`, `OU`, `C`, `serialNumber`, …).
-enum DistinguishedName {
+package enum DistinguishedName {
     /// Builds an `X509_NAME` from `CN=…, O=…` (commas separate attributes; a value cannot hold
     /// a comma). The caller frees the result with `X509_NAME_free`.
-    static func make(_ text: String) throws(PKIError) -> OpaquePointer {
+    package static func make(_ text: String) throws(PKIError) -> OpaquePointer {
         guard let name = X509_NAME_new() else { throw .openSSL("X509_NAME_new") }
         for part in text.split(separator: ",") {
             let pair = part.split(separator: "=", maxSplits: 1)
@@ -30,7 +30,7 @@ enum DistinguishedName {
     }
 
     /// The DER `Name` of `CN=…, O=…` (`i2d_X509_NAME`).
-    static func der(_ text: String) throws(PKIError) -> [UInt8] {
+    package static func der(_ text: String) throws(PKIError) -> [UInt8] {
         let name = try make(text)
         defer { X509_NAME_free(name) }
         var buffer: UnsafeMutablePointer<UInt8>? = nil
@@ -41,7 +41,7 @@ enum DistinguishedName {
     }
 
     /// `CN=…, O=…` for an `X509_NAME` the caller keeps owning.
-    static func string(_ name: OpaquePointer) -> String {
+    package static func string(_ name: OpaquePointer) -> String {
         var parts: [String] = []
         for index in 0..<X509_NAME_entry_count(name) {
             guard let entry = X509_NAME_get_entry(name, index) else { continue }
@@ -64,7 +64,7 @@ enum DistinguishedName {
 }
 
 private extension String {
-    var trimmed: String {
+    package var trimmed: String {
         String(drop { $0 == " " }.reversed().drop { $0 == " " }.reversed())
     }
 }

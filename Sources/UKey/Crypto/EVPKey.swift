@@ -4,11 +4,11 @@ import COpenSSL
 ///
 /// libcrypto allows concurrent use of one key by operations that each create their own
 /// `EVP_PKEY_CTX` / `EVP_MD_CTX`, which is all UKey does, so the owner is shareable.
-final class EVPKey: @unchecked Sendable {
-    let pointer: OpaquePointer
+package final class EVPKey: @unchecked Sendable {
+    package let pointer: OpaquePointer
 
     /// Takes ownership of `pointer`.
-    init(taking pointer: OpaquePointer) {
+    package init(taking pointer: OpaquePointer) {
         self.pointer = pointer
     }
 
@@ -16,7 +16,7 @@ final class EVPKey: @unchecked Sendable {
 
     /// A fresh RSA key pair of `bits` bits, public exponent 65537
     /// (`EVP_PKEY_keygen` with `EVP_PKEY_CTX_set_rsa_keygen_bits`).
-    static func generateRSA(bits: Int32) throws(PKIError) -> EVPKey {
+    package static func generateRSA(bits: Int32) throws(PKIError) -> EVPKey {
         guard let context = EVP_PKEY_CTX_new_id(EVP_PKEY_RSA, nil) else { throw .openSSL("EVP_PKEY_CTX_new_id") }
         defer { EVP_PKEY_CTX_free(context) }
         guard EVP_PKEY_keygen_init(context) == 1 else { throw .openSSL("EVP_PKEY_keygen_init") }
@@ -27,7 +27,7 @@ final class EVPKey: @unchecked Sendable {
     }
 
     /// Reads a private key from PEM (`PEM_read_bio_PrivateKey`, unencrypted PKCS#8 or PKCS#1).
-    static func privateKey(pem: [UInt8]) throws(PKIError) -> EVPKey {
+    package static func privateKey(pem: [UInt8]) throws(PKIError) -> EVPKey {
         let key = MemoryBIO.reading(pem) { bio in PEM_read_bio_PrivateKey(bio, nil, nil, nil) }
         guard let key else { throw .openSSL("PEM_read_bio_PrivateKey") }
         return EVPKey(taking: key)
@@ -35,14 +35,14 @@ final class EVPKey: @unchecked Sendable {
 
     /// The private key as unencrypted PKCS#8 PEM (`PEM_write_bio_PrivateKey`). A secret: write it
     /// only to a file of mode 0600.
-    func privateKeyPEM() throws(PKIError) -> [UInt8] {
+    package func privateKeyPEM() throws(PKIError) -> [UInt8] {
         let pem = MemoryBIO.writing(secret: true) { bio in PEM_write_bio_PrivateKey(bio, pointer, nil, nil, 0, nil, nil) == 1 }
         guard let pem else { throw .openSSL("PEM_write_bio_PrivateKey") }
         return pem
     }
 
     /// The public key as DER SubjectPublicKeyInfo (`i2d_PUBKEY`).
-    func derSubjectPublicKeyInfo() throws(PKIError) -> [UInt8] {
+    package func derSubjectPublicKeyInfo() throws(PKIError) -> [UInt8] {
         let length = i2d_PUBKEY(pointer, nil)
         guard length > 0 else { throw .openSSL("i2d_PUBKEY") }
         var der = [UInt8](repeating: 0, count: Int(length))

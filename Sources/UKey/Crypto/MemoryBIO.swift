@@ -1,9 +1,9 @@
 import COpenSSL
 
 /// Memory `BIO`s for the PEM functions of libcrypto, created and freed around one call.
-enum MemoryBIO {
+package enum MemoryBIO {
     /// Runs `body` with a read-only BIO over `bytes` (`BIO_new_mem_buf`).
-    static func reading<T>(_ bytes: [UInt8], _ body: (OpaquePointer) -> T?) -> T? {
+    package static func reading<T>(_ bytes: [UInt8], _ body: (OpaquePointer) -> T?) -> T? {
         bytes.withUnsafeBytes { buffer -> T? in
             guard let base = buffer.baseAddress, let bio = BIO_new_mem_buf(base, Int32(buffer.count)) else { return nil }
             defer { BIO_free(bio) }
@@ -14,7 +14,7 @@ enum MemoryBIO {
     /// Runs `write` on an empty memory BIO (`BIO_new(BIO_s_mem())`) and returns what it wrote,
     /// or `nil` when `write` reports failure. `secret` uses `BIO_s_secmem()`, whose buffer is
     /// cleared when freed: for private keys.
-    static func writing(secret: Bool = false, _ write: (OpaquePointer) -> Bool) -> [UInt8]? {
+    package static func writing(secret: Bool = false, _ write: (OpaquePointer) -> Bool) -> [UInt8]? {
         guard let bio = BIO_new(secret ? BIO_s_secmem() : BIO_s_mem()) else { return nil }
         defer { BIO_free(bio) }
         guard write(bio) else { return nil }

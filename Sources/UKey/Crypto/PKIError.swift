@@ -35,7 +35,7 @@ public enum PKIError: Error, Hashable, Sendable, CustomStringConvertible {
     }
 
     /// The failure of `function`, with the oldest error on this thread's OpenSSL queue; clears the queue.
-    static func openSSL(_ function: String) -> PKIError {
+    package static func openSSL(_ function: String) -> PKIError {
         let code = ERR_get_error()
         var buffer = [CChar](repeating: 0, count: 256)
         if code != 0 { ERR_error_string_n(code, &buffer, buffer.count) }

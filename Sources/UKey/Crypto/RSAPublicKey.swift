@@ -67,7 +67,7 @@ public struct RSAPublicKey: Hashable, Sendable {
     }
 
     /// Reads n and e out of a libcrypto key (`EVP_PKEY_get_bn_param` "n" and "e").
-    init(evpKey key: EVPKey) throws(PKIError) {
+    package init(evpKey key: EVPKey) throws(PKIError) {
         guard EVP_PKEY_get_base_id(key.pointer) == EVP_PKEY_RSA else { throw .unsupportedKey("not an RSA key") }
         func integer(_ name: String) throws(PKIError) -> [UInt8] {
             var bn: OpaquePointer? = nil
@@ -145,7 +145,7 @@ public struct RSAPublicKey: Hashable, Sendable {
     }
 
     /// A libcrypto key built from the PKCS#1 DER (`d2i_PublicKey(EVP_PKEY_RSA, …)`).
-    func evpKey() throws(PKIError) -> EVPKey {
+    package func evpKey() throws(PKIError) -> EVPKey {
         let der = derRSAPublicKey
         let key = der.withUnsafeBufferPointer { buffer -> OpaquePointer? in
             var cursor: UnsafePointer<UInt8>? = buffer.baseAddress

@@ -1,18 +1,18 @@
 import COpenSSL
 
 /// Owns one libcrypto `X509` and frees it with `X509_free` when released.
-final class X509Handle: @unchecked Sendable {
-    let pointer: OpaquePointer
+package final class X509Handle: @unchecked Sendable {
+    package let pointer: OpaquePointer
 
     /// Takes ownership of `pointer`.
-    init(taking pointer: OpaquePointer) {
+    package init(taking pointer: OpaquePointer) {
         self.pointer = pointer
     }
 
     deinit { X509_free(pointer) }
 
     /// Parses exactly one DER certificate (`d2i_X509`); trailing bytes are refused.
-    convenience init(der: [UInt8]) throws(PKIError) {
+    package convenience init(der: [UInt8]) throws(PKIError) {
         let x509 = der.withUnsafeBufferPointer { buffer -> OpaquePointer? in
             var cursor: UnsafePointer<UInt8>? = buffer.baseAddress
             guard let x509 = d2i_X509(nil, &cursor, buffer.count) else { return nil }
@@ -30,7 +30,7 @@ final class X509Handle: @unchecked Sendable {
     }
 
     /// Parses the first PEM `CERTIFICATE` block (`PEM_read_bio_X509`).
-    convenience init(pem: [UInt8]) throws(PKIError) {
+    package convenience init(pem: [UInt8]) throws(PKIError) {
         guard let x509 = MemoryBIO.reading(pem, { bio in PEM_read_bio_X509(bio, nil, nil, nil) }) else {
             ERR_clear_error()
             throw .invalidEncoding("no PEM certificate")
@@ -39,7 +39,7 @@ final class X509Handle: @unchecked Sendable {
     }
 
     /// The DER encoding (`i2d_X509`).
-    func der() throws(PKIError) -> [UInt8] {
+    package func der() throws(PKIError) -> [UInt8] {
         let length = i2d_X509(pointer, nil)
         guard length > 0 else { throw .openSSL("i2d_X509") }
         var der = [UInt8](repeating: 0, count: Int(length))
@@ -52,7 +52,7 @@ final class X509Handle: @unchecked Sendable {
     }
 
     /// The certified public key (`X509_get_pubkey`, which returns a new reference).
-    func publicKey() throws(PKIError) -> EVPKey {
+    package func publicKey() throws(PKIError) -> EVPKey {
         guard let key = X509_get_pubkey(pointer) else { throw .openSSL("X509_get_pubkey") }
         return EVPKey(taking: key)
     }

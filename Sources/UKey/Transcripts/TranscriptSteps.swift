@@ -12,10 +12,10 @@ import ISO7816
 /// | `sha256` | data | SHA-256 |
 /// | `digestinfo-sha256` | data | DER DigestInfo of SHA-256(data) |
 public enum TranscriptSteps {
-    /// The standard step table; `certify` issues from `ca`.
-    public static func standard(ca: TestCertificateAuthority) -> [String: TranscriptStep] {
+    /// The steps that need no certificate authority: ``standard(ca:)`` in `UKeyTestCA` adds
+    /// `certify`.
+    public static func withoutCA() -> [String: TranscriptStep] {
         [
-            "certify": { arguments in try certify(arguments, ca: ca) },
             "verify-digest": { arguments in try verifyDigest(arguments) },
             "verify-data": { arguments in try verifyData(arguments) },
             "verify-transfer": { arguments in try verifyTransfer(arguments) },
@@ -27,15 +27,6 @@ public enum TranscriptSteps {
                 try DigestAlgorithm.sha256.digestInfo(of: hex(only(arguments, 1, usage: "digestinfo-sha256 DATA")[0], "DATA")).hexString
             },
         ]
-    }
-
-    /// `certify PUBKEY [SUBJECT…]`: a certificate for the key, subject `CN=UKey Token` unless
-    /// given (the remaining arguments joined by spaces: `CN=Zhang San, O=Bank`), valid one year.
-    static func certify(_ arguments: [String], ca: TestCertificateAuthority) throws -> String {
-        guard let first = arguments.first else { throw TranscriptStepError("usage: certify PUBKEY [SUBJECT]") }
-        let key = try publicKey(first)
-        let subject = arguments.count > 1 ? arguments.dropFirst().joined(separator: " ") : "CN=UKey Token"
-        return try ca.issue(for: key, subject: subject, days: 365).hexString
     }
 
     /// `verify-digest PUBKEY DIGEST SIG`: RSASSA-PKCS1-v1_5 over a SHA-256 or SHA-1 digest.
@@ -128,7 +119,7 @@ public enum TranscriptSteps {
 
     // MARK: Arguments
 
-    private static func only(_ arguments: [String], _ count: Int, usage: String) throws(TranscriptStepError) -> [String] {
+    package static func only(_ arguments: [String], _ count: Int, usage: String) throws(TranscriptStepError) -> [String] {
         guard arguments.count == count else {
             throw TranscriptStepError("usage: \(usage) (\(arguments.count) argument\(arguments.count == 1 ? "" : "s") given)")
         }
@@ -148,7 +139,7 @@ public enum TranscriptSteps {
         }
     }
 
-    private static func publicKey(_ text: String) throws -> RSAPublicKey {
+    package static func publicKey(_ text: String) throws -> RSAPublicKey {
         try RSAPublicKey(publicKeyTemplate: hex(text, "PUBKEY"))
     }
 }

@@ -1,5 +1,10 @@
+import UKeyTestCA
+import BankTestSupport
+import UKeyBank
+import UKeyBankPostgres
 import Foundation
 import Synchronization
+import Testing
 import UKey
 
 /// A clock the test moves by hand.
@@ -22,18 +27,34 @@ final class TestClock: Sendable {
     var closure: @Sendable () -> Date { { self.now } }
 }
 
+/// The bank's store engines, which every verifier test runs against (`@Test(arguments: Engine.allCases)`).
+enum Engine: String, CaseIterable, Sendable, CustomTestStringConvertible {
+    /// `bank.sqlite` in the bank directory.
+    case sqlite
+    /// A fresh database on the private cluster (``PostgresCluster``).
+    case postgres
+
+    var testDescription: String { rawValue }
+}
+
 /// A bank directory in a fresh temporary folder, laid out as `ukey ca init --dir` leaves it
-/// (`ca-key.pem`, `ca-cert.pem`), with an optional `policy.json`; removed when released.
+/// (`ca-key.pem`, `ca-cert.pem`), with an optional `policy.json`; removed when released. Its
+/// store is SQLite in the directory, or a fresh PostgreSQL database for ``Engine/postgres``.
 final class BankFixture: Sendable {
     let url: URL
     let clock: TestClock
+    let engine: Engine
+    /// The `--database` URL: `nil` for SQLite.
+    let database: String?
 
     /// The bank's CA (shared by the tests: RSA-2048 key generation is slow).
     var ca: TestCertificateAuthority { CryptoFixtures.bank }
 
-    init(policy: BankPolicy? = nil, clock: TestClock = TestClock()) throws {
+    init(engine: Engine = .sqlite, policy: BankPolicy? = nil, clock: TestClock = TestClock()) throws {
         url = FileManager.default.temporaryDirectory.appendingPathComponent("ukey-bank-\(UUID().uuidString)")
         self.clock = clock
+        self.engine = engine
+        database = engine == .postgres ? try PostgresCluster.makeDatabase() : nil
         try FileManager.default.createDirectory(at: url, withIntermediateDirectories: false,
                                                 attributes: [.posixPermissions: 0o700])
         try CryptoFixtures.bank.save(to: url)
@@ -44,7 +65,14 @@ final class BankFixture: Sendable {
 
     /// A verifier over this directory, reading the test clock.
     func verifier() throws -> TransferVerifier {
-        try TransferVerifier(directory: url, now: clock.closure)
+        try TransferVerifier.open(directory: url, database: database, now: clock.closure)
+    }
+
+    /// A verifier after the bank put `policy` in its store (the bank changed its rules).
+    func verifier(policy: BankPolicy) throws -> TransferVerifier {
+        let verifier = try verifier()
+        try verifier.setPolicy(policy)
+        return verifier
     }
 
     /// The path of a file in the directory.

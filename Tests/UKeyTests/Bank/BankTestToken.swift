@@ -1,3 +1,5 @@
+import UKeyTestCA
+import UKeyBank
 import HostPlatform
 import ISO7816
 import UKey

@@ -1,3 +1,4 @@
+import UKeyBank
 import Foundation
 import HostPlatform
 import ISO7816
@@ -34,9 +35,9 @@ struct ForgedTransferTests {
         #expect(try verdict(verifier, signed).isAccepted, "the genuine transfer is accepted after the attack")
     }
 
-    @Test("SIGN of a host-built DTBS (counter FFFFFFFF) under the transfer certificate: badSignature, not accepted")
-    func forgedWithSign() async throws {
-        let bank = try BankFixture()
+    @Test("SIGN of a host-built DTBS (counter FFFFFFFF) under the transfer certificate: badSignature, not accepted", arguments: Engine.allCases)
+    func forgedWithSign(engine: Engine) async throws {
+        let bank = try BankFixture(engine: engine)
         let verifier = try bank.verifier()
         let (token, _, transferCertificate) = try await TokenTests.personalizedToken(ca: bank.ca)
         let issued = try verifier.issueChallenge(for: Self.mallory)
@@ -48,9 +49,9 @@ struct ForgedTransferTests {
         try await Self.genuineStillAccepted(token, verifier)
     }
 
-    @Test("SIGN of a host-built DTBS under the authentication key's own certificate: untrustedCertificate")
-    func forgedUnderAuthenticationCertificate() async throws {
-        let bank = try BankFixture()
+    @Test("SIGN of a host-built DTBS under the authentication key's own certificate: untrustedCertificate", arguments: Engine.allCases)
+    func forgedUnderAuthenticationCertificate(engine: Engine) async throws {
+        let bank = try BankFixture(engine: engine)
         let verifier = try bank.verifier()
         let (token, _, _) = try await TokenTests.personalizedToken(ca: bank.ca)
         let request = try await token.certificateSigningRequest(for: .authentication, subject: "CN=Zhang San")
@@ -66,9 +67,9 @@ struct ForgedTransferTests {
         try await Self.genuineStillAccepted(token, verifier)
     }
 
-    @Test("INTERNAL AUTHENTICATE of a short host-built DTBS (16-byte challenges): badSignature")
-    func forgedWithInternalAuthenticate() async throws {
-        let bank = try BankFixture(policy: BankPolicy(challengeLength: 16))
+    @Test("INTERNAL AUTHENTICATE of a short host-built DTBS (16-byte challenges): badSignature", arguments: Engine.allCases)
+    func forgedWithInternalAuthenticate(engine: Engine) async throws {
+        let bank = try BankFixture(engine: engine, policy: BankPolicy(challengeLength: 16))
         let verifier = try bank.verifier()
         let (token, _, transferCertificate) = try await TokenTests.personalizedToken(ca: bank.ca)
         let short = Transfer(payeeAccount: "M1", payeeName: "M", amount: "9", currency: "CNY")
@@ -81,9 +82,9 @@ struct ForgedTransferTests {
         try await Self.genuineStillAccepted(token, verifier)
     }
 
-    @Test("DECIPHER cannot stand in for a signature: it uses its own key and answers only Ne bytes")
-    func decipherIsNoSigningOracle() async throws {
-        let bank = try BankFixture()
+    @Test("DECIPHER cannot stand in for a signature: it uses its own key and answers only Ne bytes", arguments: Engine.allCases)
+    func decipherIsNoSigningOracle(engine: Engine) async throws {
+        let bank = try BankFixture(engine: engine)
         let verifier = try bank.verifier()
         let (token, _, transferCertificate) = try await TokenTests.personalizedToken(ca: bank.ca)
         _ = try await token.generateKey(.decryption)
@@ -99,9 +100,9 @@ struct ForgedTransferTests {
         try await Self.genuineStillAccepted(token, verifier)
     }
 
-    @Test("a restored copy of the token: its old counters are refused, then a fresh challenge suspends the token")
-    func restoredToken() async throws {
-        let bank = try BankFixture()
+    @Test("a restored copy of the token: its old counters are refused, then a fresh challenge suspends the token", arguments: Engine.allCases)
+    func restoredToken(engine: Engine) async throws {
+        let bank = try BankFixture(engine: engine)
         let verifier = try bank.verifier()
         let (token, card, _) = try await TokenTests.personalizedToken(ca: bank.ca)
         let snapshot = card.platform.memory.committedRecords

@@ -1,4 +1,6 @@
 @testable import UKey
+import UKeyTestCA
+import UKeyBank
 import COpenSSL
 import ISO7816
 

@@ -1,4 +1,6 @@
 @testable import UKey
+import UKeyTestCA
+import UKeyBank
 import COpenSSL
 import Foundation
 import Testing
@@ -94,10 +96,10 @@ struct TransferCertificateTests {
     ]
 
     @Test("the verifier refuses every certificate but a transfer one, before the challenge is used",
-          arguments: refusedUsages.indices)
-    func trustRefuses(_ index: Int) async throws {
+          arguments: Engine.allCases, refusedUsages.indices)
+    func trustRefuses(engine: Engine, _ index: Int) async throws {
         let (name, usages) = Self.refusedUsages[index]
-        let bank = try BankFixture()
+        let bank = try BankFixture(engine: engine)
         let verifier = try bank.verifier()
         let signer = try SoftwareTransferSigner(usages: usages)
         let issued = try verifier.issueChallenge(for: BankFixtures.transfer)
@@ -111,9 +113,9 @@ struct TransferCertificateTests {
         #expect(try verifier.verify(try SoftwareTransferSigner().sign(issued, counter: 1)).isAccepted, "\(name)")
     }
 
-    @Test("the refusal names what is wrong with the EKU")
-    func trustReasons() async throws {
-        let bank = try BankFixture()
+    @Test("the refusal names what is wrong with the EKU", arguments: Engine.allCases)
+    func trustReasons(engine: Engine) async throws {
+        let bank = try BankFixture(engine: engine)
         let verifier = try bank.verifier()
         func reason(_ usages: [(Int32, String)]) throws -> String? {
             let issued = try verifier.issueChallenge(for: BankFixtures.transfer)
@@ -129,9 +131,9 @@ struct TransferCertificateTests {
                 == "its extendedKeyUsage is {2.5.29.37.0}, not exactly the transfer purpose {\(UKeyOID.transferConfirmation)}")
     }
 
-    @Test("a transfer certificate is accepted")
-    func trustAccepts() async throws {
-        let bank = try BankFixture()
+    @Test("a transfer certificate is accepted", arguments: Engine.allCases)
+    func trustAccepts(engine: Engine) async throws {
+        let bank = try BankFixture(engine: engine)
         let verifier = try bank.verifier()
         let issued = try verifier.issueChallenge(for: BankFixtures.transfer)
         #expect(try verifier.verify(try SoftwareTransferSigner().sign(issued, counter: 1)).isAccepted)

@@ -1,3 +1,4 @@
+import UKeyBank
 import Foundation
 import Testing
 import UKey
@@ -9,9 +10,11 @@ import UKey
 @Suite("TransferVerifier: counters, restored tokens, suspension")
 struct TransferCounterTests {
     @Test("a counter more than maxCounterStep past the last one (or past 0 for a new token) is refused; the challenge is used, the counter not moved",
-          arguments: [(nil, 1001, false), (nil, 1000, true), (5, 1005, true), (5, 1006, false), (5, UInt32.max, false)] as [(UInt32?, UInt32, Bool)])
-    func counterJump(_ last: UInt32?, _ got: UInt32, _ accepted: Bool) throws {
-        let bank = try BankFixture()
+          arguments: Engine.allCases,
+          [(nil, 1001, false), (nil, 1000, true), (5, 1005, true), (5, 1006, false), (5, UInt32.max, false)] as [(UInt32?, UInt32, Bool)])
+    func counterJump(engine: Engine, _ row: (last: UInt32?, got: UInt32, accepted: Bool)) throws {
+        let (last, got, accepted) = row
+        let bank = try BankFixture(engine: engine)
         let verifier = try bank.verifier()
         let token = try SoftwareToken()
         if let last {
@@ -32,9 +35,9 @@ struct TransferCounterTests {
                 "the counter did not move: the next genuine one is accepted")
     }
 
-    @Test("the step comes from the policy")
-    func policyStep() throws {
-        let bank = try BankFixture(policy: BankPolicy(maxCounterStep: 3))
+    @Test("the step comes from the policy", arguments: Engine.allCases)
+    func policyStep(engine: Engine) throws {
+        let bank = try BankFixture(engine: engine, policy: BankPolicy(maxCounterStep: 3))
         let verifier = try bank.verifier()
         let token = try SoftwareToken()
         token.counter = 3
@@ -42,9 +45,9 @@ struct TransferCounterTests {
                 == .rejected(.counterJumped(last: nil, got: 4, maxStep: 3)))
     }
 
-    @Test("a late replay: a signature withheld over a challenge issued before the last acceptance is counterNotIncreasing, no suspension")
-    func lateReplay() throws {
-        let bank = try BankFixture()
+    @Test("a late replay: a signature withheld over a challenge issued before the last acceptance is counterNotIncreasing, no suspension", arguments: Engine.allCases)
+    func lateReplay(engine: Engine) throws {
+        let bank = try BankFixture(engine: engine)
         let verifier = try bank.verifier()
         let token = try SoftwareToken()
         // Malware has the holder approve a transfer, withholds it, and the next one goes through.
@@ -55,9 +58,9 @@ struct TransferCounterTests {
         #expect(try verifier.verify(try token.confirm(try verifier.issueChallenge(for: BankFixtures.transfer))).isAccepted)
     }
 
-    @Test("challenges issued before an acceptance in another order: still a replay, not a clone (issue order is exact, not by the second)")
-    func issuedBeforeInAnyOrder() throws {
-        let bank = try BankFixture()
+    @Test("challenges issued before an acceptance in another order: still a replay, not a clone (issue order is exact, not by the second)", arguments: Engine.allCases)
+    func issuedBeforeInAnyOrder(engine: Engine) throws {
+        let bank = try BankFixture(engine: engine)
         let verifier = try bank.verifier()
         let token = try SoftwareToken()
         let first = try verifier.issueChallenge(for: BankFixtures.transfer)
@@ -70,9 +73,9 @@ struct TransferCounterTests {
     }
 
     @Test("a restored token: a counter at or below the last one over a challenge issued after it → counterRegressed and suspended; unsuspend clears it",
-          arguments: [UInt32(11), 12])
-    func restoredToken(_ restoredCounter: UInt32) throws {
-        let bank = try BankFixture()
+          arguments: Engine.allCases, [UInt32(11), 12])
+    func restoredToken(engine: Engine, _ restoredCounter: UInt32) throws {
+        let bank = try BankFixture(engine: engine)
         let verifier = try bank.verifier()
         let genuine = try SoftwareToken()
         genuine.counter = 10
@@ -101,9 +104,9 @@ struct TransferCounterTests {
         #expect(try verifier.verify(try genuine.confirm(try verifier.issueChallenge(for: BankFixtures.transfer, tokenSerial: BankFixtures.serialA))).isAccepted)
     }
 
-    @Test("a dry run reports counterRegressed without suspending")
-    func dryRunDoesNotSuspend() throws {
-        let bank = try BankFixture()
+    @Test("a dry run reports counterRegressed without suspending", arguments: Engine.allCases)
+    func dryRunDoesNotSuspend(engine: Engine) throws {
+        let bank = try BankFixture(engine: engine)
         let verifier = try bank.verifier()
         let token = try SoftwareToken()
         #expect(try verifier.verify(try token.confirm(try verifier.issueChallenge(for: BankFixtures.transfer))).isAccepted)
@@ -113,26 +116,27 @@ struct TransferCounterTests {
         #expect(try !verifier.isSuspended(tokenSerial: BankFixtures.serialA))
     }
 
-    @Test("a version 1 state.json still loads: its counters hold, its challenges count as issued before, and it is written back as version 2")
-    func stateVersion1() throws {
-        let bank = try BankFixture()
-        let verifier = try bank.verifier()
+    @Test("a version 1 state.json is imported once: its counters hold, its challenges count as issued before; the file is renamed", arguments: Engine.allCases)
+    func stateVersion1(engine: Engine) throws {
+        let issuer = try BankFixture(engine: engine)
         let token = try SoftwareToken()
-        let old = try verifier.issueChallenge(for: BankFixtures.transfer)
-        let oldJSON = try String(contentsOfFile: bank.path(BankDirectory.stateFileName), encoding: .utf8)
-        let record = try #require(try JSONSerialization.jsonObject(with: Data(oldJSON.utf8)) as? [String: Any])
-        var challenges = try #require(record["challenges"] as? [String: [String: Any]])
-        for key in challenges.keys { challenges[key]?["sequence"] = nil }
+        let old = try issuer.verifier().issueChallenge(for: BankFixtures.transfer)
+        let issued = try #require(try JSONSerialization.jsonObject(with: JSONEncoder().encode(old)) as? [String: Any])
+        let challenges: [String: Any] = [old.challenge.hexString: ["expiresAt": issued["expiresAt"]!, "issued": issued]]
         let version1: [String: Any] = ["version": 1, "challenges": challenges, "lastCounters": ["554B00000000000A": 7], "dailyTotals": [:]]
+        let bank = try BankFixture(engine: engine, clock: issuer.clock)
         try JSONSerialization.data(withJSONObject: version1).write(to: URL(fileURLWithPath: bank.path(BankDirectory.stateFileName)))
 
         let migrated = try bank.verifier()
+        #expect(!FileManager.default.fileExists(atPath: bank.path(BankDirectory.stateFileName)))
+        #expect(FileManager.default.fileExists(atPath: bank.path(BankDirectory.importedStateFileName)))
         token.counter = 6
         #expect(try migrated.verify(try token.confirm(old)) == .rejected(.counterNotIncreasing(last: 7, got: 7)),
                 "a version 1 challenge was issued before the version 1 acceptance")
-        let written = try String(contentsOfFile: bank.path(BankDirectory.stateFileName), encoding: .utf8)
-        #expect(written.contains("\"version\":2") && !written.contains("lastCounters"))
         token.counter = 7
         #expect(try migrated.verify(try token.confirm(try migrated.issueChallenge(for: BankFixtures.transfer))).isAccepted)
+        // The same file again (copied back by hand) is not imported twice.
+        try JSONSerialization.data(withJSONObject: version1).write(to: URL(fileURLWithPath: bank.path(BankDirectory.stateFileName)))
+        #expect(try bank.verifier().tokenStatus(serial: BankFixtures.serialA)?.lastCounter == 8)
     }
 }

@@ -1,3 +1,4 @@
+import UKeyBank
 import Foundation
 import Testing
 import UKey

@@ -1,0 +1,2 @@
+// libpq, PostgreSQL's client library (Debian's libpq-dev), for the bank's shared store.
+#include <libpq-fe.h>

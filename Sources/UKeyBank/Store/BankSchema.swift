@@ -1,0 +1,68 @@
+/// The bank's tables, as versioned migrations applied in order at open (the highest applied is
+/// in `schema_migrations`). A new version is appended, never edited.
+///
+///     challenges    seq (issue order), challenge (hex, unique), token_serial, expires_at, forget_at
+///                   (expiry + retention, indexed: the purge's only path), used_at, issued (the
+///                   intended transfer as JSON while the challenge can be used)
+///     tokens        serial (hex), last_counter, accepted_at_seq, suspended_at / _last / _got
+///     daily_totals  (holder, day): totals by currency (JSON), overall in base-currency thousandths
+///     transfers     every acceptance: challenge, token, counter, holder, amount, currency, time, day
+///     policy        the one row of BankPolicy (JSON) and the policy.json text it came from
+///     bank_meta     key/value: `imported_state` once a state.json was imported
+///
+/// Times are Unix seconds (BIGINT), bytes upper-case hex, amounts exact decimals (text) or thousandths.
+enum BankSchema {
+    struct Migration {
+        let version: Int64
+        let statements: [String]
+    }
+
+    static func migrations(_ dialect: SQLDialect) -> [Migration] {
+        [
+            Migration(version: 1, statements: [
+                """
+                CREATE TABLE challenges (
+                    seq \(dialect.sequenceColumn),
+                    challenge TEXT NOT NULL UNIQUE,
+                    token_serial TEXT,
+                    expires_at BIGINT NOT NULL,
+                    forget_at BIGINT NOT NULL,
+                    used_at BIGINT,
+                    issued TEXT)
+                """,
+                "CREATE INDEX challenges_forget_at ON challenges (forget_at)",
+                """
+                CREATE TABLE tokens (
+                    serial TEXT PRIMARY KEY,
+                    last_counter BIGINT NOT NULL,
+                    accepted_at_seq BIGINT NOT NULL,
+                    suspended_at BIGINT,
+                    suspended_last BIGINT,
+                    suspended_got BIGINT)
+                """,
+                """
+                CREATE TABLE daily_totals (
+                    holder TEXT NOT NULL,
+                    day TEXT NOT NULL,
+                    totals TEXT NOT NULL,
+                    overall BIGINT NOT NULL,
+                    PRIMARY KEY (holder, day))
+                """,
+                """
+                CREATE TABLE transfers (
+                    challenge TEXT PRIMARY KEY,
+                    token_serial TEXT NOT NULL,
+                    counter BIGINT NOT NULL,
+                    holder TEXT NOT NULL,
+                    amount TEXT NOT NULL,
+                    currency TEXT NOT NULL,
+                    verified_at BIGINT NOT NULL,
+                    day TEXT NOT NULL)
+                """,
+                "CREATE INDEX transfers_token ON transfers (token_serial, counter)",
+                "CREATE TABLE policy (id INTEGER PRIMARY KEY CHECK (id = 1), policy TEXT NOT NULL, source TEXT)",
+                "CREATE TABLE bank_meta (key TEXT PRIMARY KEY, value TEXT NOT NULL)",
+            ]),
+        ]
+    }
+}
