@@ -14,9 +14,16 @@ let package = Package(
         // The pcscd IFD handler: libifd-ukey.so.
         .library(name: "ifd-ukey", type: .dynamic, targets: ["UKeyDriver"]),
         .executable(name: "ukey-bench", targets: ["UKeyBench"]),
+        // The bank as an HTTP service (Hummingbird 2): `ukey-bank serve|challenge|verify|...`.
+        .executable(name: "ukey-bank", targets: ["UKeyBankCLI"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
+        // The bank service's server stack: only UKeyBankServer, UKeyBankCLI and their tests use these.
+        .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.0.0"),
+        .package(url: "https://github.com/apple/swift-log", from: "1.6.0"),
+        .package(url: "https://github.com/apple/swift-metrics", from: "2.4.0"),
+        .package(url: "https://github.com/swift-server/swift-prometheus", from: "2.4.1"),
     ],
     targets: [
         // Wire formats: Foundation-free, Embedded-buildable.
@@ -87,6 +94,19 @@ let package = Package(
         .target(name: "UKeyTestCA", dependencies: ["UKey", "COpenSSL"]),
         // The bank side: verifies what tokens sign (TransferVerifier, policy, challenges, its store).
         .target(name: "UKeyBank", dependencies: ["UKey", "UKeyTestCA", "BankingProtocol", "ISO7816", "COpenSSL"]),
+        // The bank as an HTTP service: the Hummingbird application, its routes, JSON errors and metrics.
+        // The only library that links the server stack (NIO, Hummingbird); `ukey` and the driver never do.
+        .target(name: "UKeyBankServer",
+                dependencies: ["UKeyBank", "UKey", "BankingProtocol", "ISO7816",
+                               .product(name: "Hummingbird", package: "hummingbird"),
+                               .product(name: "Logging", package: "swift-log"),
+                               .product(name: "Metrics", package: "swift-metrics"),
+                               .product(name: "Prometheus", package: "swift-prometheus")],
+                resources: [.copy("openapi.json")]),
+        .executableTarget(name: "UKeyBankCLI",
+                          dependencies: ["UKeyBankServer", "UKeyBank", "UKey", "ISO7816",
+                                         .product(name: "Logging", package: "swift-log"),
+                                         .product(name: "ArgumentParser", package: "swift-argument-parser")]),
         .target(name: "UKeyInProcess", dependencies: ["UKey", "HostPlatform", "TokenDevice", "CardOS", "PIVApplet"]),
         .executableTarget(name: "UKeyCLI",
                           dependencies: ["UKeyBank", "UKeyTestCA", "UKeyEmulator", "UKeyControl", "UKeyTools", "UKey", "PCSC", "ISO7816",
@@ -160,6 +180,11 @@ let package = Package(
         .testTarget(name: "UKeyTests",
                     dependencies: ["UKeyBank", "UKeyTestCA", "UKey", "UKeyInProcess", "HostPlatform", "ISO7816", "COpenSSL"],
                     resources: [.copy("Transcripts")]),
+        // `ukey-bank serve` as a process: every route end to end, bad input, four servers on one bank.
+        .testTarget(name: "UKeyBankServerTests",
+                    dependencies: ["UKeyBankServer", "UKeyBank", "UKeyTestCA", "UKey", "ISO7816", "COpenSSL",
+                                   .product(name: "Hummingbird", package: "hummingbird"),
+                                   .product(name: "Logging", package: "swift-log")]),
     ],
     swiftLanguageModes: [.v6]
 )
