@@ -133,7 +133,9 @@ let package = Package(
                           path: "Fuzz/BankingApplet", exclude: ["corpus"]),
         .executableTarget(name: "UKeyBench",
                           dependencies: ["UKeyBank", "UKeyTestCA", "UKey", "UKeyInProcess", "PCSC", "CPCSCLite", "HostPlatform", "TokenDevice", "CardOS", "PIVApplet",
-                                         "ISO7816", "CCID", "USBIP", "COpenSSL", "BankingProtocol", "POSIX"]),
+                                         "ISO7816", "CCID", "USBIP", "COpenSSL", "BankingProtocol", "POSIX",
+                                         // The bank service's HTTP benchmark (ukey-bench links the server stack; ukey does not).
+                                         "UKeyBankServer", .product(name: "Logging", package: "swift-log")]),
 
         .testTarget(name: "ISO7816Tests", dependencies: ["ISO7816"]),
         .testTarget(name: "BankingProtocolTests", dependencies: ["BankingProtocol"]),
