@@ -99,6 +99,7 @@ let package = Package(
         .target(name: "UKeyBankServer",
                 dependencies: ["UKeyBank", "UKey", "BankingProtocol", "ISO7816",
                                .product(name: "Hummingbird", package: "hummingbird"),
+                               .product(name: "HummingbirdTLS", package: "hummingbird"),
                                .product(name: "Logging", package: "swift-log"),
                                .product(name: "Metrics", package: "swift-metrics"),
                                .product(name: "Prometheus", package: "swift-prometheus")],

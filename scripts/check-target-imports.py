@@ -12,7 +12,7 @@ import json, os, re, subprocess, sys
 swift = sys.argv[1] if len(sys.argv) > 1 else "swift"
 package = json.loads(subprocess.run([swift, "package", "dump-package"], check=True, capture_output=True, text=True).stdout)
 # Modules of package dependencies' products that targets import.
-module_of_product = {"ArgumentParser": "ArgumentParser", "Hummingbird": "Hummingbird", "Logging": "Logging", "Metrics": "Metrics",
+module_of_product = {"ArgumentParser": "ArgumentParser", "Hummingbird": "Hummingbird", "HummingbirdTLS": "HummingbirdTLS", "Logging": "Logging", "Metrics": "Metrics",
                      "Prometheus": "Prometheus"}
 targets = {t["name"]: t for t in package["targets"]}
 import_line = re.compile(r"^\s*(?:@testable\s+|@_exported\s+|@preconcurrency\s+)*import\s+(?:(?:struct|class|enum|protocol|func|var|let|typealias)\s+)?([A-Za-z_][A-Za-z0-9_]*)", re.M)
@@ -50,7 +50,7 @@ for name, target in sorted(targets.items()):
 
 # The server stack (NIO, Hummingbird, swift-log, swift-metrics, Prometheus) belongs to the bank service
 # alone: `ukey` (UKeyCLI) and libifd-ukey.so (UKeyDriver) must not reach it through any target.
-server_packages = {"hummingbird", "swift-nio", "swift-log", "swift-metrics", "swift-prometheus"}
+server_packages = {"hummingbird", "swift-nio", "swift-nio-ssl", "swift-log", "swift-metrics", "swift-prometheus"}
 def closure(name, seen=None):
     seen = set() if seen is None else seen
     packages = set()

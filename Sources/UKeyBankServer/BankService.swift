@@ -1,6 +1,7 @@
 import Dispatch
 import Foundation
 import Hummingbird
+import HummingbirdTLS
 import ISO7816
 import Logging
 import Metrics
@@ -224,20 +225,42 @@ extension BankService {
         MetricsSystem.bootstrap(PrometheusMetricsFactory(registry: metrics.registry))
     }
 
-    /// Serves until SIGTERM or SIGINT: binds `host:port` and calls `bound` with `HOST:PORT` as
-    /// bound (the real port when `port` is 0).
-    public static func serve(verifier: TransferVerifier, host: String, port: Int, logger: Logger,
-                             bound: @escaping @Sendable (String) -> Void) async throws {
+    /// Serves until SIGTERM or SIGINT: binds `host:port` and calls `bound` with the base URL as
+    /// bound (`http://HOST:PORT`, the real port when `port` is 0; `https://` with `tls`, a PEM
+    /// certificate chain and its PEM private key, served through HummingbirdTLS / NIOSSL).
+    public static func serve(verifier: TransferVerifier, host: String, port: Int, tls: (certificate: String, key: String)? = nil,
+                             logger: Logger, bound: @escaping @Sendable (String) -> Void) async throws {
         let metrics = BankMetrics()
         bootstrapMetrics(metrics)
         let router = router(verifier: verifier, metrics: metrics, logger: logger)
+        let scheme = tls == nil ? "http" : "https"
         let application = Application(
             router: router,
+            server: try tls.map { try .tls(.http1(), tlsConfiguration: try tlsConfiguration(certificate: $0.certificate, key: $0.key)) } ?? .http1(),
             configuration: ApplicationConfiguration(address: .hostname(host, port: port), serverName: "ukey-bank"),
             onServerRunning: { channel in
-                bound("\(host.contains(":") ? "[\(host)]" : host):\(channel.localAddress?.port ?? port)")
+                bound("\(scheme)://\(host.contains(":") ? "[\(host)]" : host):\(channel.localAddress?.port ?? port)")
             },
             logger: logger)
         try await application.runService()
+    }
+
+    /// The server's TLS configuration from PEM files; a file that does not load is a one-line error
+    /// naming it (never its contents).
+    static func tlsConfiguration(certificate: String, key: String) throws -> TLSConfiguration {
+        let chain: [NIOSSLCertificate]
+        do {
+            chain = try NIOSSLCertificate.fromPEMFile(certificate)
+        } catch {
+            throw BankServiceError("--tls-cert \(certificate): not a readable PEM certificate")
+        }
+        guard !chain.isEmpty else { throw BankServiceError("--tls-cert \(certificate): no certificate in it") }
+        let privateKey: NIOSSLPrivateKey
+        do {
+            privateKey = try NIOSSLPrivateKey(file: key, format: .pem)
+        } catch {
+            throw BankServiceError("--tls-key \(key): not a readable PEM private key")
+        }
+        return TLSConfiguration.makeServerConfiguration(certificateChain: chain.map { .certificate($0) }, privateKey: .privateKey(privateKey))
     }
 }

@@ -27,7 +27,7 @@ enum BankHTTPBenchmark {
         let bound = BoundPort()
         let server = Task {
             try await BankService.serve(verifier: verifier, host: "127.0.0.1", port: 0, logger: logger) { address in
-                bound.set(Int(address.split(separator: ":").last ?? "") ?? 0)
+                bound.set(Int(address.split(separator: ":").last ?? "") ?? 0) // http://127.0.0.1:PORT
             }
         }
         defer { server.cancel() }

@@ -50,7 +50,7 @@ final class BankServerProcess: @unchecked Sendable {
                 let data = reader.availableData
                 if data.isEmpty { break }
                 text += String(decoding: data, as: UTF8.self)
-                if let range = text.range(of: "listening on http://127.0.0.1:"),
+                if let range = text.range(of: "listening on http://127.0.0.1:") ?? text.range(of: "listening on https://127.0.0.1:"),
                    let line = text[range.upperBound...].split(separator: "\n", omittingEmptySubsequences: false).first,
                    text[range.upperBound...].contains("\n"), let port = Int(line) {
                     found.withLock { $0 = port }
