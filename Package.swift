@@ -15,9 +15,16 @@ let package = Package(
         // The pcscd IFD handler: libifd-ukey.so.
         .library(name: "ifd-ukey", type: .dynamic, targets: ["UKeyDriver"]),
         .executable(name: "ukey-bench", targets: ["UKeyBench"]),
+        // The bank as an HTTP service (Hummingbird 2): `ukey-bank serve|challenge|verify|...`.
+        .executable(name: "ukey-bank", targets: ["UKeyBankCLI"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
+        // The bank service's server stack: only UKeyBankServer, UKeyBankCLI and their tests use these.
+        .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.0.0"),
+        .package(url: "https://github.com/apple/swift-log", from: "1.6.0"),
+        .package(url: "https://github.com/apple/swift-metrics", from: "2.4.0"),
+        .package(url: "https://github.com/swift-server/swift-prometheus", from: "2.4.1"),
     ],
     targets: [
         // Wire formats: Foundation-free, Embedded-buildable.
@@ -99,6 +106,20 @@ let package = Package(
         // The bank's PostgreSQL store (libpq) and `TransferVerifier.open(directory:database:)`:
         // for `ukey-bank`, so the `ukey` CLI links SQLite only.
         .target(name: "UKeyBankPostgres", dependencies: ["UKeyBank", "CLibPQ"]),
+        // The bank as an HTTP service: the Hummingbird application, its routes, JSON errors and metrics.
+        // The only library that links the server stack (NIO, Hummingbird); `ukey` and the driver never do.
+        .target(name: "UKeyBankServer",
+                dependencies: ["UKeyBank", "UKeyBankPostgres", "UKey", "BankingProtocol", "ISO7816",
+                               .product(name: "Hummingbird", package: "hummingbird"),
+                               .product(name: "HummingbirdTLS", package: "hummingbird"),
+                               .product(name: "Logging", package: "swift-log"),
+                               .product(name: "Metrics", package: "swift-metrics"),
+                               .product(name: "Prometheus", package: "swift-prometheus")],
+                resources: [.copy("openapi.json")]),
+        .executableTarget(name: "UKeyBankCLI",
+                          dependencies: ["UKeyBankServer", "UKeyBank", "UKey", "ISO7816",
+                                         .product(name: "Logging", package: "swift-log"),
+                                         .product(name: "ArgumentParser", package: "swift-argument-parser")]),
         .target(name: "UKeyInProcess", dependencies: ["UKey", "HostPlatform", "TokenDevice", "CardOS", "PIVApplet"]),
         .executableTarget(name: "UKeyCLI",
                           dependencies: ["UKeyBank", "UKeyTestCA", "UKeyEmulator", "UKeyControl", "UKeyTools", "UKey", "PCSC", "ISO7816",
@@ -125,7 +146,9 @@ let package = Package(
                           path: "Fuzz/BankingApplet", exclude: ["corpus"]),
         .executableTarget(name: "UKeyBench",
                           dependencies: ["UKeyBank", "UKeyBankPostgres", "BankTestSupport", "UKeyTestCA", "UKey", "UKeyInProcess", "PCSC", "CPCSCLite", "HostPlatform", "TokenDevice", "CardOS", "PIVApplet",
-                                         "ISO7816", "CCID", "USBIP", "COpenSSL", "BankingProtocol", "POSIX", "UKeyTools"]),
+                                         "ISO7816", "CCID", "USBIP", "COpenSSL", "BankingProtocol", "POSIX", "UKeyTools",
+                                         // The bank service's HTTP benchmark (ukey-bench links the server stack; ukey does not).
+                                         "UKeyBankServer", .product(name: "Logging", package: "swift-log")]),
 
         .testTarget(name: "ISO7816Tests", dependencies: ["ISO7816"]),
         .testTarget(name: "BankingProtocolTests", dependencies: ["BankingProtocol"]),
@@ -180,6 +203,11 @@ let package = Package(
         // Issue 19 with stock clients: ykman 4.0.9 (Debian) and 5.x (PyPI venv) against the OATH applet through a
         // private pcscd → our driver → the emulator, every code checked against oathtool.
         .testTarget(name: "OATHInteropTests", dependencies: ["PCSCTestSupport"], resources: [.copy("Scripts")]),
+        // `ukey-bank serve` as a process: every route end to end, bad input, four servers on one bank.
+        .testTarget(name: "UKeyBankServerTests",
+                    dependencies: ["UKeyBankServer", "UKeyBank", "UKeyTestCA", "UKey", "ISO7816", "COpenSSL",
+                                   .product(name: "Hummingbird", package: "hummingbird"),
+                                   .product(name: "Logging", package: "swift-log")]),
     ],
     swiftLanguageModes: [.v6]
 )

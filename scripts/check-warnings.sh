@@ -17,9 +17,14 @@ ALLOWED=(
     # SwiftPM drops -pthread from libpcsclite's pkg-config flags (DEVELOPERS.md, "The PCSC module"):
     # harmless, and printed by SwiftPM itself, not the compiler.
     'warning: prohibited flag(s): -pthread'
+    # swift-distributed-tracing (Hummingbird's dependency, for the bank service) ships a file its
+    # own manifest does not declare; SwiftPM says so while loading that manifest, not ours.
+    "warning: 'swift-distributed-tracing': found 1 file(s) which are unhandled; explicitly declare them as resources or exclude from the target"
 )
 
-warnings=$(grep -E '^[^[:space:]|].*warning: ' "$log" | grep -vF -e "${ALLOWED[@]}" | sort -u || true)
+patterns=()
+for allowed in "${ALLOWED[@]}"; do patterns+=(-e "$allowed"); done
+warnings=$(grep -E '^[^[:space:]|].*warning: ' "$log" | grep -vF "${patterns[@]}" | sort -u || true)
 if [ -n "$warnings" ]; then
     echo "$warnings" >&2
     echo "check-warnings: $(echo "$warnings" | wc -l) warning(s) in $log; fix them (the build must stay at zero)" >&2
