@@ -49,22 +49,30 @@ struct PCSCDEmulatorTests {
         try await withStack(tokens: 2) { emulator, pcscd in
             let serials = emulator.emulator.serials
             let rounds = "300"
+            // Each pair of clients starts at a barrier (barrier:DIR:2), not at a guessed instant:
+            // on a loaded machine starting Python and connecting can take longer than any guess,
+            // and one client then ran its rounds alone.
+            let barriers = try TemporaryDirectory()
+            defer { barriers.remove() }
+            try FileManager.default.createDirectory(atPath: barriers.file("plain"), withIntermediateDirectories: false)
+            try FileManager.default.createDirectory(atPath: barriers.file("transaction"), withIntermediateDirectories: false)
             // Different tokens at the same time.
-            let started = Date()
-            let together = String(Date().timeIntervalSince1970 + 1)
+            let together = "barrier:" + barriers.file("plain") + ":2"
             async let first = Self.runDetached(["loop", "UKey 1-1", rounds, "plain", "0", together], pcscd)
             async let second = Self.runDetached(["loop", "UKey 1-2", rounds, "plain", "0", together], pcscd)
             let (a, b) = try await (first, second)
-            print("two tokens, 2 x \(rounds) rounds from a common start: \(Date().timeIntervalSince(started) - 1) s")
             #expect(a.stdout.contains("OK \(rounds) \(serials[0].serial.uppercased())"), "token 1-1:\n\(a)")
             #expect(b.stdout.contains("OK \(rounds) \(serials[1].serial.uppercased())"), "token 1-2:\n\(b)")
 
             // One token, two processes, every round inside a transaction.
-            // Both start at the same instant and pause 2 ms between rounds (outside the transaction:
-            // pcscd polls a held lock every 100 ms), so their rounds alternate.
-            let startAt = String(Date().timeIntervalSince1970 + 1.5)
-            async let third = Self.runDetached(["loop", "UKey 1-1", rounds, "transaction", "2", startAt], pcscd)
-            async let fourth = Self.runDetached(["loop", "UKey 1-1", rounds, "transaction", "2", startAt], pcscd)
+            // Both start together and pause 2 ms between rounds (outside the transaction), and
+            // 300 ms after every 30th round: a client waiting in SCardBeginTransaction asks pcscd
+            // again only every 100 ms (libpcsclite's PCSCLITE_LOCK_POLL_RATE; pcscd keeps no
+            // queue), so a 2 ms gap lets it in only by chance; a gap of three polls lets it in
+            // whenever it waits. The rounds alternate at those points at least.
+            let startAt = "barrier:" + barriers.file("transaction") + ":2"
+            async let third = Self.runDetached(["loop", "UKey 1-1", rounds, "transaction", "2/300@30", startAt], pcscd)
+            async let fourth = Self.runDetached(["loop", "UKey 1-1", rounds, "transaction", "2/300@30", startAt], pcscd)
             let (c, d) = try await (third, fourth)
             #expect(c.stdout.contains("OK \(rounds) \(serials[0].serial.uppercased())"), "first client:\n\(c.stderr)")
             #expect(d.stdout.contains("OK \(rounds) \(serials[0].serial.uppercased())"), "second client:\n\(d.stderr)")

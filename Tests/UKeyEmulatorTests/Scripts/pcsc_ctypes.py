@@ -3,17 +3,23 @@
 Finds pcscd through PCSCLITE_CSOCK_NAME like every libpcsclite client. Never prints a PIN.
 
   readers                          one reader name per line
-  loop READER COUNT [transaction|plain] [PAUSE_MS] [START_AT]
+  loop READER COUNT [transaction|plain] [PAUSE] [START]
                                    COUNT rounds of SELECT + GET DATA + VERIFY-status; every answer
                                    is checked (same serial every time, 9000, same VERIFY status);
                                    with `transaction` each round runs inside SCardBeginTransaction
                                    and prints "T START END" (CLOCK_MONOTONIC); last line "OK N SERIAL SW";
-                                   PAUSE_MS between rounds (outside the transaction: pcscd polls a
-                                   held lock every 100 ms), START_AT (time.time()) a common start
+                                   PAUSE between rounds, outside the transaction: MS, or MS/LONG_MS@EVERY
+                                   for a pause of LONG_MS after every EVERY-th round (a client waiting
+                                   in SCardBeginTransaction asks pcscd again only every 100 ms,
+                                   PCSCLITE_LOCK_POLL_RATE, so only a pause longer than that is sure
+                                   to let it in); START a common start: barrier:DIR:N (after
+                                   connecting, wait until N clients have connected, each leaving a
+                                   file in DIR) or a time.time() value
   transmit READER HEX              one APDU; prints "RC 0x… SECONDS" or "RESPONSE HEX SECONDS"
   serve READER                     a line server: hex APDU in, "R HEX" or "E 0x…" out (a CardChannel)
 """
 import ctypes
+import os
 import sys
 import time
 
@@ -82,11 +88,29 @@ GET_DATA = bytes.fromhex("00CA010000")
 VERIFY_STATUS = bytes.fromhex("00200081")
 
 
-def loop(name, count, use_transaction, pause, start_at):
+def parse_pause(text):
+    """MS or MS/LONG_MS@EVERY -> (seconds, long seconds, every)."""
+    short, _, long_part = text.partition("/")
+    long_ms, _, every = long_part.partition("@")
+    return float(short) / 1000, float(long_ms or 0) / 1000, int(every or 0)
+
+
+def start_together(start):
+    """Returns once every client may start: a barrier of N clients in DIR, or a wall-clock time."""
+    if start.startswith("barrier:"):
+        _, directory, clients = start.split(":")
+        open(os.path.join(directory, "connected.%d" % os.getpid()), "w").close()
+        while len([n for n in os.listdir(directory) if n.startswith("connected.")]) < int(clients):
+            time.sleep(0.001)
+    elif float(start or 0) > time.time():
+        time.sleep(float(start) - time.time())
+
+
+def loop(name, count, use_transaction, pause, start):
     ctx = context()
     card, protocol = connect(ctx, name)
-    if start_at > time.time():
-        time.sleep(start_at - time.time())
+    start_together(start)
+    pause, long_pause, every = parse_pause(pause)
     serial, status = None, None
     for round_ in range(count):
         if use_transaction:
@@ -109,7 +133,9 @@ def loop(name, count, use_transaction, pause, start_at):
         status = status or verify
         if verify != status or len(verify) != 2:
             raise SystemExit("round %d: VERIFY status %s after %s" % (round_, verify.hex(), status.hex()))
-        if pause:
+        if every and (round_ + 1) % every == 0:
+            time.sleep(long_pause)
+        elif pause:
             time.sleep(pause)
     lib.SCardDisconnect(card, SCARD_LEAVE_CARD)
     print("OK %d %s %s" % (count, serial.hex().upper(), status.hex().upper()))
@@ -149,7 +175,7 @@ if __name__ == "__main__":
         print("\n".join(reader_names(context())))
     elif command == "loop":
         loop(sys.argv[2], int(sys.argv[3]), len(sys.argv) > 4 and sys.argv[4] == "transaction",
-             float(sys.argv[5]) / 1000 if len(sys.argv) > 5 else 0, float(sys.argv[6]) if len(sys.argv) > 6 else 0)
+             sys.argv[5] if len(sys.argv) > 5 else "0", sys.argv[6] if len(sys.argv) > 6 else "")
     elif command == "transmit":
         one(sys.argv[2], sys.argv[3])
     elif command == "serve":
