@@ -181,7 +181,7 @@ struct MisbehavingDeviceThroughPCSCDTests {
         defer { pcscd.stop() }
         let environment = pcscd.environment
 
-        // Readers are numbered in configuration order (reader-0, reader-1). `opensc-tool -l`
+        // Readers are numbered in configuration order (one file, entries in order). `opensc-tool -l`
         // is no readiness probe here: it connects to the bad reader and waits on it.
         let badIndex = 0
         let goodIndex = 1

@@ -104,7 +104,7 @@ struct PCSCDCommandLineTests {
         try #require(start.status == 0, "pcscd start --dir pr --state st:\n\(start)")
         let socket = work.file("pr") + "/run/pcscd.comm"
         #expect(start.stdout.contains(socket), "start names the absolute socket:\n\(start)")
-        let config = try String(contentsOfFile: work.file("pr") + "/reader.conf.d/reader-0", encoding: .utf8)
+        let config = try String(contentsOfFile: work.file("pr") + "/reader.conf.d/readers", encoding: .utf8)
         #expect(config.contains("DEVICENAME usbip:unix:\(work.file("rel.sock"))/1-1"), "the reader names the absolute socket:\n\(config)")
 
         var environment = ProcessInfo.processInfo.environment

@@ -36,6 +36,9 @@ struct PCSCDEmulatorTests {
     func threeTokensThreeReaders() async throws {
         try await withStack(tokens: 3) { emulator, pcscd in
             let names = try PCSCDClient.waitForReaders(3, pcscd)
+            // One configuration file with the entries in bus id order: the names do not depend
+            // on readdir order (issue 15 item 10: with reader-N files, 1-1 was `UKey 1-1 02 00`).
+            #expect(names.sorted() == ["UKey 1-1 00 00", "UKey 1-2 01 00", "UKey 1-3 02 00"], "stable reader names: \(names)")
             for token in emulator.emulator.serials {
                 #expect(names.contains { $0.hasPrefix("UKey \(token.busid) ") }, "reader for \(token.busid) in \(names)")
                 let out = try PCSCDClient.run(["loop", "UKey \(token.busid)", "3"], pcscd)
