@@ -60,6 +60,15 @@ public enum ControlRequest: Hashable, Sendable {
     /// The computer ends the confirmation the token waits for (its client was interrupted): the
     /// waiting command completes at once as aborted, and the screen says so.
     case abort(token: String?)
+    /// The emulator stops as on SIGTERM, after this reply.
+    case stop
+    /// The token's power cycle (the card leaves the slot and comes back: volatile state, a
+    /// verified PIN and a waiting confirmation are gone); with `factory`, the token as
+    /// manufactured instead: a new serial, no keys, new factory secrets.
+    case reset(token: String?, factory: Bool)
+    /// Changes the emulator's settings at run time: the confirmation mode (`ask`, `approve`,
+    /// `deny`, `external`; the server checks it).
+    case set(confirm: String?)
 
     /// The `op` field.
     public var op: String {
@@ -70,14 +79,18 @@ public enum ControlRequest: Hashable, Sendable {
         case .insert: "insert"
         case .remove: "remove"
         case .abort: "abort"
+        case .stop: "stop"
+        case .reset: "reset"
+        case .set: "set"
         }
     }
 
     /// The `token` field.
     public var token: String? {
         switch self {
-        case .status, .events: nil
+        case .status, .events, .stop, .set: nil
         case .press(let token, _, _), .insert(let token), .remove(let token), .abort(let token): token
+        case .reset(let token, _): token
         }
     }
 }
@@ -98,7 +111,7 @@ public enum ControlRequestError: Error, Hashable, Sendable, CustomStringConverti
         switch self {
         case .notAnObject: "the request is not a JSON object"
         case .missingOp: #"missing "op""#
-        case .unknownOp(let op): #"unknown op "\#(op)" (status, press, insert, remove, abort, events)"#
+        case .unknownOp(let op): #"unknown op "\#(op)" (status, press, insert, remove, abort, events, stop, reset, set)"#
         case .lineTooLong: "request line too long"
         }
     }
@@ -118,7 +131,7 @@ extension ControlRequest {
 }
 
 extension ControlRequest: Codable {
-    private enum CodingKeys: String, CodingKey { case op, token, button, once }
+    private enum CodingKeys: String, CodingKey { case op, token, button, once, factory, confirm }
 
     /// Lenient as the protocol has always been: a field of the wrong type counts as absent.
     public init(from decoder: any Decoder) throws {
@@ -136,6 +149,9 @@ extension ControlRequest: Codable {
         case "insert": self = .insert(token: token)
         case "remove": self = .remove(token: token)
         case "abort": self = .abort(token: token)
+        case "stop": self = .stop
+        case "reset": self = .reset(token: token, factory: (try? container.decode(Bool.self, forKey: .factory)) ?? false)
+        case "set": self = .set(confirm: try? container.decode(String.self, forKey: .confirm))
         case "press":
             self = .press(token: token,
                           button: (try? container.decode(String.self, forKey: .button)).flatMap(ControlButton.init(rawValue:)),
@@ -152,6 +168,8 @@ extension ControlRequest: Codable {
             try container.encodeIfPresent(button, forKey: .button)
             try container.encode(once, forKey: .once)
         }
+        if case .reset(_, let factory) = self { try container.encode(factory, forKey: .factory) }
+        if case .set(let confirm) = self { try container.encodeIfPresent(confirm, forKey: .confirm) }
     }
 }
 
@@ -247,6 +265,12 @@ public enum ControlReply: Hashable, Sendable {
     case pressed(token: String, waiting: Bool)
     /// The reply to `insert` and `remove`: whether the card is in the slot now.
     case slot(token: String, present: Bool)
+    /// The reply to `stop`: `{"ok":true,"stopping":true}`.
+    case stopping
+    /// The reply to `reset`: the token's serial afterwards (a new one after a factory reset).
+    case reset(token: String, serial: String)
+    /// The reply to `set`: the confirmation mode now in force.
+    case configured(confirm: String)
 
     /// `ok`.
     public var isOK: Bool {
@@ -272,6 +296,7 @@ extension ControlReply: Codable {
     private enum CodingKeys: String, CodingKey {
         case ok, error, subscribed, token, waiting, present
         case pid, state, listeners, confirm, tokens
+        case stopping, serial
     }
 
     public init(from decoder: any Decoder) throws {
@@ -282,6 +307,11 @@ extension ControlReply: Codable {
         }
         if container.contains(.subscribed) {
             self = .subscribed
+        } else if container.contains(.stopping) {
+            self = .stopping
+        } else if container.contains(.serial) {
+            self = .reset(token: try container.decode(String.self, forKey: .token),
+                          serial: try container.decode(String.self, forKey: .serial))
         } else if container.contains(.tokens) {
             self = .status(ControlStatus(pid: try container.decode(Int.self, forKey: .pid),
                                          state: try container.decode(String.self, forKey: .state),
@@ -291,6 +321,8 @@ extension ControlReply: Codable {
         } else if container.contains(.present) {
             self = .slot(token: try container.decode(String.self, forKey: .token),
                          present: try container.decode(Bool.self, forKey: .present))
+        } else if container.contains(.confirm) {
+            self = .configured(confirm: try container.decode(String.self, forKey: .confirm))
         } else if container.contains(.waiting) {
             self = .pressed(token: try container.decode(String.self, forKey: .token),
                             waiting: try container.decode(Bool.self, forKey: .waiting))
@@ -319,6 +351,13 @@ extension ControlReply: Codable {
         case .slot(let token, let present):
             try container.encode(token, forKey: .token)
             try container.encode(present, forKey: .present)
+        case .stopping:
+            try container.encode(true, forKey: .stopping)
+        case .reset(let token, let serial):
+            try container.encode(token, forKey: .token)
+            try container.encode(serial, forKey: .serial)
+        case .configured(let confirm):
+            try container.encode(confirm, forKey: .confirm)
         }
     }
 }
