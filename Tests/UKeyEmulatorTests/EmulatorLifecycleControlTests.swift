@@ -46,6 +46,7 @@ struct EmulatorLifecycleControlTests {
             let before = try Self.tokenInfo(client)
             #expect(before.transferKey != 0, "personalized: a transfer key")
             let oldSerial = harness.emulator.serials[0].serial
+            let early = try harness.client()   // connected before the reset, imports after it
 
             let reply = try harness.control().request(.reset(token: "1-1", factory: true))
             guard case .reset(let token, let newSerial) = reply else { Issue.record("reply \(reply)"); return }
@@ -54,7 +55,9 @@ struct EmulatorLifecycleControlTests {
             #expect(harness.emulator.serials[0].serial == newSerial)
             #expect(throws: (any Error).self, "the old importer's connection is closed") { _ = try client.ccid(.getSlotStatus) }
 
-            let fresh = try harness.importedClient()
+            // A connection made before the reset imports the new token.
+            let fresh = early
+            #expect(try fresh.importDevice("1-1").status == .ok)
             _ = try fresh.powerOn()
             let after = try Self.tokenInfo(fresh)
             #expect(after.serial == newSerial)
