@@ -16,7 +16,10 @@ Finds pcscd through PCSCLITE_CSOCK_NAME like every libpcsclite client. Never pri
                                    connecting, wait until N clients have connected, each leaving a
                                    file in DIR) or a time.time() value
   transmit READER HEX              one APDU; prints "RC 0x… SECONDS" or "RESPONSE HEX SECONDS"
-  serve READER                     a line server: hex APDU in, "R HEX" or "E 0x…" out (a CardChannel)
+  serve READER                     a line server: hex APDU in, "R HEX" or "E 0x…" out (a CardChannel);
+                                   the line "WAIT-REMOVED SECONDS" waits (SCardGetStatusChange) until
+                                   pcscd's event thread has seen the card go since the connect (the
+                                   reader empty and its event counter changed): "W OK" or "W TIMEOUT …"
 """
 import ctypes
 import os
@@ -34,6 +37,15 @@ SCARD_LEAVE_CARD = 0
 
 class IORequest(ctypes.Structure):
     _fields_ = [("dwProtocol", DWORD), ("cbPciLength", DWORD)]
+
+
+class ReaderState(ctypes.Structure):
+    _fields_ = [("szReader", ctypes.c_char_p), ("pvUserData", ctypes.c_void_p), ("dwCurrentState", DWORD),
+                ("dwEventState", DWORD), ("cbAtr", DWORD), ("rgbAtr", ctypes.c_ubyte * 33)]
+
+
+SCARD_STATE_UNAWARE, SCARD_STATE_CHANGED, SCARD_STATE_EMPTY = 0x0000, 0x0002, 0x0010
+SCARD_E_TIMEOUT = 0x8010000A
 
 
 class PCSCError(Exception):
@@ -154,14 +166,50 @@ def one(name, hex_apdu):
     lib.SCardDisconnect(card, SCARD_LEAVE_CARD)
 
 
+def reader_state(ctx, state, timeout_ms):
+    """One SCardGetStatusChange; True if it answered (False on SCARD_E_TIMEOUT)."""
+    rc = lib.SCardGetStatusChange(ctx, DWORD(timeout_ms), ctypes.byref(state), DWORD(1)) & 0xFFFFFFFF
+    if rc == SCARD_E_TIMEOUT:
+        return False
+    check("SCardGetStatusChange", rc)
+    return True
+
+
+def wait_removed(ctx, name, counter, seconds):
+    """Until the reader is empty with an event counter other than `counter` (the upper 16 bits of
+    dwEventState: pcscd's event thread counts each insertion and removal it sees; a failed
+    SCardTransmit marks the reader absent without counting)."""
+    state = ReaderState(name.encode(), None, SCARD_STATE_UNAWARE, 0, 0)
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        # dwEventState is filled in also when the call times out: with a counter of 0 in
+        # dwCurrentState libpcsclite does not count a counter change as a change, so a reader
+        # first seen empty (a failed transmit) with counter 0 ends no wait when the counter moves.
+        answered = reader_state(ctx, state, 1000)
+        event = state.dwEventState
+        if event & SCARD_STATE_EMPTY and (event >> 16) != counter:
+            return "OK"
+        if answered:
+            state.dwCurrentState = event & ~SCARD_STATE_CHANGED
+    return "TIMEOUT (counter at connect %d, reader state 0x%08X)" % (counter, state.dwEventState)
+
+
 def serve(name):
     ctx = context()
     card, protocol = connect(ctx, name)
+    names = reader_names(ctx)
+    reader = ([n for n in names if n == name] or [n for n in names if name in n])[0]
+    state = ReaderState(reader.encode(), None, SCARD_STATE_UNAWARE, 0, 0)
+    reader_state(ctx, state, 0)
+    counter = state.dwEventState >> 16
     print("READY", flush=True)
     for line in sys.stdin:
         line = line.strip()
         if not line:
             break
+        if line.startswith("WAIT-REMOVED "):
+            print("W " + wait_removed(ctx, reader, counter, float(line.split()[1])), flush=True)
+            continue
         try:
             print("R " + transmit(card, protocol, bytes.fromhex(line)).hex().upper(), flush=True)
         except PCSCError as error:
