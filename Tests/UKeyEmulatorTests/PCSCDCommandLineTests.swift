@@ -40,9 +40,14 @@ struct PCSCDCommandLineTests {
                 usleep(100_000)
             }
             #expect(listing.contains("UKey 1-1") && listing.contains("UKey 1-2"), "one reader per token:\n\(listing)")
-            let apdu = try TestProcess.run(["/usr/bin/opensc-tool", "-r", "UKey 1-1 01 00", "-c", "default", "-s", "00A4040006F0554B45590100"],
-                                           environment: environment).stdout
-            _ = apdu
+            // Token 1-k's reader is `UKey 1-k` + k−1 (one configuration file, entries in bus id
+            // order): 1-1 is `UKey 1-1 00 00`. The SELECT goes through that pcscd to the token.
+            let reader = "UKey 1-1 00 00"
+            #expect(listing.contains(reader), "token 1-1's reader is named \(reader):\n\(listing)")
+            let apdu = try TestProcess.run(["/usr/bin/opensc-tool", "-r", reader, "-c", "default", "-s", "00A4040006F0554B45590100"],
+                                           environment: environment)
+            #expect(apdu.status == 0 && apdu.stdout.contains("SW1=0x90, SW2=0x00"),
+                    "opensc-tool's SELECT on \(reader) through this pcscd answers 9000:\n\(apdu)")
             let log = (try? String(contentsOfFile: directory + "/pcscd.log", encoding: .utf8)) ?? ""
             #expect(log.contains("ukey-driver"), "--trace puts the driver's trace in DIR/pcscd.log")
 
