@@ -138,7 +138,8 @@ struct PCSCDEmulatorTests {
 
             // Card removed while CONFIRM TRANSFER waits for the holder.
             var code = try await waitingConfirm(pcscd, emulator, awaitRemoval: true) {
-                _ = try emulator.control().request(.remove(token: "1-1"))
+                let reply = try emulator.control().request(.remove(token: "1-1"))
+                try #require(reply == .slot(token: "1-1", present: false), "the emulator removed the card: \(reply)")
             }
             print("removal: \(String(format: "0x%08X", code.code)) after \(code.seconds) s, next call \(String(format: "0x%08X", code.next ?? 0)), after pcscd's event \(String(format: "0x%08X", code.afterRemoval ?? 0))")
             // pcscd maps the driver's IFD_ICC_NOT_PRESENT for the transmit in flight to
@@ -163,7 +164,8 @@ struct PCSCDEmulatorTests {
                     "after pcscd's removal event the handle's calls get SCARD_W_REMOVED_CARD")
             #expect(code.seconds < 5)
             #expect(pcscd.isRunning)
-            _ = try emulator.control().request(.insert(token: "1-1"))
+            let inserted = try emulator.control().request(.insert(token: "1-1"))
+            try #require(inserted == .slot(token: "1-1", present: true), "the emulator inserted the card: \(inserted)")
             var answer = ""
             for _ in 0..<50 {
                 answer = try PCSCDClient.run(["transmit", "UKey 1-1", "00A4040006F0554B45590100"], pcscd).stdout
