@@ -175,7 +175,7 @@ let package = Package(
         .target(name: "BankTestSupport", path: "Tests/BankTestSupport"),
         .testTarget(name: "UKeyDriverTests",
                     dependencies: ["UKeyDriver", "FuzzDriverReplies", "CIFDHandler", "PCSCTestSupport", "TokenDevice", "PIVApplet", "HostPlatform",
-                                   "CardOS", "CCID", "USB", "USBIP", "ISO7816"],
+                                   "CardOS", "CCID", "USB", "USBIP", "ISO7816", "POSIX"],
                     resources: [.copy("Scripts")]),
         // The PCSC module: unit tests, and integration tests against one private pcscd with the
         // UKey driver and an emulator process, shared by the whole test process.

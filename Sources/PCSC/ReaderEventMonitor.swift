@@ -1,5 +1,8 @@
 import Foundation
 import Synchronization
+#if canImport(Glibc)
+import Glibc
+#endif
 
 /// The thread behind ``PCSCReaderEvents``: lists the readers, waits in SCardGetStatusChange on
 /// them and on the PnP pseudo reader, and turns what changed into ``PCSCReaderEvent``s.
@@ -29,7 +32,16 @@ final class ReaderEventMonitor: Sendable {
 
     func start() {
         let thread = Thread { [self] in
-            Thread.current.name = Self.threadName  // set from the thread itself, so the kernel sees it too
+            Thread.current.name = Self.threadName
+            // Foundation passes a name to the kernel only when the Thread already knows its
+            // pthread, which the starting thread records after pthread_create returns: a new
+            // thread scheduled before that stays unnamed in /proc. Name it directly as well
+            // (what pthread_setname_np does on Linux, which Glibc's module does not export).
+            let comm = open("/proc/thread-self/comm", O_WRONLY | O_CLOEXEC)
+            if comm >= 0 {
+                _ = write(comm, Self.threadName, Self.threadName.utf8.count)
+                close(comm)
+            }
             run()
         }
         thread.start()

@@ -30,30 +30,28 @@ extension CardChannel {
     /// Runs `body` while this program holds the card exclusively, so that no other program's
     /// APDU lands between a SELECT and the commands that rely on it.
     public func transaction<Result>(_ body: () async throws(TokenError) -> Result) async throws(TokenError) -> Result {
-        try await beginTransaction()
-        let value: Result
-        do {
-            value = try await body()
-        } catch {
-            await endTransaction()
-            throw error
-        }
-        await endTransaction()
-        return value
+        try await held(body).get()
     }
 
     /// ``transaction(_:)`` for a body with errors of its own (a transcript, the CLI): the
     /// transaction's own failure is a ``TokenError``.
     public func transaction<Result>(_ body: () async throws -> Result) async throws -> Result {
+        try await held(body).get()
+    }
+
+    /// Both ``transaction(_:)``s: begins (its failure thrown, `body` not run), runs `body`, ends
+    /// the transaction whatever `body` did, and hands back what `body` returned or threw.
+    private func held<Value, Failure: Error>(_ body: () async throws(Failure) -> Value)
+        async throws(TokenError) -> Swift.Result<Value, Failure>
+    {
         try await beginTransaction()
-        let value: Result
-        do {
-            value = try await body()
+        let outcome: Swift.Result<Value, Failure>
+        do throws(Failure) {
+            outcome = .success(try await body())
         } catch {
-            await endTransaction()
-            throw error
+            outcome = .failure(error)
         }
         await endTransaction()
-        return value
+        return outcome
     }
 }

@@ -8,7 +8,8 @@ struct EmulatorCommand: ParsableCommand {
         commandName: "emulator",
         abstract: "Run the token emulator (USB/IP server, vpcd card) and control a running one.",
         subcommands: [EmulatorRunCommand.self, EmulatorStatusCommand.self, EmulatorPressCommand.self,
-                      EmulatorInsertCommand.self, EmulatorRemoveCommand.self, EmulatorEventsCommand.self])
+                      EmulatorInsertCommand.self, EmulatorRemoveCommand.self, EmulatorEventsCommand.self,
+                      EmulatorStopCommand.self, EmulatorWaitCommand.self, EmulatorResetCommand.self, EmulatorSetCommand.self])
 }
 
 /// `ukey emulator run`: serve tokens over USB/IP (and to vpcd) until SIGINT / SIGTERM.
@@ -48,7 +49,13 @@ struct EmulatorRunCommand: ParsableCommand {
     @Flag(help: "Print every USB/IP, CCID and APDU hop (PINs redacted).")
     var trace = false
 
+    @Option(name: .customLong("ready-fd"), help: "Once serving, write \"ready LISTENER…\" and a newline to this file descriptor and close it (CI).")
+    var readyFD: Int32?
+
     func validate() throws {
+        if let readyFD, readyFD < 3 || fcntl(readyFD, F_GETFD) < 0 {
+            throw ValidationError("--ready-fd \(readyFD) is not an open file descriptor above 2")
+        }
         if let confirm, ConfirmationMode(rawValue: confirm) == nil {
             throw ValidationError("--confirm must be ask, approve, deny or external")
         }
@@ -71,7 +78,7 @@ struct EmulatorRunCommand: ParsableCommand {
         configuration.confirmationTimeout = UInt64(confirmTimeout * 1000)
         configuration.vpcd = vpcd
         configuration.trace = trace
-        throw ExitCode(EmulatorCommandLine.run(configuration))
+        throw ExitCode(EmulatorCommandLine.run(configuration, readyFD: readyFD))
     }
 }
 

@@ -30,7 +30,7 @@ struct EmulatorStatusCommand: ParsableCommand {
     @OptionGroup var options: EmulatorControlOptions
 
     func run() throws {
-        try options.run(.status)
+        throw ExitCode(EmulatorCommandLine.status(stateDirectory: options.stateDirectory, token: options.token, json: options.json))
     }
 }
 

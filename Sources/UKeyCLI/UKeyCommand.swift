@@ -18,5 +18,5 @@ struct UKeyCommand: AsyncParsableCommand {
         version: UKeyVersion.string,
         subcommands: [ReadersCommand.self, ATRCommand.self, APDUCommand.self, ScriptCommand.self, TokenCommand.self, PIVCommand.self, TransferCommand.self,
                       CACommand.self, EmulatorCommand.self, PCSCDCommand.self, DriverCommand.self,
-                      OTPCommand.self])
+                      OTPCommand.self, ShellCommand.self])
 }

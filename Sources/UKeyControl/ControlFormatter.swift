@@ -46,6 +46,9 @@ public enum ControlFormatter {
         switch reply {
         case .slot(let token, let present): "\(token): card \(present ? "present" : "removed")"
         case .pressed(let token, let waiting): "\(token): " + (waiting ? "next page shown" : "decided")
+        case .stopping: "stopping"
+        case .reset(let token, let serial): "\(token): reset, serial \(serial)"
+        case .configured(let confirm): "confirm \(confirm)"
         case .failure, .status, .subscribed: ": ok"
         }
     }

@@ -63,6 +63,15 @@ public enum ControlRequest: Hashable, Sendable {
     /// The holder picks an OATH account on the token (`account`, or the first one) and reads its
     /// code on the screen: the `display` event carries the code, the `otp` event only the name.
     case otp(token: String?, account: String?)
+    /// The emulator stops as on SIGTERM, after this reply.
+    case stop
+    /// The token's power cycle (the card leaves the slot and comes back: volatile state, a
+    /// verified PIN and a waiting confirmation are gone); with `factory`, the token as
+    /// manufactured instead: a new serial, no keys, new factory secrets.
+    case reset(token: String?, factory: Bool)
+    /// Changes the emulator's settings at run time: the confirmation mode (`ask`, `approve`,
+    /// `deny`, `external`; the server checks it).
+    case set(confirm: String?)
 
     /// The `op` field.
     public var op: String {
@@ -74,15 +83,19 @@ public enum ControlRequest: Hashable, Sendable {
         case .remove: "remove"
         case .abort: "abort"
         case .otp: "otp"
+        case .stop: "stop"
+        case .reset: "reset"
+        case .set: "set"
         }
     }
 
     /// The `token` field.
     public var token: String? {
         switch self {
-        case .status, .events: nil
+        case .status, .events, .stop, .set: nil
         case .press(let token, _, _), .insert(let token), .remove(let token), .abort(let token): token
         case .otp(let token, _): token
+        case .reset(let token, _): token
         }
     }
 }
@@ -103,7 +116,7 @@ public enum ControlRequestError: Error, Hashable, Sendable, CustomStringConverti
         switch self {
         case .notAnObject: "the request is not a JSON object"
         case .missingOp: #"missing "op""#
-        case .unknownOp(let op): #"unknown op "\#(op)" (status, press, insert, remove, abort, events, otp)"#
+        case .unknownOp(let op): #"unknown op "\#(op)" (status, press, insert, remove, abort, events, otp, stop, reset, set)"#
         case .lineTooLong: "request line too long"
         }
     }
@@ -123,7 +136,7 @@ extension ControlRequest {
 }
 
 extension ControlRequest: Codable {
-    private enum CodingKeys: String, CodingKey { case op, token, button, once, account }
+    private enum CodingKeys: String, CodingKey { case op, token, button, once, account, factory, confirm }
 
     /// Lenient as the protocol has always been: a field of the wrong type counts as absent.
     public init(from decoder: any Decoder) throws {
@@ -142,6 +155,9 @@ extension ControlRequest: Codable {
         case "remove": self = .remove(token: token)
         case "abort": self = .abort(token: token)
         case "otp": self = .otp(token: token, account: try? container.decode(String.self, forKey: .account))
+        case "stop": self = .stop
+        case "reset": self = .reset(token: token, factory: (try? container.decode(Bool.self, forKey: .factory)) ?? false)
+        case "set": self = .set(confirm: try? container.decode(String.self, forKey: .confirm))
         case "press":
             self = .press(token: token,
                           button: (try? container.decode(String.self, forKey: .button)).flatMap(ControlButton.init(rawValue:)),
@@ -159,6 +175,8 @@ extension ControlRequest: Codable {
             try container.encode(once, forKey: .once)
         }
         if case .otp(_, let account) = self { try container.encodeIfPresent(account, forKey: .account) }
+        if case .reset(_, let factory) = self { try container.encode(factory, forKey: .factory) }
+        if case .set(let confirm) = self { try container.encodeIfPresent(confirm, forKey: .confirm) }
     }
 }
 
@@ -254,6 +272,12 @@ public enum ControlReply: Hashable, Sendable {
     case pressed(token: String, waiting: Bool)
     /// The reply to `insert` and `remove`: whether the card is in the slot now.
     case slot(token: String, present: Bool)
+    /// The reply to `stop`: `{"ok":true,"stopping":true}`.
+    case stopping
+    /// The reply to `reset`: the token's serial afterwards (a new one after a factory reset).
+    case reset(token: String, serial: String)
+    /// The reply to `set`: the confirmation mode now in force.
+    case configured(confirm: String)
 
     /// `ok`.
     public var isOK: Bool {
@@ -279,6 +303,7 @@ extension ControlReply: Codable {
     private enum CodingKeys: String, CodingKey {
         case ok, error, subscribed, token, waiting, present
         case pid, state, listeners, confirm, tokens
+        case stopping, serial
     }
 
     public init(from decoder: any Decoder) throws {
@@ -289,6 +314,11 @@ extension ControlReply: Codable {
         }
         if container.contains(.subscribed) {
             self = .subscribed
+        } else if container.contains(.stopping) {
+            self = .stopping
+        } else if container.contains(.serial) {
+            self = .reset(token: try container.decode(String.self, forKey: .token),
+                          serial: try container.decode(String.self, forKey: .serial))
         } else if container.contains(.tokens) {
             self = .status(ControlStatus(pid: try container.decode(Int.self, forKey: .pid),
                                          state: try container.decode(String.self, forKey: .state),
@@ -298,6 +328,8 @@ extension ControlReply: Codable {
         } else if container.contains(.present) {
             self = .slot(token: try container.decode(String.self, forKey: .token),
                          present: try container.decode(Bool.self, forKey: .present))
+        } else if container.contains(.confirm) {
+            self = .configured(confirm: try container.decode(String.self, forKey: .confirm))
         } else if container.contains(.waiting) {
             self = .pressed(token: try container.decode(String.self, forKey: .token),
                             waiting: try container.decode(Bool.self, forKey: .waiting))
@@ -326,6 +358,13 @@ extension ControlReply: Codable {
         case .slot(let token, let present):
             try container.encode(token, forKey: .token)
             try container.encode(present, forKey: .present)
+        case .stopping:
+            try container.encode(true, forKey: .stopping)
+        case .reset(let token, let serial):
+            try container.encode(token, forKey: .token)
+            try container.encode(serial, forKey: .serial)
+        case .configured(let confirm):
+            try container.encode(confirm, forKey: .confirm)
         }
     }
 }

@@ -16,7 +16,7 @@ extension Emulator {
                 continue
             }
             SocketDescriptor(rawValue: fd).setNoDelay()
-            let session = USBIPSession(connection: StreamConnection(fd: fd, peer: "usbip"), tokens: tokens, tracer: tracer)
+            let session = USBIPSession(connection: StreamConnection(fd: fd, peer: "usbip"), tokens: { [unowned self] in tokens }, tracer: tracer)
             sessions[fd] = session
             reactor.register(fd, events: Int16(POLLIN)) { [unowned self] revents in
                 usbipReady(session, revents: revents)

@@ -69,6 +69,14 @@ extension Emulator {
             return withToken(named: name) { abort($0) }
         case .otp(let name, let account):
             return withToken(named: name) { showOTP($0, account: account) }
+        case .stop:
+            configuration.diagnostics("ukey emulator: stop requested on the control socket, stopping")
+            reactor.stop()   // after this iteration, which sends the reply
+            return .stopping
+        case .reset(let name, let factory):
+            return withToken(named: name) { factory ? factoryReset($0) : powerCycle($0) }
+        case .set(let confirm):
+            return setConfirmation(confirm)
         }
     }
 
@@ -89,7 +97,7 @@ extension Emulator {
     }
 
     /// `body`'s reply for the token named `name`, or the failure that says which token to name.
-    private func withToken(named name: String?, _ body: (EmulatedToken) -> ControlReply) -> ControlReply {
+    func withToken(named name: String?, _ body: (EmulatedToken) -> ControlReply) -> ControlReply {
         guard let token = token(named: name) else {
             return .failure(name == nil || name == ""
                 ? "\(tokens.count) tokens: say which with \"token\" (a bus id or a serial)"
@@ -103,7 +111,7 @@ extension Emulator {
             pid: Int(getpid()),
             state: stateDirectory,
             listeners: listenerAddresses,
-            confirm: configuration.confirmation.rawValue,
+            confirm: confirmation.rawValue,
             tokens: tokens.map { token in
                 ControlStatus.Token(busid: token.busid, serial: token.serialHex, present: token.device.isCardPresent,
                                     imported: token.session != nil, vpcd: token.cardPort != nil, waiting: token.isWaiting,

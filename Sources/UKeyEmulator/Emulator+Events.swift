@@ -43,9 +43,9 @@ extension Emulator {
 
     /// `--confirm approve|deny`: press OK through every page, or Cancel, once the current
     /// firmware call has returned.
-    private func decideAutomatically(busid: String) {
+    func decideAutomatically(busid: String) {
         let button: Button
-        switch configuration.confirmation {
+        switch confirmation {
         case .approve: button = .ok
         case .deny: button = .cancel
         case .ask, .external: return

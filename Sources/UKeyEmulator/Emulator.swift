@@ -36,11 +36,15 @@ public final class Emulator: @unchecked Sendable {
     /// `DIR/control.sock`.
     public var controlSocketPath: String { state.controlSocketPath }
     /// Bus id → serial (hex) of every token.
-    public let serials: [(busid: String, serial: String)]
+    public internal(set) var serials: [(busid: String, serial: String)]
 
     let state: StateDirectory
     let reactor: Reactor
-    let tokens: [EmulatedToken]
+    /// The tokens; a factory reset replaces one (``factoryReset(_:)``).
+    var tokens: [EmulatedToken]
+    /// Who decides confirmations: `--confirm`, then `ukey emulator set --confirm`.
+    var confirmation: ConfirmationMode
+    let tokenFactory: TokenFactory
     let tracer: Tracer?
     var listeners: [(fd: Int32, unixPath: String?)]
     let controlListener: Int32
@@ -66,7 +70,9 @@ public final class Emulator: @unchecked Sendable {
         reactor = try Reactor(now: { clock.milliseconds })
         state = try StateDirectory(path: configuration.stateDirectory
                                    ?? StateDirectory.defaultPath(environment: configuration.environment))
-        tokens = try TokenFactory(configuration: configuration, state: state, clock: clock).openTokens()
+        tokenFactory = TokenFactory(configuration: configuration, state: state, clock: clock)
+        tokens = try tokenFactory.openTokens()
+        confirmation = configuration.confirmation
         serials = tokens.map { ($0.busid, $0.serialHex) }
         tracer = configuration.trace ? Tracer(exchange: configuration.exchange, write: configuration.diagnostics) : nil
 

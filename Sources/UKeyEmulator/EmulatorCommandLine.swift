@@ -28,7 +28,8 @@ public enum EmulatorCommandLine {
 
     /// `ukey emulator run`: starts the emulator on this thread and runs it until SIGINT or
     /// SIGTERM. Returns the exit status (0 after a clean shutdown, 1 if it could not start).
-    public static func run(_ configuration: EmulatorConfiguration) -> Int32 {
+    /// `readyFD`: ``signalReady(fd:listeners:)`` once the sockets are bound.
+    public static func run(_ configuration: EmulatorConfiguration, readyFD: Int32? = nil) -> Int32 {
         SignalWatcher.blockTerminationSignals()
         var configuration = configuration
         configuration.showFactorySecrets = isatty(STDOUT_FILENO) == 1
@@ -42,12 +43,14 @@ public enum EmulatorCommandLine {
             emulator = try Emulator(configuration: configuration)
         } catch {
             configuration.diagnostics("ukey emulator: error: \(error)")
+            if let readyFD { close(readyFD) }   // the waiting reader sees end of file, not "ready"
             return 1
         }
         SignalWatcher.start { [emulator] number in
             emulator.configuration.diagnostics("ukey emulator: \(number == SIGINT ? "SIGINT" : "SIGTERM"), stopping")
             emulator.stop()
         }
+        if let readyFD { signalReady(fd: readyFD, listeners: emulator.listenerAddresses) }
         emulator.run()
         return 0
     }
@@ -96,7 +99,7 @@ public enum EmulatorCommandLine {
         }
     }
 
-    private static func reportFailure(_ error: EmulatorError, json: Bool) {
+    static func reportFailure(_ error: EmulatorError, json: Bool) {
         if json {
             print(ControlFormatter.json(ControlReply.failure(error.description)))
         } else {

@@ -28,7 +28,7 @@ struct TokenFactory {
         return tokens
     }
 
-    private func openToken(_ index: Int) throws(EmulatorError) -> EmulatedToken {
+    func openToken(_ index: Int) throws(EmulatorError) -> EmulatedToken {
         let busid = "1-\(index)"
         let directory = try state.tokenDirectory(busid)
         let memory: FileNVM

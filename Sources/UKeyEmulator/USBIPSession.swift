@@ -26,7 +26,8 @@ final class USBIPSession {
                                     maxPendingSubmits: maxPending)
 
     let connection: StreamConnection
-    private let tokens: [EmulatedToken]
+    /// The emulator's tokens as they are now (a factory reset replaces one).
+    private let tokens: () -> [EmulatedToken]
     private let tracer: Tracer?
     private var decoder = USBIPStreamDecoder(role: .server, limits: USBIPSession.limits)
     /// The imported token.
@@ -38,7 +39,7 @@ final class USBIPSession {
     /// Set when the client stopped reading and its replies no longer fit: close at once.
     private(set) var overflowed = false
 
-    init(connection: StreamConnection, tokens: [EmulatedToken], tracer: Tracer?) {
+    init(connection: StreamConnection, tokens: @escaping () -> [EmulatedToken], tracer: Tracer?) {
         self.connection = connection
         self.tokens = tokens
         self.tracer = tracer
@@ -68,10 +69,10 @@ final class USBIPSession {
     private func handle(_ message: USBIPMessage) throws(Violation) {
         switch message {
         case .OP_REQ_DEVLIST:
-            let devices = tokens.filter { $0.cardPort == nil }.map(\.exportedDevice)
+            let devices = tokens().filter { $0.cardPort == nil }.map(\.exportedDevice)
             reply(.OP_REP_DEVLIST(USBIPDevlistReply(devices: devices)))
         case .OP_REQ_IMPORT(let request):
-            guard let wanted = tokens.first(where: { $0.busid == request.busidString }),
+            guard let wanted = tokens().first(where: { $0.busid == request.busidString }),
                   wanted.session == nil, wanted.cardPort == nil
             else {
                 // ST_NA for an unknown bus id and for a device in use; then the connection ends.

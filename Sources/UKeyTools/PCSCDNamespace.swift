@@ -49,11 +49,20 @@ package struct PCSCDNamespace: Sendable {
     /// The client socket.
     package var socketPath: String { socketDirectory + "/pcscd.comm" }
 
-    /// Writes one `reader-N` file per entry into ``configDirectory`` (which must exist).
+    /// Writes every entry, in order, into one file `readers` in ``configDirectory`` (which must
+    /// exist). pcscd names a reader `FRIENDLYNAME XX 00`, XX the lowest number no reader has yet,
+    /// in the order it adds them: the order of the entries within a file, but of the files as
+    /// readdir returns them (newest first on tmpfs). One file keeps the names stable: the n-th
+    /// entry is `… 0n 00` (`UKey 1-1 00 00`, `UKey 1-2 01 00`, … for an emulator's tokens).
     package func writeReaders(_ readers: [ReaderEntry]) throws {
-        for (index, reader) in readers.enumerated() {
-            try reader.text.write(toFile: configDirectory + "/reader-\(index)", atomically: true, encoding: .utf8)
-        }
+        try readers.map(\.text).joined(separator: "\n")
+            .write(toFile: configDirectory + "/readers", atomically: true, encoding: .utf8)
+    }
+
+    /// The name pcscd gives the entry at `index` of ``writeReaders(_:)``'s list when it adds
+    /// them all at its start (a reader of one slot: the second number is 00).
+    package static func readerName(_ friendlyName: String, index: Int) -> String {
+        friendlyName + " " + String(format: "%02X", index) + " 00"
     }
 
     /// Starts pcscd (`-f`, plus `pcscdOptions` such as `-d -a`) with `environment`; returns its

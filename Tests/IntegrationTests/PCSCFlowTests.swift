@@ -45,17 +45,13 @@ struct PCSCFlowTests {
         }
     }
 
-    /// Presses OK (through every page) once the token waits; retries until it does (60 s: on a
-    /// loaded machine the commands before the wait can take a while to reach the token).
+    /// Presses OK (through every page) once the token waits: waits for the token's `waiting`
+    /// event (or a status that says it already waits), not against a fixed deadline (on a loaded
+    /// machine the commands before the wait can take a long while to reach the token).
     static func pressOK(_ stack: PCSCTestStack, token busid: String) async throws {
         try await PCSCTestStack.blocking {
-            let deadline = Date().addingTimeInterval(60)
-            while Date() < deadline {
-                let out = try stack.runEmulatorControl("press", ["ok"], token: busid, mustSucceed: false)
-                if out.status == 0 { return }
-                usleep(50_000)
-            }
-            throw StackError("token \(busid) never waited for OK")
+            try stack.events().waitUntilWaiting(token: busid)
+            try stack.runEmulatorControl("press", ["ok"], token: busid)
         }
     }
 }

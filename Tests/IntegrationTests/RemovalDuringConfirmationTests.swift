@@ -2,6 +2,7 @@ import UKeyTestCA
 import Foundation
 import PCSC
 import PCSCTestSupport
+import Synchronization
 import Testing
 import UKey
 
@@ -23,10 +24,20 @@ struct RemovalDuringConfirmationTests {
         }
         try await keyApproved
 
+        // Subscribed before the confirmation starts: its `waiting` event cannot be missed, and the
+        // wait ends with the confirmation's own error if it fails before the screen shows.
+        let events = try await PCSCTestStack.blocking { try stack.events() }
+        let ended = Mutex(false)
         let confirmation = Task {
-            try await found.token.confirmTransfer(BankingFlow.transfer, challenge: Array(repeating: 0x5A, count: 16))
+            defer { ended.withLock { $0 = true } }
+            return try await found.token.confirmTransfer(BankingFlow.transfer, challenge: Array(repeating: 0x5A, count: 16))
         }
-        try await Self.waitUntilWaiting(stack, token: "1-3")
+        do {
+            try await PCSCTestStack.blocking { try events.waitUntilWaiting(token: "1-3") { ended.withLock { $0 } } }
+        } catch {
+            _ = try await confirmation.value
+            throw error
+        }
         let removedAt = ContinuousClock.now
         try await stack.emulatorControl("remove", token: "1-3")
         let result = await confirmation.result
@@ -51,25 +62,5 @@ struct RemovalDuringConfirmationTests {
         let info = try await again.token.info()
         #expect(info.transferKey == .rsa1024 && info.transferCounter == 0,
                 "the transfer interrupted by the removal was never signed: \(info.transferCounter)")
-    }
-
-    /// Polls the emulator's status until token `busid` shows a confirmation screen.
-    static func waitUntilWaiting(_ stack: PCSCTestStack, token busid: String) async throws {
-        try await PCSCTestStack.blocking {
-            let deadline = Date().addingTimeInterval(10)
-            while Date() < deadline {
-                let out = try stack.runEmulatorControl("status", ["--json"], token: busid, mustSucceed: false)
-                if out.stdout.contains("\"waiting\":true") || out.stdout.contains("\"waiting\" : true") {
-                    // status lists every token: make sure it is ours that waits.
-                    if let object = try? JSONSerialization.jsonObject(with: Data(out.stdout.utf8)) as? [String: Any],
-                       let tokens = object["tokens"] as? [[String: Any]],
-                       tokens.contains(where: { $0["busid"] as? String == busid && $0["waiting"] as? Bool == true }) {
-                        return
-                    }
-                }
-                usleep(50_000)
-            }
-            throw StackError("token \(busid) never showed the transfer")
-        }
     }
 }

@@ -170,22 +170,22 @@ extension PCSCIntegrationTests {
         }
         defer { consumer.cancel() }
         let inserted = PCSCReaderEvent.cardInserted(reader: stack.reader, atr: PCSCTestStack.atr)
-        let start = await events.wait(10) { $0.starts(with: [.readerAdded(stack.reader), inserted]) }
+        let start = await events.wait(60) { $0.starts(with: [.readerAdded(stack.reader), inserted]) }
         #expect(start, "the first events describe what is there: \(events.all)")
         // Other suites may watch events too (TokenFinder.waitForToken): count loosely.
         // The thread names itself once it runs; on a loaded machine that can trail the first events.
         var monitors = Self.threads(named: "pcsc-events")
-        for _ in 0..<50 where monitors == 0 {
+        for _ in 0..<600 where monitors == 0 {   // a 60 s guard: the naming is the event waited for
             try await Task.sleep(for: .milliseconds(100))
             monitors = Self.threads(named: "pcsc-events")
         }
         #expect(monitors >= 1, "the monitor runs on its own thread")
 
         try await withCardRemoved(stack) {
-            let removed = await events.wait(10) { $0.contains(.cardRemoved(reader: stack.reader)) }
+            let removed = await events.wait(60) { $0.contains(.cardRemoved(reader: stack.reader)) }
             #expect(removed, "removal is reported: \(events.all)")
         }
-        let reinserted = await events.wait(10) { $0.filter { $0 == inserted }.count == 2 }
+        let reinserted = await events.wait(60) { $0.filter { $0 == inserted }.count == 2 }
         #expect(reinserted, "insertion is reported with the ATR: \(events.all)")
         #expect(events.all == [.readerAdded(stack.reader), inserted, .cardRemoved(reader: stack.reader), inserted],
                 "nothing else happened")
@@ -193,7 +193,7 @@ extension PCSCIntegrationTests {
 
         consumer.cancel()
         await consumer.value
-        let gone = await events.wait(3) { _ in Self.threads(named: "pcsc-events") <= threadsBefore }
+        let gone = await events.wait(60) { _ in Self.threads(named: "pcsc-events") <= threadsBefore }
         #expect(gone, "the monitor thread ends when the consumer stops")
     }
 

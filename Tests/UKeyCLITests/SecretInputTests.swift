@@ -61,3 +61,19 @@ struct SecretInputTests {
         ["PCSCLITE_CSOCK_NAME": stack.pcscd.socketPath, "PATH": "/usr/bin:/bin", "HOME": NSTemporaryDirectory()]
     }
 }
+
+extension SecretInputTests {
+    @Test("Ctrl-C at the PIN prompt: the command ends and the terminal echoes again")
+    func interruptAtPrompt() async throws {
+        let stack = try await PCSCTestStack.shared()
+        let binary = try EmulatorProcess.binary().path
+        let script = try #require(Bundle.module.url(forResource: "pty_interrupt", withExtension: "py", subdirectory: "Scripts")).path
+        let out = try await PCSCTestStack.blocking {
+            try TestProcess.run(["/usr/bin/python3", script, "PIN: ", "--", binary, "token", "pin", "verify", "--reader", "UKey 1-5"],
+                                environment: Self.environment(stack), timeout: 300)
+        }
+        #expect(out.stdout.contains("PIN: "), "the prompt came: \(out)")
+        #expect(out.stdout.contains("\necho on\n"), "echo is back on after Ctrl-C at the prompt: \(out)")
+        #expect(out.stdout.hasSuffix("exit -2\n"), "the command ended by SIGINT: \(out)")
+    }
+}

@@ -43,7 +43,7 @@ extension WaitingTokenTests {
         #expect(listing?.first?["busy"] as? Bool == true && listing?.first?["hasCard"] as? Bool == true, "\(json)")
 
         let after = try await PCSCTestStack.blocking {
-            let deadline = Date().addingTimeInterval(10)
+            let deadline = Date().addingTimeInterval(60)   // a guard: the holder's decision is the event
             while try Self.isWaiting(session.stack), Date() < deadline { usleep(100_000) }
             return try TestProcess.run([session.binary, "readers"] + Self.onToken, environment: session.environment([:]), timeout: 30)
         }

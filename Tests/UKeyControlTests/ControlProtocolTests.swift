@@ -18,6 +18,10 @@ struct ControlProtocolTests {
         (.abort(token: "1-6"), #"{"op":"abort","token":"1-6"}"#),
         (.otp(token: "1-1", account: "Example:alice"), #"{"account":"Example:alice","op":"otp","token":"1-1"}"#),
         (.otp(token: nil, account: nil), #"{"op":"otp"}"#),
+        (.stop, #"{"op":"stop"}"#),
+        (.reset(token: "1-3", factory: false), #"{"factory":false,"op":"reset","token":"1-3"}"#),
+        (.reset(token: "1-3", factory: true), #"{"factory":true,"op":"reset","token":"1-3"}"#),
+        (.set(confirm: "approve"), #"{"confirm":"approve","op":"set"}"#),
     ]
 
     static let screen = ControlStatus.Screen(lines: ["Payee account", "DE89 3704 0044", "Amount", "1234.56 €"], page: 1, pages: 3)
@@ -44,6 +48,9 @@ struct ControlProtocolTests {
         (.pressed(token: "1-2", waiting: true), #"{"ok":true,"token":"1-2","waiting":true}"#),
         (.slot(token: "1-1", present: false), #"{"ok":true,"present":false,"token":"1-1"}"#),
         (.slot(token: "1-3", present: true), #"{"ok":true,"present":true,"token":"1-3"}"#),
+        (.stopping, #"{"ok":true,"stopping":true}"#),
+        (.reset(token: "1-3", serial: "0A1B2C3D4E5F6071"), #"{"ok":true,"serial":"0A1B2C3D4E5F6071","token":"1-3"}"#),
+        (.configured(confirm: "deny"), #"{"confirm":"deny","ok":true}"#),
     ]
 
     static let events: [(ControlEvent, String)] = [
@@ -123,7 +130,7 @@ struct ControlProtocolTests {
         (ControlRequestError.notAnObject.description, #"{"error":"the request is not a JSON object","ok":false}"#),
         (ControlRequestError.missingOp.description, #"{"error":"missing \"op\"","ok":false}"#),
         (ControlRequestError.unknownOp("dance").description,
-         #"{"error":"unknown op \"dance\" (status, press, insert, remove, abort, events, otp)","ok":false}"#),
+         #"{"error":"unknown op \"dance\" (status, press, insert, remove, abort, events, otp, stop, reset, set)","ok":false}"#),
         (ControlRequestError.lineTooLong.description, #"{"error":"request line too long","ok":false}"#),
         (#"2 tokens: say which with "token" (a bus id or a serial)"#,
          #"{"error":"2 tokens: say which with \"token\" (a bus id or a serial)","ok":false}"#),
@@ -156,7 +163,7 @@ struct ControlProtocolTests {
     func fieldNames() throws {
         let documented: Set<String> = ["op", "token", "button", "once", "ok", "error", "pid", "state", "listeners", "confirm", "tokens",
                                        "busid", "serial", "present", "imported", "vpcd", "waiting", "screen", "lines", "page",
-                                       "pages", "subscribed", "event", "counter", "account"]
+                                       "pages", "subscribed", "event", "counter", "account", "factory", "stopping"]
         func keys(_ object: Any) -> Set<String> {
             if let dictionary = object as? [String: Any] {
                 return dictionary.reduce(into: Set(dictionary.keys)) { $0.formUnion(keys($1.value)) }

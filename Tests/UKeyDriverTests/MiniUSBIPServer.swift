@@ -1,4 +1,5 @@
 import Foundation
+import POSIX
 import USBIP
 
 /// A minimal usbipd for tests: listens on a unix socket, exports one device as bus id `1-1`,
@@ -30,16 +31,16 @@ final class MiniUSBIPServer: @unchecked Sendable {
     init(model: any EmulatedUSBDevice) throws {
         self.model = model
         path = NSTemporaryDirectory() + "ukey-drv-\(getpid())-\(UInt32.random(in: 0...UInt32.max)).sock"
-        listener = socket(AF_UNIX, Int32(SOCK_STREAM.rawValue), 0)
-        var address = sockaddr_un()
-        address.sun_family = sa_family_t(AF_UNIX)
-        withUnsafeMutableBytes(of: &address.sun_path) { raw in
-            for (index, byte) in path.utf8.enumerated() { raw[index] = byte }
+        // A blocking listener: the accept loop below waits in accept(2).
+        let socket = try SocketDescriptor.stream(family: AF_UNIX)
+        do {
+            try socket.bind(to: try SocketAddress.unix(path), name: path)
+            try socket.listen(backlog: 8)
+        } catch {
+            socket.close()
+            throw error
         }
-        let bound = withUnsafePointer(to: &address) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(listener, $0, socklen_t(MemoryLayout<sockaddr_un>.size)) }
-        }
-        guard bound == 0, listen(listener, 8) == 0 else { throw POSIXError(.EADDRINUSE) }
+        listener = socket.rawValue
         Thread.detachNewThread { [self] in acceptLoop() }
     }
 

@@ -53,6 +53,8 @@ final class GarbageCCIDDevice: EmulatedUSBDevice, @unchecked Sendable {
     private var lastExtension = Date.distantPast
     private var transportFaultArmed = false
     private(set) var misbehaved = 0
+    /// ``misbehaved`` read under the lock, while the device serves another thread.
+    var misbehavedCount: Int { lock.withLock { misbehaved } }
 
     init(_ misbehaviour: Misbehaviour, scope: Scope) {
         self.misbehaviour = misbehaviour
@@ -156,6 +158,21 @@ struct MisbehavingDeviceThroughPCSCDTests {
     /// UKEY_DRIVER_APDU_TIME_LIMIT for this pcscd: how long the endless time extensions last.
     static let timeLimit = 6.0
 
+    /// Waits until pcscd lists a reader for every name of `names` (pcscd appends " 00 00" etc.;
+    /// 60 s guard, not a time the test needs); the names it lists then, in its order.
+    static func waitForReaders(_ names: [String], environment: [String: String]) throws -> [String] {
+        let deadline = Date().addingTimeInterval(60)
+        var listed: [String] = []
+        repeat {
+            let output = try TestProcess.run([EndToEndTools.python, EndToEndTools.scripts + "/pcsc_transmit.py", "--readers"],
+                                             environment: environment, timeout: 60).stdout
+            listed = output.split(separator: "\n").map(String.init)
+            if names.allSatisfy({ name in listed.contains { $0.hasPrefix(name + " ") } }) { break }
+            usleep(100_000)
+        } while Date() < deadline
+        return listed
+    }
+
     /// Runs a client; `timedOut` if it had to be killed after `timeout` seconds.
     static func run(_ arguments: [String], environment: [String: String], timeout: Double)
         throws -> (output: String, timedOut: Bool)
@@ -181,11 +198,15 @@ struct MisbehavingDeviceThroughPCSCDTests {
         defer { pcscd.stop() }
         let environment = pcscd.environment
 
-        // Readers are numbered in configuration order (reader-0, reader-1). `opensc-tool -l`
-        // is no readiness probe here: it connects to the bad reader and waits on it.
+        // Readers are numbered in configuration order (one file, entries in order). `opensc-tool -l`
+        // is no readiness probe here: it connects to the bad reader and waits on it; listing
+        // the readers (SCardListReaders) connects to none. pcscd serves clients once it has
+        // added the configured readers, which the listing shows.
+        let listed = try Self.waitForReaders([Self.badName, Self.goodName], environment: environment)
+        try #require(listed.count == 2 && listed[0].hasPrefix(Self.badName + " ") && listed[1].hasPrefix(Self.goodName + " "),
+                     "pcscd lists both readers in order:\n\(listed)\n\(pcscd.log)")
         let badIndex = 0
         let goodIndex = 1
-        usleep(500_000)
 
         // The misbehaving reader: ATR and an APDU; any error is fine, success is not (except
         // the honest ATR when only the APDUs are garbled), and so is a hang. Endless time
@@ -204,8 +225,11 @@ struct MisbehavingDeviceThroughPCSCDTests {
         var goodFirst = false
         if misbehaviour == .endlessTimeExtensions && scope == .xfrBlock {
             // While the bad reader's APDU is extended, a client of the good reader alone is
-            // served: pcscd locks each reader separately, and so does the driver.
-            usleep(1_000_000)
+            // served: pcscd locks each reader separately, and so does the driver. The bad
+            // reader's APDU is under way once the device has taken a garbled XfrBlock (60 s guard).
+            let deadline = Date().addingTimeInterval(60)
+            while device.misbehavedCount == 0 && client.isRunning && Date() < deadline { usleep(20_000) }
+            try #require(device.misbehavedCount > 0, "the bad reader's APDU reached the device")
             goodMeanwhile = try Self.run([EndToEndTools.python, EndToEndTools.scripts + "/pcsc_transmit.py", Self.goodName,
                                           Self.select], environment: environment, timeout: 20)
             goodFirst = client.isRunning

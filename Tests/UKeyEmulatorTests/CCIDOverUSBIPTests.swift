@@ -68,14 +68,14 @@ struct CCIDOverUSBIPTests {
             var interrupt = try client.submitInterrupt()
             #expect(try harness.control().request(.remove(token: nil)) == .slot(token: "1-1", present: false))
             #expect(try client.retSubmit(interrupt).transferBuffer == [0x50, 0x02], "absent, changed")
-            #expect(try events.nextEvent(timeout: 10) == ControlEvent(token: "1-1", .removed))
+            #expect(try events.nextEvent(timeout: 60) == ControlEvent(token: "1-1", .removed))
             let absent = try client.ccid(.getSlotStatus)
             #expect(absent.bStatus.bmICCStatus == .absent)
 
             interrupt = try client.submitInterrupt()
             #expect(try harness.control().request(.insert(token: nil)) == .slot(token: "1-1", present: true))
             #expect(try client.retSubmit(interrupt).transferBuffer == [0x50, 0x03], "present, changed")
-            #expect(try events.nextEvent(timeout: 10) == ControlEvent(token: "1-1", .inserted))
+            #expect(try events.nextEvent(timeout: 60) == ControlEvent(token: "1-1", .inserted))
             #expect(try client.ccid(.getSlotStatus).bStatus.bmICCStatus != .absent)
         }
     }
@@ -94,7 +94,7 @@ struct CCIDOverUSBIPTests {
             let answer = PendingTransmit(client: client, apdu: confirm)
             var seen: [String] = []
             while !seen.contains("waiting") {
-                seen.append(try #require(try events.nextEvent(timeout: 20)).kind.name)
+                seen.append(try #require(try events.nextEvent(timeout: 60)).kind.name)
             }
             #expect(seen.first == "display")
             #expect(try harness.status().tokens.first?.waiting == true)
@@ -103,11 +103,11 @@ struct CCIDOverUSBIPTests {
             if button == .ok {
                 #expect(response.suffix(2) == [0x90, 0x00])
                 var last = ""
-                while last != "signed" { last = try #require(try events.nextEvent(timeout: 10)).kind.name }
+                while last != "signed" { last = try #require(try events.nextEvent(timeout: 60)).kind.name }
             } else {
                 #expect(response == [0x69, 0x85])
                 var last = ""
-                while last != "denied" { last = try #require(try events.nextEvent(timeout: 10)).kind.name }
+                while last != "denied" { last = try #require(try events.nextEvent(timeout: 60)).kind.name }
             }
         }
     }

@@ -61,7 +61,7 @@ struct ControlSocketTests {
         try await withEmulator { harness in
             let events = try harness.events()
             #expect(try harness.control().request(.remove(token: nil)).isOK)
-            #expect(try events.nextEvent(timeout: 10) == ControlEvent(token: "1-1", .removed))
+            #expect(try events.nextEvent(timeout: 60) == ControlEvent(token: "1-1", .removed))
         }
     }
 }

@@ -30,7 +30,7 @@ struct LocalAttackerTests {
             try CCIDOverUSBIPTests.personalize(client) { try CCIDOverUSBIPTests.pressOK(harness) }
             let events = try harness.events()
             let answer = PendingTransmit(client: client, apdu: [0x80, 0xC0, 0x00, 0x00, UInt8(Self.transfer.count)] + Self.transfer + [0x00])
-            while try check.require(try events.nextEvent(timeout: 20), "a waiting event").kind.name != "waiting" {}
+            while try check.require(try events.nextEvent(timeout: 60), "a waiting event").kind.name != "waiting" {}
             func stillWaiting() throws -> Bool {
                 try harness.status().tokens.first?.waiting == true
             }

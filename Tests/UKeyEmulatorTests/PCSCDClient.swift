@@ -103,18 +103,31 @@ final class PCSCDCardChannel: CardChannel, @unchecked Sendable {
 
     /// One APDU; a PC/SC failure is thrown as the script's ``PCSCFailure`` code.
     func exchange(_ command: [UInt8]) async throws -> [UInt8] {
-        let line: String? = await withCheckedContinuation { continuation in
-            queue.async {
-                self.input.fileHandleForWriting.write(Data((command.map { String(format: "%02X", $0) }.joined() + "\n").utf8))
-                continuation.resume(returning: self.readLine())
-            }
-        }
+        let line = await request(command.map { String(format: "%02X", $0) }.joined())
         guard let line else { throw TestClientError("the pcsc_ctypes.py process ended") }
         if line.hasPrefix("E 0x"), let code = UInt32(line.dropFirst(4), radix: 16) { throw PCSCFailure(code: code) }
         guard line.hasPrefix("R "), let bytes = [UInt8](hexString: String(line.dropFirst(2))) else {
             throw TestClientError("unexpected line from pcsc_ctypes.py: \(line)")
         }
         return bytes
+    }
+
+    /// Waits up to `seconds` (a guard) until pcscd's event thread has seen the card removed since
+    /// this channel connected (`WAIT-REMOVED` of the script).
+    /// Throws with the script's last view of the reader if it did not.
+    func waitForRemoval(seconds: Double) async throws {
+        let line = await request("WAIT-REMOVED \(seconds)")
+        guard line == "W OK" else { throw TestClientError("WAIT-REMOVED: \(line ?? "the process ended")") }
+    }
+
+    /// One line to the script, its answer line (nil once the process ended).
+    private func request(_ line: String) async -> String? {
+        await withCheckedContinuation { continuation in
+            queue.async {
+                self.input.fileHandleForWriting.write(Data((line + "\n").utf8))
+                continuation.resume(returning: self.readLine())
+            }
+        }
     }
 
     private func readLine() -> String? {

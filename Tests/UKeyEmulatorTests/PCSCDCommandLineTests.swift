@@ -40,9 +40,14 @@ struct PCSCDCommandLineTests {
                 usleep(100_000)
             }
             #expect(listing.contains("UKey 1-1") && listing.contains("UKey 1-2"), "one reader per token:\n\(listing)")
-            let apdu = try TestProcess.run(["/usr/bin/opensc-tool", "-r", "UKey 1-1 01 00", "-c", "default", "-s", "00A4040006F0554B45590100"],
-                                           environment: environment).stdout
-            _ = apdu
+            // Token 1-k's reader is `UKey 1-k` + k−1 (one configuration file, entries in bus id
+            // order): 1-1 is `UKey 1-1 00 00`. The SELECT goes through that pcscd to the token.
+            let reader = "UKey 1-1 00 00"
+            #expect(listing.contains(reader), "token 1-1's reader is named \(reader):\n\(listing)")
+            let apdu = try TestProcess.run(["/usr/bin/opensc-tool", "-r", reader, "-c", "default", "-s", "00A4040006F0554B45590100"],
+                                           environment: environment)
+            #expect(apdu.status == 0 && apdu.stdout.contains("SW1=0x90, SW2=0x00"),
+                    "opensc-tool's SELECT on \(reader) through this pcscd answers 9000:\n\(apdu)")
             let log = (try? String(contentsOfFile: directory + "/pcscd.log", encoding: .utf8)) ?? ""
             #expect(log.contains("ukey-driver"), "--trace puts the driver's trace in DIR/pcscd.log")
 
@@ -104,7 +109,7 @@ struct PCSCDCommandLineTests {
         try #require(start.status == 0, "pcscd start --dir pr --state st:\n\(start)")
         let socket = work.file("pr") + "/run/pcscd.comm"
         #expect(start.stdout.contains(socket), "start names the absolute socket:\n\(start)")
-        let config = try String(contentsOfFile: work.file("pr") + "/reader.conf.d/reader-0", encoding: .utf8)
+        let config = try String(contentsOfFile: work.file("pr") + "/reader.conf.d/readers", encoding: .utf8)
         #expect(config.contains("DEVICENAME usbip:unix:\(work.file("rel.sock"))/1-1"), "the reader names the absolute socket:\n\(config)")
 
         var environment = ProcessInfo.processInfo.environment
@@ -153,7 +158,8 @@ struct PCSCDCommandLineTests {
                                 "--driver", PCSCDClient.driverLibrary!])
             #expect(out.status == 0 && out.stdout.contains("with 1 reader(s)"), "one of two readers came up:\n\(out)")
             #expect(out.stderr.contains("1 of 2 device(s) have no reader"), "\(out)")
-            _ = try ukey(["pcscd", "stop", "--dir", directory])
+            let stopped = try ukey(["pcscd", "stop", "--dir", directory])
+            #expect(stopped.status == 0 && stopped.stdout.contains("stopped"), "the first pcscd stops:\n\(stopped)")
 
             out = try ukey(["pcscd", "start", "--dir", directory, "--device", missing, "--driver", PCSCDClient.driverLibrary!])
             #expect(out.status != 0 && out.stderr.contains("pcscd announced no reader"), "no reader is a failure:\n\(out)")

@@ -37,6 +37,9 @@ struct PCSCDEmulatorTests {
     func threeTokensThreeReaders() async throws {
         try await withStack(tokens: 3) { emulator, pcscd in
             let names = try PCSCDClient.waitForReaders(3, pcscd)
+            // One configuration file with the entries in bus id order: the names do not depend
+            // on readdir order (issue 15 item 10: with reader-N files, 1-1 was `UKey 1-1 02 00`).
+            #expect(names.sorted() == ["UKey 1-1 00 00", "UKey 1-2 01 00", "UKey 1-3 02 00"], "stable reader names: \(names)")
             for token in emulator.emulator.serials {
                 #expect(names.contains { $0.hasPrefix("UKey \(token.busid) ") }, "reader for \(token.busid) in \(names)")
                 let out = try PCSCDClient.run(["loop", "UKey \(token.busid)", "3"], pcscd)
@@ -50,22 +53,30 @@ struct PCSCDEmulatorTests {
         try await withStack(tokens: 2) { emulator, pcscd in
             let serials = emulator.emulator.serials
             let rounds = "300"
+            // Each pair of clients starts at a barrier (barrier:DIR:2), not at a guessed instant:
+            // on a loaded machine starting Python and connecting can take longer than any guess,
+            // and one client then ran its rounds alone.
+            let barriers = try TemporaryDirectory()
+            defer { barriers.remove() }
+            try FileManager.default.createDirectory(atPath: barriers.file("plain"), withIntermediateDirectories: false)
+            try FileManager.default.createDirectory(atPath: barriers.file("transaction"), withIntermediateDirectories: false)
             // Different tokens at the same time.
-            let started = Date()
-            let together = String(Date().timeIntervalSince1970 + 1)
+            let together = "barrier:" + barriers.file("plain") + ":2"
             async let first = Self.runDetached(["loop", "UKey 1-1", rounds, "plain", "0", together], pcscd)
             async let second = Self.runDetached(["loop", "UKey 1-2", rounds, "plain", "0", together], pcscd)
             let (a, b) = try await (first, second)
-            print("two tokens, 2 x \(rounds) rounds from a common start: \(Date().timeIntervalSince(started) - 1) s")
             #expect(a.stdout.contains("OK \(rounds) \(serials[0].serial.uppercased())"), "token 1-1:\n\(a)")
             #expect(b.stdout.contains("OK \(rounds) \(serials[1].serial.uppercased())"), "token 1-2:\n\(b)")
 
             // One token, two processes, every round inside a transaction.
-            // Both start at the same instant and pause 2 ms between rounds (outside the transaction:
-            // pcscd polls a held lock every 100 ms), so their rounds alternate.
-            let startAt = String(Date().timeIntervalSince1970 + 1.5)
-            async let third = Self.runDetached(["loop", "UKey 1-1", rounds, "transaction", "2", startAt], pcscd)
-            async let fourth = Self.runDetached(["loop", "UKey 1-1", rounds, "transaction", "2", startAt], pcscd)
+            // Both start together and pause 2 ms between rounds (outside the transaction), and
+            // 300 ms after every 30th round: a client waiting in SCardBeginTransaction asks pcscd
+            // again only every 100 ms (libpcsclite's PCSCLITE_LOCK_POLL_RATE; pcscd keeps no
+            // queue), so a 2 ms gap lets it in only by chance; a gap of three polls lets it in
+            // whenever it waits. The rounds alternate at those points at least.
+            let startAt = "barrier:" + barriers.file("transaction") + ":2"
+            async let third = Self.runDetached(["loop", "UKey 1-1", rounds, "transaction", "2/300@30", startAt], pcscd)
+            async let fourth = Self.runDetached(["loop", "UKey 1-1", rounds, "transaction", "2/300@30", startAt], pcscd)
             let (c, d) = try await (third, fourth)
             #expect(c.stdout.contains("OK \(rounds) \(serials[0].serial.uppercased())"), "first client:\n\(c.stderr)")
             #expect(d.stdout.contains("OK \(rounds) \(serials[0].serial.uppercased())"), "second client:\n\(d.stderr)")
@@ -144,18 +155,35 @@ struct PCSCDEmulatorTests {
             presser.cancel()
 
             // Card removed while CONFIRM TRANSFER waits for the holder.
-            var code = try await waitingConfirm(pcscd, emulator) {
-                _ = try emulator.control().request(.remove(token: "1-1"))
+            var code = try await waitingConfirm(pcscd, emulator, awaitRemoval: true) {
+                let reply = try emulator.control().request(.remove(token: "1-1"))
+                try #require(reply == .slot(token: "1-1", present: false), "the emulator removed the card: \(reply)")
             }
-            print("removal: \(String(format: "0x%08X", code.code)) after \(code.seconds) s, next call \(String(format: "0x%08X", code.next ?? 0))")
+            print("removal: \(String(format: "0x%08X", code.code)) after \(code.seconds) s, next call \(String(format: "0x%08X", code.next ?? 0)), after pcscd's event \(String(format: "0x%08X", code.afterRemoval ?? 0))")
             // pcscd maps the driver's IFD_ICC_NOT_PRESENT for the transmit in flight to
             // SCARD_E_NO_SMARTCARD; the handle's next call reports SCARD_W_REMOVED_CARD.
             #expect([PCSCDClient.SCARD_E_NO_SMARTCARD, PCSCDClient.SCARD_W_REMOVED_CARD].contains(code.code),
                     "removal ends the waiting transmit (no smart card / removed card)")
-            #expect(code.next == PCSCDClient.SCARD_W_REMOVED_CARD, "the client's next call gets SCARD_W_REMOVED_CARD")
+            // The handle's next call races pcscd's event thread (pcsc-lite 1.9: winscard.c,
+            // eventhandler.c). A SCardTransmit the driver ends with IFD_ICC_NOT_PRESENT sets the
+            // reader's state to SCARD_ABSENT but not the handles' event state; only the event
+            // thread does that (RFSetReaderEventState(SCARD_REMOVED), with eventCounter++), once
+            // our NotifySlotChange has woken it and IFDHICCPresence, which needs the mutex the
+            // transmit held, has answered IFD_ICC_NOT_PRESENT. SCardTransmit checks the event state
+            // first (SCARD_W_REMOVED_CARD), then SCARD_ABSENT (SCARD_E_NO_SMARTCARD): before the
+            // event thread's turn the answer is no smart card, after it removed card. The driver
+            // cannot order the two (it reports the removal both ways at once), so both are right
+            // here; success (the removal not noticed) or any other error is not.
+            #expect([PCSCDClient.SCARD_E_NO_SMARTCARD, PCSCDClient.SCARD_W_REMOVED_CARD].contains(code.next ?? 0),
+                    "the client's next call fails with no smart card or removed card")
+            // Once the event thread has counted the removal, the handle reports it, every time.
+            #expect(code.removalSeen, "pcscd's event thread saw the removal (reader empty, event counter changed)")
+            #expect(code.afterRemoval == PCSCDClient.SCARD_W_REMOVED_CARD,
+                    "after pcscd's removal event the handle's calls get SCARD_W_REMOVED_CARD")
             #expect(code.seconds < 5)
             #expect(pcscd.isRunning)
-            _ = try emulator.control().request(.insert(token: "1-1"))
+            let inserted = try emulator.control().request(.insert(token: "1-1"))
+            try #require(inserted == .slot(token: "1-1", present: true), "the emulator inserted the card: \(inserted)")
             var answer = ""
             for _ in 0..<50 {
                 answer = try PCSCDClient.run(["transmit", "UKey 1-1", "00A4040006F0554B45590100"], pcscd).stdout
@@ -192,9 +220,13 @@ struct PCSCDEmulatorTests {
     }
 
     /// VERIFY + a CONFIRM TRANSFER that waits for the holder; once the token shows it, `action`;
-    /// returns the PC/SC error the transmit ended with and how long after `action`.
-    func waitingConfirm(_ pcscd: PCSCDHarness, _ emulator: EmulatorHarness,
-                        _ action: () throws -> Void) async throws -> (code: UInt32, seconds: Double, next: UInt32?) {
+    /// returns the PC/SC error the transmit ended with, how long after `action`, and the error of
+    /// the handle's next call. With `awaitRemoval`, then waits (60 s guard) for pcscd's event
+    /// thread to see the card removed and returns whether it did and the error of a call after.
+    func waitingConfirm(_ pcscd: PCSCDHarness, _ emulator: EmulatorHarness, awaitRemoval: Bool = false,
+                        _ action: () throws -> Void) async throws
+        -> (code: UInt32, seconds: Double, next: UInt32?, removalSeen: Bool, afterRemoval: UInt32?)
+    {
         let channel = try PCSCDCardChannel(reader: "UKey 1-1", pcscd: pcscd)
         defer { channel.close() }
         _ = try await channel.exchange([UInt8](hexString: "00A4040006F0554B45590100")!)
@@ -216,13 +248,26 @@ struct PCSCDEmulatorTests {
         try action()
         let code = try #require(await confirm.value, "the waiting transmit ended with an error")
         let seconds = Date().timeIntervalSince(acted)
+        let select = [UInt8](hexString: "00A4040006F0554B45590100")!
         var next: UInt32? = nil
         do {
-            _ = try await channel.exchange([UInt8](hexString: "00A4040006F0554B45590100")!)
+            _ = try await channel.exchange(select)
         } catch let failure as PCSCDCardChannel.PCSCFailure {
             next = failure.code
         }
-        return (code, seconds, next)
+        guard awaitRemoval else { return (code, seconds, next, false, nil) }
+        var removalSeen = true
+        do { try await channel.waitForRemoval(seconds: 60) } catch {
+            Issue.record("\(error)")
+            removalSeen = false
+        }
+        var afterRemoval: UInt32? = nil
+        do {
+            _ = try await channel.exchange(select)
+        } catch let failure as PCSCDCardChannel.PCSCFailure {
+            afterRemoval = failure.code
+        }
+        return (code, seconds, next, removalSeen, afterRemoval)
     }
 
     static let confirmTransfer = [UInt8](hexString: "80C0000051"

@@ -1,5 +1,6 @@
 import PCSCTestSupport
 import Foundation
+import POSIX
 import UKeyEmulator
 #if canImport(Glibc)
 import Glibc
@@ -13,26 +14,14 @@ final class VPCDFakeServer: @unchecked Sendable {
 
     /// Listens on 127.0.0.1:`port` (0: the kernel picks one).
     init(port requested: UInt16 = 0) throws {
-        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-        guard fd >= 0 else { throw PCSCDHarnessError("socket: errno \(errno)") }
-        var address = sockaddr_in()
-        address.sin_family = sa_family_t(AF_INET)
-        address.sin_addr.s_addr = inet_addr("127.0.0.1")
-        address.sin_port = requested.bigEndian
-        var on: Int32 = 1
-        setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &on, socklen_t(MemoryLayout<Int32>.size))
-        var length = socklen_t(MemoryLayout<sockaddr_in>.size)
-        let ok = withUnsafeMutablePointer(to: &address) { pointer in
-            pointer.withMemoryRebound(to: sockaddr.self, capacity: 1) {
-                bind(fd, $0, length) == 0 && listen(fd, 8) == 0 && getsockname(fd, $0, &length) == 0
-            }
+        let socket: ListeningSocket
+        do {
+            socket = try ListeningSocket.tcp(host: "127.0.0.1", port: requested, name: "127.0.0.1:\(requested)")
+        } catch {
+            throw PCSCDHarnessError("listen: \(error)")
         }
-        guard ok else {
-            close(fd)
-            throw PCSCDHarnessError("bind/listen: errno \(errno)")
-        }
-        listener = fd
-        port = UInt16(bigEndian: address.sin_port)
+        listener = socket.descriptor.rawValue
+        port = SocketAddress.of(socket.descriptor).port
     }
 
     deinit {

@@ -24,11 +24,11 @@ import UKeyEmulator
         #expect(key.prefix(2) == [0x7F, 0x49] && key.suffix(2) == [0x90, 0x00])
     }
 
-    /// Waits (up to 5 s) until `card` shows a confirmation, then presses OK until it is decided;
+    /// Waits (a 60 s guard: a loaded machine is slow) until `card` shows a confirmation, then presses OK until it is decided;
     /// returns how many presses that took.
     @discardableResult
     private func pressOK(_ card: InProcessVPCDCard<MemoryNVM>, what: String) throws -> Int {
-        let deadline = Date().addingTimeInterval(5)
+        let deadline = Date().addingTimeInterval(60)
         while !card.isWaiting && Date() < deadline { usleep(5_000) }
         try #require(card.isWaiting && card.screen != nil, "\(what) is on the screen")
         var presses = 0
@@ -114,8 +114,9 @@ import UKeyEmulator
         let vpcd = try server.accept()
         try personalize(vpcd, card)
         try vpcd.sendFrame(confirmTransfer)
-        let deadline = Date().addingTimeInterval(5)
+        let deadline = Date().addingTimeInterval(60)   // a guard; the test needs the card waiting
         while !card.isWaiting && Date() < deadline { usleep(5_000) }
+        try #require(card.isWaiting, "CONFIRM TRANSFER waits for the holder before vpcd goes away")
         vpcd.close()  // vpcd gone: the link powers the card off
         let again = try server.accept()
         #expect(!card.isWaiting, "power-off ended the confirmation")

@@ -75,10 +75,19 @@ struct TokenTests {
         _ = try await token.sign(data: [1, 2, 3])
     }
 
+    /// Three wrong PINs; each must fail as it should (two wrong PINs, then blocked), so that
+    /// what follows starts from a blocked PIN (the tries were `try?` before: ignored).
+    static func blockPIN(_ token: Token, sourceLocation: SourceLocation = #_sourceLocation) async throws {
+        await #expect(throws: TokenError.wrongPIN(triesLeft: 2), sourceLocation: sourceLocation) { try await token.verifyPIN("000000") }
+        await #expect(throws: TokenError.wrongPIN(triesLeft: 1), sourceLocation: sourceLocation) { try await token.verifyPIN("000000") }
+        await #expect(throws: TokenError.blocked, sourceLocation: sourceLocation) { try await token.verifyPIN("000000") }
+        try #require(try await token.info().pinTriesLeft == 0, "the PIN is blocked", sourceLocation: sourceLocation)
+    }
+
     @Test("a wrong PUK counts the PUK's tries and a blocked PUK says so, in words that name the PUK")
     func pukErrors() async throws {
         let (token, _, _) = try await Self.personalizedToken()
-        for _ in 0..<3 { _ = try? await token.verifyPIN("000000") }
+        try await Self.blockPIN(token)
         await #expect(throws: TokenError.wrongPUK(triesLeft: 2)) { try await token.unblockPIN(puk: "11111111", newPIN: "135790") }
         await #expect(throws: TokenError.wrongPUK(triesLeft: 1)) { try await token.unblockPIN(puk: "11111111", newPIN: "135790") }
         await #expect(throws: TokenError.pukBlocked) { try await token.unblockPIN(puk: "11111111", newPIN: "135790") }
@@ -98,7 +107,7 @@ struct TokenTests {
         #expect(factoryInfo.pinMustChange && factoryInfo.pinTriesLeft == 3, "the factory PIN still must change")
         let (token, _, _) = try await Self.personalizedToken()
         await #expect(throws: TokenError.newPINSameAsOld) { try await token.changePIN(old: Self.pin, new: Self.pin) }
-        for _ in 0..<3 { _ = try? await token.verifyPIN("000000") }
+        try await Self.blockPIN(token)
         await #expect(throws: TokenError.newPINSameAsOld) { try await token.unblockPIN(puk: Self.puk, newPIN: Self.pin) }
         let info = try await token.info()
         #expect(info.pinTriesLeft == 0 && info.pukTriesLeft == 3)

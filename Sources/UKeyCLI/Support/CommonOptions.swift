@@ -10,4 +10,13 @@ struct CommonOptions: ParsableArguments {
 
     @Flag(help: "Print every hop (PC/SC calls, APDUs with PINs redacted, timings) to standard error.")
     var trace = false
+
+    @Option(name: .customLong("wait"), help: ArgumentHelp("Wait up to SECONDS for a token (apdu, atr: a card) to be inserted when none is there (as opensc-tool -w).", valueName: "seconds"))
+    var waitSeconds: Double?
+
+    func validate() throws {
+        if let waitSeconds, !(0...86_400).contains(waitSeconds) {
+            throw ValidationError("--wait must be 0…86400 seconds")
+        }
+    }
 }

@@ -35,19 +35,41 @@ struct ReaderAccess {
         return try await body(found)
     }
 
-    /// The UKey token of `--reader`, or the first reader holding one.
+    /// The UKey token of `--reader`, or the first reader holding one; with `--wait SECONDS`, the
+    /// first one inserted within that time when none is there yet.
     func token() async throws -> TokenFinder.Found {
-        try await finder.token(reader: options.reader)
+        guard let seconds = options.waitSeconds else { return try await finder.token(reader: options.reader) }
+        // A Result, not `catch .noToken`: that pattern on this typed throw crashes Swift 6.3's SILGen.
+        let result: Result<TokenFinder.Found, TokenError>
+        do {
+            result = .success(try await finder.waitForToken(reader: options.reader, timeout: .milliseconds(Int64(seconds * 1000))))
+        } catch {
+            result = .failure(error)
+        }
+        if case .failure(.noToken) = result {
+            let shown = seconds == seconds.rounded() ? String(Int(seconds)) : String(seconds)
+            throw CLIError("noToken", "no UKey token \(options.reader.map { "in reader \"\($0)\" " } ?? "")within \(shown) s (--wait)")
+        }
+        return try result.get()
     }
 
     /// A channel to any card (not only UKey tokens): `--reader`, or the first reader with a card.
+    /// With `--wait SECONDS`, looks again every 200 ms until a card is there or the time is up.
     func anyCard() async throws -> (reader: String, channel: any CardChannel, card: PCSCCardChannel) {
-        let result: Result<(reader: String, channel: any CardChannel, card: PCSCCardChannel), TokenError>
-        do { result = .success(try await finder.card(reader: options.reader)) } catch { result = .failure(error) }
-        if case .failure(.noToken) = result {
-            throw CLIError("noCard", "no card in \(options.reader.map { "reader \"\($0)\"" } ?? "any reader")")
+        let deadline = options.waitSeconds.map { ContinuousClock.now + .milliseconds(Int64($0 * 1000)) }
+        while true {
+            let result: Result<(reader: String, channel: any CardChannel, card: PCSCCardChannel), TokenError>
+            do { result = .success(try await finder.card(reader: options.reader)) } catch { result = .failure(error) }
+            if case .failure(.noToken) = result {
+                if let deadline, ContinuousClock.now < deadline {
+                    try await Task.sleep(for: .milliseconds(200))
+                    continue
+                }
+                throw CLIError("noCard", "no card in \(options.reader.map { "reader \"\($0)\"" } ?? "any reader")"
+                               + (options.waitSeconds.map { " within \($0 == $0.rounded() ? String(Int($0)) : String($0)) s (--wait)" } ?? ""))
+            }
+            return try result.get()
         }
-        return try result.get()
     }
 
     /// The ATR of the card in `--reader` (or the first reader with a card).

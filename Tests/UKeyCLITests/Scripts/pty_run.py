@@ -3,7 +3,7 @@
 
     pty_run.py PROMPT ANSWER -- COMMAND [ARG...]
 
-Waits (10 s at most) until PROMPT appears on the terminal, types ANSWER and Enter, then
+Waits (a 120 s guard) until PROMPT appears on the terminal, types ANSWER and Enter, then
 collects everything the command wrote until it exits. Prints the terminal's text (what a user
 would have seen, so a secret typed with echo off must not be in it), then a last line
 `exit N`. Exits 2 if the prompt never came.
@@ -31,7 +31,7 @@ def pump(timeout):
     seen += chunk
     return True
 
-deadline = time.time() + 10
+deadline = time.time() + 120
 while prompt not in seen and time.time() < deadline:
     if not pump(0.1):
         break

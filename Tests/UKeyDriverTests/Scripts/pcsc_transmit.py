@@ -3,10 +3,12 @@
 opens every reader while it enumerates them): SCardConnect, SCardTransmit, SCardDisconnect.
 
     pcsc_transmit.py READER-NAME-PART APDU-HEX [APDU-HEX ...]
+    pcsc_transmit.py --readers
 
 Sends each APDU in turn in one connection, as it is (no 61xx or 6Cxx handling). Prints
 `RESPONSE <hex>` for each and exits 0, or `ERROR <call> 0x<code>` and exits 1. The pcscd is
-the one `PCSCLITE_CSOCK_NAME` names.
+the one `PCSCLITE_CSOCK_NAME` names. `--readers` lists the readers, one name a line, connecting
+to none (SCardListReaders; no readers: no lines).
 """
 import sys
 
@@ -19,7 +21,21 @@ def check(call, result):
         sys.exit(1)
 
 
+def list_readers():
+    result, context = scard.SCardEstablishContext(scard.SCARD_SCOPE_USER)
+    check("SCardEstablishContext", result)
+    result, readers = scard.SCardListReaders(context, [])
+    if result != scard.SCARD_E_NO_READERS_AVAILABLE:
+        check("SCardListReaders", result)
+        for name in readers:
+            print(name)
+    scard.SCardReleaseContext(context)
+
+
 def main():
+    if sys.argv[1] == "--readers":
+        list_readers()
+        return
     part, apdus = sys.argv[1], [list(bytes.fromhex(text)) for text in sys.argv[2:]]
     result, context = scard.SCardEstablishContext(scard.SCARD_SCOPE_USER)
     check("SCardEstablishContext", result)

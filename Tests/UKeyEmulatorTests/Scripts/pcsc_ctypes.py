@@ -3,17 +3,26 @@
 Finds pcscd through PCSCLITE_CSOCK_NAME like every libpcsclite client. Never prints a PIN.
 
   readers                          one reader name per line
-  loop READER COUNT [transaction|plain] [PAUSE_MS] [START_AT]
+  loop READER COUNT [transaction|plain] [PAUSE] [START]
                                    COUNT rounds of SELECT + GET DATA + VERIFY-status; every answer
                                    is checked (same serial every time, 9000, same VERIFY status);
                                    with `transaction` each round runs inside SCardBeginTransaction
                                    and prints "T START END" (CLOCK_MONOTONIC); last line "OK N SERIAL SW";
-                                   PAUSE_MS between rounds (outside the transaction: pcscd polls a
-                                   held lock every 100 ms), START_AT (time.time()) a common start
+                                   PAUSE between rounds, outside the transaction: MS, or MS/LONG_MS@EVERY
+                                   for a pause of LONG_MS after every EVERY-th round (a client waiting
+                                   in SCardBeginTransaction asks pcscd again only every 100 ms,
+                                   PCSCLITE_LOCK_POLL_RATE, so only a pause longer than that is sure
+                                   to let it in); START a common start: barrier:DIR:N (after
+                                   connecting, wait until N clients have connected, each leaving a
+                                   file in DIR) or a time.time() value
   transmit READER HEX              one APDU; prints "RC 0x… SECONDS" or "RESPONSE HEX SECONDS"
-  serve READER                     a line server: hex APDU in, "R HEX" or "E 0x…" out (a CardChannel)
+  serve READER                     a line server: hex APDU in, "R HEX" or "E 0x…" out (a CardChannel);
+                                   the line "WAIT-REMOVED SECONDS" waits (SCardGetStatusChange) until
+                                   pcscd's event thread has seen the card go since the connect (the
+                                   reader empty and its event counter changed): "W OK" or "W TIMEOUT …"
 """
 import ctypes
+import os
 import sys
 import time
 
@@ -28,6 +37,15 @@ SCARD_LEAVE_CARD = 0
 
 class IORequest(ctypes.Structure):
     _fields_ = [("dwProtocol", DWORD), ("cbPciLength", DWORD)]
+
+
+class ReaderState(ctypes.Structure):
+    _fields_ = [("szReader", ctypes.c_char_p), ("pvUserData", ctypes.c_void_p), ("dwCurrentState", DWORD),
+                ("dwEventState", DWORD), ("cbAtr", DWORD), ("rgbAtr", ctypes.c_ubyte * 33)]
+
+
+SCARD_STATE_UNAWARE, SCARD_STATE_CHANGED, SCARD_STATE_EMPTY = 0x0000, 0x0002, 0x0010
+SCARD_E_TIMEOUT = 0x8010000A
 
 
 class PCSCError(Exception):
@@ -82,11 +100,29 @@ GET_DATA = bytes.fromhex("00CA010000")
 VERIFY_STATUS = bytes.fromhex("00200081")
 
 
-def loop(name, count, use_transaction, pause, start_at):
+def parse_pause(text):
+    """MS or MS/LONG_MS@EVERY -> (seconds, long seconds, every)."""
+    short, _, long_part = text.partition("/")
+    long_ms, _, every = long_part.partition("@")
+    return float(short) / 1000, float(long_ms or 0) / 1000, int(every or 0)
+
+
+def start_together(start):
+    """Returns once every client may start: a barrier of N clients in DIR, or a wall-clock time."""
+    if start.startswith("barrier:"):
+        _, directory, clients = start.split(":")
+        open(os.path.join(directory, "connected.%d" % os.getpid()), "w").close()
+        while len([n for n in os.listdir(directory) if n.startswith("connected.")]) < int(clients):
+            time.sleep(0.001)
+    elif float(start or 0) > time.time():
+        time.sleep(float(start) - time.time())
+
+
+def loop(name, count, use_transaction, pause, start):
     ctx = context()
     card, protocol = connect(ctx, name)
-    if start_at > time.time():
-        time.sleep(start_at - time.time())
+    start_together(start)
+    pause, long_pause, every = parse_pause(pause)
     serial, status = None, None
     for round_ in range(count):
         if use_transaction:
@@ -109,7 +145,9 @@ def loop(name, count, use_transaction, pause, start_at):
         status = status or verify
         if verify != status or len(verify) != 2:
             raise SystemExit("round %d: VERIFY status %s after %s" % (round_, verify.hex(), status.hex()))
-        if pause:
+        if every and (round_ + 1) % every == 0:
+            time.sleep(long_pause)
+        elif pause:
             time.sleep(pause)
     lib.SCardDisconnect(card, SCARD_LEAVE_CARD)
     print("OK %d %s %s" % (count, serial.hex().upper(), status.hex().upper()))
@@ -128,14 +166,50 @@ def one(name, hex_apdu):
     lib.SCardDisconnect(card, SCARD_LEAVE_CARD)
 
 
+def reader_state(ctx, state, timeout_ms):
+    """One SCardGetStatusChange; True if it answered (False on SCARD_E_TIMEOUT)."""
+    rc = lib.SCardGetStatusChange(ctx, DWORD(timeout_ms), ctypes.byref(state), DWORD(1)) & 0xFFFFFFFF
+    if rc == SCARD_E_TIMEOUT:
+        return False
+    check("SCardGetStatusChange", rc)
+    return True
+
+
+def wait_removed(ctx, name, counter, seconds):
+    """Until the reader is empty with an event counter other than `counter` (the upper 16 bits of
+    dwEventState: pcscd's event thread counts each insertion and removal it sees; a failed
+    SCardTransmit marks the reader absent without counting)."""
+    state = ReaderState(name.encode(), None, SCARD_STATE_UNAWARE, 0, 0)
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        # dwEventState is filled in also when the call times out: with a counter of 0 in
+        # dwCurrentState libpcsclite does not count a counter change as a change, so a reader
+        # first seen empty (a failed transmit) with counter 0 ends no wait when the counter moves.
+        answered = reader_state(ctx, state, 1000)
+        event = state.dwEventState
+        if event & SCARD_STATE_EMPTY and (event >> 16) != counter:
+            return "OK"
+        if answered:
+            state.dwCurrentState = event & ~SCARD_STATE_CHANGED
+    return "TIMEOUT (counter at connect %d, reader state 0x%08X)" % (counter, state.dwEventState)
+
+
 def serve(name):
     ctx = context()
     card, protocol = connect(ctx, name)
+    names = reader_names(ctx)
+    reader = ([n for n in names if n == name] or [n for n in names if name in n])[0]
+    state = ReaderState(reader.encode(), None, SCARD_STATE_UNAWARE, 0, 0)
+    reader_state(ctx, state, 0)
+    counter = state.dwEventState >> 16
     print("READY", flush=True)
     for line in sys.stdin:
         line = line.strip()
         if not line:
             break
+        if line.startswith("WAIT-REMOVED "):
+            print("W " + wait_removed(ctx, reader, counter, float(line.split()[1])), flush=True)
+            continue
         try:
             print("R " + transmit(card, protocol, bytes.fromhex(line)).hex().upper(), flush=True)
         except PCSCError as error:
@@ -149,7 +223,7 @@ if __name__ == "__main__":
         print("\n".join(reader_names(context())))
     elif command == "loop":
         loop(sys.argv[2], int(sys.argv[3]), len(sys.argv) > 4 and sys.argv[4] == "transaction",
-             float(sys.argv[5]) / 1000 if len(sys.argv) > 5 else 0, float(sys.argv[6]) if len(sys.argv) > 6 else 0)
+             sys.argv[5] if len(sys.argv) > 5 else "0", sys.argv[6] if len(sys.argv) > 6 else "")
     elif command == "transmit":
         one(sys.argv[2], sys.argv[3])
     elif command == "serve":
