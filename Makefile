@@ -21,6 +21,10 @@ DEBS ?= libssl-dev pkg-config openssl unicode-data
 INTEGRATION_DEBS ?= libpcsclite-dev libusb-1.0-0-dev pcscd libccid pcsc-tools opensc \
 	python3-pyscard vsmartcard-vpcd umockdev gir1.2-umockdev-1.0 python3-gi \
 	opensc-pkcs11 yubico-piv-tool libengine-pkcs11-openssl p11-kit p11-kit-modules gnutls-bin curl python3-pykcs11
+# tshark decodes the emulator's USB captures in the capture tests (issue 20). Its wireshark-common
+# asks a debconf question (may non-root users capture?); `deps` installs with
+# DEBIAN_FRONTEND=noninteractive, which keeps the default: no.
+INTEGRATION_DEBS += tshark
 APT_GET ?= apt-get
 
 TEST_LOG ?= .build/test.log

@@ -222,6 +222,10 @@ final class AppletSession {
         let sent = AppletExchange(command: command, response: [], pinVerified: pinVerified,
                                   factoryPIN: state.pinMustChange, toPIV: piv.selected && command?.ins != 0xA4 && command?.ins != 0xC0)
         switch card.process(bytes) {
+        case .noAnswer:
+            // Power failed during the command's NVM commit: nothing leaves the card.
+            fuzzRequire(memory.isPowerLost, "no answer only after a power cut")
+            return []
         case .waiting:
             fuzzRequire(sent.operation.waitsForHolder, "only CONFIRM TRANSFER and GENERATE of the transfer key wait for the holder")
             open = sent

@@ -8,7 +8,8 @@ struct EmulatorCommand: ParsableCommand {
         commandName: "emulator",
         abstract: "Run the token emulator (USB/IP server, vpcd card) and control a running one.",
         subcommands: [EmulatorRunCommand.self, EmulatorStatusCommand.self, EmulatorPressCommand.self,
-                      EmulatorInsertCommand.self, EmulatorRemoveCommand.self, EmulatorEventsCommand.self])
+                      EmulatorInsertCommand.self, EmulatorRemoveCommand.self, EmulatorEventsCommand.self,
+                      EmulatorFaultCommand.self, EmulatorCaptureCommand.self])
 }
 
 /// `ukey emulator run`: serve tokens over USB/IP (and to vpcd) until SIGINT / SIGTERM.
@@ -48,6 +49,12 @@ struct EmulatorRunCommand: ParsableCommand {
     @Flag(help: "Print every USB/IP, CCID and APDU hop (PINs redacted).")
     var trace = false
 
+    @Option(help: "Capture the tokens' USB traffic into FILE (pcap, Linux usbmon; PINs redacted).", transform: AbsolutePath.file)
+    var pcap: String?
+
+    @Flag(name: .customLong("pcap-include-secrets"), help: "Do not redact PINs and other secrets in the --pcap capture.")
+    var pcapIncludeSecrets = false
+
     func validate() throws {
         if let confirm, ConfirmationMode(rawValue: confirm) == nil {
             throw ValidationError("--confirm must be ask, approve, deny or external")
@@ -71,6 +78,8 @@ struct EmulatorRunCommand: ParsableCommand {
         configuration.confirmationTimeout = UInt64(confirmTimeout * 1000)
         configuration.vpcd = vpcd
         configuration.trace = trace
+        configuration.pcap = pcap
+        configuration.pcapIncludeSecrets = pcapIncludeSecrets
         throw ExitCode(EmulatorCommandLine.run(configuration))
     }
 }
