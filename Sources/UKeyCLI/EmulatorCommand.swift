@@ -55,6 +55,9 @@ struct EmulatorRunCommand: ParsableCommand {
     @Flag(name: .customLong("pcap-include-secrets"), help: "Do not redact PINs and other secrets in the --pcap capture.")
     var pcapIncludeSecrets = false
 
+    @Option(help: "How fast the tokens answer: fast (default), ushield, yubikey5 or a FILE.json.")
+    var profile = "fast"
+
     func validate() throws {
         if let confirm, ConfirmationMode(rawValue: confirm) == nil {
             throw ValidationError("--confirm must be ask, approve, deny or external")
@@ -69,6 +72,7 @@ struct EmulatorRunCommand: ParsableCommand {
         do {
             configuration.listen = try listen.map { text throws(EmulatorError) in try ListenAddress(parsing: text) }
             try configuration.setExchange(named: exchange)
+            configuration.profile = try TimingProfile.named(profile.hasSuffix(".json") ? AbsolutePath.file(profile) : profile)
         } catch {
             throw ValidationError(error.description)
         }

@@ -119,7 +119,10 @@ public final class Emulator: @unchecked Sendable {
             checkTornTokens()
             flushAll()
         }
-        for token in tokens { observe(token) }
+        for token in tokens {
+            observe(token)
+            if configuration.profile != .fast { installHook(token) }
+        }
         if configuration.confirmation == .ask && isatty(STDIN_FILENO) == 1 {
             let terminal = TerminalConfirmation(write: configuration.output)
             self.terminal = terminal

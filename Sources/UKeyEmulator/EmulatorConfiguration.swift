@@ -24,6 +24,8 @@ public struct EmulatorConfiguration: Sendable {
     public var pcap: String? = nil
     /// `--pcap-include-secrets`: do not redact PIN-carrying commands in the capture.
     public var pcapIncludeSecrets: Bool = false
+    /// `--profile`: how fast the tokens answer (``TimingProfile/fast``: at once).
+    public var profile: TimingProfile = .fast
     /// Where `UKEY_FACTORY_PIN`, `UKEY_FACTORY_PUK`, `XDG_STATE_HOME` and `HOME` are read.
     public var environment: [String: String] = ProcessInfo.processInfo.environment
     /// Whether randomly generated factory secrets may be shown on ``output`` (only when it is a
