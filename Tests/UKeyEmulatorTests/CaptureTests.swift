@@ -58,6 +58,21 @@ struct CaptureTests {
         }
     }
 
+    @Test("--pcap-include-secrets keeps the PIN and warns on standard error")
+    func includeSecrets() async throws {
+        try await PCSCTestStack.blocking {
+            let directory = try TemporaryDirectory()
+            defer { directory.remove() }
+            let file = directory.file("secrets.pcap")
+            let stack = try FaultStack(extraArguments: ["--pcap", file, "--pcap-include-secrets"])
+            defer { stack.stop() }
+            let steps = try stack.pyscard([FaultStack.select, "0020008106@PIN@"])
+            #expect(steps.map { $0.sw ?? "" } == ["9000", "9000"], "\(steps)")
+            #expect(Self.containsPIN(Array(try Data(contentsOf: URL(fileURLWithPath: file)))), "the PIN is in this capture")
+            #expect(stack.emulator.errors.all.contains { $0.contains("warning: the capture") && $0.contains("unredacted") })
+        }
+    }
+
     @Test("capture start mid-run, T=1 TPDU level: decoded as CCID, a PIN split across T=1 blocks redacted")
     func captureMidRunTPDU() async throws {
         try await PCSCTestStack.blocking {

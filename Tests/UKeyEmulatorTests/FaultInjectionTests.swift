@@ -27,6 +27,8 @@ struct FaultInjectionTests {
             #expect(steps[2].milliseconds >= 800, "the delayed GET DATA: \(steps[2])")
             let list = try stack.fault(["list", "--json"]).stdout
             #expect(list.contains(#""fired":1"#), "\(list)")
+            let log = stack.emulator.errors.all.joined(separator: "\n")
+            #expect(log.contains("1-1 fault 1 respond on INS A4") && log.contains("1-1 fault 2 delay on INS CA"), "\(log)")
         }
     }
 
