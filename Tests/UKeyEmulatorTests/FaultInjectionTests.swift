@@ -99,6 +99,26 @@ struct FaultInjectionTests {
         }
     }
 
+    @Test("T=1 TPDU mode: --corrupt-block and --wtx N are absorbed by the driver's T=1; refused in APDU mode")
+    func tpduFaults() async throws {
+        try await PCSCTestStack.blocking {
+            let stack = try FaultStack(extraArguments: ["--exchange", "tpdu"])
+            defer { stack.stop() }
+            try stack.fault(["add", "--ins", "A4", "--corrupt-block"])
+            try stack.fault(["add", "--ins", "CA", "--wtx", "2"])
+            let steps = try stack.pyscard([FaultStack.select, FaultStack.getData, FaultStack.select])
+            #expect(steps.map { $0.sw ?? "" } == ["9000", "9000", "9000"], "\(steps)")
+            let list = try stack.fault(["list"]).stdout
+            #expect(list.components(separatedBy: "(fired 1)").count == 3, "both fired: \(list)")
+        }
+        try await PCSCTestStack.blocking {
+            let stack = try FaultStack()
+            defer { stack.stop() }
+            let refused = try stack.ukey(["emulator", "fault", "add", "--ins", "A4", "--corrupt-block", "--state", stack.stateDirectory])
+            #expect(refused.status != 0 && refused.stderr.contains("needs T=1 TPDU mode"), "\(refused)")
+        }
+    }
+
     @Test("The host library's TokenError for each fault (ukey token info)")
     func tokenErrors() async throws {
         try await PCSCTestStack.blocking {
