@@ -32,7 +32,7 @@ struct FaultInjectionTests {
         }
     }
 
-    @Test("--no-answer: time extensions until the driver's limit (3 s) aborts; --silent: the read time-out")
+    @Test("--no-answer: time extensions until the driver's limit (3 s) aborts; --silent: the read time-out, then the abort")
     func noAnswerAndSilent() async throws {
         try await PCSCTestStack.blocking {
             let stack = try FaultStack()
@@ -51,6 +51,8 @@ struct FaultInjectionTests {
             // No time extension: the driver's 10 s read time-out fires.
             #expect(steps[3].result == "SCARD_E_NOT_TRANSACTED", "\(steps[3])")
             #expect(steps[3].milliseconds >= 10_000, "the driver's read time-out: \(steps[3])")
+            // The driver aborted the mute command (CCID §5.3.1): the slot is free again.
+            #expect(steps[4].sw == "9000", "the slot works again after the read time-out: \(steps[4])")
         }
     }
 
