@@ -126,6 +126,13 @@ struct FaultInjectionTests {
         try await PCSCTestStack.blocking {
             let stack = try FaultStack()
             defer { stack.stop() }
+            // Without --reader the finder looks for a token: one that selects the banking applet
+            // and then fails GET DATA is reported as such, not as "no UKey token found".
+            try stack.fault(["add", "--ins", "CA", "--respond", "6F00"])
+            let found = try stack.ukey(["token", "info"])
+            #expect(found.status != 0, "\(found)")
+            #expect(found.stderr.trimmingCharacters(in: .whitespacesAndNewlines)
+                        == "ukey: GET DATA: the token answered 6F00 (no precise diagnosis)", "\(found)")
             var seen: [String: String] = [:]
             for (action, arguments) in [("respond", ["--respond", "6F00"]), ("no-answer", ["--no-answer"]),
                                         ("remove", ["--remove"]), ("reset", ["--reset"])] {
