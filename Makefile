@@ -23,6 +23,10 @@ INTEGRATION_DEBS ?= libpcsclite-dev libusb-1.0-0-dev pcscd libccid pcsc-tools op
 	opensc-pkcs11 yubico-piv-tool libengine-pkcs11-openssl p11-kit p11-kit-modules gnutls-bin curl python3-pykcs11
 # valgrind: `make bench`'s instructions per APDU of our driver and of libccid (callgrind).
 INTEGRATION_DEBS += valgrind
+# tshark decodes the emulator's USB captures in the capture tests (issue 20). Its wireshark-common
+# asks a debconf question (may non-root users capture?); `deps` installs with
+# DEBIAN_FRONTEND=noninteractive, which keeps the default: no.
+INTEGRATION_DEBS += tshark
 APT_GET ?= apt-get
 # Issue 19's stock OATH clients (Debian's ykman 4.0.9, oathtool) and what `make ykman-venv` needs
 # to build PyPI's ykman 5.x (pyscard compiles against libpcsclite).

@@ -102,6 +102,27 @@ public final class CardOS<P: Platform> {
         }
     }
 
+    /// The command `bytes` completes, as the applet (or SELECT, GET RESPONSE) would see it:
+    /// chained parts received so far joined with it, CLA's chaining bit cleared. `nil` while it is
+    /// an intermediate part of a chain or does not parse. Changes nothing (a test harness's fault
+    /// injection matches on it before ``process(_:)``).
+    public func completeCommand(_ bytes: [UInt8]) -> CommandAPDU? {
+        guard var command = try? CommandAPDU(parsing: bytes), !command.isChained else { return nil }
+        command.cla &= ~0x10
+        if let open = chain, open.continues(with: command), command.ins != 0xC0 || command.cla != 0x00,
+           command.ins != 0xA4 || command.cla != 0x00 {
+            command.data = open.data + command.data
+        }
+        return command
+    }
+
+    /// The command `bytes` is answered without being run (a test harness's fault): a chain it
+    /// ends is dropped, as is response data announced with 61xx; nothing else changes.
+    public func discardCommand() {
+        chain = nil
+        pendingResponse = []
+    }
+
     /// A button on the token. Returns the response when this press completes the open command.
     public func press(_ button: Button) -> [UInt8]? {
         guard var open = confirmation else { return nil }
@@ -146,7 +167,9 @@ public final class CardOS<P: Platform> {
 
     private func run(_ applet: any Applet, _ command: CommandAPDU) -> CardOutput {
         do {
-            switch try applet.process(command) {
+            let reply = try applet.process(command)
+            if platform.memory.hasLostPower { return .noAnswer }
+            switch reply {
             case .data(let data):
                 return .response(fit(data, to: command))
             case .confirm(let pages):
@@ -162,7 +185,7 @@ public final class CardOS<P: Platform> {
                 return .waiting
             }
         } catch {
-            return .response(error.bytes)
+            return platform.memory.hasLostPower ? .noAnswer : .response(error.bytes)
         }
     }
 
@@ -171,7 +194,9 @@ public final class CardOS<P: Platform> {
         platform.presence.notify(.waiting(page: open.page, of: open.pages.count))
     }
 
-    private func finish(_ decision: HolderDecision) -> [UInt8] {
+    /// The answer that completes the open command; `nil` when power failed while completing it
+    /// (a torn NVM commit: no answer).
+    private func finish(_ decision: HolderDecision) -> [UInt8]? {
         guard let open = confirmation else { return StatusWord.noPreciseDiagnosis.bytes }
         confirmation = nil
         platform.presence.clear()
@@ -183,9 +208,10 @@ public final class CardOS<P: Platform> {
         }
         do {
             let data = try open.applet.complete(decision)
+            if platform.memory.hasLostPower { return nil }
             return fit(data, to: open.command)
         } catch {
-            return error.bytes
+            return platform.memory.hasLostPower ? nil : error.bytes
         }
     }
 
@@ -253,6 +279,9 @@ public enum CardOutput: Equatable, Sendable {
     case response([UInt8])
     /// The command is open: the holder is deciding on the token.
     case waiting
+    /// Power failed while the command wrote its NVM (a torn commit): the card sends nothing, and
+    /// nothing more until it is powered up again. The memory holds the last committed state.
+    case noAnswer
 }
 
 private enum ChainStep {

@@ -136,17 +136,23 @@ extension TokenDevice {
         guard wLevelParameter == 0 else {
             return reply(.failure(answering: header, error: .badParameter(offset: 8), iccStatus: iccStatus))
         }
-        switch card.process(abData) {
-        case .response(let response):
+        switch runCommand(abData) {
+        case .answer(let response):
             reply(dataBlock(answering: header, response))
-        case .waiting:
+        case .waitingForHolder, .held(timeExtensions: true), .askForTime:
             open = OpenCommand(header: header, nextTimeExtension: now + TokenDevice.timeExtensionInterval,
                                wtxDeadline: nil)
+        case .held(timeExtensions: false), .powerLost:
+            open = OpenCommand(header: header, nextTimeExtension: UInt64.max, wtxDeadline: nil)
+        case .cardGone(let fault):
+            cardGone(fault, answering: header)
         }
     }
 
     /// The card finished the command that waited for the holder (OK, Cancel, timeout).
-    func cardAnswered(_ response: [UInt8]) {
+    func cardAnswered(_ answer: [UInt8]) {
+        let response = replacementAnswer ?? answer
+        replacementAnswer = nil
         switch exchange {
         case .extendedAPDU:
             guard let command = open else { return }
@@ -156,7 +162,7 @@ extension TokenDevice {
             pollDeadline = nil
             guard let block = t1.cardResponded(response), let command = open else { return }
             open = nil
-            reply(dataBlock(answering: command.header, block.bytes))
+            reply(dataBlock(answering: command.header, maybeCorrupted(block.bytes)))
         case .tpduT0:
             t0CardAnswered(response)
         }
@@ -194,6 +200,7 @@ extension TokenDevice {
         if exchange == .tpdu { t1.abandonExchange() }
         if exchange == .tpduT0 { t0.abandon() }
         pollDeadline = nil
+        dropFaultState()
     }
 
     // MARK: Replies

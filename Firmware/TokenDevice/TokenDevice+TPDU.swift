@@ -12,15 +12,25 @@ extension TokenDevice {
         case .abandon(let block):
             if card.isWaiting { card.abort() }
             pollDeadline = nil
+            dropFaultState()
             reply(dataBlock(answering: header, block.bytes))
         case .command(let apdu):
-            switch card.process(apdu) {
-            case .response(let response):
-                if let block = t1.cardResponded(response) { reply(dataBlock(answering: header, block.bytes)) }
-            case .waiting:
+            switch runCommand(apdu) {
+            case .answer(let response):
+                if let block = t1.cardResponded(response) {
+                    reply(dataBlock(answering: header, maybeCorrupted(block.bytes)))
+                }
+            case .waitingForHolder, .held(timeExtensions: true):
                 // With T=1 the card itself asks for time: S(WTX request) (ISO/IEC 7816-3 §11.6.2.3).
                 reply(dataBlock(answering: header, t1.requestWaitingTimeExtension().bytes))
                 pollDeadline = now + TokenDevice.timeExtensionInterval
+            case .askForTime(let multiplier):
+                reply(dataBlock(answering: header, t1.requestWaitingTimeExtension(multiplier: multiplier).bytes))
+                pollDeadline = now + TokenDevice.timeExtensionInterval
+            case .held(timeExtensions: false), .powerLost:
+                open = OpenCommand(header: header, nextTimeExtension: UInt64.max, wtxDeadline: nil)
+            case .cardGone(let fault):
+                cardGone(fault, answering: header)
             }
         case .keepWaiting:
             // The reader granted the time: this XfrBlock stays open until the card answers,

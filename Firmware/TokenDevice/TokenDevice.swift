@@ -62,6 +62,17 @@ public final class TokenDevice<P: Platform> {
     /// S(WTX request) and S(WTX response)).
     var pollDeadline: UInt64? = nil
 
+    // Fault injection (``CommandFault``).
+    /// Asked once per complete command APDU (chained parts joined) before the card runs it; a
+    /// fault it returns is applied to that command. `nil` (the default): no faults.
+    public var commandHook: ((CommandAPDU) -> CommandFault?)? = nil
+    /// An answer a fault holds back.
+    var heldAnswer: HeldAnswer? = nil
+    /// The answer that replaces the open command's own when it completes (after a confirmation).
+    var replacementAnswer: [UInt8]? = nil
+    /// TPDU level: the next answer block goes out with a wrong EDC.
+    var corruptNextBlock = false
+
     /// - Parameters:
     ///   - firmware: the card behind the slot.
     ///   - serial: the token serial (8 bytes; the USB serial string is its hex).
@@ -137,13 +148,14 @@ public final class TokenDevice<P: Platform> {
 
     /// Lets time pass (the platform's clock): the holder's timeout, time extensions.
     public func tick() {
-        if card.isWaiting, let response = card.poll() {
+        if cardIsBusy, let response = pollCard() {
             cardAnswered(response)
         }
+        if card.platform.memory.hasLostPower { return lostPower() }
         let time = now
-        if card.isWaiting && open == nil {
+        if cardIsBusy && open == nil {
             pollDeadline = time + TokenDevice.timeExtensionInterval
-        } else if !card.isWaiting {
+        } else if !cardIsBusy {
             pollDeadline = nil
         }
         guard var command = open else { return }
@@ -160,8 +172,11 @@ public final class TokenDevice<P: Platform> {
 
     /// When ``tick()`` has something to do next (platform clock milliseconds), if ever.
     public var nextDeadline: UInt64? {
-        guard let command = open else { return pollDeadline }
-        return min(command.nextTimeExtension, command.wtxDeadline ?? UInt64.max)
+        var release = UInt64.max
+        if let held = heldAnswer, held.response != nil { release = held.releaseAt }
+        let next = open.map { min($0.nextTimeExtension, $0.wtxDeadline ?? UInt64.max) } ?? pollDeadline ?? UInt64.max
+        let soonest = min(next, release)
+        return soonest == UInt64.max ? nil : soonest
     }
 
     // MARK: The physical token
@@ -206,11 +221,15 @@ public final class TokenDevice<P: Platform> {
         pollDeadline = nil
         clockStopped = false
         protocolData = defaultProtocolData
+        dropFaultState()
     }
 
     /// A button on the token; may complete the command that waits for the holder.
     public func press(_ button: Button) {
-        guard let response = card.press(button) else { return }
+        guard let response = card.press(button) else {
+            if card.platform.memory.hasLostPower { lostPower() }
+            return
+        }
         cardAnswered(response)
     }
 
@@ -218,7 +237,11 @@ public final class TokenDevice<P: Platform> {
     /// the open command's answer is sent at once. Returns whether the card was waiting.
     @discardableResult
     public func cancelConfirmation() -> Bool {
-        guard let response = card.cancelByComputer() else { return false }
+        let wasWaiting = card.isWaiting
+        guard let response = card.cancelByComputer() else {
+            if card.platform.memory.hasLostPower { lostPower() }
+            return wasWaiting
+        }
         cardAnswered(response)
         return true
     }
@@ -253,6 +276,7 @@ public final class TokenDevice<P: Platform> {
         card.reset()
         t1.reset()
         t0.reset()
+        dropFaultState()
         iccActive = false
         clockStopped = false
         pollDeadline = nil

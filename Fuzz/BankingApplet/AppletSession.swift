@@ -230,6 +230,10 @@ final class AppletSession {
                                   factoryPIN: state.pinMustChange, toPIV: piv.selected && !isSelect && command?.ins != 0xC0)
         sent.toOATH = oath.selected && !isSelect && command?.ins != 0xC0
         switch card.process(bytes) {
+        case .noAnswer:
+            // Power failed during the command's NVM commit: nothing leaves the card.
+            fuzzRequire(memory.isPowerLost, "no answer only after a power cut")
+            return []
         case .waiting:
             fuzzRequire(sent.operation.waitsForHolder || (sent.toOATH && command?.ins == 0xA2),
                         "only CONFIRM TRANSFER, GENERATE of the transfer key and OATH CALCULATE of a touch credential wait for the holder")

@@ -73,6 +73,18 @@ public final class FileNVM: NonVolatileMemory, Sendable {
         set { state.withLock { $0.crashPoint = newValue } }
     }
 
+    /// Whether a crash point was reached: the "process" is gone until ``powerUp()``.
+    public var hasLostPower: Bool { state.withLock { $0.health == .crashed } }
+
+    /// After a crash point (a torn commit, the emulator's `--tear`): opens the directory again in
+    /// place, as the next power-up would — a leftover journal is deleted and the image read back,
+    /// so the memory holds exactly the last committed state and works again.
+    public func powerUp() throws(FileNVMError) {
+        try POSIXFile.remove(journalPath)
+        let records = try POSIXFile.readAll(imagePath).map { bytes throws(FileNVMError) in try NVMImage.decode(bytes) }
+        state.withLock { $0 = State(records: RecordTransaction(committed: records ?? [:])) }
+    }
+
     // MARK: NonVolatileMemory
 
     public func read(_ record: RecordID) -> [UInt8]? {

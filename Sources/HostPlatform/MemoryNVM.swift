@@ -54,6 +54,9 @@ public final class MemoryNVM: NonVolatileMemory, Sendable {
     /// Whether power has failed (after a cut); only ``powerUp()`` brings it back.
     public var isPowerLost: Bool { state.withLock { $0.poweredOff } }
 
+    /// Same as ``isPowerLost`` (what the card OS asks).
+    public var hasLostPower: Bool { isPowerLost }
+
     /// Makes the `index`-th write operation from now (0: the next one) fail as a power loss.
     public func cutPower(atWrite index: Int) {
         precondition(index >= 0, "a write index is not negative")

@@ -9,7 +9,8 @@ struct EmulatorCommand: ParsableCommand {
         abstract: "Run the token emulator (USB/IP server, vpcd card) and control a running one.",
         subcommands: [EmulatorRunCommand.self, EmulatorStatusCommand.self, EmulatorPressCommand.self,
                       EmulatorInsertCommand.self, EmulatorRemoveCommand.self, EmulatorEventsCommand.self,
-                      EmulatorStopCommand.self, EmulatorWaitCommand.self, EmulatorResetCommand.self, EmulatorSetCommand.self])
+                      EmulatorStopCommand.self, EmulatorWaitCommand.self, EmulatorResetCommand.self, EmulatorSetCommand.self,
+                      EmulatorFaultCommand.self, EmulatorCaptureCommand.self])
 }
 
 /// `ukey emulator run`: serve tokens over USB/IP (and to vpcd) until SIGINT / SIGTERM.
@@ -52,6 +53,15 @@ struct EmulatorRunCommand: ParsableCommand {
     @Option(name: .customLong("ready-fd"), help: "Once serving, write \"ready LISTENER…\" and a newline to this file descriptor and close it (CI).")
     var readyFD: Int32?
 
+    @Option(help: "Capture the tokens' USB traffic into FILE (pcap, Linux usbmon; PINs redacted).", transform: AbsolutePath.file)
+    var pcap: String?
+
+    @Flag(name: .customLong("pcap-include-secrets"), help: "Do not redact PINs and other secrets in the --pcap capture.")
+    var pcapIncludeSecrets = false
+
+    @Option(help: "How fast the tokens answer: fast (default), ushield, yubikey5 or a FILE.json.")
+    var profile = "fast"
+
     func validate() throws {
         if let readyFD, readyFD < 3 || fcntl(readyFD, F_GETFD) < 0 {
             throw ValidationError("--ready-fd \(readyFD) is not an open file descriptor above 2")
@@ -69,6 +79,7 @@ struct EmulatorRunCommand: ParsableCommand {
         do {
             configuration.listen = try listen.map { text throws(EmulatorError) in try ListenAddress(parsing: text) }
             try configuration.setExchange(named: exchange)
+            configuration.profile = try TimingProfile.named(profile.hasSuffix(".json") ? AbsolutePath.file(profile) : profile)
         } catch {
             throw ValidationError(error.description)
         }
@@ -78,6 +89,8 @@ struct EmulatorRunCommand: ParsableCommand {
         configuration.confirmationTimeout = UInt64(confirmTimeout * 1000)
         configuration.vpcd = vpcd
         configuration.trace = trace
+        configuration.pcap = pcap
+        configuration.pcapIncludeSecrets = pcapIncludeSecrets
         throw ExitCode(EmulatorCommandLine.run(configuration, readyFD: readyFD))
     }
 }

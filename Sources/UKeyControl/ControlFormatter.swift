@@ -34,6 +34,8 @@ public enum ControlFormatter {
             return "\(event.token) waiting \(page)/\(pages)"
         case .signed(let counter):
             return "\(event.token) signed counter \(counter)"
+        case .fault(let id, let action):
+            return "\(event.token) fault \(id) \(action)"
         case .denied, .timeout, .aborted, .pinBlocked, .inserted, .removed:
             return "\(event.token) \(event.kind.name)"
         case .otp(let account):
@@ -49,7 +51,28 @@ public enum ControlFormatter {
         case .stopping: "stopping"
         case .reset(let token, let serial): "\(token): reset, serial \(serial)"
         case .configured(let confirm): "confirm \(confirm)"
+        case .faults(let token, let faults):
+            faults.isEmpty ? "\(token): no faults" : faults.map { "\(token) " + describe($0) }.joined(separator: "\n")
+        case .capture(let file, let active):
+            active ? "capturing to \(file ?? "")" : (file.map { "capture \($0) closed" } ?? "no capture was running")
         case .failure, .status, .subscribed: ": ok"
         }
+    }
+
+    /// `fault 1: ins 2A nth 1 times 1 → respond 6F00 before (fired 0)`.
+    public static func describe(_ fault: ControlFault) -> String {
+        var match: [String] = []
+        if let cla = fault.cla { match.append("cla \(cla)") }
+        if let ins = fault.ins { match.append("ins \(ins)") }
+        if let p1p2 = fault.p1p2 { match.append("p1p2 \(p1p2)") }
+        if let prefix = fault.apduPrefix { match.append("apdu-prefix \(prefix)") }
+        if match.isEmpty { match.append("any command") }
+        match.append("nth \(fault.nth ?? 1)")
+        match.append(fault.always == true ? "always" : "times \(fault.times ?? 1)")
+        var action = fault.action
+        if let sw = fault.sw { action += " \(sw) " + (fault.after == true ? "after" : "before") }
+        if let milliseconds = fault.milliseconds { action += " \(milliseconds) ms" }
+        if let multiplier = fault.multiplier { action += " \(multiplier)" }
+        return "fault \(fault.id ?? 0): " + match.joined(separator: " ") + " → " + action + " (fired \(fault.fired ?? 0))"
     }
 }

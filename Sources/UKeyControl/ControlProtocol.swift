@@ -72,6 +72,17 @@ public enum ControlRequest: Hashable, Sendable {
     /// Changes the emulator's settings at run time: the confirmation mode (`ask`, `approve`,
     /// `deny`, `external`; the server checks it).
     case set(confirm: String?)
+    /// Adds a fault to the token's table (issue 20): the reply lists the table.
+    case faultAdd(token: String?, fault: ControlFault)
+    /// The token's fault table.
+    case faultList(token: String?)
+    /// Empties the token's fault table.
+    case faultClear(token: String?)
+    /// Starts capturing every token's USB traffic into `file` (absolute path; usbmon pcap),
+    /// PIN-carrying commands redacted unless `includeSecrets`.
+    case captureStart(file: String, includeSecrets: Bool)
+    /// Stops the running capture.
+    case captureStop
 
     /// The `op` field.
     public var op: String {
@@ -86,16 +97,22 @@ public enum ControlRequest: Hashable, Sendable {
         case .stop: "stop"
         case .reset: "reset"
         case .set: "set"
+        case .faultAdd: "fault-add"
+        case .faultList: "fault-list"
+        case .faultClear: "fault-clear"
+        case .captureStart: "capture-start"
+        case .captureStop: "capture-stop"
         }
     }
 
     /// The `token` field.
     public var token: String? {
         switch self {
-        case .status, .events, .stop, .set: nil
+        case .status, .events, .stop, .set, .captureStart, .captureStop: nil
         case .press(let token, _, _), .insert(let token), .remove(let token), .abort(let token): token
         case .otp(let token, _): token
         case .reset(let token, _): token
+        case .faultAdd(let token, _), .faultList(let token), .faultClear(let token): token
         }
     }
 }
@@ -111,13 +128,16 @@ public enum ControlRequestError: Error, Hashable, Sendable, CustomStringConverti
     case unknownOp(String)
     /// A line longer than ``ControlLine/maxLength`` (the connection is closed after the reply).
     case lineTooLong
+    /// `fault-add` without a `fault` object the emulator can read.
+    case missingFault
 
     public var description: String {
         switch self {
         case .notAnObject: "the request is not a JSON object"
         case .missingOp: #"missing "op""#
-        case .unknownOp(let op): #"unknown op "\#(op)" (status, press, insert, remove, abort, events, otp, stop, reset, set)"#
+        case .unknownOp(let op): #"unknown op "\#(op)" (status, press, insert, remove, abort, events, otp, stop, reset, set, fault-add, fault-list, fault-clear, capture-start, capture-stop)"#
         case .lineTooLong: "request line too long"
+        case .missingFault: #"fault-add needs a "fault" object with an "action""#
         }
     }
 }
@@ -136,7 +156,10 @@ extension ControlRequest {
 }
 
 extension ControlRequest: Codable {
-    private enum CodingKeys: String, CodingKey { case op, token, button, once, account, factory, confirm }
+    private enum CodingKeys: String, CodingKey {
+        case op, token, button, once, account, factory, confirm, fault, file
+        case includeSecrets = "include-secrets"
+    }
 
     /// Lenient as the protocol has always been: a field of the wrong type counts as absent.
     public init(from decoder: any Decoder) throws {
@@ -158,6 +181,17 @@ extension ControlRequest: Codable {
         case "stop": self = .stop
         case "reset": self = .reset(token: token, factory: (try? container.decode(Bool.self, forKey: .factory)) ?? false)
         case "set": self = .set(confirm: try? container.decode(String.self, forKey: .confirm))
+        case "fault-add":
+            guard let fault = try? container.decode(ControlFault.self, forKey: .fault) else {
+                throw ControlRequestError.missingFault
+            }
+            self = .faultAdd(token: token, fault: fault)
+        case "fault-list": self = .faultList(token: token)
+        case "fault-clear": self = .faultClear(token: token)
+        case "capture-start":
+            self = .captureStart(file: (try? container.decode(String.self, forKey: .file)) ?? "",
+                                 includeSecrets: (try? container.decode(Bool.self, forKey: .includeSecrets)) ?? false)
+        case "capture-stop": self = .captureStop
         case "press":
             self = .press(token: token,
                           button: (try? container.decode(String.self, forKey: .button)).flatMap(ControlButton.init(rawValue:)),
@@ -177,6 +211,13 @@ extension ControlRequest: Codable {
         if case .otp(_, let account) = self { try container.encodeIfPresent(account, forKey: .account) }
         if case .reset(_, let factory) = self { try container.encode(factory, forKey: .factory) }
         if case .set(let confirm) = self { try container.encodeIfPresent(confirm, forKey: .confirm) }
+        if case .faultAdd(_, let fault) = self {
+            try container.encode(fault, forKey: .fault)
+        }
+        if case .captureStart(let file, let includeSecrets) = self {
+            try container.encode(file, forKey: .file)
+            try container.encode(includeSecrets, forKey: .includeSecrets)
+        }
     }
 }
 
@@ -278,6 +319,11 @@ public enum ControlReply: Hashable, Sendable {
     case reset(token: String, serial: String)
     /// The reply to `set`: the confirmation mode now in force.
     case configured(confirm: String)
+    /// The reply to `fault-add`, `fault-list` and `fault-clear`: the token's fault table now.
+    case faults(token: String, faults: [ControlFault])
+    /// The reply to `capture-start` and `capture-stop`: whether a capture runs now, and its file
+    /// (after `capture-stop`: the file just closed, `null` if none ran).
+    case capture(file: String?, active: Bool)
 
     /// `ok`.
     public var isOK: Bool {
@@ -304,6 +350,8 @@ extension ControlReply: Codable {
         case ok, error, subscribed, token, waiting, present
         case pid, state, listeners, confirm, tokens
         case stopping, serial
+        case faults
+        case capture, file
     }
 
     public init(from decoder: any Decoder) throws {
@@ -325,6 +373,12 @@ extension ControlReply: Codable {
                                          listeners: try container.decode([String].self, forKey: .listeners),
                                          confirm: try container.decode(String.self, forKey: .confirm),
                                          tokens: try container.decode([ControlStatus.Token].self, forKey: .tokens)))
+        } else if container.contains(.capture) {
+            self = .capture(file: try container.decodeIfPresent(String.self, forKey: .file),
+                            active: try container.decode(Bool.self, forKey: .capture))
+        } else if container.contains(.faults) {
+            self = .faults(token: try container.decode(String.self, forKey: .token),
+                           faults: try container.decode([ControlFault].self, forKey: .faults))
         } else if container.contains(.present) {
             self = .slot(token: try container.decode(String.self, forKey: .token),
                          present: try container.decode(Bool.self, forKey: .present))
@@ -365,6 +419,12 @@ extension ControlReply: Codable {
             try container.encode(serial, forKey: .serial)
         case .configured(let confirm):
             try container.encode(confirm, forKey: .confirm)
+        case .faults(let token, let faults):
+            try container.encode(token, forKey: .token)
+            try container.encode(faults, forKey: .faults)
+        case .capture(let file, let active):
+            try container.encode(active, forKey: .capture)
+            try container.encode(file, forKey: .file)
         }
     }
 }
@@ -395,6 +455,8 @@ public struct ControlEvent: Hashable, Sendable {
         /// The holder had an OATH account's code shown (the account's name; the code is in the
         /// `display` event, as on the screen).
         case otp(account: String)
+        /// A fault of the token's table fired (`id` from its `fault-add`, `action` its action).
+        case fault(id: Int, action: String)
 
         /// The `event` field.
         public var name: String {
@@ -409,6 +471,7 @@ public struct ControlEvent: Hashable, Sendable {
             case .inserted: "inserted"
             case .removed: "removed"
             case .otp: "otp"
+            case .fault: "fault"
             }
         }
     }
@@ -424,7 +487,7 @@ public struct ControlEvent: Hashable, Sendable {
 }
 
 extension ControlEvent: Codable {
-    private enum CodingKeys: String, CodingKey { case event, token, lines, page, pages, counter, account }
+    private enum CodingKeys: String, CodingKey { case event, token, lines, page, pages, counter, account, id, action }
 
     public init(from decoder: any Decoder) throws {
         let container = try decoder.container(keyedBy: CodingKeys.self)
@@ -443,6 +506,7 @@ extension ControlEvent: Codable {
         case "inserted": kind = .inserted
         case "removed": kind = .removed
         case "otp": kind = .otp(account: try container.decode(String.self, forKey: .account))
+        case "fault": kind = .fault(id: try container.decode(Int.self, forKey: .id), action: try container.decode(String.self, forKey: .action))
         default: throw ControlLineError()
         }
     }
@@ -461,10 +525,58 @@ extension ControlEvent: Codable {
             try container.encode(pages, forKey: .pages)
         case .signed(let counter):
             try container.encode(counter, forKey: .counter)
+        case .fault(let id, let action):
+            try container.encode(id, forKey: .id)
+            try container.encode(action, forKey: .action)
         case .denied, .timeout, .aborted, .pinBlocked, .inserted, .removed:
             break
         case .otp(let account):
             try container.encode(account, forKey: .account)
         }
+    }
+}
+
+// MARK: - Faults (issue 20)
+
+/// One entry of a token's fault table: which complete command APDU it matches (after chaining
+/// is reassembled) and what the token then does. Bytes are upper-case hex strings. A fault fires
+/// on the `nth` match (counting from when it was added) and on the `times - 1` matches after it,
+/// or on every match from the `nth` on with `always`; then it stays in the table, spent.
+public struct ControlFault: Codable, Hashable, Sendable {
+    /// The actions (`action`).
+    public static let actions = ["respond", "delay", "no-answer", "silent", "remove", "disconnect", "reset", "tear",
+                                 "corrupt-block", "wtx"]
+
+    /// Given by the emulator (1, 2, … per token); ignored in `fault-add`.
+    public var id: Int?
+    /// CLA without the chaining bit, INS, P1 P2 (4 hex digits); `nil` matches any.
+    public var cla: String?
+    public var ins: String?
+    public var p1p2: String?
+    /// The command's first bytes (header, Lc, data as reassembled).
+    public var apduPrefix: String?
+    public var nth: Int?
+    public var times: Int?
+    public var always: Bool?
+    /// One of ``actions``.
+    public var action: String
+    /// `respond`: the status word (4 hex digits) and whether it replaces the answer `after` the
+    /// command ran (else `before`: the command is not run).
+    public var sw: String?
+    public var after: Bool?
+    /// `delay`: milliseconds.
+    public var milliseconds: Int?
+    /// `wtx`: the S(WTX request) multiplier.
+    public var multiplier: Int?
+    /// How many times it fired (in replies).
+    public var fired: Int?
+
+    public init(action: String) {
+        self.action = action
+    }
+
+    private enum CodingKeys: String, CodingKey {
+        case id, cla, ins, p1p2, action, sw, after, milliseconds, multiplier, nth, times, always, fired
+        case apduPrefix = "apdu-prefix"
     }
 }

@@ -57,8 +57,23 @@ package final class CCIDHost: @unchecked Sendable {
     /// dwMaxCCIDMessageLength, bounded by the spec.
     package var maxMessageLength: Int { messages.maxMessageLength }
 
-    /// Sends `message` and returns its reply (bmCommandStatus 0).
+    /// Sends `message` and returns its reply (bmCommandStatus 0). When no reply comes within
+    /// the read time-out, the command is aborted (CCID rev 1.1 §5.3.1: the ABORT class request,
+    /// then PC_to_RDR_Abort with the same bSeq) before `timeout` is thrown: the slot stops
+    /// working on it, and its late reply (CMD_ABORTED, or the answer if it was on its way) has
+    /// an earlier bSeq, so the Abort's wait drops it. Without this a reader that went mute
+    /// answers every later command CMD_SLOT_BUSY.
     package func transact(_ message: PCtoRDR) throws(DriverError) -> CCIDReply {
+        do {
+            return try exchange(message)
+        } catch .timeout where message.messageType != .abort {
+            Trace.log { "CCID   no reply within \(readTimeout) ms: aborting bSeq \(bSeq &- 1)" }
+            abort()
+            throw .timeout
+        }
+    }
+
+    private func exchange(_ message: PCtoRDR) throws(DriverError) -> CCIDReply {
         let seq = bSeq
         bSeq &+= 1
         let command = CCIDCommand(bSlot: bSlot, bSeq: seq, message)

@@ -11,7 +11,9 @@ package enum IFDResponse {
             return RESPONSECODE(IFD_COMMUNICATION_ERROR)
         case .slotError(let slotError):
             switch slotError {
-            case .ICC_MUTE: return RESPONSECODE(IFD_ICC_NOT_PRESENT)
+            // A mute card still in the slot (bmICCStatus present; an absent one is
+            // `.iccNotPresent`): IFD_COMMUNICATION_ERROR, as libccid's CCID_Receive gives it.
+            // The card may have reset; IFDHICCPresence then reports it (`Reader.isCardPresent`).
             case .ICC_PROTOCOL_NOT_SUPPORTED: return RESPONSECODE(IFD_PROTOCOL_NOT_SUPPORTED)
             case .PIN_TIMEOUT: return RESPONSECODE(IFD_RESPONSE_TIMEOUT)
             default: return RESPONSECODE(IFD_COMMUNICATION_ERROR)

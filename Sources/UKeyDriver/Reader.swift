@@ -21,6 +21,10 @@ package final class Reader: @unchecked Sendable {
     private var cachedPresence: CCIDSlotStatus.ICCStatus?
     private var pollingStopped = false
     private var stopRequested = false
+    /// A card that reset by itself was just reported absent: the next wait for a slot change
+    /// returns at once, so pcscd asks again and sees it present (the device sends no
+    /// NotifySlotChange for a card that never left).
+    private var reinsertionPending = false
 
     package init(transport: any USBTransport, channelID: UInt32 = 0x0020_0000, readTimeout: Int = 10_000) {
         self.transport = transport
@@ -259,12 +263,28 @@ package final class Reader: @unchecked Sendable {
 
     /// IFDHICCPresence: the cached state when a command is running (the card is busy, not
     /// gone), else GetSlotStatus.
+    ///
+    /// A card this driver powered up that the slot reports present but inactive (it reset by
+    /// itself, or was swapped between two polls) is reported absent once, then present: pcscd
+    /// sees a removal and an insertion, clears the ATR, tells open handles
+    /// SCARD_W_REMOVED_CARD and powers the card up again. Stock libccid does the same
+    /// (IFDHICCPresence, CCID_ICC_PRESENT_INACTIVE after power-up); pcscd has no way to learn
+    /// of a reset the card did itself, so SCARD_W_RESET_CARD is never the answer to it.
     package func isCardPresent() throws(DriverError) -> Bool {
         guard commandLock.tryLock() else {
             return presenceLock.withLock { cachedPresence ?? .presentActive } != .absent
         }
         defer { commandLock.unlock() }
         let status = try host.slotStatus()
+        if status == .presentInactive && !atr.isEmpty {
+            Trace.log { "slot: the card powered up as ATR \(self.atr.hexString) is inactive now: reported absent once" }
+            atr = []
+            protocolNumber = nil
+            t1 = nil
+            setPresence(.absent)
+            presenceLock.withLock { reinsertionPending = true }
+            return false
+        }
         if status == .absent {
             atr = []
             t1 = nil
@@ -276,11 +296,12 @@ package final class Reader: @unchecked Sendable {
     /// TAG_IFD_POLLING_THREAD_WITH_TIMEOUT: waits up to `timeout` ms for NotifySlotChange.
     /// Returns whether a slot change arrived.
     package func waitForSlotChange(timeout: Int) throws(DriverError) -> Bool {
-        let stopped = presenceLock.withLock { () -> Bool in
-            defer { stopRequested = false }
-            return pollingStopped || stopRequested
+        let (stopped, reinserted) = presenceLock.withLock { () -> (Bool, Bool) in
+            defer { stopRequested = false; reinsertionPending = false }
+            return (pollingStopped || stopRequested, reinsertionPending)
         }
         if stopped { return false }
+        if reinserted { return true }
         guard let message = try transport.interruptIn(timeout: timeout) else { return false }
         guard case .notifySlotChange(let change)? = try? CCIDInterruptMessage(parsing: message) else {
             Trace.log { "interrupt: ignored " + message.hexString }

@@ -21,6 +21,12 @@ final class EmulatedToken {
     var session: USBIPSession?
     /// A card port (vpcd) serves this token: it is not offered for import.
     var cardPort: TokenCardPort?
+    /// The faults a tester injects (`ukey emulator fault add`).
+    let faults = FaultTable()
+    /// A `tear` fault fired: the memory's next commit loses power, if the command makes one.
+    var tearArmed = false
+    /// The running capture (`--pcap`, `capture-start`), shared by all tokens.
+    var capture: USBCapture?
 
     init(index: Int, serial: [UInt8], platform: TokenPlatform, exchange: ExchangeLevel) {
         self.index = index

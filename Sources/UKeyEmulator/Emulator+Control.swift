@@ -77,6 +77,16 @@ extension Emulator {
             return withToken(named: name) { factory ? factoryReset($0) : powerCycle($0) }
         case .set(let confirm):
             return setConfirmation(confirm)
+        case .faultAdd(let name, let fault):
+            return withToken(named: name) { addFault(fault, to: $0) }
+        case .faultList(let name):
+            return withToken(named: name) { .faults(token: $0.busid, faults: $0.faults.listed) }
+        case .faultClear(let name):
+            return withToken(named: name) { clearFaults($0) }
+        case .captureStart(let file, let includeSecrets):
+            return handleCapture(start: file, includeSecrets: includeSecrets)
+        case .captureStop:
+            return handleCapture(start: nil, includeSecrets: false)
         }
     }
 

@@ -104,8 +104,14 @@ public final class Emulator: @unchecked Sendable {
         }
         listeners = bound
         listenerAddresses = addresses
-        for address in addresses { configuration.output("ukey emulator: usbip listening on \(address)") }
         setUp()
+        if let pcap = configuration.pcap {
+            if let refusal = startCapture(path: pcap, includeSecrets: configuration.pcapIncludeSecrets) {
+                tearDown()
+                throw .badConfiguration(refusal)
+            }
+        }
+        for address in addresses { configuration.output("ukey emulator: usbip listening on \(address)") }
     }
 
     private func setUp() {
@@ -115,8 +121,14 @@ public final class Emulator: @unchecked Sendable {
         reactor.register(controlListener, events: Int16(POLLIN)) { [unowned self] _ in acceptControl() }
         reactor.nextDeadline = { [unowned self] in tokens.compactMap { $0.device.nextDeadline }.min() }
         reactor.onDeadline = { [unowned self] in tick() }
-        reactor.afterIteration = { [unowned self] in flushAll() }
-        for token in tokens { observe(token) }
+        reactor.afterIteration = { [unowned self] in
+            checkTornTokens()
+            flushAll()
+        }
+        for token in tokens {
+            observe(token)
+            if configuration.profile != .fast { installHook(token) }
+        }
         if configuration.confirmation == .ask && isatty(STDIN_FILENO) == 1 {
             let terminal = TerminalConfirmation(write: configuration.output)
             self.terminal = terminal
@@ -163,6 +175,7 @@ public final class Emulator: @unchecked Sendable {
     }
 
     private func tearDown() {
+        _ = stopCapture()
         for link in cardLinks { link.stop() }
         for port in cardPorts { port.close() }
         reactor.runPostedWork()   // exchanges posted before the ports closed now get their nil

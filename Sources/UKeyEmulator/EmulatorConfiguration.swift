@@ -20,6 +20,12 @@ public struct EmulatorConfiguration: Sendable {
     public var makeCardLink: (@Sendable (_ address: String, _ port: TokenCardPort) throws -> any CardLink)? = nil
     /// Print every USB/IP, CCID and APDU hop (PINs redacted) to ``diagnostics``.
     public var trace: Bool = false
+    /// `--pcap FILE`: capture the tokens' USB traffic from the start (usbmon pcap).
+    public var pcap: String? = nil
+    /// `--pcap-include-secrets`: do not redact PIN-carrying commands in the capture.
+    public var pcapIncludeSecrets: Bool = false
+    /// `--profile`: how fast the tokens answer (``TimingProfile/fast``: at once).
+    public var profile: TimingProfile = .fast
     /// Where `UKEY_FACTORY_PIN`, `UKEY_FACTORY_PUK`, `XDG_STATE_HOME` and `HOME` are read.
     public var environment: [String: String] = ProcessInfo.processInfo.environment
     /// Whether randomly generated factory secrets may be shown on ``output`` (only when it is a

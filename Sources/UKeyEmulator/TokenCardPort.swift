@@ -97,6 +97,14 @@ public final class TokenCardPort: @unchecked Sendable {
         }
     }
 
+    /// The token lost power (a `tear` fault): the open exchange gets no answer (`nil`).
+    func lostPower() {
+        if let open = pending {
+            pending = nil
+            open.completion(nil)
+        }
+    }
+
     /// The emulator stops: a waiting caller gets `nil`, later calls too.
     func close() {
         closed.withLock { $0 = true }

@@ -115,6 +115,13 @@ final class USBIPSession {
             reply(.USBIP_RET_SUBMIT(USBIPRetSubmit(seqnum: submit.seqnum, status: Self.EPIPE, actualLength: 0)))
         case (0, let direction):
             let result = token.device.control(submit.setup, data: direction == .out ? submit.transferBuffer : [])
+            if let capture = token.capture {
+                var answered: [UInt8] = []
+                if case .data(let data) = result { answered = Array(data.prefix(Int(submit.transferBufferLength))) }
+                capture.control(devnum: token.devnum, setup: submit.setup.bytes,
+                                data: direction == .in ? answered : submit.transferBuffer, isIn: direction == .in,
+                                status: result == .stall ? Self.EPIPE : 0)
+            }
             switch result {
             case .stall:
                 reply(.USBIP_RET_SUBMIT(USBIPRetSubmit(seqnum: submit.seqnum, status: Self.EPIPE, actualLength: 0)))
@@ -127,6 +134,8 @@ final class USBIPSession {
             }
         case (UInt32(Device.bulkOutEndpoint & 0x0F), .out):
             tracer?.ccidOut(submit.transferBuffer, busid: token.busid)
+            token.capture?.bulkOut(devnum: token.devnum, endpoint: Device.bulkOutEndpoint, data: submit.transferBuffer,
+                                   tpdu: token.device.exchange == .tpdu)
             token.device.bulkOut(submit.transferBuffer)
             reply(.USBIP_RET_SUBMIT(.out(seqnum: submit.seqnum, actualLength: UInt32(submit.transferBuffer.count))))
         case (UInt32(Device.bulkInEndpoint & 0x0F), .in):
@@ -160,12 +169,16 @@ final class USBIPSession {
               let data = token.device.takeBulkIn(maxLength: Int(submit.transferBufferLength)) {
             bulkIn.removeFirst()
             tracer?.ccidIn(data, busid: token.busid)
+            token.capture?.transferIn(devnum: token.devnum, endpoint: TokenDevice<EmulatedToken.TokenPlatform>.bulkInEndpoint,
+                                      transfer: 3, requested: submit.transferBufferLength, data: data)
             reply(.USBIP_RET_SUBMIT(.in(seqnum: submit.seqnum, data: data)))
         }
         while let submit = interruptIn.first,
               let data = token.device.takeInterrupt(maxLength: Int(submit.transferBufferLength)) {
             interruptIn.removeFirst()
             tracer?.interrupt(data, busid: token.busid)
+            token.capture?.transferIn(devnum: token.devnum, endpoint: TokenDevice<EmulatedToken.TokenPlatform>.interruptEndpoint,
+                                      transfer: 1, requested: submit.transferBufferLength, data: data)
             reply(.USBIP_RET_SUBMIT(.in(seqnum: submit.seqnum, data: data)))
         }
     }

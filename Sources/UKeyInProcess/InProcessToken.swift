@@ -44,13 +44,18 @@ public final class InProcessToken<Memory: NonVolatileMemory>: CardChannel, @unch
     /// Sends one command APDU; a CONFIRM TRANSFER returns once the simulated holder decided.
     public func transmit(_ command: [UInt8]) async throws(TokenError) -> [UInt8] {
         let output = locked { firmware.card.process(command) }
-        guard output == .waiting else {
-            guard case .response(let bytes) = output else { return [] }
-            return bytes
+        switch output {
+        case .response(let bytes): return bytes
+        case .noAnswer: throw InProcessToken.powerLost
+        case .waiting: break
         }
         switch locked({ holder }) {
-        case .approve: return locked { pressUntilDecided(.ok) }
-        case .deny: return locked { pressUntilDecided(.cancel) }
+        case .approve:
+            guard let response = locked({ pressUntilDecided(.ok) }) else { throw InProcessToken.powerLost }
+            return response
+        case .deny:
+            guard let response = locked({ pressUntilDecided(.cancel) }) else { throw InProcessToken.powerLost }
+            return response
         case .external:
             while true {
                 if let response = locked({ () -> [UInt8]? in
@@ -59,6 +64,7 @@ public final class InProcessToken<Memory: NonVolatileMemory>: CardChannel, @unch
                 }) {
                     return response
                 }
+                if locked({ !firmware.card.isWaiting && decided == nil }) { throw InProcessToken.powerLost }
                 do { try await Task.sleep(nanoseconds: 5_000_000) }
                 catch { throw .transport(String(describing: error)) }
             }
@@ -80,11 +86,19 @@ public final class InProcessToken<Memory: NonVolatileMemory>: CardChannel, @unch
         locked { firmware.card.reset() }
     }
 
-    private func pressUntilDecided(_ button: Button) -> [UInt8] {
-        while true {
+    /// The answer once the holder decided; `nil` when power failed while completing the
+    /// command (``CardOutput/noAnswer``).
+    private func pressUntilDecided(_ button: Button) -> [UInt8]? {
+        while firmware.card.isWaiting {
             if let response = firmware.card.press(button) { return response }
         }
+        return nil
     }
+
+    /// What a command gets when power failed during its NVM commit (a torn write): the token
+    /// sent nothing, as a reader reports a mute card. The memory (``NonVolatileMemory/hasLostPower``)
+    /// holds the last committed state; power it up again to go on.
+    static var powerLost: TokenError { .transport("the token did not answer: it lost power during the command") }
 
     private func locked<T>(_ body: () -> T) -> T {
         lock.lock()

@@ -56,6 +56,8 @@ struct KeySeparationTests {
         case .waiting:
             let bytes = token.card.press(.cancel) ?? StatusWord.conditionsNotSatisfied.bytes
             return token.fetchRemaining(try! ResponseAPDU(parsing: bytes))
+        case .noAnswer:
+            return TokenHarness.noAnswer
         }
     }
 

@@ -142,7 +142,7 @@ struct PowerLossTests {
             fresh.personalize(.authentication)
             fresh.memory.cutPower(atWrite: cut)
             let response = fresh.send(fresh.apdu("002A9E9A", TestRSA.sha256DigestInfoPrefix + [UInt8](repeating: 9, count: 32), le: true))
-            #expect(response.statusWord == .memoryFailure, "no signature leaves the card when the counter write fails")
+            #expect(response == TokenHarness.noAnswer, "no signature (no answer at all) leaves the card when power fails in the counter write")
             #expect(response.data.isEmpty)
         }
     }

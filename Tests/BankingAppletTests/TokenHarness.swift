@@ -56,13 +56,18 @@ final class TokenHarness {
         (platform, firmware) = TokenHarness.boot(memory)
     }
 
-    /// Sends a command that must complete at once.
+    /// What ``send(_:)`` returns when the card sent nothing: power failed during the command's
+    /// NVM commit (``CardOutput/noAnswer``). SW 0000 is no status word a card sends.
+    static let noAnswer = ResponseAPDU(statusWord: StatusWord(0x0000))
+
+    /// Sends a command that must complete at once (or get no answer, ``noAnswer``).
     @discardableResult
     func send(_ command: [UInt8]) -> ResponseAPDU {
-        guard case .response(let bytes) = card.process(command) else {
-            fatalError("the command waits for the holder")
+        switch card.process(command) {
+        case .response(let bytes): return try! ResponseAPDU(parsing: bytes)
+        case .noAnswer: return TokenHarness.noAnswer
+        case .waiting: fatalError("the command waits for the holder")
         }
-        return try! ResponseAPDU(parsing: bytes)
     }
 
     @discardableResult
@@ -112,6 +117,8 @@ final class TokenHarness {
         case .waiting:
             precondition(key == .transfer, "GENERATE of the \(key) key waits for the holder")
             response = approve()
+        case .noAnswer:
+            response = TokenHarness.noAnswer
         }
         precondition(response.statusWord == .success, "GENERATE failed: \(response.statusWord)")
         return response.data
@@ -135,15 +142,18 @@ final class TokenHarness {
     func confirm(_ body: [UInt8]) -> ResponseAPDU? {
         switch card.process(apdu("80C00000", body, le: true)) {
         case .response(let bytes): return try! ResponseAPDU(parsing: bytes)
+        case .noAnswer: return TokenHarness.noAnswer
         case .waiting: return nil
         }
     }
 
     /// Presses OK through every page; returns the final answer, with any 61xx parts fetched.
     func approve() -> ResponseAPDU {
-        while true {
+        while card.isWaiting {
             if let bytes = card.press(.ok) { return fetchRemaining(try! ResponseAPDU(parsing: bytes)) }
         }
+        // Power failed while the approved command wrote its NVM: no answer.
+        return TokenHarness.noAnswer
     }
 
     /// Follows 61xx with GET RESPONSE until the whole answer is in.

@@ -68,6 +68,7 @@ struct ProbeCard {
         switch card.process([UInt8](hex: hex)!) {
         case .response(let bytes): return bytes.hexString
         case .waiting: return "waiting"
+        case .noAnswer: return "no answer"
         }
     }
 }

@@ -130,7 +130,7 @@ struct ControlProtocolTests {
         (ControlRequestError.notAnObject.description, #"{"error":"the request is not a JSON object","ok":false}"#),
         (ControlRequestError.missingOp.description, #"{"error":"missing \"op\"","ok":false}"#),
         (ControlRequestError.unknownOp("dance").description,
-         #"{"error":"unknown op \"dance\" (status, press, insert, remove, abort, events, otp, stop, reset, set)","ok":false}"#),
+         #"{"error":"unknown op \"dance\" (status, press, insert, remove, abort, events, otp, stop, reset, set, fault-add, fault-list, fault-clear, capture-start, capture-stop)","ok":false}"#),
         (ControlRequestError.lineTooLong.description, #"{"error":"request line too long","ok":false}"#),
         (#"2 tokens: say which with "token" (a bus id or a serial)"#,
          #"{"error":"2 tokens: say which with \"token\" (a bus id or a serial)","ok":false}"#),
@@ -216,5 +216,33 @@ struct ControlFormatterTests {
               │1234.56 €
             token 1-2  serial FFEE0011  card removed, vpcd
             """)
+    }
+}
+
+/// Issue 20: the fault ops, reply and event on the wire.
+@Suite("Control protocol: faults")
+struct ControlFaultWireTests {
+    @Test("fault-add / fault-list / fault-clear, the faults reply and the fault event round-trip")
+    func roundTrip() throws {
+        var fault = ControlFault(action: "respond")
+        fault.ins = "2A"
+        fault.sw = "6F00"
+        fault.after = true
+        fault.apduPrefix = "002A9E9A"
+        let add = ControlRequest.faultAdd(token: "1-1", fault: fault)
+        let line = ControlLine.text(add)
+        #expect(line == #"{"fault":{"action":"respond","after":true,"apdu-prefix":"002A9E9A","ins":"2A","sw":"6F00"},"op":"fault-add","token":"1-1"}"#)
+        #expect(try ControlRequest(line: Array(line.utf8)) == add)
+        #expect(try ControlRequest(line: Array(#"{"op":"fault-list"}"#.utf8)) == .faultList(token: nil))
+        #expect(try ControlRequest(line: Array(#"{"op":"fault-clear","token":"1-2"}"#.utf8)) == .faultClear(token: "1-2"))
+        #expect(throws: ControlRequestError.missingFault) { try ControlRequest(line: Array(#"{"op":"fault-add"}"#.utf8)) }
+        var listed = fault
+        listed.id = 1
+        listed.fired = 0
+        let reply = ControlReply.faults(token: "1-1", faults: [listed])
+        #expect(try ControlLine.decode(ControlReply.self, from: Array(ControlLine.text(reply).utf8)) == reply)
+        let event = ControlEvent(token: "1-1", .fault(id: 1, action: "respond"))
+        #expect(ControlLine.text(event) == #"{"action":"respond","event":"fault","id":1,"token":"1-1"}"#)
+        #expect(try ControlLine.decode(ControlEvent.self, from: Array(ControlLine.text(event).utf8)) == event)
     }
 }

@@ -143,6 +143,33 @@ import TokenDevice
         #expect(try reader.isCardPresent() == false)
     }
 
+    /// The card resets during a command (the emulator's `--reset` fault: ICC_MUTE, card present
+    /// but inactive): what stock libccid reports for it — the transmit fails with
+    /// IFD_COMMUNICATION_ERROR (pcscd: SCARD_E_NOT_TRANSACTED, not SCARD_E_NO_SMARTCARD), the
+    /// next IFDHICCPresence says absent once (pcscd: a removal and an insertion), then present,
+    /// and the card powers up again with its ATR.
+    @Test func cardResetDuringACommandIsACommunicationErrorThenRemovalAndInsertion() throws {
+        let fixture = TokenFixture()
+        let (reader, _) = try Self.reader(fixture)
+        let atr = try reader.powerUp()
+        try reader.setProtocol(1)
+        #expect(try reader.transmit(Self.select).suffix(2) == [0x90, 0x00])
+        fixture.locked { $0.commandHook = { $0.ins == 0xCA ? .reset : nil } }
+        do {
+            _ = try reader.transmit(Self.getData)
+            Issue.record("a transmit to a card that reset succeeded")
+        } catch {
+            #expect(error == .slotError(.ICC_MUTE))
+            #expect(IFDResponse.code(for: error) == 612)     // IFD_COMMUNICATION_ERROR
+        }
+        fixture.locked { $0.commandHook = nil }
+        #expect(try reader.isCardPresent() == false, "absent once: pcscd sees the card go")
+        #expect(try reader.isCardPresent() == true, "then present again")
+        #expect(try reader.powerUp() == atr)
+        try reader.setProtocol(1)
+        #expect(try reader.transmit(Self.select).suffix(2) == [0x90, 0x00])
+    }
+
     @Test func tpduLevelT1ChainsBothWaysAndGrantsWTX() throws {
         let fixture = TokenFixture(exchange: .tpdu)
         let (reader, transport) = try Self.reader(fixture)

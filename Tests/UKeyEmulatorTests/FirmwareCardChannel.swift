@@ -27,9 +27,12 @@ final class FirmwareCardChannel: CardChannel, @unchecked Sendable {
             case .response(let bytes):
                 return bytes
             case .waiting:
-                while true {
+                while firmware.card.isWaiting {
                     if let response = firmware.card.press(.ok) { return response }
                 }
+                return []
+            case .noAnswer:
+                return []
             }
         }
     }

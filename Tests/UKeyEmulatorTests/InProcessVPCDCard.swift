@@ -67,6 +67,8 @@ final class InProcessVPCDCard<Memory: NonVolatileMemory & Sendable>: VPCDCard, @
             switch firmware.card.process(apdu) {
             case .response(let bytes):
                 return bytes
+            case .noAnswer:
+                return nil
             case .waiting:
                 switch confirmation {
                 case .approve: return pressUntilDecided(.ok)

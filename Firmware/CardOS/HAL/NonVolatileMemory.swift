@@ -31,6 +31,14 @@ public protocol NonVolatileMemory: AnyObject {
     func commitTransaction() throws(NVMError)
     /// Drops the staged writes.
     func abortTransaction()
+    /// Whether power failed (``NVMError/powerLost`` was thrown): the card OS then sends no
+    /// answer to the command under way (``CardOutput/noAnswer``). Memories that cannot lose
+    /// power keep the default, `false`.
+    var hasLostPower: Bool { get }
+}
+
+extension NonVolatileMemory {
+    public var hasLostPower: Bool { false }
 }
 
 extension NonVolatileMemory {
@@ -49,8 +57,9 @@ extension NonVolatileMemory {
 
 extension NonVolatileMemory {
     /// Commits records atomically for an applet, whose commands fail with a status word: any NVM
-    /// failure becomes 6581 (memory failure). After ``NVMError/powerLost`` that status word is
-    /// what the simulation's harness sees; a real card has no power left to send it.
+    /// failure becomes 6581 (memory failure). After ``NVMError/powerLost`` the status word goes
+    /// nowhere: the card OS sees ``hasLostPower`` and answers ``CardOutput/noAnswer``, as a real
+    /// card with no power left sends nothing.
     public func commitRecords(_ writes: [(RecordID, [UInt8]?)]) throws(StatusWord) {
         do {
             try commit(writes)

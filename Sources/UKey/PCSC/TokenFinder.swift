@@ -70,7 +70,9 @@ public struct TokenFinder: Sendable {
     }
 
     /// The token in the reader `selector` names — its full name, a unique part of it, or its
-    /// index — or, with no selector, in the first reader holding a token.
+    /// index — or, with no selector, in the first reader holding a token. A card that selects
+    /// the banking applet is a token: when its GET DATA then fails, that error is thrown (the
+    /// command and its status word), not ``TokenError/noToken``.
     public func token(reader selector: String? = nil) async throws(TokenError) -> Found {
         let names = try await readerNames()
         if let selector {
@@ -81,8 +83,15 @@ public struct TokenFinder: Sendable {
         for name in names {
             guard let channel = try? await connect(name) else { continue }
             let token = Token(channel: traced(channel))
-            if (try? await token.info()) != nil { return Found(reader: name, token: token, channel: channel) }
-            channel.close()
+            switch try? await token.probe() {
+            case .token?:
+                return Found(reader: name, token: token, channel: channel)
+            case .failedAfterSelect(let error)?:
+                channel.close()
+                throw error
+            case nil:
+                channel.close()
+            }
         }
         throw .noToken
     }

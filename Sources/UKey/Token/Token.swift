@@ -35,6 +35,28 @@ public final class Token: Sendable {
         }
     }
 
+    /// What ``probe()`` found on a card that selected the banking applet.
+    enum Probe {
+        case token(TokenInfo)
+        /// The card selected the banking applet, then GET DATA failed: a UKey token with a
+        /// problem, not another card.
+        case failedAfterSelect(TokenError)
+    }
+
+    /// ``info()`` for finding tokens: throws only when SELECT failed (the card is not a UKey
+    /// token, or could not be asked); a failure after it is the probe's result.
+    func probe() async throws(TokenError) -> Probe {
+        try await channel.transaction { () async throws(TokenError) -> Probe in
+            let session = TokenSession(channel: channel)
+            try await session.selectApplet()
+            do throws(TokenError) {
+                return .token(try await session.info())
+            } catch {
+                return .failedAfterSelect(error)
+            }
+        }
+    }
+
     /// Runs `body` in one transaction of the channel, after selecting the banking applet.
     func operation<Result>(_ body: (TokenSession) async throws(TokenError) -> Result) async throws(TokenError) -> Result {
         try await channel.transaction { () async throws(TokenError) -> Result in
