@@ -60,6 +60,8 @@ public final class TokenDevice<P: Platform> {
     /// When to poll the card next while it waits with no command open (TPDU level, between
     /// S(WTX request) and S(WTX response)).
     var pollDeadline: UInt64? = nil
+    /// The PIN entry on the keypad under way (PC_to_RDR_Secure), if any.
+    var pinEntry: PINEntry? = nil
 
     /// - Parameters:
     ///   - firmware: the card behind the slot.
@@ -136,6 +138,7 @@ public final class TokenDevice<P: Platform> {
 
     /// Lets time pass (the platform's clock): the holder's timeout, time extensions.
     public func tick() {
+        tickPINEntry()
         if card.isWaiting, let response = card.poll() {
             cardAnswered(response)
         }
@@ -160,7 +163,7 @@ public final class TokenDevice<P: Platform> {
     /// When ``tick()`` has something to do next (platform clock milliseconds), if ever.
     public var nextDeadline: UInt64? {
         guard let command = open else { return pollDeadline }
-        return min(command.nextTimeExtension, command.wtxDeadline ?? UInt64.max)
+        return min(command.nextTimeExtension, command.wtxDeadline ?? UInt64.max, pinEntry?.deadline ?? UInt64.max)
     }
 
     // MARK: The physical token
@@ -209,6 +212,7 @@ public final class TokenDevice<P: Platform> {
 
     /// A button on the token; may complete the command that waits for the holder.
     public func press(_ button: Button) {
+        if pinEntry != nil { return press(key: button == .ok ? .ok : .cancel) }
         guard let response = card.press(button) else { return }
         cardAnswered(response)
     }
@@ -217,6 +221,10 @@ public final class TokenDevice<P: Platform> {
     /// the open command's answer is sent at once. Returns whether the card was waiting.
     @discardableResult
     public func cancelConfirmation() -> Bool {
+        if pinEntry != nil {
+            press(key: .cancel)
+            return true
+        }
         guard let response = card.cancelByComputer() else { return false }
         cardAnswered(response)
         return true
@@ -249,6 +257,7 @@ public final class TokenDevice<P: Platform> {
 
     /// Power off (IccPowerOff, removal): the card resets, a T=1 exchange starts over.
     func powerDown() {
+        dropPINEntry()
         card.reset()
         t1.reset()
         iccActive = false
