@@ -48,9 +48,15 @@ struct EmulatorRunCommand: ParsableCommand {
     @Flag(help: "Print every USB/IP, CCID and APDU hop (PINs redacted).")
     var trace = false
 
+    @Option(name: .customLong("pin-entry"), help: "PIN-entry policy of tokens manufactured now: both (keypad or computer) or keypad-only.")
+    var pinEntry = "both"
+
     func validate() throws {
         if let confirm, ConfirmationMode(rawValue: confirm) == nil {
             throw ValidationError("--confirm must be ask, approve, deny or external")
+        }
+        guard pinEntry == "both" || pinEntry == "keypad-only" else {
+            throw ValidationError("--pin-entry must be both or keypad-only")
         }
         guard Self.confirmTimeoutRange.contains(confirmTimeout) else {
             throw ValidationError("--confirm-timeout must be \(Self.confirmTimeoutRange.lowerBound.formatted)…\(Self.confirmTimeoutRange.upperBound.formatted) seconds, not \(confirmTimeout.formatted)")
@@ -71,6 +77,7 @@ struct EmulatorRunCommand: ParsableCommand {
         configuration.confirmationTimeout = UInt64(confirmTimeout * 1000)
         configuration.vpcd = vpcd
         configuration.trace = trace
+        configuration.keypadOnly = pinEntry == "keypad-only"
         throw ExitCode(EmulatorCommandLine.run(configuration))
     }
 }

@@ -27,6 +27,7 @@ struct TokenInfoCommand: AsyncParsableCommand {
                         decrypt key       \(info.decryptionKey.rawValue)
                         PIN tries left    \(info.pinTriesLeft)\(info.pinMustChange ? " (factory PIN: change it)" : "")
                         PUK tries left    \(info.pukTriesLeft)
+                        PIN entry         \(info.pinEntry.text)
                         transfers signed  \(info.transferCounter)
                         auth signatures   \(info.authenticationCounter)
                         display           \(info.displayLines)×\(info.displayColumns)

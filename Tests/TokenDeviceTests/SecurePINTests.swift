@@ -161,6 +161,25 @@ struct SecurePINTests {
         #expect(h.transmit(DeviceHarness.apdu("00200080", padded)).statusWord == .success, "the new PIV PIN works")
     }
 
+    @Test("banking CHANGE in the keypad form: BCD blocks of 8 bytes built by the modification structure")
+    func bankingKeypadChange() throws {
+        let h = DeviceHarness()
+        h.powerOn()
+        #expect(h.transmit(DeviceHarness.select).statusWord == .success)
+        let change = CCIDPINOperation(bPINOperation: 1, bTimeOut: 0, bmFormatString: 0x81, bmPINBlockString: 0x08,
+                                      bmPINLengthFormat: 0, bInsertionOffsetOld: 0, bInsertionOffsetNew: 8,
+                                      wPINMaxExtraDigit: 0x0610, bConfirmPIN: 0x03, bEntryValidationCondition: 0x02,
+                                      bNumberMessage: 3, wLangId: 0x0409, bMsgIndex: [0, 1, 2],
+                                      abPINApdu: [0x00, 0x24, 0x10, 0x81, 0x10] + [UInt8](repeating: 0xFF, count: 16))
+        SecurePIN.secure(h, change)
+        SecurePIN.type(h, DeviceHarness.factoryPIN)
+        SecurePIN.type(h, "2468135790123456")
+        #expect(h.presence.currentScreen?.lines[1] == "", "16 digits typed, the confirmation starts empty")
+        SecurePIN.type(h, "2468135790123456")
+        #expect(try ResponseAPDU(parsing: try #require(h.replies().first).abData).statusWord == .success)
+        #expect(h.transmit(DeviceHarness.apdu("00200081", Array("2468135790123456".utf8))).statusWord == .success)
+    }
+
     @Test("a structure the keypad cannot fill fails with the offset of the bad field")
     func badStructure() throws {
         let h = DeviceHarness()
