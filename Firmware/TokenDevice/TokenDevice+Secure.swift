@@ -36,7 +36,7 @@ extension TokenDevice {
         }
         pinEntry = entry
         open = OpenCommand(header: header, nextTimeExtension: now + TokenDevice.timeExtensionInterval, wtxDeadline: nil)
-        card.platform.presence.show(entry.screen)
+        show(entry)
     }
 
     /// A key on the keypad. During a PIN entry every key goes to it; otherwise OK and Cancel
@@ -78,7 +78,7 @@ extension TokenDevice {
         guard let entry = pinEntry else { return }
         switch step {
         case .typing:
-            card.platform.presence.show(entry.screen)
+            show(entry)
         case .cancelled:
             endPINEntry(failing: .PIN_CANCELLED)
         case .timedOut:
@@ -97,6 +97,12 @@ extension TokenDevice {
                 break       // the card OS shows its confirmation; OK, Cancel or the time-out answer
             }
         }
+    }
+
+    /// The prompt with one `*` per digit, and the event with the count (never the digits).
+    private func show(_ entry: PINEntry) {
+        card.platform.presence.show(entry.screen)
+        card.platform.presence.notify(.pinEntry(digits: entry.digits.count))
     }
 
     private func endPINEntry(failing error: CCIDSlotError) {

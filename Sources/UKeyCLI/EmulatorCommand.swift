@@ -7,7 +7,7 @@ struct EmulatorCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "emulator",
         abstract: "Run the token emulator (USB/IP server, vpcd card) and control a running one.",
-        subcommands: [EmulatorRunCommand.self, EmulatorStatusCommand.self, EmulatorPressCommand.self,
+        subcommands: [EmulatorRunCommand.self, EmulatorStatusCommand.self, EmulatorPressCommand.self, EmulatorTypeCommand.self,
                       EmulatorInsertCommand.self, EmulatorRemoveCommand.self, EmulatorEventsCommand.self])
 }
 

@@ -36,6 +36,8 @@ public enum ControlFormatter {
             return "\(event.token) signed counter \(counter)"
         case .denied, .timeout, .aborted, .pinBlocked, .inserted, .removed:
             return "\(event.token) \(event.kind.name)"
+        case .pinEntry(let digits):
+            return "\(event.token) pin-entry \(digits) digits"
         }
     }
 

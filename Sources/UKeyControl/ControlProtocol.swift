@@ -4,8 +4,10 @@ import Foundation
 // keys sorted. A client sends ``ControlRequest`` lines; each gets one ``ControlReply`` line; after
 // `{"op":"events"}` the connection also receives one ``ControlEvent`` line per token event.
 // The emulator (server) and `ukey emulator …`, the private-pcscd helper and the tests (clients)
-// all speak it through these types. No request, reply or event carries a PIN, a PUK or key
-// material: there is no field for one.
+// all speak it through these types. No reply or event carries a PIN, a PUK or key material:
+// there is no field for one. One request may carry digits: `keys`, key presses on a token's
+// keypad (the holder typing a PIN the token asked for). Its keys are never logged, never echoed
+// in a reply, an error or an event (the socket is 0600, same user only).
 
 /// One JSON object per line, in both directions.
 public enum ControlLine {
@@ -60,6 +62,9 @@ public enum ControlRequest: Hashable, Sendable {
     /// The computer ends the confirmation the token waits for (its client was interrupted): the
     /// waiting command completes at once as aborted, and the screen says so.
     case abort(token: String?)
+    /// Keys pressed on the token's keypad, in order: `0`…`9`, `ok`, `cancel`, `clear`. The one
+    /// request that may carry digits: never logged, never echoed. `description` hides them.
+    case keys(token: String?, keys: [String])
 
     /// The `op` field.
     public var op: String {
@@ -70,6 +75,7 @@ public enum ControlRequest: Hashable, Sendable {
         case .insert: "insert"
         case .remove: "remove"
         case .abort: "abort"
+        case .keys: "keys"
         }
     }
 
@@ -78,6 +84,7 @@ public enum ControlRequest: Hashable, Sendable {
         switch self {
         case .status, .events: nil
         case .press(let token, _, _), .insert(let token), .remove(let token), .abort(let token): token
+        case .keys(let token, _): token
         }
     }
 }
@@ -98,7 +105,7 @@ public enum ControlRequestError: Error, Hashable, Sendable, CustomStringConverti
         switch self {
         case .notAnObject: "the request is not a JSON object"
         case .missingOp: #"missing "op""#
-        case .unknownOp(let op): #"unknown op "\#(op)" (status, press, insert, remove, abort, events)"#
+        case .unknownOp(let op): #"unknown op "\#(op)" (status, press, insert, remove, abort, events, keys)"#
         case .lineTooLong: "request line too long"
         }
     }
@@ -118,7 +125,7 @@ extension ControlRequest {
 }
 
 extension ControlRequest: Codable {
-    private enum CodingKeys: String, CodingKey { case op, token, button, once }
+    private enum CodingKeys: String, CodingKey { case op, token, button, once, keys }
 
     /// Lenient as the protocol has always been: a field of the wrong type counts as absent.
     public init(from decoder: any Decoder) throws {
@@ -140,6 +147,7 @@ extension ControlRequest: Codable {
             self = .press(token: token,
                           button: (try? container.decode(String.self, forKey: .button)).flatMap(ControlButton.init(rawValue:)),
                           once: (try? container.decode(Bool.self, forKey: .once)) ?? false)
+        case "keys": self = .keys(token: token, keys: (try? container.decode([String].self, forKey: .keys)) ?? [])
         default: throw ControlRequestError.unknownOp(op)
         }
     }
@@ -152,7 +160,20 @@ extension ControlRequest: Codable {
             try container.encodeIfPresent(button, forKey: .button)
             try container.encode(once, forKey: .once)
         }
+        if case .keys(_, let keys) = self {
+            try container.encode(keys, forKey: .keys)
+        }
     }
+}
+
+extension ControlRequest: CustomStringConvertible, CustomDebugStringConvertible {
+    /// The request without its keys (`keys` shows how many), for any log or message.
+    public var description: String {
+        if case .keys(let token, let keys) = self { return "keys(token: \(token ?? "-"), \(keys.count) keys)" }
+        return String(decoding: ControlLine.encode(self).dropLast(), as: UTF8.self)
+    }
+
+    public var debugDescription: String { description }
 }
 
 // MARK: - Replies
@@ -346,6 +367,8 @@ public struct ControlEvent: Hashable, Sendable {
         case inserted
         /// The card left the slot.
         case removed
+        /// The token waits for a PIN on its keypad; `digits` typed so far (never the digits).
+        case pinEntry(digits: Int)
 
         /// The `event` field.
         public var name: String {
@@ -359,6 +382,7 @@ public struct ControlEvent: Hashable, Sendable {
             case .pinBlocked: "pin-blocked"
             case .inserted: "inserted"
             case .removed: "removed"
+            case .pinEntry: "pin-entry"
             }
         }
     }
@@ -374,7 +398,7 @@ public struct ControlEvent: Hashable, Sendable {
 }
 
 extension ControlEvent: Codable {
-    private enum CodingKeys: String, CodingKey { case event, token, lines, page, pages, counter }
+    private enum CodingKeys: String, CodingKey { case event, token, lines, page, pages, counter, digits }
 
     public init(from decoder: any Decoder) throws {
         let container = try decoder.container(keyedBy: CodingKeys.self)
@@ -392,6 +416,7 @@ extension ControlEvent: Codable {
         case "pin-blocked": kind = .pinBlocked
         case "inserted": kind = .inserted
         case "removed": kind = .removed
+        case "pin-entry": kind = .pinEntry(digits: try container.decode(Int.self, forKey: .digits))
         default: throw ControlLineError()
         }
     }
@@ -412,6 +437,8 @@ extension ControlEvent: Codable {
             try container.encode(counter, forKey: .counter)
         case .denied, .timeout, .aborted, .pinBlocked, .inserted, .removed:
             break
+        case .pinEntry(let digits):
+            try container.encode(digits, forKey: .digits)
         }
     }
 }

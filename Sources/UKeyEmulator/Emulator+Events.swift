@@ -33,9 +33,11 @@ extension Emulator {
         case .timedOut: kind = .timeout
         case .aborted: kind = .aborted
         case .pinBlocked: kind = .pinBlocked
+        case .pinEntry(let digits): kind = .pinEntry(digits: digits)
         }
         var counter = ""
         if case .signed(let value) = kind { counter = " counter \(value)" }
+        if case .pinEntry(let digits) = kind { counter = " \(digits) digits" }
         configuration.diagnostics("ukey emulator: \(busid) \(kind.name)" + counter)
         broadcast(ControlEvent(token: busid, kind))
     }

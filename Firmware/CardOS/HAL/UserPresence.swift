@@ -33,4 +33,6 @@ public enum TokenEvent: Sendable, Hashable {
     case aborted
     /// A wrong PIN used the last try.
     case pinBlocked
+    /// The token waits for a PIN on its keypad: how many digits are typed (never the digits).
+    case pinEntry(digits: Int)
 }
