@@ -13,7 +13,8 @@ package enum IFDResponse {
             switch slotError {
             case .ICC_MUTE: return RESPONSECODE(IFD_ICC_NOT_PRESENT)
             case .ICC_PROTOCOL_NOT_SUPPORTED: return RESPONSECODE(IFD_PROTOCOL_NOT_SUPPORTED)
-            case .PIN_TIMEOUT: return RESPONSECODE(IFD_RESPONSE_TIMEOUT)
+            // PIN_TIMEOUT and PIN_CANCELLED end a PIN entry with the responses 6400 / 6401
+            // (`SecurePIN`), as libccid; anywhere else they are a broken reply, as there.
             default: return RESPONSECODE(IFD_COMMUNICATION_ERROR)
             }
         case .iccNotPresent: return RESPONSECODE(IFD_ICC_NOT_PRESENT)
