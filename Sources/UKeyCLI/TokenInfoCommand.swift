@@ -10,12 +10,14 @@ struct TokenInfoCommand: AsyncParsableCommand {
     struct Result: Encodable {
         let reader: String
         let info: TokenInfo
+        /// Whether the reader offers a PIN pad (the token's keypad: part 10 FEATURE_VERIFY_PIN_DIRECT).
+        let pinPad: Bool
     }
 
     mutating func run() async throws {
         try await Output.run(json: options.json) {
             try await ReaderAccess.withToken(options) { found in
-                let result = Result(reader: found.reader, info: try await found.token.info())
+                let result = Result(reader: found.reader, info: try await found.token.info(), pinPad: await found.token.hasPINPad())
                 try Output.emit(result, json: options.json) { result in
                     let info = result.info
                     return """
@@ -28,6 +30,7 @@ struct TokenInfoCommand: AsyncParsableCommand {
                         PIN tries left    \(info.pinTriesLeft)\(info.pinMustChange ? " (factory PIN: change it)" : "")
                         PUK tries left    \(info.pukTriesLeft)
                         PIN entry         \(info.pinEntry.text)
+                        PIN pad           \(result.pinPad ? "yes: the PIN can be typed on the token" : "no")
                         transfers signed  \(info.transferCounter)
                         auth signatures   \(info.authenticationCounter)
                         display           \(info.displayLines)×\(info.displayColumns)
