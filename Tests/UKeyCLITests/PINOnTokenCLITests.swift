@@ -31,13 +31,20 @@ struct PINOnTokenCLITests {
             throw StackError("ukey emulator type never succeeded: \(String(describing: last))")
         }
 
-        async let verified = PCSCTestStack.blocking { try ukey(["token", "pin", "verify", "--json"] + reader) }
+        async let verified = PCSCTestStack.blocking { try ukey(["token", "pin", "verify", "--json", "--trace"] + reader) }
         let typed = try await PCSCTestStack.blocking { try type([], ["UKEY_PIN": PCSCTestStack.factoryPIN]) }
         let output = try await verified
         #expect(output.status == 0, "\(output)")
         #expect(output.stdout.contains(#""result" : "verified""#), "\(output)")
         #expect(output.stderr.contains("Type the PIN on the token's keypad"), "\(output)")
-        #expect(!(output.stdout + output.stderr + typed.stdout + typed.stderr).contains(PCSCTestStack.factoryPIN))
+        #expect(output.stderr.contains("pin pad FEATURE_VERIFY_PIN_DIRECT"), "--trace shows the PIN pad step: \(output)")
+        #expect(!(output.stdout + output.stderr + typed.stdout + typed.stderr).contains(PCSCTestStack.factoryPIN),
+                "the PIN is in no output, --trace included")
+
+        async let pivVerified = PCSCTestStack.blocking { try ukey(["piv", "pin", "verify", "--json"] + reader) }
+        _ = try await PCSCTestStack.blocking { try type([], ["UKEY_PIN": PCSCTestStack.factoryPIVPIN]) }
+        let pivOutput = try await pivVerified
+        #expect(pivOutput.status == 0 && pivOutput.stderr.contains("PIV PIN on the token's keypad"), "ukey piv pin verify: \(pivOutput)")
 
         async let cancelled = PCSCTestStack.blocking { try ukey(["token", "pin", "verify", "--on-token", "--json"] + reader) }
         _ = try await PCSCTestStack.blocking { try type(["--cancel"]) }
