@@ -16,7 +16,8 @@ extension BankingApplet {
 
     /// `C0` serial, `C1` version, `C2` transfer key, `C3` PIN tries, `C4` PUK tries, `C5`
     /// transfer counter, `C6` display (lines, columns), `C7` PIN must change, `C8`
-    /// authentication key, `C9` decryption key, `CA` authentication counter. A key is its
+    /// authentication key, `C9` decryption key, `CA` authentication counter, `CB` PIN-entry
+    /// policy (00 keypad or computer, 01 keypad only). A key is its
     /// algorithm byte, 00 when absent.
     var tokenInfo: [UInt8] {
         let memory = platform.memory
@@ -33,6 +34,7 @@ extension BankingApplet {
             TLV(tag: BankingWire.InfoTag.authenticationKeyAlgorithm, value: [storedKey(.authentication)?.algorithm ?? 0x00]),
             TLV(tag: BankingWire.InfoTag.decryptionKeyAlgorithm, value: [storedKey(.decryption)?.algorithm ?? 0x00]),
             TLV(tag: BankingWire.InfoTag.authenticationCounter, value: BankingApplet.bigEndian(counter(BankingRecords.authenticationCounter))),
+            TLV(tag: BankingWire.InfoTag.pinEntryPolicy, value: [pinEntryPolicy.rawValue]),
         ]
         var out: [UInt8] = []
         for object in objects { out += object.bytes }

@@ -15,10 +15,11 @@ extension BankingApplet {
         return []
     }
 
-    /// CHANGE PIN `00 24 00 81 len(old) old len(new) new`. A new PIN equal to the old one (so the
-    /// factory PIN cannot be kept) is refused with 6900 before the check: no try is used.
-    func changePIN(_ data: [UInt8]) throws(StatusWord) -> [UInt8] {
-        guard let (old, new) = BankingApplet.splitPair(data),
+    /// CHANGE PIN `00 24 00 81 len(old) old len(new) new`, or in the keypad form `00 24 10 81`
+    /// with two BCD blocks (the pair given here already split). A new PIN equal to the old one
+    /// (so the factory PIN cannot be kept) is refused with 6900 before the check: no try is used.
+    func changePIN(_ pair: ([UInt8], [UInt8])?) throws(StatusWord) -> [UInt8] {
+        guard let (old, new) = pair,
               BankingApplet.isValidPIN(old), BankingApplet.isValidPIN(new) else { throw .wrongData }
         // Both values are the host's own: comparing them reveals nothing of the stored PIN.
         guard !PINRecord(value: old, maxTries: 1, mustChange: false).matches(new) else { throw .commandNotAllowed }
@@ -35,8 +36,9 @@ extension BankingApplet {
     /// correct PUK sets the new PIN with full tries, clears must-change and leaves the PIN verified.
     /// A new PIN equal to the current (blocked) one is refused with 6900 once the PUK is correct
     /// (the PUK's tries go back to the maximum, as for any correct PUK; the PIN is unchanged).
-    func unblockPIN(_ data: [UInt8]) throws(StatusWord) -> [UInt8] {
-        guard let (unblockingKey, new) = BankingApplet.splitPair(data),
+    /// The keypad form `00 2C 10 81` carries PUK and new PIN as two BCD blocks.
+    func unblockPIN(_ pair: ([UInt8], [UInt8])?) throws(StatusWord) -> [UInt8] {
+        guard let (unblockingKey, new) = pair,
               BankingApplet.isValidPUK(unblockingKey), BankingApplet.isValidPIN(new),
               let current = pin.read(from: platform.memory) else { throw .wrongData }
         // Constant-time, and its result shows only after a correct PUK: no oracle on the stored PIN.

@@ -35,11 +35,14 @@ public final class BankingApplet<P: Platform>: Applet {
         self.platform = platform
     }
 
-    /// The NVM records of a new token's banking applet: the layout, PIN and PUK with 3 tries
-    /// each, the PIN flagged must-change, both counters 0, no keys. The caller commits them with
+    /// The NVM records of a new token's banking applet: the layout, the PIN-entry policy, PIN
+    /// and PUK with 3 tries each, the PIN flagged must-change, both counters 0, no keys. The caller commits them with
     /// the serial in one transaction.
-    public static func factoryRecords(pin: [UInt8], puk: [UInt8]) -> [(RecordID, [UInt8]?)] {
-        [
+    public static func factoryRecords(pin: [UInt8], puk: [UInt8],
+                                      pinEntry: PINEntryPolicy = .both) -> [(RecordID, [UInt8]?)] {
+        // The default policy is the absent record, as on tokens made before the policy existed.
+        let policy: [(RecordID, [UInt8]?)] = pinEntry == .both ? [] : [(BankingRecords.pinEntryPolicy, [pinEntry.rawValue])]
+        return policy + [
             (BankingRecords.layout, BankingRecords.currentLayout),
             (BankingRecords.pin, PINRecord(value: pin, maxTries: 3, mustChange: true).bytes),
             (BankingRecords.puk, PINRecord(value: puk, maxTries: 3, mustChange: false).bytes),
@@ -85,6 +88,8 @@ public final class BankingApplet<P: Platform>: Applet {
             return try confirmTransfer(command.data)
         case BankingWire.Instruction.certificationRequest where command.cla == BankingWire.proprietaryClass:
             return .data(try certificationRequest(command))
+        case BankingWire.Instruction.setPINEntryPolicy where command.cla == BankingWire.proprietaryClass:
+            return .data(try setPINEntryPolicy(command))
         default:
             break
         }
@@ -92,10 +97,14 @@ public final class BankingApplet<P: Platform>: Applet {
         guard command.cla == 0x00 else { throw .claNotSupported }
         switch command.ins {
         case BankingWire.Instruction.verify: try expect(command, p1p2: BankingWire.P1P2.pin); return .data(try verifyPIN(command.data))
+        case BankingWire.Instruction.changeReferenceData where command.p1p2 == BankingWire.P1P2.keypadPIN:
+            return .data(try changePIN(BankingApplet.splitKeypadBlocks(command.data)))
         case BankingWire.Instruction.changeReferenceData:
-            try expect(command, p1p2: BankingWire.P1P2.pin); return .data(try changePIN(command.data))
+            try expect(command, p1p2: BankingWire.P1P2.pin); return .data(try changePIN(BankingApplet.splitPair(command.data)))
+        case BankingWire.Instruction.resetRetryCounter where command.p1p2 == BankingWire.P1P2.keypadPIN:
+            return .data(try unblockPIN(BankingApplet.splitKeypadBlocks(command.data)))
         case BankingWire.Instruction.resetRetryCounter:
-            try expect(command, p1p2: BankingWire.P1P2.pin); return .data(try unblockPIN(command.data))
+            try expect(command, p1p2: BankingWire.P1P2.pin); return .data(try unblockPIN(BankingApplet.splitPair(command.data)))
         case BankingWire.Instruction.asymmetricKeyPair: return try asymmetricKeyPair(command)
         case BankingWire.Instruction.getData: return .data(try getData(command))
         case BankingWire.Instruction.putData: return .data(try putCertificate(command))

@@ -18,6 +18,8 @@ enum BankingRecords {
     static let transferCounter: RecordID = 0x0105
     /// The authentication counter, 4 bytes big-endian: advanced by SIGN and INTERNAL AUTHENTICATE.
     static let authenticationCounter: RecordID = 0x0106
+    /// The PIN-entry policy, one ``PINEntryPolicy`` byte; absent on tokens made before it: both.
+    static let pinEntryPolicy: RecordID = 0x0107
 
     /// The key pair of `key`: a `KeyRecord` with a ``KeyAlgorithm`` byte (`0110`–`0112`).
     static func key(_ key: BankingKey) -> RecordID { 0x0110 + RecordID(key.rawValue - 1) }

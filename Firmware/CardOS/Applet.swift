@@ -16,6 +16,11 @@ public protocol Applet: AnyObject {
     /// Processes one complete command (chained parts already joined, CLA's chaining bit cleared).
     func process(_ command: CommandAPDU) throws(StatusWord) -> AppletReply
 
+    /// Processes one complete command and says where it came from: the host over USB, or the
+    /// token's own keypad (a VERIFY or CHANGE REFERENCE DATA the device built itself from the
+    /// digits the holder typed). The default ignores the origin.
+    func process(_ command: CommandAPDU, origin: CommandOrigin) throws(StatusWord) -> AppletReply
+
     /// Ends a command that answered ``AppletReply/confirm(_:)``: the holder decided, the time ran
     /// out, or the host aborted. The returned data completes the command with 9000.
     func complete(_ decision: HolderDecision) throws(StatusWord) -> [UInt8]
@@ -35,6 +40,21 @@ public protocol Applet: AnyObject {
 extension Applet {
     public var sendRemainingInstruction: UInt8? { nil }
     public var takesA4WithoutSelectP1: Bool { false }
+}
+
+extension Applet {
+    public func process(_ command: CommandAPDU, origin: CommandOrigin) throws(StatusWord) -> AppletReply {
+        try process(command)
+    }
+}
+
+/// Where a command APDU came from, as the card OS knows it inside the token's own boundary.
+public enum CommandOrigin: Sendable, Hashable {
+    /// The host, through the USB interface (XfrBlock): any software on the computer.
+    case host
+    /// The token's keypad: the device built the APDU from the digits typed on it
+    /// (PC_to_RDR_Secure); the PIN never crossed USB.
+    case keypad
 }
 
 /// What an applet answers to a command.

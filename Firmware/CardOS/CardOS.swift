@@ -63,6 +63,12 @@ public final class CardOS<P: Platform> {
     /// Processes one command APDU. The answer is a response APDU, or ``CardOutput/waiting`` when
     /// the command waits for the holder (it completes through ``press(_:)`` or ``poll()``).
     public func process(_ bytes: [UInt8]) -> CardOutput {
+        process(bytes, origin: .host)
+    }
+
+    /// ``process(_:)`` with the command's origin, which the applet sees (``Applet/process(_:origin:)``).
+    /// The keypad's commands are never chained.
+    public func process(_ bytes: [UInt8], origin: CommandOrigin) -> CardOutput {
         // A reader never sends a second command to a busy slot; if one arrives, refuse it and
         // keep the open command.
         guard confirmation == nil else { return .response(StatusWord.conditionsNotSatisfied.bytes) }
@@ -91,6 +97,8 @@ public final class CardOS<P: Platform> {
             chain = nil
             return .response(StatusWord.insNotSupported.bytes)
         }
+        // A keypad command never joins, or continues, a chain the host began.
+        if origin == .keypad { chain = nil }
         switch joinChain(command) {
         case .partAccepted:
             return .response(StatusWord.success.bytes)
@@ -98,7 +106,7 @@ public final class CardOS<P: Platform> {
             return .response(status.bytes)
         case .complete(var complete):
             complete.cla = baseClass
-            return run(applet, complete)
+            return run(applet, complete, origin: origin)
         }
     }
 
@@ -165,9 +173,9 @@ public final class CardOS<P: Platform> {
 
     // MARK: Internals
 
-    private func run(_ applet: any Applet, _ command: CommandAPDU) -> CardOutput {
+    private func run(_ applet: any Applet, _ command: CommandAPDU, origin: CommandOrigin) -> CardOutput {
         do {
-            let reply = try applet.process(command)
+            let reply = try applet.process(command, origin: origin)
             if platform.memory.hasLostPower { return .noAnswer }
             switch reply {
             case .data(let data):

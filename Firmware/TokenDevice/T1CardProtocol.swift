@@ -96,6 +96,18 @@ struct T1CardProtocol {
         return sent(.supervisory(.wtxRequest(multiplier: multiplier)))
     }
 
+    /// PC_to_RDR_Secure at TPDU level: whether the reader's bTeoPrologue PCB is the I-block the
+    /// card expects next (N(S) in step, no exchange under way).
+    func acceptsKeypadBlock(pcb: UInt8) -> Bool {
+        phase == .idle && pcb & 0x80 == 0 && pcb & 0x20 == 0 && (pcb >> 6) & 1 == receiveSequence
+    }
+
+    /// The keypad's APDU counts as the I-block the reader announced in bTeoPrologue: the card
+    /// expects the next N(S), and answers with its own I-block (``cardResponded(_:)``).
+    mutating func keypadCommandSent() {
+        receiveSequence ^= 1
+    }
+
     /// The command was aborted outside T=1 (CCID Abort, power, removal): drop what is pending
     /// but keep the sequence numbers, which both sides have advanced alike.
     mutating func abandonExchange() {

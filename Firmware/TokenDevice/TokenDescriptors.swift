@@ -89,7 +89,8 @@ public struct TokenDescriptors: Hashable, Sendable {
     /// The 18-byte device descriptor, as GET_DESCRIPTOR(DEVICE) answers it.
     public var deviceDescriptor: [UInt8] { device.bytes }
 
-    /// The CCID class descriptor: dwFeatures 0x000400FE (extended APDU level), 0x000100FE
+    /// The CCID class descriptor: bPINSupport 03 (the keypad: PIN verification and
+    /// modification with PC_to_RDR_Secure); dwFeatures 0x000400FE (extended APDU level), 0x000100FE
     /// (TPDU level, T=1) or 0x0001003E (TPDU level, T=0 only, no 0x40 and 0x80), each with automatic parameter configuration, activation, voltage, clock,
     /// baud rate, parameter negotiation and PPS.
     public var classDescriptor: CCIDClassDescriptor {
@@ -107,7 +108,7 @@ public struct TokenDescriptors: Hashable, Sendable {
             dwMaxDataRate: TokenDescriptors.maxDataRate, dwMaxIFSD: UInt32(T1Block.maxInformationFieldSize),
             dwFeatures: exchange == .tpduT0 ? automatic.subtracting(negotiated).union(level) : automatic.union(level), dwMaxCCIDMessageLength: TokenDescriptors.maxCCIDMessageLength,
             bClassGetResponse: 0xFF, bClassEnvelope: 0xFF, wLcdLayout: TokenDescriptors.wLcdLayout,
-            bPINSupport: [], bMaxCCIDBusySlots: 1)
+            bPINSupport: [.verification, .modification], bMaxCCIDBusySlots: 1)
     }
 
     /// The configuration with everything under it, in the order a host reads them:

@@ -99,8 +99,10 @@ extension TokenDevice {
             reply(CCIDReply(bSeq: header.bSeq, bStatus: CCIDSlotStatus(iccStatus),
                             .dataRateAndClockFrequency(dwClockFrequency: TokenDescriptors.clockFrequency,
                                                        dwDataRate: TokenDescriptors.dataRate)))
-        case .escape, .t0APDU, .secure, .mechanical:
-            // No vendor commands, no T=0 APDU class changes, no PIN pad, no mechanics:
+        case .secure(_, let wLevelParameter, let abData):
+            secure(header, wLevelParameter: wLevelParameter, abData: abData)
+        case .escape, .t0APDU, .mechanical:
+            // No vendor commands, no T=0 APDU class changes, no mechanics:
             // the spec's reply type, failed, bError 00 "command not supported".
             reply(.failure(answering: header, error: .commandNotSupported, iccStatus: iccStatus))
         }
@@ -192,6 +194,7 @@ extension TokenDevice {
     }
 
     private func abortOpenCommand() {
+        dropPINEntry()
         if let command = open {
             open = nil
             reply(.failure(answering: command.header, error: .CMD_ABORTED, iccStatus: iccStatus))

@@ -61,6 +61,8 @@ public final class TokenDevice<P: Platform> {
     /// When to poll the card next while it waits with no command open (TPDU level, between
     /// S(WTX request) and S(WTX response)).
     var pollDeadline: UInt64? = nil
+    /// The PIN entry on the keypad under way (PC_to_RDR_Secure), if any.
+    var pinEntry: PINEntry? = nil
 
     // Fault injection (``CommandFault``).
     /// Asked once per complete command APDU (chained parts joined) before the card runs it; a
@@ -148,6 +150,7 @@ public final class TokenDevice<P: Platform> {
 
     /// Lets time pass (the platform's clock): the holder's timeout, time extensions.
     public func tick() {
+        tickPINEntry()
         if cardIsBusy, let response = pollCard() {
             cardAnswered(response)
         }
@@ -174,7 +177,7 @@ public final class TokenDevice<P: Platform> {
     public var nextDeadline: UInt64? {
         var release = UInt64.max
         if let held = heldAnswer, held.response != nil { release = held.releaseAt }
-        let next = open.map { min($0.nextTimeExtension, $0.wtxDeadline ?? UInt64.max) } ?? pollDeadline ?? UInt64.max
+        let next = open.map { min($0.nextTimeExtension, $0.wtxDeadline ?? UInt64.max, pinEntry?.deadline ?? UInt64.max) } ?? pollDeadline ?? UInt64.max
         let soonest = min(next, release)
         return soonest == UInt64.max ? nil : soonest
     }
@@ -226,6 +229,7 @@ public final class TokenDevice<P: Platform> {
 
     /// A button on the token; may complete the command that waits for the holder.
     public func press(_ button: Button) {
+        if pinEntry != nil { return press(key: button == .ok ? .ok : .cancel) }
         guard let response = card.press(button) else {
             if card.platform.memory.hasLostPower { lostPower() }
             return
@@ -237,6 +241,10 @@ public final class TokenDevice<P: Platform> {
     /// the open command's answer is sent at once. Returns whether the card was waiting.
     @discardableResult
     public func cancelConfirmation() -> Bool {
+        if pinEntry != nil {
+            press(key: .cancel)
+            return true
+        }
         let wasWaiting = card.isWaiting
         guard let response = card.cancelByComputer() else {
             if card.platform.memory.hasLostPower { lostPower() }
@@ -273,6 +281,7 @@ public final class TokenDevice<P: Platform> {
 
     /// Power off (IccPowerOff, removal): the card resets, a T=1 exchange starts over.
     func powerDown() {
+        dropPINEntry()
         card.reset()
         t1.reset()
         t0.reset()

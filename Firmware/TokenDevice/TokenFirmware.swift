@@ -37,17 +37,19 @@ public final class TokenFirmware<P: Platform> {
     }
 
     /// Writes a new token's factory state in one transaction: the 8-byte serial; the banking
-    /// applet's layout, factory PIN (6–16 digits, must change) and PUK (8–16 digits), 3 tries each,
+    /// applet's layout, PIN-entry policy (`keypadOnly`: the PIN only from the token's keypad; by
+    /// default keypad or computer), factory PIN (6–16 digits, must change) and PUK (8–16 digits), 3 tries each,
     /// both counters 0, no keys; the PIV applet's PIN, PUK and management key, no keys.
     public static func manufacture(_ memory: some NonVolatileMemory, serial: [UInt8], pin: [UInt8],
-                                   puk: [UInt8], piv: PIVCredentials) throws(ManufactureError) {
+                                   puk: [UInt8], piv: PIVCredentials,
+                                   keypadOnly: Bool = false) throws(ManufactureError) {
         guard serial.count == 8 else { throw .invalidSerial }
         guard BankingApplet<P>.isValidPIN(pin) else { throw .invalidPIN }
         guard BankingApplet<P>.isValidPUK(puk) else { throw .invalidPUK }
         guard piv.isValid else { throw .invalidPIVCredentials }
         guard !isManufactured(memory) else { throw .alreadyManufactured }
         do {
-            try memory.commit([(CardRecords.serial, serial)] + BankingApplet<P>.factoryRecords(pin: pin, puk: puk)
+            try memory.commit([(CardRecords.serial, serial)] + BankingApplet<P>.factoryRecords(pin: pin, puk: puk, pinEntry: keypadOnly ? .keypadOnly : .both)
                               + piv.records)
         } catch {
             throw .memory(error)

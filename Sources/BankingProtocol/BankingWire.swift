@@ -26,6 +26,8 @@ package enum BankingWire {
         package static let certificationRequest: UInt8 = 0x50
         /// CLA 80: CONFIRM TRANSFER.
         package static let confirmTransfer: UInt8 = 0xC0
+        /// CLA 80: SET PIN-ENTRY POLICY `80 52 00 pp [PUK]`.
+        package static let setPINEntryPolicy: UInt8 = 0x52
         package static let select: UInt8 = 0xA4
         package static let getResponse: UInt8 = 0xC0
     }
@@ -34,6 +36,9 @@ package enum BankingWire {
     package enum P1P2 {
         /// VERIFY, CHANGE, UNBLOCK: the banking PIN (`00 81`).
         package static let pin: UInt16 = 0x0081
+        /// CHANGE, UNBLOCK in the keypad form (`10 81`): two 8-byte PIN blocks, each packed BCD
+        /// padded with F nibbles, that a keypad's CCID modification structure can build.
+        package static let keypadPIN: UInt16 = 0x1081
         /// GET DATA token info (`01 00`).
         package static let tokenInfo: UInt16 = 0x0100
         /// PSO: compute digital signature of a DigestInfo (`9E 9A`).
@@ -87,6 +92,8 @@ package enum BankingWire {
         package static let authenticationKeyAlgorithm: Tag = 0xC8
         package static let decryptionKeyAlgorithm: Tag = 0xC9
         package static let authenticationCounter: Tag = 0xCA
+        /// The PIN-entry policy: 00 keypad or computer, 01 keypad only.
+        package static let pinEntryPolicy: Tag = 0xCB
     }
 
     /// The transfer the host sends (`70 { 80 … 85 }`) and the DTBS the card signs (`70 { 80 … 87 }`).

@@ -52,3 +52,29 @@ public final class TracingCardChannel: CardChannel, Sendable {
         return String(format: "%.1f", value)
     }
 }
+
+extension TracingCardChannel: PINPadChannel {
+    /// The inner channel's PIN pad, if it has one.
+    public func pinPadFeatures() async -> (verify: Bool, modify: Bool) {
+        guard let pad = channel as? any PINPadChannel else { return (false, false) }
+        return await pad.pinPadFeatures()
+    }
+
+    /// Traces the APDU template sent to the PIN pad (no PIN: the holder types it on the token)
+    /// and the response.
+    public func pinPad(_ structure: [UInt8], modify: Bool) async throws(TokenError) -> [UInt8] {
+        guard let pad = channel as? any PINPadChannel else { throw .noPINPad }
+        let feature = modify ? "FEATURE_MODIFY_PIN_DIRECT" : "FEATURE_VERIFY_PIN_DIRECT"
+        let template = Array(structure.dropFirst(modify ? 24 : 19))
+        sink("pin pad \(feature): " + APDUTrace.command(template) + " (the holder types on the token)")
+        let start = ContinuousClock.now
+        do {
+            let response = try await pad.pinPad(structure, modify: modify)
+            sink("pin pad " + APDUTrace.response(response, to: template) + "  (\(Self.milliseconds(since: start)) ms)")
+            return response
+        } catch {
+            sink("pin pad ! \(error)  (\(Self.milliseconds(since: start)) ms)")
+            throw error
+        }
+    }
+}

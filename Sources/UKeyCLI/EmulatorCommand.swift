@@ -7,7 +7,7 @@ struct EmulatorCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "emulator",
         abstract: "Run the token emulator (USB/IP server, vpcd card) and control a running one.",
-        subcommands: [EmulatorRunCommand.self, EmulatorStatusCommand.self, EmulatorPressCommand.self,
+        subcommands: [EmulatorRunCommand.self, EmulatorStatusCommand.self, EmulatorPressCommand.self, EmulatorTypeCommand.self,
                       EmulatorInsertCommand.self, EmulatorRemoveCommand.self, EmulatorEventsCommand.self,
                       EmulatorStopCommand.self, EmulatorWaitCommand.self, EmulatorResetCommand.self, EmulatorSetCommand.self,
                       EmulatorFaultCommand.self, EmulatorCaptureCommand.self])
@@ -62,12 +62,18 @@ struct EmulatorRunCommand: ParsableCommand {
     @Option(help: "How fast the tokens answer: fast (default), ushield, yubikey5 or a FILE.json.")
     var profile = "fast"
 
+    @Option(name: .customLong("pin-entry"), help: "PIN-entry policy of tokens manufactured now: both (keypad or computer) or keypad-only.")
+    var pinEntry = "both"
+
     func validate() throws {
         if let readyFD, readyFD < 3 || fcntl(readyFD, F_GETFD) < 0 {
             throw ValidationError("--ready-fd \(readyFD) is not an open file descriptor above 2")
         }
         if let confirm, ConfirmationMode(rawValue: confirm) == nil {
             throw ValidationError("--confirm must be ask, approve, deny or external")
+        }
+        guard pinEntry == "both" || pinEntry == "keypad-only" else {
+            throw ValidationError("--pin-entry must be both or keypad-only")
         }
         guard Self.confirmTimeoutRange.contains(confirmTimeout) else {
             throw ValidationError("--confirm-timeout must be \(Self.confirmTimeoutRange.lowerBound.formatted)…\(Self.confirmTimeoutRange.upperBound.formatted) seconds, not \(confirmTimeout.formatted)")
@@ -89,6 +95,7 @@ struct EmulatorRunCommand: ParsableCommand {
         configuration.confirmationTimeout = UInt64(confirmTimeout * 1000)
         configuration.vpcd = vpcd
         configuration.trace = trace
+        configuration.keypadOnly = pinEntry == "keypad-only"
         configuration.pcap = pcap
         configuration.pcapIncludeSecrets = pcapIncludeSecrets
         throw ExitCode(EmulatorCommandLine.run(configuration, readyFD: readyFD))

@@ -40,12 +40,19 @@ struct PIVPINVerifyCommand: AsyncParsableCommand {
 
     @OptionGroup var options: CommonOptions
     @OptionGroup var pin: PIVPINOptions
+    @OptionGroup var entry: PINEntryOptions
 
     mutating func run() async throws {
         try await Output.run(json: options.json) {
-            let secret = try pin.read()
+            let given = PINEntryOptions.pinGiven(fd: pin.pinFD, variable: "UKEY_PIV_PIN")
             try await ReaderAccess.withPIV(options) { reader, piv in
-                try await piv.verifyPIN(secret)
+                let banking = Token(channel: piv.channel)
+                if try await entry.usesKeypad(banking, pinGiven: given) {
+                    PINEntryOptions.prompt("Type the PIV PIN on the token's keypad, then OK.")
+                    try await piv.verifyPINOnDevice()
+                } else {
+                    try await piv.verifyPIN(try pin.read())
+                }
                 try await PIVPINResult.emit(reader, "verified", piv, json: options.json, text: "PIV PIN verified")
             }
         }

@@ -13,6 +13,8 @@ struct TokenInfoCommand: AsyncParsableCommand {
         let info: TokenInfo
         /// One entry per key the card holds: whether its certificate is stored, and its subject.
         let certificates: [StoredCertificate]
+        /// Whether the reader offers a PIN pad (the token's keypad: part 10 FEATURE_VERIFY_PIN_DIRECT).
+        let pinPad: Bool
     }
 
     struct StoredCertificate: Encodable {
@@ -47,7 +49,8 @@ struct TokenInfoCommand: AsyncParsableCommand {
         try await Output.run(json: options.json) {
             try await ReaderAccess.withToken(options) { found in
                 let info = try await found.token.info()
-                let result = Result(reader: found.reader, info: info, certificates: try await Self.certificates(found.token, info))
+                let result = Result(reader: found.reader, info: info, certificates: try await Self.certificates(found.token, info),
+                                    pinPad: await found.token.hasPINPad())
                 try Output.emit(result, json: options.json) { result in
                     let info = result.info
                     let certificates = result.certificates.map { Self.line($0) + "\n" }.joined()
@@ -60,6 +63,8 @@ struct TokenInfoCommand: AsyncParsableCommand {
                         decrypt key       \(info.decryptionKey.rawValue)
                         \(certificates)PIN tries left    \(info.pinTriesLeft)\(info.pinMustChange ? " (factory PIN: change it)" : "")
                         PUK tries left    \(info.pukTriesLeft)
+                        PIN entry         \(info.pinEntry.text)
+                        PIN pad           \(result.pinPad ? "yes: the PIN can be typed on the token" : "no")
                         transfers signed  \(info.transferCounter)
                         auth signatures   \(info.authenticationCounter)
                         display           \(info.displayLines)×\(info.displayColumns)

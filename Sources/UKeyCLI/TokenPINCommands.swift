@@ -14,10 +14,17 @@ struct TokenPINVerifyCommand: AsyncParsableCommand {
 
     @OptionGroup var options: CommonOptions
     @OptionGroup var pin: PINOptions
+    @OptionGroup var entry: PINEntryOptions
 
     mutating func run() async throws {
         try await Output.run(json: options.json) {
-            try await ReaderAccess.withToken(options, pin: pin) { found in
+            try await ReaderAccess.withToken(options) { found in
+                if try await entry.usesKeypad(found.token, pinGiven: PINEntryOptions.pinGiven(fd: pin.pinFD)) {
+                    PINEntryOptions.prompt("Type the PIN on the token's keypad, then OK.")
+                    try await found.token.verifyPINOnDevice()
+                } else {
+                    try await pin.verify(on: found.token)
+                }
                 let result = PINResult(reader: found.reader, result: "verified", pinTriesLeft: try await found.token.info().pinTriesLeft)
                 try Output.emit(result, json: options.json) { _ in "PIN verified" }
             }
@@ -35,8 +42,20 @@ struct TokenPINChangeCommand: AsyncParsableCommand {
     @Option(name: .customLong("new-pin-fd"), help: "Read the new PIN from this file descriptor (else UKEY_NEW_PIN, else a prompt).")
     var newPINFD: Int32?
 
+    @OptionGroup var entry: PINEntryOptions
+
     mutating func run() async throws {
         try await Output.run(json: options.json) {
+            let given = PINEntryOptions.pinGiven(fd: pin.pinFD) || PINEntryOptions.pinGiven(fd: newPINFD, variable: "UKEY_NEW_PIN")
+            let keypad = try await ReaderAccess.withToken(options) { found in
+                guard try await entry.usesKeypad(found.token, pinGiven: given) else { return false }
+                PINEntryOptions.prompt("Type the current PIN, then the new PIN twice, on the token's keypad (OK after each).")
+                try await found.token.changePINOnDevice()
+                let result = PINResult(reader: found.reader, result: "changed", pinTriesLeft: try await found.token.info().pinTriesLeft)
+                try Output.emit(result, json: options.json) { _ in "PIN changed" }
+                return true
+            }
+            guard !keypad else { return }
             let old = try SecretInput.pin(fd: pin.pinFD).read()
             let new = try SecretInput.newPIN(fd: newPINFD).readTwiceOnTerminal()
             try await ReaderAccess.withToken(options) { found in

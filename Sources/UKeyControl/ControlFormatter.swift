@@ -40,6 +40,8 @@ public enum ControlFormatter {
             return "\(event.token) \(event.kind.name)"
         case .otp(let account):
             return "\(event.token) otp [\(account)]"
+        case .pinEntry(let digits):
+            return "\(event.token) pin-entry \(digits) digits"
         }
     }
 

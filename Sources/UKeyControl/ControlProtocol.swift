@@ -4,8 +4,10 @@ import Foundation
 // keys sorted. A client sends ``ControlRequest`` lines; each gets one ``ControlReply`` line; after
 // `{"op":"events"}` the connection also receives one ``ControlEvent`` line per token event.
 // The emulator (server) and `ukey emulator …`, the private-pcscd helper and the tests (clients)
-// all speak it through these types. No request, reply or event carries a PIN, a PUK or key
-// material: there is no field for one.
+// all speak it through these types. No reply or event carries a PIN, a PUK or key material:
+// there is no field for one. One request may carry digits: `keys`, key presses on a token's
+// keypad (the holder typing a PIN the token asked for). Its keys are never logged, never echoed
+// in a reply, an error or an event (the socket is 0600, same user only).
 
 /// One JSON object per line, in both directions.
 public enum ControlLine {
@@ -83,6 +85,9 @@ public enum ControlRequest: Hashable, Sendable {
     case captureStart(file: String, includeSecrets: Bool)
     /// Stops the running capture.
     case captureStop
+    /// Keys pressed on the token's keypad, in order: `0`…`9`, `ok`, `cancel`, `clear`. The one
+    /// request that may carry digits: never logged, never echoed. `description` hides them.
+    case keys(token: String?, keys: [String])
 
     /// The `op` field.
     public var op: String {
@@ -102,6 +107,7 @@ public enum ControlRequest: Hashable, Sendable {
         case .faultClear: "fault-clear"
         case .captureStart: "capture-start"
         case .captureStop: "capture-stop"
+        case .keys: "keys"
         }
     }
 
@@ -113,6 +119,7 @@ public enum ControlRequest: Hashable, Sendable {
         case .otp(let token, _): token
         case .reset(let token, _): token
         case .faultAdd(let token, _), .faultList(let token), .faultClear(let token): token
+        case .keys(let token, _): token
         }
     }
 }
@@ -135,7 +142,7 @@ public enum ControlRequestError: Error, Hashable, Sendable, CustomStringConverti
         switch self {
         case .notAnObject: "the request is not a JSON object"
         case .missingOp: #"missing "op""#
-        case .unknownOp(let op): #"unknown op "\#(op)" (status, press, insert, remove, abort, events, otp, stop, reset, set, fault-add, fault-list, fault-clear, capture-start, capture-stop)"#
+        case .unknownOp(let op): #"unknown op "\#(op)" (status, press, insert, remove, abort, events, otp, stop, reset, set, fault-add, fault-list, fault-clear, capture-start, capture-stop, keys)"#
         case .lineTooLong: "request line too long"
         case .missingFault: #"fault-add needs a "fault" object with an "action""#
         }
@@ -157,7 +164,7 @@ extension ControlRequest {
 
 extension ControlRequest: Codable {
     private enum CodingKeys: String, CodingKey {
-        case op, token, button, once, account, factory, confirm, fault, file
+        case op, token, button, once, account, factory, confirm, fault, file, keys
         case includeSecrets = "include-secrets"
     }
 
@@ -196,6 +203,7 @@ extension ControlRequest: Codable {
             self = .press(token: token,
                           button: (try? container.decode(String.self, forKey: .button)).flatMap(ControlButton.init(rawValue:)),
                           once: (try? container.decode(Bool.self, forKey: .once)) ?? false)
+        case "keys": self = .keys(token: token, keys: (try? container.decode([String].self, forKey: .keys)) ?? [])
         default: throw ControlRequestError.unknownOp(op)
         }
     }
@@ -217,8 +225,20 @@ extension ControlRequest: Codable {
         if case .captureStart(let file, let includeSecrets) = self {
             try container.encode(file, forKey: .file)
             try container.encode(includeSecrets, forKey: .includeSecrets)
+        if case .keys(_, let keys) = self {
+            try container.encode(keys, forKey: .keys)
         }
     }
+}
+
+extension ControlRequest: CustomStringConvertible, CustomDebugStringConvertible {
+    /// The request without its keys (`keys` shows how many), for any log or message.
+    public var description: String {
+        if case .keys(let token, let keys) = self { return "keys(token: \(token ?? "-"), \(keys.count) keys)" }
+        return String(decoding: ControlLine.encode(self).dropLast(), as: UTF8.self)
+    }
+
+    public var debugDescription: String { description }
 }
 
 // MARK: - Replies
@@ -457,6 +477,8 @@ public struct ControlEvent: Hashable, Sendable {
         case otp(account: String)
         /// A fault of the token's table fired (`id` from its `fault-add`, `action` its action).
         case fault(id: Int, action: String)
+        /// The token waits for a PIN on its keypad; `digits` typed so far (never the digits).
+        case pinEntry(digits: Int)
 
         /// The `event` field.
         public var name: String {
@@ -472,6 +494,7 @@ public struct ControlEvent: Hashable, Sendable {
             case .removed: "removed"
             case .otp: "otp"
             case .fault: "fault"
+            case .pinEntry: "pin-entry"
             }
         }
     }
@@ -487,7 +510,7 @@ public struct ControlEvent: Hashable, Sendable {
 }
 
 extension ControlEvent: Codable {
-    private enum CodingKeys: String, CodingKey { case event, token, lines, page, pages, counter, account, id, action }
+    private enum CodingKeys: String, CodingKey { case event, token, lines, page, pages, counter, account, id, action, digits }
 
     public init(from decoder: any Decoder) throws {
         let container = try decoder.container(keyedBy: CodingKeys.self)
@@ -507,6 +530,7 @@ extension ControlEvent: Codable {
         case "removed": kind = .removed
         case "otp": kind = .otp(account: try container.decode(String.self, forKey: .account))
         case "fault": kind = .fault(id: try container.decode(Int.self, forKey: .id), action: try container.decode(String.self, forKey: .action))
+        case "pin-entry": kind = .pinEntry(digits: try container.decode(Int.self, forKey: .digits))
         default: throw ControlLineError()
         }
     }
@@ -532,6 +556,8 @@ extension ControlEvent: Codable {
             break
         case .otp(let account):
             try container.encode(account, forKey: .account)
+        case .pinEntry(let digits):
+            try container.encode(digits, forKey: .digits)
         }
     }
 }

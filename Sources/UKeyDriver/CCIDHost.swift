@@ -82,7 +82,8 @@ package final class CCIDHost: @unchecked Sendable {
             throw .communication("message of \(bytes.count) bytes exceeds dwMaxCCIDMessageLength \(maxMessageLength)")
         }
         Trace.log { "CCID → \(CCIDHost.name(message.messageType)) bSeq \(seq) dwLength \(bytes.count - CCIDHeader.count)" }
-        let limit = message.messageType == .xfrBlock ? apduTimeLimit : min(readTimeout, apduTimeLimit)
+        let waitsForHolder = message.messageType == .xfrBlock || message.messageType == .secure
+        let limit = waitsForHolder ? apduTimeLimit : min(readTimeout, apduTimeLimit)
         let extensionDeadline = Deadline.after(milliseconds: limit)
         messages.reset()
         var received = try transport.bulkOutIn(bytes, inLength: maxMessageLength, timeout: readTimeout)
@@ -279,6 +280,17 @@ package final class CCIDHost: @unchecked Sendable {
             response += reply.abData
         }
         return response
+    }
+
+    /// PC_to_RDR_Secure (CCID rev 1.1 §6.1.11): the holder types on the reader's keypad; the
+    /// DataBlock's abData (the card's response, at TPDU level its T=1 block). PIN_CANCELLED and
+    /// PIN_TIMEOUT are thrown as slot errors for the caller to answer 6401 / 6400.
+    package func secure(_ operation: CCIDPINOperation) throws(DriverError) -> [UInt8] {
+        let reply = try transact(.secure(bBWI: 0, wLevelParameter: 0, abData: operation.bytes))
+        guard case .dataBlock(_, let data) = reply.message else {
+            throw .unexpectedReply(expected: .dataBlock, got: reply.message.messageType)
+        }
+        return data
     }
 
     /// The spec's name of a message type, for traces.

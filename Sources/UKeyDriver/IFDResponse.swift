@@ -15,7 +15,8 @@ package enum IFDResponse {
             // `.iccNotPresent`): IFD_COMMUNICATION_ERROR, as libccid's CCID_Receive gives it.
             // The card may have reset; IFDHICCPresence then reports it (`Reader.isCardPresent`).
             case .ICC_PROTOCOL_NOT_SUPPORTED: return RESPONSECODE(IFD_PROTOCOL_NOT_SUPPORTED)
-            case .PIN_TIMEOUT: return RESPONSECODE(IFD_RESPONSE_TIMEOUT)
+            // PIN_TIMEOUT and PIN_CANCELLED end a PIN entry with the responses 6400 / 6401
+            // (`SecurePIN`), as libccid; anywhere else they are a broken reply, as there.
             default: return RESPONSECODE(IFD_COMMUNICATION_ERROR)
             }
         case .iccNotPresent: return RESPONSECODE(IFD_ICC_NOT_PRESENT)

@@ -1,17 +1,30 @@
 import CIFDHandler
 
-/// PC/SC part 10 (IFDs with secure PIN entry), what this reader offers through IFDHControl:
-/// CM_IOCTL_GET_FEATURE_REQUEST lists FEATURE_GET_TLV_PROPERTIES, whose ioctl returns the
-/// reader's properties (part 10 §2.6.14).
+/// PC/SC part 10 (IFDs with secure PIN entry), what this reader offers through IFDHControl, as
+/// libccid lists it: FEATURE_VERIFY_PIN_DIRECT and FEATURE_MODIFY_PIN_DIRECT when the class
+/// descriptor's bPINSupport has them (the token's keypad, ``SecurePIN``),
+/// FEATURE_IFD_PIN_PROPERTIES and FEATURE_GET_TLV_PROPERTIES (part 10 §2.6.14).
 package enum Part10Features {
     /// CM_IOCTL_GET_FEATURE_REQUEST, SCARD_CTL_CODE(3400).
     package static let getFeatureRequest = UInt(0x4200_0000 + 3400)
     /// The ioctl of FEATURE_GET_TLV_PROPERTIES: SCARD_CTL_CODE(0x330000 + feature), as libccid.
-    package static let getTLVProperties = UInt(0x4200_0000 + 0x33_0000 + UInt(FEATURE_GET_TLV_PROPERTIES))
+    package static let getTLVProperties = ioctl(FEATURE_GET_TLV_PROPERTIES)
+    package static let verifyPINDirect = ioctl(FEATURE_VERIFY_PIN_DIRECT)
+    package static let modifyPINDirect = ioctl(FEATURE_MODIFY_PIN_DIRECT)
+    package static let ifdPINProperties = ioctl(FEATURE_IFD_PIN_PROPERTIES)
 
-    /// The feature list: one TLV per feature, the 4-byte ioctl code big-endian (part 10 §2.2).
-    package static var featureList: [UInt8] {
-        [UInt8(FEATURE_GET_TLV_PROPERTIES), 4] + be32(UInt32(getTLVProperties))
+    /// SCARD_CTL_CODE(0x330000 + feature), libccid's codes.
+    static func ioctl(_ feature: Int32) -> UInt { UInt(0x4200_0000 + 0x33_0000 + UInt(feature)) }
+
+    /// The feature list: one TLV per feature, the 4-byte ioctl code big-endian (part 10 §2.2), in
+    /// libccid's order.
+    package static func featureList(_ reader: Reader) -> [UInt8] {
+        let support = reader.device.interface.classDescriptor.bPINSupport
+        var features: [Int32] = []
+        if support.contains(.verification) { features.append(FEATURE_VERIFY_PIN_DIRECT) }
+        if support.contains(.modification) { features.append(FEATURE_MODIFY_PIN_DIRECT) }
+        features += [FEATURE_IFD_PIN_PROPERTIES, FEATURE_GET_TLV_PROPERTIES]
+        return features.flatMap { [UInt8($0), 4] + be32(UInt32(ioctl($0))) }
     }
 
     /// The TLV properties, values little-endian (part 10 §2.6.14).
@@ -22,6 +35,11 @@ package enum Part10Features {
         func put(_ tag: Int32, _ value: [UInt8]) { out += [UInt8(tag), UInt8(value.count)] + value }
         if descriptor.wLcdLayout != 0 {
             put(PCSCv2_PART10_PROPERTY_wLcdLayout, le16(descriptor.wLcdLayout))
+        }
+        // libccid's: validation on the OK key, max size or time-out; one time-out.
+        put(PCSCv2_PART10_PROPERTY_bEntryValidationCondition, [0x07])
+        put(PCSCv2_PART10_PROPERTY_bTimeOut2, [0x00])
+        if descriptor.wLcdLayout != 0 {
             put(PCSCv2_PART10_PROPERTY_wLcdMaxCharacters, le16(UInt16(descriptor.lcdCharactersPerLine)))
             put(PCSCv2_PART10_PROPERTY_wLcdMaxLines, le16(UInt16(descriptor.lcdLines)))
         }
@@ -29,6 +47,8 @@ package enum Part10Features {
             put(PCSCv2_PART10_PROPERTY_bMinPINSize, [6])
             put(PCSCv2_PART10_PROPERTY_bMaxPINSize, [16])
         }
+        // No PPDU (PIN commands through SCardTransmit or the escape command), as libccid by default.
+        put(PCSCv2_PART10_PROPERTY_bPPDUSupport, [0x00])
         let firmware = (device.product ?? "UKey") + " " + bcdText(device.deviceDescriptor.bcdDevice)
         put(PCSCv2_PART10_PROPERTY_sFirmwareID, Array(firmware.utf8.prefix(64)))
         put(PCSCv2_PART10_PROPERTY_dwMaxAPDUDataSize, le32(maxAPDUDataSize(reader)))
@@ -48,9 +68,15 @@ package enum Part10Features {
 
     /// IFDHControl: the response to `code` with `input`.
     package static func control(_ reader: Reader, code: UInt, input: [UInt8]) throws(DriverError) -> [UInt8] {
+        let support = reader.device.interface.classDescriptor.bPINSupport
         switch code {
-        case getFeatureRequest: return featureList
+        case getFeatureRequest: return featureList(reader)
         case getTLVProperties: return tlvProperties(reader)
+        case ifdPINProperties: return SecurePIN.pinProperties(wLcdLayout: reader.device.interface.classDescriptor.wLcdLayout)
+        case verifyPINDirect where support.contains(.verification):
+            return try reader.securePIN(try SecurePIN.verification(part10: input))
+        case modifyPINDirect where support.contains(.modification):
+            return try reader.securePIN(try SecurePIN.modification(part10: input))
         default: throw .notSupported("control code 0x" + String(code, radix: 16))
         }
     }

@@ -244,6 +244,43 @@ package final class Reader: @unchecked Sendable {
         }
     }
 
+    /// FEATURE_VERIFY_PIN_DIRECT / FEATURE_MODIFY_PIN_DIRECT: PC_to_RDR_Secure with `operation`,
+    /// the holder typing on the token; the response APDU, or `6401` (Cancel) / `6400` (time-out)
+    /// as libccid answers. At TPDU level with T=1 the driver puts the prologue of the I-block it
+    /// would send into bTeoPrologue, and advances N(S) / N(R) only when the card answered.
+    package func securePIN(_ operation: CCIDPINOperation) throws(DriverError) -> [UInt8] {
+        try locked { () throws(DriverError) -> [UInt8] in
+            guard !atr.isEmpty else { throw .iccNotPresent }
+            var operation = operation
+            var session: T1Host? = nil
+            if exchangeLevel == .tpdu {
+                let card = try? ATR(parsing: atr)
+                if protocolNumber == nil { try start(try defaultProtocol(card), card) }
+                if protocolNumber == 1 {
+                    if t1 == nil { try startT1(card) }
+                    session = t1
+                    operation.bTeoPrologue = session?.prologue(informationLength: operation.abPINApdu.count) ?? [0, 0, 0]
+                }
+            }
+            Trace.log { "PIN entry on the reader: bPINOperation \(operation.bPINOperation), " + APDUTrace.command(operation.abPINApdu) }
+            let data: [UInt8]
+            do throws(DriverError) {
+                data = try host.secure(operation)
+            } catch .slotError(let error) {
+                guard let response = SecurePIN.response(for: error) else { throw DriverError.slotError(error) }
+                Trace.log { "PIN entry ended: \(error) → " + response.hexString }
+                return response
+            }
+            guard let session else {
+                Trace.log { APDUTrace.response(data, to: operation.abPINApdu) }
+                return data
+            }
+            let response = try session.keypadExchanged(answer: data)
+            Trace.log { APDUTrace.response(response, to: operation.abPINApdu) }
+            return response
+        }
+    }
+
     /// T=1: SetParameters from the ATR (Fi/Di as negotiated) unless the reader negotiates
     /// itself (0x40), then S(IFS) unless the reader announces IFSD itself (0x400).
     private func startT1(_ card: ATR?) throws(DriverError) {

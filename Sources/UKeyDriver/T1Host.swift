@@ -57,6 +57,29 @@ final class T1Host {
     }
 
     /// One command APDU → its response APDU; after a protocol failure, S(RESYNCH) and one retry.
+    /// PC_to_RDR_Secure at TPDU level: NAD, PCB and LEN of the I-block this host would send
+    /// next (libccid's t1_build for bTeoPrologue).
+    func prologue(informationLength: Int) -> [UInt8] {
+        [0x00, sendSequence << 6, UInt8(truncatingIfNeeded: informationLength)]
+    }
+
+    /// The reader answered a Secure with the card's I-block: both sequence numbers advance as if
+    /// the keypad's I-block and the answer had been exchanged here; the answer's INF.
+    func keypadExchanged(answer: [UInt8]) throws(DriverError) -> [UInt8] {
+        let block: T1Block
+        do {
+            block = try T1Block(parsing: answer)
+        } catch {
+            throw .t1("the reader's answer to Secure is no T=1 block: \(error)")
+        }
+        guard case .information(let sequence, false, let data) = block.kind, sequence == receiveSequence else {
+            throw .t1("the reader's answer to Secure is not the card's next unchained I-block")
+        }
+        sendSequence ^= 1
+        receiveSequence ^= 1
+        return data
+    }
+
     func transceive(_ apdu: [UInt8]) throws(DriverError) -> [UInt8] {
         if mustResynchronise { try resynchronise() }
         do {

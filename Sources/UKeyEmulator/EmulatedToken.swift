@@ -42,8 +42,8 @@ final class EmulatedToken {
     /// The devid of USB/IP headers for this device: busnum << 16 | devnum.
     var devid: UInt32 { busnum << 16 | devnum }
 
-    /// Whether the card waits for the holder.
-    var isWaiting: Bool { device.firmware.card.isWaiting }
+    /// Whether the card waits for the holder (a confirmation, or a PIN on the keypad).
+    var isWaiting: Bool { device.firmware.card.isWaiting || device.isWaitingForPIN }
 
     /// The page on the screen, if any.
     var screen: Screen? { platform.presence.currentScreen }
@@ -63,12 +63,13 @@ final class EmulatedToken {
     /// (every page shown, then approved). Returns whether the card was waiting.
     @discardableResult
     func press(_ button: Button, throughEveryPage: Bool) -> Bool {
-        guard isWaiting else { return false }
+        // A PIN entry takes keys (`keys`), never OK pressed for the holder.
+        guard device.firmware.card.isWaiting, !device.isWaitingForPIN else { return false }
         var presses = 0
         repeat {
             device.press(button)
             presses += 1
-        } while throughEveryPage && button == .ok && isWaiting && presses < 1_000
+        } while throughEveryPage && button == .ok && device.firmware.card.isWaiting && presses < 1_000
         return true
     }
 }

@@ -1,4 +1,6 @@
+import CardOS
 import POSIX
+import TokenDevice
 import UKeyControl
 #if canImport(Glibc)
 import Glibc
@@ -113,18 +115,28 @@ extension Emulator {
         }
     }
 
-    /// `--confirm ask`: keys typed on the terminal press the buttons of the waiting token.
+    /// `--confirm ask`: keys typed on the terminal press the keys of the waiting token: every
+    /// key while it waits for a PIN (the holder types on the drawn token), else the first OK or
+    /// Cancel of the burst (a debounced button).
     func keysTyped() {
         guard let terminal else { return }
-        guard let buttons = terminal.readButtons() else {
+        guard let keys = terminal.readKeys() else {
             // End of input: stop watching the terminal (confirmations wait for their timeout).
             reactor.unregister(terminal.descriptor)
             return
         }
-        for button in buttons {
-            guard let token = tokens.first(where: \.isWaiting) else { continue }
+        guard let token = tokens.first(where: \.isWaiting) else { return }
+        if token.device.isWaitingForPIN {
+            for key in keys where token.device.isWaitingForPIN { token.device.press(key: key) }
+        } else if let button = keys.lazy.compactMap({ key -> Button? in
+            switch key {
+            case .ok: return .ok
+            case .cancel: return .cancel
+            case .digit, .clear: return nil
+            }
+        }).first {
             token.press(button, throughEveryPage: false)
-            pump(token)
         }
+        pump(token)
     }
 }

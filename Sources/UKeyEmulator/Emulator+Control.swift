@@ -1,5 +1,6 @@
 import CardOS
 import Foundation
+import TokenDevice
 import UKeyControl
 #if canImport(Glibc)
 import Glibc
@@ -44,7 +45,8 @@ final class ControlSession {
 }
 
 /// The requests of the control socket (README, "Emulator control socket"): `status`, `press`,
-/// `insert`, `remove`, `abort`, `events`. Every reply has `ok`; a failure has `error` as well.
+/// `insert`, `remove`, `abort`, `events`, `keys`. Every reply has `ok`; a failure has `error` as
+/// well. Nothing here logs a request line (`keys` may carry digits).
 extension Emulator {
     func handleControl(_ line: [UInt8], from session: ControlSession) -> ControlReply {
         let request: ControlRequest
@@ -87,6 +89,8 @@ extension Emulator {
             return handleCapture(start: file, includeSecrets: includeSecrets)
         case .captureStop:
             return handleCapture(start: nil, includeSecrets: false)
+        case .keys(let name, let keys):
+            return withToken(named: name) { type(keys, on: $0) }
         }
     }
 
@@ -143,6 +147,25 @@ extension Emulator {
         }
         pump(token)
         return .pressed(token: token.busid, waiting: token.isWaiting)
+    }
+
+    /// `keys`: presses on the token's keypad, all or none: every name is checked first. The
+    /// keys are never logged or echoed; an unknown one is refused by its position only.
+    private func type(_ names: [String], on token: EmulatedToken) -> ControlReply {
+        var keys: [KeypadKey] = []
+        for (index, name) in names.enumerated() {
+            guard let key = KeypadKey(name: name) else {
+                return .failure("key \(index + 1) is not 0–9, ok, cancel or clear; no key was pressed")
+            }
+            keys.append(key)
+        }
+        guard !keys.isEmpty else { return .failure(#""keys" must list at least one key"#) }
+        guard token.device.isWaitingForPIN else {
+            return .failure("token \(token.busid) is not waiting for a PIN on its keypad")
+        }
+        for key in keys where token.device.isWaitingForPIN { token.device.press(key: key) }
+        pump(token)
+        return .pressed(token: token.busid, waiting: token.device.isWaitingForPIN || token.isWaiting)
     }
 
     /// `abort`: the token stops waiting, its command ends as aborted, the answer goes out now.

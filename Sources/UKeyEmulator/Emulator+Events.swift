@@ -34,9 +34,11 @@ extension Emulator {
         case .aborted: kind = .aborted
         case .pinBlocked: kind = .pinBlocked
         case .otp(let account): kind = .otp(account: account)
+        case .pinEntry(let digits): kind = .pinEntry(digits: digits)
         }
         var counter = ""
         if case .signed(let value) = kind { counter = " counter \(value)" }
+        if case .pinEntry(let digits) = kind { counter = " \(digits) digits" }
         configuration.diagnostics("ukey emulator: \(busid) \(kind.name)" + counter)
         broadcast(ControlEvent(token: busid, kind))
     }

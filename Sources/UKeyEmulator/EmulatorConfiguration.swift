@@ -13,6 +13,8 @@ public struct EmulatorConfiguration: Sendable {
     /// How long the holder has to decide, in milliseconds.
     public var confirmationTimeout: UInt64 = 120_000
     public var exchange: ExchangeLevel = .extendedAPDU
+    /// Tokens manufactured now get the policy `pin-entry keypad-only` (`--pin-entry keypad-only`).
+    public var keypadOnly: Bool = false
     /// vpcd addresses (`HOST:PORT`), the i-th serving token i.
     public var vpcd: [String] = []
     /// Starts the link that serves token i through the i-th ``vpcd`` address; `nil` (the

@@ -1,5 +1,6 @@
 import BankingProtocol
 import CardOS
+import TokenDevice
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -70,22 +71,25 @@ final class TerminalConfirmation {
         write("(\(busid): screen cleared)")
     }
 
-    /// Reads the keys typed; returns the button the first of them stands for (a burst of keys
-    /// — a held Enter, pasted text — is one press, like a debounced hardware button), `[]` for
-    /// none, or `nil` at end of input.
-    func readButtons() -> [Button]? {
+    /// Reads the keys typed: Enter / `o` OK, `c` / Esc Cancel, the digits, Backspace Clear;
+    /// `[]` for none, or `nil` at end of input. The caller debounces confirmations (a burst of
+    /// keys — a held Enter, pasted text — is one press there); a PIN entry takes every key. The
+    /// buffer holding the digits is zeroed.
+    func readKeys() -> [KeypadKey]? {
         var buffer = [UInt8](repeating: 0, count: 64)
+        defer { for i in buffer.indices { buffer[i] = 0 } }
         let count = buffer.withUnsafeMutableBytes { read(input, $0.baseAddress, $0.count) }
         if count == 0 { return nil }
         if count < 0 { return errno == EAGAIN || errno == EINTR ? [] : nil }
-        let buttons = buffer[..<count].compactMap { key -> Button? in
+        return buffer[..<count].compactMap { key -> KeypadKey? in
             switch key {
             case 0x0D, 0x0A, UInt8(ascii: "o"), UInt8(ascii: "O"): return .ok
             case UInt8(ascii: "c"), UInt8(ascii: "C"), 0x1B: return .cancel
+            case 0x7F, 0x08: return .clear
+            case UInt8(ascii: "0")...UInt8(ascii: "9"): return .digit(key - UInt8(ascii: "0"))
             default: return nil
             }
         }
-        return Array(buttons.prefix(1))
     }
 
     /// `text` cut or padded to `width` terminal columns, measured as the token's screen does

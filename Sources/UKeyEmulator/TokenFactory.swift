@@ -68,7 +68,7 @@ struct TokenFactory {
         do {
             serial = try crypto.randomBytes(8)
             try TokenFirmware<EmulatedToken.TokenPlatform>.manufacture(memory, serial: serial, pin: secrets.pin, puk: secrets.puk,
-                                                                       piv: piv.credentials)
+                                                                       piv: piv.credentials, keypadOnly: configuration.keypadOnly)
         } catch {
             throw .tokenState(busid: busid, reason: "manufacturing failed: \(error)")
         }

@@ -109,13 +109,15 @@ public final class InProcessToken<Memory: NonVolatileMemory>: CardChannel, @unch
 
 extension InProcessToken where Memory == MemoryNVM {
     /// A factory-fresh token in memory with the given serial, factory PIN and PUK, and PIV
-    /// secrets (by default ``PIVCredentials/wellKnownDefaults``).
+    /// secrets (by default ``PIVCredentials/wellKnownDefaults``); `keypadOnly` sets the policy
+    /// `pin-entry keypad-only`.
     public static func manufactured(serial: [UInt8], pin: String, puk: String,
                                     piv: PIVCredentials = .wellKnownDefaults,
-                                    confirmation: Confirmation = .approve) throws -> InProcessToken<MemoryNVM> {
+                                    confirmation: Confirmation = .approve,
+                                    keypadOnly: Bool = false) throws -> InProcessToken<MemoryNVM> {
         let memory = MemoryNVM()
         try TokenFirmware<TokenPlatform>.manufacture(memory, serial: serial, pin: Array(pin.utf8), puk: Array(puk.utf8),
-                                                     piv: piv)
+                                                     piv: piv, keypadOnly: keypadOnly)
         return InProcessToken(memory: memory, confirmation: confirmation)
     }
 }

@@ -17,7 +17,8 @@ struct PINLifecycleTests {
         #expect(info.first(0xC9)?.value == [0x00])
         #expect(token.pinTries == 3 && token.pukTries == 3)
         #expect(token.transferCounter == 0 && token.authenticationCounter == 0)
-        #expect(info.map(\.tag.rawValue) == [0xC0, 0xC1, 0xC2, 0xC3, 0xC4, 0xC5, 0xC6, 0xC7, 0xC8, 0xC9, 0xCA])
+        #expect(info.map(\.tag.rawValue) == [0xC0, 0xC1, 0xC2, 0xC3, 0xC4, 0xC5, 0xC6, 0xC7, 0xC8, 0xC9, 0xCA, 0xCB])
+        #expect(info.first(0xCB)?.value == [0x00], "PIN entry: keypad or computer")
         #expect(info.first(0xC6)?.value == [4, 16])
         #expect(info.first(0xC7)?.value == [0x01])
     }

@@ -58,6 +58,18 @@ extension PIVInteropTests {
                                       "-cert", provisioning.clientCertificate, "-ign_eof", "-quiet"],
                                      input: request, timeout: 90)
             case .gnutlsCLI:
+                // GnuTLS logs in on the PIN pad when the token has a protected authentication
+                // path (our driver offers the token's keypad): the holder types the PIV PIN
+                // there (`ukey emulator type`), and GNUTLS_PIN goes unused.
+                let holder = KeypadHolder()
+                Thread.detachNewThread {
+                    while !holder.isDone {
+                        let out = try? stack.ukey(["emulator", "type", "--state", stack.directory + "/state", "--token", "1-1"],
+                                                  environment: ["UKEY_PIN": PIVStack.pivPIN])
+                        if out?.status != 0 { usleep(100_000) }
+                    }
+                }
+                defer { holder.finish() }
                 return try stack.run([PIVTools.gnutlsCLI, "--x509cafile", provisioning.caCertificate,
                                       "--x509certfile", "\(token);type=cert", "--x509keyfile", "\(token);type=private",
                                       "-p", port, "127.0.0.1"],
@@ -65,4 +77,13 @@ extension PIVInteropTests {
             }
         }
     }
+}
+
+/// Tells the thread that types on the keypad that the client finished.
+final class KeypadHolder: @unchecked Sendable {
+    private let lock = NSLock()
+    private var done = false
+
+    var isDone: Bool { lock.withLock { done } }
+    func finish() { lock.withLock { done = true } }
 }

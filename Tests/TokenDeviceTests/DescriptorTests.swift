@@ -51,7 +51,7 @@ struct DescriptorTests {
         #expect(d.bClassEnvelope == 0xFF)
         #expect(d.wLcdLayout == 0x0410)
         #expect(d.lcdLines == 4 && d.lcdCharactersPerLine == 16)
-        #expect(d.bPINSupport.rawValue == 0)
+        #expect(d.bPINSupport.rawValue == 0x03, "the keypad: PIN verification and modification")
         #expect(d.bMaxCCIDBusySlots == 1)
         #expect(d.dwFeatures.exchangeLevel == (exchange == .tpdu ? .tpdu : .extendedAPDU))
     }

@@ -113,7 +113,6 @@ struct SlotTests {
     @Test("unsupported commands: the spec's reply type, failed, bError 00", arguments: [
         (PCtoRDR.escape(abData: [1, 2, 3]), CCIDMessageType.escapeResponse),
         (.t0APDU(bmChanges: 1, bClassGetResponse: 0, bClassEnvelope: 0), .slotStatus),
-        (.secure(bBWI: 0, wLevelParameter: 0, abData: [0x00, 0x00]), .dataBlock),
         (.mechanical(bFunction: .ejectCard), .slotStatus),
     ])
     func unsupported(message: PCtoRDR, replyType: CCIDMessageType) {

@@ -28,14 +28,16 @@ struct SecretInputTests {
         #expect(!out.combined.contains(Self.notAPIN))
     }
 
-    @Test("without UKEY_PIN or --pin-fd, the PIN is asked on the terminal with echo off")
+    /// `--on-pc`: without a PIN source the default is now the token's keypad (the readers of our
+    /// driver have one); these tests are about typing on this computer.
+    @Test("without UKEY_PIN or --pin-fd, --on-pc asks the PIN on the terminal with echo off")
     func terminalPrompt() async throws {
         let stack = try await PCSCTestStack.shared()
         let binary = try EmulatorProcess.binary().path
         let script = try #require(Bundle.module.url(forResource: "pty_run", withExtension: "py", subdirectory: "Scripts")).path
         let out = try await PCSCTestStack.blocking {
             try TestProcess.run(["/usr/bin/python3", script, "PIN: ", Self.notAPIN, "--", binary, "token", "pin", "verify",
-                                 "--reader", "UKey 1-5"], environment: Self.environment(stack), timeout: 60)
+                                 "--on-pc", "--reader", "UKey 1-5"], environment: Self.environment(stack), timeout: 60)
         }
         #expect(out.status == 0, "the prompt came: \(out)")
         #expect(out.stdout.contains("PIN: "), "\(out)")
@@ -44,12 +46,12 @@ struct SecretInputTests {
         #expect(out.stdout.hasSuffix("exit 1\n"), "\(out)")
     }
 
-    @Test("with no terminal and no PIN source, one clear line and exit 1")
+    @Test("with no terminal and no PIN source, --on-pc gives one clear line and exit 1")
     func noSource() async throws {
         let stack = try await PCSCTestStack.shared()
         let binary = try EmulatorProcess.binary().path
         let out = try await PCSCTestStack.blocking {
-            try TestProcess.run(["/usr/bin/setsid", "--wait", binary, "token", "pin", "verify", "--reader", "UKey 1-5"],
+            try TestProcess.run(["/usr/bin/setsid", "--wait", binary, "token", "pin", "verify", "--on-pc", "--reader", "UKey 1-5"],
                                 environment: Self.environment(stack), timeout: 30)
         }
         #expect(out.status == 1)

@@ -22,6 +22,8 @@ struct ControlProtocolTests {
         (.reset(token: "1-3", factory: false), #"{"factory":false,"op":"reset","token":"1-3"}"#),
         (.reset(token: "1-3", factory: true), #"{"factory":true,"op":"reset","token":"1-3"}"#),
         (.set(confirm: "approve"), #"{"confirm":"approve","op":"set"}"#),
+        (.keys(token: "1-1", keys: ["1", "2", "clear", "ok"]), #"{"keys":["1","2","clear","ok"],"op":"keys","token":"1-1"}"#),
+        (.keys(token: nil, keys: ["cancel"]), #"{"keys":["cancel"],"op":"keys"}"#),
     ]
 
     static let screen = ControlStatus.Screen(lines: ["Payee account", "DE89 3704 0044", "Amount", "1234.56 €"], page: 1, pages: 3)
@@ -65,6 +67,7 @@ struct ControlProtocolTests {
         (ControlEvent(token: "1-4", .inserted), #"{"event":"inserted","token":"1-4"}"#),
         (ControlEvent(token: "1-4", .removed), #"{"event":"removed","token":"1-4"}"#),
         (ControlEvent(token: "1-1", .otp(account: "Example:alice")), #"{"account":"Example:alice","event":"otp","token":"1-1"}"#),
+        (ControlEvent(token: "1-1", .pinEntry(digits: 6)), #"{"digits":6,"event":"pin-entry","token":"1-1"}"#),
     ]
 
     /// What the first implementation wrote for the object on `line`.
@@ -109,6 +112,16 @@ struct ControlProtocolTests {
         #expect(try ControlRequest(line: Array(line.utf8)) == request)
     }
 
+    @Test("a keys request never shows its keys in a description or debug description")
+    func keysHidden() throws {
+        let request = try ControlRequest(line: Array(#"{"op":"keys","token":"1-1","keys":["2","4","6","8","1","3","ok"]}"#.utf8))
+        #expect(request == .keys(token: "1-1", keys: ["2", "4", "6", "8", "1", "3", "ok"]))
+        for text in [request.description, String(describing: request), String(reflecting: request), "\(request)"] {
+            #expect(text == "keys(token: 1-1, 7 keys)")
+        }
+        #expect(ControlRequest.status.description == #"{"op":"status"}"#)
+    }
+
     @Test("bad request lines: the error the server replies with", arguments: [
         ("not json", ControlRequestError.notAnObject),
         ("", .notAnObject),
@@ -130,7 +143,7 @@ struct ControlProtocolTests {
         (ControlRequestError.notAnObject.description, #"{"error":"the request is not a JSON object","ok":false}"#),
         (ControlRequestError.missingOp.description, #"{"error":"missing \"op\"","ok":false}"#),
         (ControlRequestError.unknownOp("dance").description,
-         #"{"error":"unknown op \"dance\" (status, press, insert, remove, abort, events, otp, stop, reset, set, fault-add, fault-list, fault-clear, capture-start, capture-stop)","ok":false}"#),
+         #"{"error":"unknown op \"dance\" (status, press, insert, remove, abort, events, otp, stop, reset, set, fault-add, fault-list, fault-clear, capture-start, capture-stop, keys)","ok":false}"#),
         (ControlRequestError.lineTooLong.description, #"{"error":"request line too long","ok":false}"#),
         (#"2 tokens: say which with "token" (a bus id or a serial)"#,
          #"{"error":"2 tokens: say which with \"token\" (a bus id or a serial)","ok":false}"#),
@@ -157,13 +170,14 @@ struct ControlProtocolTests {
         #expect(ControlLine.maxLength == 65_536)
     }
 
-    /// Every field name on the wire is one the README documents: none can carry a PIN, a PUK
-    /// or key material.
-    @Test("no field for a secret")
+    /// Every field name on the wire is one the README documents: none can carry a PUK or key
+    /// material, and only the `keys` request's `keys` may carry digits (the holder typing on the
+    /// token's keypad); `digits` is a count.
+    @Test("no field for a secret but the keys typed")
     func fieldNames() throws {
         let documented: Set<String> = ["op", "token", "button", "once", "ok", "error", "pid", "state", "listeners", "confirm", "tokens",
                                        "busid", "serial", "present", "imported", "vpcd", "waiting", "screen", "lines", "page",
-                                       "pages", "subscribed", "event", "counter", "account", "factory", "stopping"]
+                                       "pages", "subscribed", "event", "counter", "account", "factory", "stopping", "keys", "digits"]
         func keys(_ object: Any) -> Set<String> {
             if let dictionary = object as? [String: Any] {
                 return dictionary.reduce(into: Set(dictionary.keys)) { $0.formUnion(keys($1.value)) }
@@ -186,6 +200,7 @@ struct ControlFormatterTests {
         (ControlEvent(token: "1-1", .pinBlocked), "1-1 pin-blocked"),
         (ControlEvent(token: "1-1", .timeout), "1-1 timeout"),
         (ControlEvent(token: "1-1", .removed), "1-1 removed"),
+        (ControlEvent(token: "1-1", .pinEntry(digits: 4)), "1-1 pin-entry 4 digits"),
     ])
     func event(_ event: ControlEvent, text: String) {
         #expect(ControlFormatter.event(event) == text)

@@ -91,7 +91,8 @@ import Testing
             var out = [UInt8](repeating: 0, count: 64)
             var returned: DWORD = 0
             #expect(UKeyDriver.IFDHControl(Self.lun, DWORD(Part10Features.getFeatureRequest), nil, 0, &out, 64, &returned) == RESPONSECODE(IFD_SUCCESS))
-            #expect(Array(out.prefix(Int(returned))) == [0x12, 4, 0x42, 0x33, 0x00, 0x12])
+            #expect(Array(out.prefix(Int(returned))) == [0x0A, 4, 0x42, 0x33, 0x00, 0x0A, 0x12, 4, 0x42, 0x33, 0x00, 0x12],
+                    "no PIN pad (bPINSupport 0): FEATURE_IFD_PIN_PROPERTIES and FEATURE_GET_TLV_PROPERTIES only")
             out = [UInt8](repeating: 0, count: 128)
             #expect(UKeyDriver.IFDHControl(Self.lun, 0x4233_0012, nil, 0, &out, 128, &returned) == RESPONSECODE(IFD_SUCCESS))
             let tlv = Array(out.prefix(Int(returned)))

@@ -27,9 +27,13 @@ final class LoopbackTransport: USBTransport, @unchecked Sendable {
 
     /// Every bulk IN transfer returned so far (to count time extensions).
     var bulkInReplies: [[UInt8]] { lock.withLock { replies } }
+    /// Every message sent on bulk OUT, in order.
+    var bulkOutMessages: [[UInt8]] { lock.withLock { sent } }
+    private var sent: [[UInt8]] = []
 
     func bulkOutIn(_ message: [UInt8], inLength: Int, timeout: Int) throws(DriverError) -> [UInt8] {
         try checkOpen()
+        lock.withLock { sent.append(message) }
         model.bulkOut(message)
         return try bulkIn(maxLength: inLength, timeout: timeout)
     }

@@ -51,6 +51,15 @@ struct TokenTests {
         #expect(info.displayLines == 4 && info.displayColumns == 16)
     }
 
+    @Test("token info shows the PIN-entry policy: both by default, keypad-only when manufactured so")
+    func pinEntryPolicy() async throws {
+        let (token, _) = try Self.factoryToken()
+        #expect(try await token.info().pinEntry == .both)
+        let keypadOnly = try InProcessToken.manufactured(serial: Self.serial, pin: "123456", puk: "87654321", keypadOnly: true)
+        #expect(try await Token(channel: keypadOnly).info().pinEntry == .keypadOnly)
+        #expect(TokenInfo.PINEntryPolicy.keypadOnly.text == "keypad only")
+    }
+
     @Test("before the factory PIN is changed, signing is refused as not personalized")
     func factoryPINCannotSign() async throws {
         let (token, _) = try Self.factoryToken()

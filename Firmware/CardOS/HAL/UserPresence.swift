@@ -36,4 +36,6 @@ public enum TokenEvent: Sendable, Hashable {
     /// The holder had an OATH account's code shown on the screen (the account's name only; the
     /// code is on the screen).
     case otp(account: String)
+    /// The token waits for a PIN on its keypad: how many digits are typed (never the digits).
+    case pinEntry(digits: Int)
 }

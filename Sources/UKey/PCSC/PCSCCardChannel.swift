@@ -75,3 +75,25 @@ public final class PCSCCardChannel: CardChannel, Sendable {
         }
     }
 }
+
+extension PCSCCardChannel: PINPadChannel {
+    public func pinPadFeatures() async -> (verify: Bool, modify: Bool) {
+        guard let features = try? card.features() else { return (false, false) }
+        return (features[.verifyPINDirect] != nil, features[.modifyPINDirect] != nil)
+    }
+
+    public func pinPad(_ structure: [UInt8], modify: Bool) async throws(TokenError) -> [UInt8] {
+        let features: [PCSCFeature: UInt32]
+        do {
+            features = try card.features()
+        } catch {
+            throw .noPINPad
+        }
+        guard let code = features[modify ? .modifyPINDirect : .verifyPINDirect] else { throw .noPINPad }
+        do {
+            return try await card.control(code: code, data: structure)
+        } catch {
+            throw Self.tokenError(error)
+        }
+    }
+}

@@ -73,3 +73,21 @@ extension PIVToken {
         }
     }
 }
+
+extension PIVToken {
+    /// VERIFY of the PIV PIN typed on the token's keypad (the reader's PIN pad): ASCII in the
+    /// 8-byte FF-padded block of `00 20 00 80`, 6–8 digits. Cancel throws
+    /// ``TokenError/pinEntryCancelled``, no digits in time ``TokenError/pinEntryTimedOut``.
+    public func verifyPINOnDevice() async throws(TokenError) {
+        try await operation { session throws(TokenError) in
+            try await Token.pinPad(session.session, PIVToken.verifyStructure, modify: false, operation: "VERIFY PIV PIN")
+        }
+    }
+
+    /// Part 10's PIN_VERIFY_STRUCTURE for the PIV PIN.
+    static var verifyStructure: [UInt8] {
+        let apdu: [UInt8] = [0x00, 0x20, 0x00, 0x80, 0x08] + [UInt8](repeating: 0xFF, count: 8)
+        return [0x00, 0x00, 0x82, 0x08, 0x00, 0x08, 0x06, 0x02, 0x01, 0x09, 0x04, 0x00, 0x00, 0x00, 0x00,
+                UInt8(apdu.count), 0x00, 0x00, 0x00] + apdu
+    }
+}

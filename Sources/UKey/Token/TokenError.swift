@@ -53,6 +53,12 @@ public enum TokenError: Error, Hashable, Sendable, CustomStringConvertible {
     case malformedResponse(String)
     /// PC/SC, the driver or the emulator failed below the APDU level.
     case transport(String)
+    /// The holder pressed Cancel on the token's keypad (PIN pad response 6401).
+    case pinEntryCancelled
+    /// Nobody typed the PIN on the token's keypad in time (PIN pad response 6400).
+    case pinEntryTimedOut
+    /// The reader has no PIN pad for `--on-token`.
+    case noPINPad
 
     public enum NotPersonalizedReason: Hashable, Sendable, CustomStringConvertible {
         case factoryPIN
@@ -101,6 +107,9 @@ public enum TokenError: Error, Hashable, Sendable, CustomStringConvertible {
             return "\(operation): the token answered \(hexWord(status.rawValue)) (\(status.meaning))"
         case .malformedResponse(let detail): return "malformed answer from the token: \(detail)"
         case .transport(let detail): return "cannot reach the token: \(detail)"
+        case .pinEntryCancelled: return "the holder cancelled the PIN entry on the token"
+        case .pinEntryTimedOut: return "nobody typed the PIN on the token in time"
+        case .noPINPad: return "the reader has no PIN pad: the PIN cannot be typed on the token"
         }
     }
 
@@ -137,6 +146,9 @@ public enum TokenError: Error, Hashable, Sendable, CustomStringConvertible {
         case .unexpectedStatus: return "unexpectedStatus"
         case .malformedResponse: return "malformedResponse"
         case .transport: return "transport"
+        case .pinEntryCancelled: return "pinEntryCancelled"
+        case .pinEntryTimedOut: return "pinEntryTimedOut"
+        case .noPINPad: return "noPINPad"
         }
     }
 }

@@ -5,7 +5,8 @@ import BankingProtocol
 ///
 ///     C0 serial (8), C1 firmware version (2), C2 transfer key, C3 PIN tries left, C4 PUK tries
 ///     left, C5 transfer counter (4, big-endian), C6 display (lines, columns), C7 PIN must change,
-///     C8 authentication key, C9 decryption key, CA authentication counter (4, big-endian)
+///     C8 authentication key, C9 decryption key, CA authentication counter (4, big-endian),
+///     CB PIN-entry policy (absent on tokens made before it: both)
 public struct TokenInfo: Codable, Hashable, Sendable {
     /// The token's serial number in upper-case hex (16 digits).
     public let serial: String
@@ -27,6 +28,19 @@ public struct TokenInfo: Codable, Hashable, Sendable {
     public let displayColumns: Int
     /// The factory PIN is still set: change it before the token signs anything.
     public let pinMustChange: Bool
+    /// Where the PIN may be typed: the token's policy `pin-entry`.
+    public let pinEntry: PINEntryPolicy
+
+    /// The token policy `pin-entry`.
+    public enum PINEntryPolicy: String, Codable, Hashable, Sendable {
+        /// On the computer or on the token's keypad.
+        case both
+        /// Only on the token's keypad: VERIFY, CHANGE and UNBLOCK from the computer answer 6985.
+        case keypadOnly = "keypad-only"
+
+        /// The text `ukey token info` shows.
+        public var text: String { self == .both ? "keypad or computer" : "keypad only" }
+    }
 
     /// A key pair the token holds, or none.
     public enum KeyState: String, Codable, Hashable, Sendable {
@@ -78,5 +92,10 @@ public struct TokenInfo: Codable, Hashable, Sendable {
         displayLines = Int(display[0])
         displayColumns = Int(display[1])
         pinMustChange = try value(BankingWire.InfoTag.pinMustChange, count: 1)[0] != 0
+        switch objects.first(where: { $0.tag == BankingWire.InfoTag.pinEntryPolicy })?.value {
+        case nil, [0x00]?: pinEntry = .both
+        case [0x01]?: pinEntry = .keypadOnly
+        default: throw .malformedResponse("unknown PIN-entry policy")
+        }
     }
 }

@@ -1,0 +1,60 @@
+import Foundation
+import PCSCTestSupport
+import Testing
+
+/// `ukey token pin verify` with the PIN typed on the token (token 1-5 of the shared stack, whose
+/// banking PIN is the factory PIN and stays so: verify changes no state), the holder being
+/// `ukey emulator type` with `UKEY_PIN` (never argv).
+@Suite("ukey token pin verify on the token's keypad", .serialized, .enabled(if: PCSCTestStack.available))
+struct PINOnTokenCLITests {
+    static let busid = "1-5"
+
+    @Test("no PIN given and a reader with a PIN pad: the token asks; --on-pc without a PIN fails; Cancel is pinEntryCancelled")
+    func verifyOnToken() async throws {
+        let stack = try await PCSCTestStack.shared()
+        let binary = try EmulatorProcess.binary().path
+        let reader = ["--reader", "UKey \(Self.busid)"]
+        let environment = ["PATH": ProcessInfo.processInfo.environment["PATH"] ?? "/usr/bin:/bin", "HOME": NSTemporaryDirectory(),
+                           "PCSCLITE_CSOCK_NAME": stack.pcscd.socketPath, "COLUMNS": "80", "LANG": "C.UTF-8"]
+        @Sendable func ukey(_ arguments: [String], _ extra: [String: String] = [:]) throws -> TestProcess.Output {
+            try TestProcess.run([binary] + arguments, environment: environment.merging(extra) { $1 }, timeout: 90)
+        }
+        /// `ukey emulator type` until the token takes the keys (it refuses while not waiting).
+        @Sendable func type(_ arguments: [String], _ extra: [String: String] = [:]) throws -> TestProcess.Output {
+            var last: TestProcess.Output? = nil
+            for _ in 0..<300 {
+                let out = try ukey(["emulator", "type", "--state", stack.stateDirectory, "--token", Self.busid] + arguments, extra)
+                if out.status == 0 { return out }
+                last = out
+                usleep(100_000)
+            }
+            throw StackError("ukey emulator type never succeeded: \(String(describing: last))")
+        }
+
+        async let verified = PCSCTestStack.blocking { try ukey(["token", "pin", "verify", "--json", "--trace"] + reader) }
+        let typed = try await PCSCTestStack.blocking { try type([], ["UKEY_PIN": PCSCTestStack.factoryPIN]) }
+        let output = try await verified
+        #expect(output.status == 0, "\(output)")
+        #expect(output.stdout.contains(#""result" : "verified""#), "\(output)")
+        #expect(output.stderr.contains("Type the PIN on the token's keypad"), "\(output)")
+        #expect(output.stderr.contains("pin pad FEATURE_VERIFY_PIN_DIRECT"), "--trace shows the PIN pad step: \(output)")
+        #expect(!(output.stdout + output.stderr + typed.stdout + typed.stderr).contains(PCSCTestStack.factoryPIN),
+                "the PIN is in no output, --trace included")
+
+        async let pivVerified = PCSCTestStack.blocking { try ukey(["piv", "pin", "verify", "--json"] + reader) }
+        _ = try await PCSCTestStack.blocking { try type([], ["UKEY_PIN": PCSCTestStack.factoryPIVPIN]) }
+        let pivOutput = try await pivVerified
+        #expect(pivOutput.status == 0 && pivOutput.stderr.contains("PIV PIN on the token's keypad"), "ukey piv pin verify: \(pivOutput)")
+
+        async let cancelled = PCSCTestStack.blocking { try ukey(["token", "pin", "verify", "--on-token", "--json"] + reader) }
+        _ = try await PCSCTestStack.blocking { try type(["--cancel"]) }
+        let cancelOutput = try await cancelled
+        #expect(cancelOutput.status != 0)
+        #expect(cancelOutput.stdout.contains("pinEntryCancelled"), "\(cancelOutput)")
+
+        let refused = try ukey(["emulator", "type", "--state", stack.stateDirectory, "--token", Self.busid, "--keys", "1,2,ok"])
+        #expect(refused.status != 0 && refused.stderr.contains("never the command line"), "digits never on argv: \(refused)")
+        let onPC = try ukey(["token", "pin", "verify", "--on-pc"] + reader, ["UKEY_PIN": PCSCTestStack.factoryPIN])
+        #expect(onPC.status == 0, "--on-pc sends the PIN as before: \(onPC)")
+    }
+}
