@@ -95,6 +95,8 @@ extension TokenDevice {
                 cardAnswered(response)
             case .waiting:
                 break       // the card OS shows its confirmation; OK, Cancel or the time-out answer
+            case .noAnswer:
+                lostPower()  // a torn commit: the command gets nothing, as on any power loss
             }
         }
     }

@@ -225,6 +225,7 @@ extension ControlRequest: Codable {
         if case .captureStart(let file, let includeSecrets) = self {
             try container.encode(file, forKey: .file)
             try container.encode(includeSecrets, forKey: .includeSecrets)
+        }
         if case .keys(_, let keys) = self {
             try container.encode(keys, forKey: .keys)
         }
