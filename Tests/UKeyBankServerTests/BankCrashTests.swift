@@ -40,12 +40,15 @@ import Glibc
             return transfer
         }
 
-        // One uninterrupted run: how long it takes, so the kills land across its whole length.
+        // One uninterrupted run: how long it takes. The kills then land in the later half of a run
+        // (where it verifies), the estimate of its length following what happens: shorter after a
+        // run that finished before the kill, a little longer after one that was killed.
         let first = try signed(0)
         let began = Date()
         let calibration = try start()
         calibration.waitUntilExit()
-        let duration = Date().timeIntervalSince(began)
+        var duration = Date().timeIntervalSince(began)
+        let measured = duration
         #expect(calibration.terminationReason == .exit && calibration.terminationStatus == 0)
         #expect(try verifier.verify(first).rejection == .challengeReused)
 
@@ -55,11 +58,11 @@ import Glibc
         for n in 1...Self.kills {
             let transfer = try signed(n)
             let process = try start()
-            // Anywhere from the middle of its start-up to just past its usual end.
-            usleep(UInt32(duration * Double.random(in: 0.3...1.1) * 1_000_000))
+            usleep(UInt32(duration * Double.random(in: 0.5...1.0) * 1_000_000))
             kill(process.processIdentifier, SIGKILL)
             process.waitUntilExit()
             let killed = process.terminationReason == .uncaughtSignal
+            duration *= killed ? 1.02 : 0.9
             let again = try verifier.verify(transfer)
             switch (killed, again) {
             case (true, .accepted): killedBeforeCommit += 1
@@ -78,7 +81,7 @@ import Glibc
         // Most kills hit a running verifier (not one that had already exited).
         #expect(killedBeforeCommit + killedAfterCommit > Self.kills / 2,
                 "killed before commit \(killedBeforeCommit), after \(killedAfterCommit), finished \(finished)")
-        print("BankCrashTests: one run \(Int(duration * 1000)) ms; \(Self.kills) kills: \(killedBeforeCommit) before the commit, "
+        print("BankCrashTests: one run \(Int(measured * 1000)) ms, at the end \(Int(duration * 1000)) ms; \(Self.kills) kills: \(killedBeforeCommit) before the commit, "
               + "\(killedAfterCommit) after it, \(finished) runs had finished")
     }
 }
