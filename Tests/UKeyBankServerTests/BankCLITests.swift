@@ -123,6 +123,7 @@ import UKeyBankServer
         #expect(version >= 1)
         let again = try Self.run(["migrate", "--bank", bank.url.path] + store)
         #expect(again.status == 0 && again.stdout == first.stdout)
+        #expect(again.stderr.isEmpty, "\(again.stderr)")
         #expect(FileManager.default.fileExists(atPath: bank.url.appendingPathComponent("bank.sqlite").path) == (engine == .sqlite))
     }
 
