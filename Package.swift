@@ -117,7 +117,7 @@ let package = Package(
                                .product(name: "Prometheus", package: "swift-prometheus")],
                 resources: [.copy("openapi.json")]),
         .executableTarget(name: "UKeyBankCLI",
-                          dependencies: ["UKeyBankServer", "UKeyBank", "UKey", "ISO7816",
+                          dependencies: ["UKeyBankServer", "UKeyBank", "UKey", "ISO7816", "UKeyBankPostgres",
                                          .product(name: "Logging", package: "swift-log"),
                                          .product(name: "ArgumentParser", package: "swift-argument-parser")]),
         .target(name: "UKeyInProcess", dependencies: ["UKey", "HostPlatform", "TokenDevice", "CardOS", "PIVApplet"]),
@@ -203,9 +203,10 @@ let package = Package(
         // Issue 19 with stock clients: ykman 4.0.9 (Debian) and 5.x (PyPI venv) against the OATH applet through a
         // private pcscd → our driver → the emulator, every code checked against oathtool.
         .testTarget(name: "OATHInteropTests", dependencies: ["PCSCTestSupport"], resources: [.copy("Scripts")]),
-        // `ukey-bank serve` as a process: every route end to end, bad input, four servers on one bank.
+        // `ukey-bank serve` as a process: every route end to end, bad input, four servers on one bank (SQLite and
+        // a private PostgreSQL cluster), SIGKILL mid-verification.
         .testTarget(name: "UKeyBankServerTests",
-                    dependencies: ["UKeyBankServer", "UKeyBank", "UKeyTestCA", "UKey", "ISO7816", "COpenSSL",
+                    dependencies: ["UKeyBankServer", "UKeyBank", "UKeyTestCA", "UKey", "ISO7816", "COpenSSL", "BankTestSupport",
                                    .product(name: "Hummingbird", package: "hummingbird"),
                                    .product(name: "Logging", package: "swift-log")]),
     ],

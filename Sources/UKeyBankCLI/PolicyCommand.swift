@@ -21,10 +21,9 @@ struct PolicyShowCommand: AsyncParsableCommand {
     }
 }
 
-/// `ukey-bank policy set FILE`: validates a policy.json and makes it the bank's.
-///
-/// MERGE POINT (issue 17's store): today the policy lives in the directory's policy.json
-/// (``BankDirectory/savePolicy(_:)``); with `--database` the store's call replaces it.
+/// `ukey-bank policy set FILE`: validates a policy.json and puts it in the store (SQLite or the
+/// PostgreSQL database), so every server on that store applies it from its next start. The
+/// directory's policy.json is left as it is (it seeds the store again only when it changes).
 struct PolicySetCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(commandName: "set", abstract: "Validate FILE (policy.json's schema) and make it the bank's policy.")
 
@@ -42,8 +41,7 @@ struct PolicySetCommand: AsyncParsableCommand {
         } catch {
             throw BankCommandError("\(file) is not a bank policy: \(error)")
         }
-        _ = try bank.verifier()
-        try BankDirectory(URL(fileURLWithPath: bank.bank)).savePolicy(policy)
+        try bank.verifier().setPolicy(policy)
         print("policy set")
     }
 }

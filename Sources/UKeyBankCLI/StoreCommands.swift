@@ -1,11 +1,10 @@
 import ArgumentParser
 import Foundation
 import UKeyBank
+import UKeyBankPostgres
 
-/// `ukey-bank migrate --bank DIR [--database URL]`: applies the store's schema migrations alone.
-///
-/// MERGE POINT (issue 17's store): the store with versioned migrations comes with the other
-/// half of the issue; its one call goes in ``BankStoreCalls/migrate(_:)``.
+/// `ukey-bank migrate --bank DIR [--database URL]`: applies the store's schema migrations alone
+/// (`DIR/bank.sqlite`, or the PostgreSQL database) and prints the schema version.
 struct MigrateCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "migrate",
@@ -19,8 +18,6 @@ struct MigrateCommand: AsyncParsableCommand {
 }
 
 /// `ukey-bank import-state OLDBANKDIR --bank DIR [--database URL]`: imports an old `state.json` once.
-///
-/// MERGE POINT (issue 17's store): its one call goes in ``BankStoreCalls/importState(from:into:)``.
 struct ImportStateCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "import-state",
@@ -36,16 +33,35 @@ struct ImportStateCommand: AsyncParsableCommand {
     }
 }
 
-/// The store calls these commands make, one each, which the store's half of issue 17 provides.
-/// Until it is merged they refuse in one line rather than pretend.
+/// The store calls these commands make, one each.
 enum BankStoreCalls {
+    /// Opens the store alone (which applies the migrations it lacks, under the engine's
+    /// migration lock): no policy seeding, no import.
     static func migrate(_ bank: BankOptions) throws -> String {
-        _ = try bank.verifier()
-        throw BankCommandError("migrate: this build keeps the bank's state in \(BankDirectory.stateFileName), which has no schema to migrate (the SQL store is not merged yet)")
+        let store: SQLBankStore
+        if let database = bank.database {
+            store = try SQLBankStore.postgres(database)
+        } else {
+            store = try SQLBankStore.sqlite(path: try BankDirectory(URL(fileURLWithPath: bank.bank)).databasePath)
+        }
+        return "schema version \(try store.schemaVersion())"
     }
 
+    /// `from/state.json` into the store of `bank`. The bank's own directory: opening its verifier
+    /// imports it and renames it `state.json.imported`. Another directory: its file is imported
+    /// and left as it is; a store that imported a state already refuses a second one.
     static func importState(from: URL, into bank: BankOptions) throws -> String {
-        _ = try bank.verifier()
-        throw BankCommandError("import-state: this build keeps the bank's state in \(BankDirectory.stateFileName) already (the SQL store is not merged yet)")
+        let source = try BankDirectory(from)
+        guard let json = try source.legacyState() else {
+            throw BankCommandError("\(from.path): no \(BankDirectory.stateFileName) to import")
+        }
+        let verifier = try bank.verifier()
+        if from.standardizedFileURL.path == URL(fileURLWithPath: bank.bank).standardizedFileURL.path {
+            return "imported \(BankDirectory.stateFileName) (renamed \(BankDirectory.importedStateFileName))"
+        }
+        guard try verifier.store.importState(json: json, policy: verifier.policy) else {
+            throw BankCommandError("the store imported a \(BankDirectory.stateFileName) already; \(from.path)'s is not imported")
+        }
+        return "imported \(BankDirectory.stateFileName)"
     }
 }

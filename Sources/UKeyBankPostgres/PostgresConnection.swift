@@ -20,7 +20,9 @@ final class PostgresConnection: SQLConnection {
         beginMigration: "BEGIN")
 
     init(_ url: PostgresURL) throws(BankError) {
-        let pairs = url.keywords
+        // The server's NOTICEs (`CREATE TABLE IF NOT EXISTS` at every start) stay off standard error;
+        // the URL's own `options` come later and win.
+        let pairs = [("options", "-c client_min_messages=warning")] + url.keywords
         let keywords: [UnsafeMutablePointer<CChar>?] = pairs.map { strdup($0.0) } + [nil]
         let values: [UnsafeMutablePointer<CChar>?] = pairs.map { strdup($0.1) } + [nil]
         defer { (keywords + values).forEach { free($0) } }

@@ -8,6 +8,7 @@ import Metrics
 import Prometheus
 import UKey
 import UKeyBank
+import UKeyBankPostgres
 
 /// Why the bank service cannot start.
 public struct BankServiceError: Error, Sendable, CustomStringConvertible {
@@ -22,7 +23,7 @@ public struct BankServiceError: Error, Sendable, CustomStringConvertible {
 /// |---|---|---|
 /// | `POST /v1/challenges` | a ``Transfer`` (+ `tokenSerial`, `accountHolder`) | 201, the ``IssuedChallenge`` |
 /// | `POST /v1/transfers` | a ``SignedTransfer`` (`ukey transfer sign`'s JSON) | 200, the ``TransferVerdict`` |
-/// | `GET /v1/tokens/{serial}` | — | 200, `{"serial", "suspended"}` |
+/// | `GET /v1/tokens/{serial}` | — | 200, the ``BankTokenStatus``; 404 for a token the bank never saw |
 /// | `GET /healthz` | — | 200, `{"status": "ok"}` |
 /// | `GET /metrics` | — | Prometheus text |
 /// | `GET /openapi.json` | — | the OpenAPI 3.1 document |
@@ -30,15 +31,12 @@ public enum BankService {
     /// The largest request body read; a larger one is a 413.
     public static let maxBodyBytes = 64 * 1024
 
-    /// The one place the service makes its verifier.
-    ///
-    /// MERGE POINT (issue 17's store): today the bank's state is the directory's own store, so a
-    /// `database` URL is refused; the lead switches this to `TransferVerifier.open(directory:database:now:)`.
+    /// The one place the service makes its verifier: the bank directory's trust anchor and
+    /// policy.json seed, its state in `database` (a `postgresql://` URL several servers share) or,
+    /// without one, in the directory's SQLite store `bank.sqlite`. Opening applies the schema
+    /// migrations the database lacks.
     public static func makeVerifier(directory: URL, database: String?) throws -> TransferVerifier {
-        if database != nil {
-            throw BankServiceError("--database is not supported yet: this build keeps the bank's state in the bank directory (use --bank DIR alone)")
-        }
-        return try TransferVerifier(directory: directory)
+        try TransferVerifier.open(directory: directory, database: database)
     }
 
     /// The application's router: every route, behind the JSON error middleware.
@@ -192,11 +190,8 @@ struct BankRoutes: Sendable {
         return signed
     }
 
-    /// `GET /v1/tokens/{serial}`: what the bank knows of a token.
-    ///
-    /// MERGE POINT (issue 17's store): today only the suspension, through `isSuspended`; the lead
-    /// switches this to `tokenStatus(serial:)` (last counter, suspended, daily total; 404 for a
-    /// token the bank never saw).
+    /// `GET /v1/tokens/{serial}`: what the bank knows of a token (``BankTokenStatus``: last
+    /// counter, suspension, today's totals); 404 for a token the bank never saw.
     func token(_ request: Request, _ context: BasicRequestContext) async throws -> Response {
         let text = context.parameters.get("serial") ?? ""
         guard text.count <= 64, !text.isEmpty, let serial = [UInt8](hex: text) else {
@@ -204,12 +199,9 @@ struct BankRoutes: Sendable {
             throw BankAPIError(.badRequest, "serial is not hex (up to 32 bytes)", field: "serial")
         }
         let verifier = self.verifier
-        let suspended = try await BankService.offLoop { () throws -> Bool in try verifier.isSuspended(tokenSerial: serial) }
-        struct Status: Encodable {
-            let serial: String
-            let suspended: Bool
-        }
-        return JSONResponse.make(status: .ok, Status(serial: serial.hexString, suspended: suspended))
+        let status = try await BankService.offLoop { () throws -> BankTokenStatus? in try verifier.tokenStatus(serial: serial) }
+        guard let status else { throw BankAPIError(.notFound, "the bank never saw the token \(serial.hexString)", field: "serial") }
+        return JSONResponse.make(status: .ok, status)
     }
 
     func health() -> Response {

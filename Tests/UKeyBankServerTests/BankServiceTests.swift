@@ -26,9 +26,11 @@ import UKeyBankServer
         return try JSONDecoder().decode(TransferVerdict.self, from: Data(reply.body))
     }
 
-    @Test func everyRouteHappyPath() throws {
+    @Test(arguments: Engine.allCases)
+    func everyRouteHappyPath(engine: Engine) throws {
         let bank = try TemporaryBank()
-        let server = try BankServerProcess(bank: bank.url, logLevel: "info")
+        let database = try engine.database()
+        let server = try BankServerProcess(bank: bank.url, logLevel: "info", arguments: databaseArguments(database))
         defer { server.stop() }
         let port = server.port
 
@@ -50,11 +52,20 @@ import UKeyBankServer
         #expect(accepted.counter == 1)
         #expect(try Self.verdict(try HTTPClient.post(port: port, "/v1/transfers", json: signed)).rejection == .challengeReused)
 
-        // The token's status, before and after a regressed counter suspends it.
+        // The token's status (the store's: last counter, suspension, today's totals), before and
+        // after a regressed counter suspends it; its keys are the OpenAPI schema's.
         let status = try HTTPClient.get(port: port, "/v1/tokens/\(token.serial.hexString)")
         #expect(status.status == 200)
-        #expect(status.json?["suspended"] as? Bool == false)
-        #expect(status.json?["serial"] as? String == token.serial.hexString)
+        let tokenStatus = try JSONDecoder().decode(BankTokenStatus.self, from: Data(status.body))
+        #expect(tokenStatus.serial == token.serial.hexString)
+        #expect(tokenStatus.lastCounter == 1)
+        #expect(tokenStatus.suspended == false)
+        #expect(tokenStatus.acceptedToday == ["CNY": DecimalAmount("100.00")!])
+        #expect(tokenStatus.overallToday == DecimalAmount("100.00")!)
+        let schema = try Self.tokenStatusSchema()
+        let keys = Set((status.json ?? [:]).keys)
+        #expect(keys.isSubset(of: schema.properties) && schema.required.isSubset(of: keys), "\(keys) vs \(schema)")
+        #expect(try HTTPClient.get(port: port, "/v1/tokens/0102030405060708").status == 404)
         let later = try Self.issue(port: port, serial: token.serial)
         let replayed = try Self.verdict(try HTTPClient.post(port: port, "/v1/transfers", json: try jsonText(try token.sign(later, counter: 1))))
         #expect(replayed.rejection == .counterRegressed(last: 1, got: 1))
@@ -102,10 +113,19 @@ import UKeyBankServer
         #expect(routed.count == 6)
     }
 
-    @Test func aDatabaseURLIsRefusedInOneLine() throws {
+    /// The properties and required keys of openapi.json's `TokenStatus`.
+    static func tokenStatusSchema() throws -> (properties: Set<String>, required: Set<String>) {
+        let document = try JSONSerialization.jsonObject(with: Data(BankService.openAPIDocument)) as! [String: Any]
+        let schemas = try #require((document["components"] as? [String: Any])?["schemas"] as? [String: Any])
+        let status = try #require(schemas["TokenStatus"] as? [String: Any])
+        let properties = try #require(status["properties"] as? [String: Any])
+        return (Set(properties.keys), Set(try #require(status["required"] as? [String])))
+    }
+
+    @Test func aDatabaseURLThatIsNotPostgresIsRefused() throws {
         let bank = try TemporaryBank()
-        #expect(throws: BankServiceError.self) {
-            try BankService.makeVerifier(directory: bank.url, database: "postgresql://bank@/bank?host=/tmp")
+        #expect(throws: BankError.self) {
+            try BankService.makeVerifier(directory: bank.url, database: "mysql://bank@localhost/bank")
         }
     }
 }

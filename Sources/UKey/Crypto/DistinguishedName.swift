@@ -64,7 +64,7 @@ package enum DistinguishedName {
 }
 
 private extension String {
-    package var trimmed: String {
+    var trimmed: String {
         String(drop { $0 == " " }.reversed().drop { $0 == " " }.reversed())
     }
 }
