@@ -138,9 +138,18 @@ extension TokenDevice {
         guard wLevelParameter == 0 else {
             return reply(.failure(answering: header, error: .badParameter(offset: 8), iccStatus: iccStatus))
         }
-        switch runCommand(abData) {
+        run(abData, answering: header) { $0 }
+    }
+
+    /// Runs one command APDU for the data block `header` (through the fault hook): an answer goes
+    /// out at once, shaped by `answer` (the T=0 card adds its procedure); otherwise the command
+    /// stays open — with time extensions while the holder decides or a fault holds the answer
+    /// (a T=0 card sends NULL procedure bytes then, which the reader turns into the same), without
+    /// them when the card is silent or lost power.
+    func run(_ apdu: [UInt8], answering header: CCIDHeader, answer: ([UInt8]) -> [UInt8]) {
+        switch runCommand(apdu) {
         case .answer(let response):
-            reply(dataBlock(answering: header, response))
+            reply(dataBlock(answering: header, answer(response)))
         case .waitingForHolder, .held(timeExtensions: true), .askForTime:
             open = OpenCommand(header: header, nextTimeExtension: now + TokenDevice.timeExtensionInterval,
                                wtxDeadline: nil)

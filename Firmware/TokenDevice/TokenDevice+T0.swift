@@ -42,19 +42,7 @@ extension TokenDevice {
         case .reply(let bytes):
             reply(dataBlock(answering: header, bytes))
         case .command(let apdu):
-            switch runCommand(apdu) {
-            case .answer(let response):
-                reply(dataBlock(answering: header, t0.cardResponded(response)))
-            case .waitingForHolder, .held(timeExtensions: true), .askForTime:
-                // At T=0 the card keeps the host waiting with NULL procedure bytes; the reader
-                // turns them into time extensions, as at the APDU level.
-                open = OpenCommand(header: header, nextTimeExtension: now + TokenDevice.timeExtensionInterval,
-                                   wtxDeadline: nil)
-            case .held(timeExtensions: false), .powerLost:
-                open = OpenCommand(header: header, nextTimeExtension: UInt64.max, wtxDeadline: nil)
-            case .cardGone(let fault):
-                cardGone(fault, answering: header)
-            }
+            run(apdu, answering: header) { t0.cardResponded($0) }
         }
     }
 
