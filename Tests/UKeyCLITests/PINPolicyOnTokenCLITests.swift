@@ -2,10 +2,11 @@ import Foundation
 import PCSCTestSupport
 import Testing
 
-/// `ukey token pin policy` on a private emulator and pcscd of their own (it changes the token's
+/// `ukey token pin policy`, `ukey token pin unblock --on-token` and `ukey piv pin change
+/// --on-token` on a private emulator and pcscd of their own (they change the token's PINs and
 /// policy, so not on the shared stack), the holder being `ukey emulator type` with `UKEY_PIN`
 /// (never argv).
-@Suite("ukey token pin policy on the token's keypad", .serialized, .enabled(if: PCSCTestStack.available))
+@Suite("ukey token pin policy, unblock and PIV change on the token's keypad", .serialized, .enabled(if: PCSCTestStack.available))
 struct PINPolicyOnTokenCLITests {
     static let newPIN = "24681357"
 
@@ -74,6 +75,26 @@ struct PINPolicyOnTokenCLITests {
             #expect(!(set.stdout + set.stderr + output.stdout + output.stderr).contains(PCSCTestStack.factoryPUK), "the PUK is in no output")
             let bad = try ukey(["token", "pin", "policy", "sometimes"], ["UKEY_PUK": PCSCTestStack.factoryPUK])
             #expect(bad.status != 0)
+        }
+    }
+
+    @Test("unblock on the keypad: the PUK, then the new PIN twice; PIV PIN change on the keypad")
+    func unblockAndPIVChange() async throws {
+        try await Self.withStack { ukey, type in
+            async let unblocked = PCSCTestStack.blocking { try ukey(["token", "pin", "unblock", "--on-token", "--json"], [:]) }
+            for digits in [PCSCTestStack.factoryPUK, Self.newPIN, Self.newPIN] { try await PCSCTestStack.blocking { try type(digits) } }
+            let output = try await unblocked
+            #expect(output.status == 0 && output.stdout.contains(#""result" : "unblocked""#), "\(output)")
+            let verify = try ukey(["token", "pin", "verify", "--on-pc"], ["UKEY_PIN": Self.newPIN])
+            #expect(verify.status == 0, "the PIN typed on the keypad is set: \(verify)")
+
+            async let changed = PCSCTestStack.blocking { try ukey(["piv", "pin", "change", "--json"], [:]) }
+            for digits in [PCSCTestStack.factoryPIVPIN, Self.newPIN, Self.newPIN] { try await PCSCTestStack.blocking { try type(digits) } }
+            let pivOutput = try await changed
+            #expect(pivOutput.status == 0 && pivOutput.stderr.contains("new PIV PIN twice"), "\(pivOutput)")
+            let pivVerify = try ukey(["piv", "pin", "verify", "--on-pc"], ["UKEY_PIV_PIN": Self.newPIN])
+            #expect(pivVerify.status == 0, "the PIV PIN typed on the keypad is set: \(pivVerify)")
+            #expect(!(output.stdout + output.stderr + pivOutput.stdout + pivOutput.stderr).contains(Self.newPIN), "no PIN in the output")
         }
     }
 }
