@@ -12,7 +12,8 @@ struct PINPolicyOnTokenCLITests {
 
     /// One token (1-1) behind a private pcscd, stopped even on failure.
     static func withStack(_ body: @Sendable (_ ukey: @escaping @Sendable ([String], [String: String]) throws -> TestProcess.Output,
-                                            _ type: @escaping @Sendable (String) throws -> Void) async throws -> Void) async throws {
+                                            _ type: @escaping @Sendable (String) throws -> Void,
+                                            _ state: String) async throws -> Void) async throws {
         var template = Array("/tmp/ukey-pinpolicy-XXXXXX".utf8CString)
         guard let made = mkdtemp(&template) else { throw StackError("mkdtemp failed") }
         let directory = String(cString: made)
@@ -52,12 +53,12 @@ struct PINPolicyOnTokenCLITests {
             usleep(100_000)
         }
         #expect(ready?.status == 0, "the token behind the private pcscd: \(String(describing: ready))\n\(pcscd.log.suffix(2000))")
-        try await body(ukey, type)
+        try await body(ukey, type, directory + "/state")
     }
 
     @Test("policy keypad-only with UKEY_PUK; the PIN from the computer is then refused; back to both with the PUK typed on the keypad")
     func policy() async throws {
-        try await Self.withStack { ukey, type in
+        try await Self.withStack { ukey, type, _ in
             let set = try ukey(["token", "pin", "policy", "keypad-only", "--json"], ["UKEY_PUK": PCSCTestStack.factoryPUK])
             #expect(set.status == 0 && set.stdout.contains(#""pinEntry" : "keypad-only""#), "\(set)")
             let info = try ukey(["token", "info"], [:])
@@ -80,7 +81,7 @@ struct PINPolicyOnTokenCLITests {
 
     @Test("unblock on the keypad: the PUK, then the new PIN twice; PIV PIN change on the keypad")
     func unblockAndPIVChange() async throws {
-        try await Self.withStack { ukey, type in
+        try await Self.withStack { ukey, type, _ in
             async let unblocked = PCSCTestStack.blocking { try ukey(["token", "pin", "unblock", "--on-token", "--json"], [:]) }
             for digits in [PCSCTestStack.factoryPUK, Self.newPIN, Self.newPIN] { try await PCSCTestStack.blocking { try type(digits) } }
             let output = try await unblocked
@@ -95,6 +96,25 @@ struct PINPolicyOnTokenCLITests {
             let pivVerify = try ukey(["piv", "pin", "verify", "--on-pc"], ["UKEY_PIV_PIN": Self.newPIN])
             #expect(pivVerify.status == 0, "the PIV PIN typed on the keypad is set: \(pivVerify)")
             #expect(!(output.stdout + output.stderr + pivOutput.stdout + pivOutput.stderr).contains(Self.newPIN), "no PIN in the output")
+        }
+    }
+
+    @Test("ukey readers shows the PIN pad of a reader with a token and of an empty one (asked over a direct connection)")
+    func readersPINPad() async throws {
+        try await Self.withStack { ukey, _, state in
+            let withToken = try ukey(["readers"], [:])
+            #expect(withToken.status == 0 && withToken.stdout.contains("[UKey token ") && withToken.stdout.contains(", PIN pad]"), "\(withToken)")
+            let removed = try ukey(["emulator", "remove", "--state", state, "--token", "1-1"], [:])
+            #expect(removed.status == 0, "\(removed)")
+            var empty: TestProcess.Output? = nil
+            for _ in 0..<100 {
+                empty = try ukey(["readers", "--json"], [:])
+                if empty?.stdout.contains(#""hasCard" : false"#) == true { break }
+                usleep(100_000)
+            }
+            #expect(empty?.stdout.contains(#""pinPad" : true"#) == true, "\(String(describing: empty))")
+            let text = try ukey(["readers"], [:])
+            #expect(text.stdout.contains("[empty, PIN pad]"), "\(text)")
         }
     }
 }
