@@ -39,7 +39,7 @@ struct ReadersCommand: AsyncParsableCommand {
                     return readers.map { reader in
                         let what = reader.busy ? "busy (in use): card \(reader.atr ?? "")"
                             : reader.isToken ? "UKey token \(reader.serial ?? "")" : reader.hasCard ? "card \(reader.atr ?? "")" : "empty"
-                        return "\(reader.index): \(reader.name)  [\(what)]"
+                        return "\(reader.index): \(reader.name)  [\(what)\(reader.pinPad == true ? ", PIN pad" : "")]"
                     }.joined(separator: "\n")
                 }
             }

@@ -26,7 +26,7 @@ struct TokenCommand: AsyncParsableCommand {
 struct TokenPINCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "pin", abstract: "Verify, change or unblock the PIN.",
-        subcommands: [TokenPINVerifyCommand.self, TokenPINChangeCommand.self, TokenPINUnblockCommand.self])
+        subcommands: [TokenPINVerifyCommand.self, TokenPINChangeCommand.self, TokenPINUnblockCommand.self, TokenPINPolicyCommand.self])
 }
 
 /// `ukey token cert put|get`.

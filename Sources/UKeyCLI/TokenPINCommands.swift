@@ -79,8 +79,20 @@ struct TokenPINUnblockCommand: AsyncParsableCommand {
     @Option(name: .customLong("new-pin-fd"), help: "Read the new PIN from this file descriptor (else UKEY_NEW_PIN, else a prompt).")
     var newPINFD: Int32?
 
+    @OptionGroup var entry: PINEntryOptions
+
     mutating func run() async throws {
         try await Output.run(json: options.json) {
+            let given = PINEntryOptions.pinGiven(fd: pukFD, variable: "UKEY_PUK") || PINEntryOptions.pinGiven(fd: newPINFD, variable: "UKEY_NEW_PIN")
+            let keypad = try await ReaderAccess.withToken(options) { found in
+                guard try await entry.usesKeypad(found.token, pinGiven: given) else { return false }
+                PINEntryOptions.prompt("Type the PUK, then the new PIN twice, on the token's keypad (OK after each).")
+                try await found.token.unblockPINOnDevice()
+                let result = PINResult(reader: found.reader, result: "unblocked", pinTriesLeft: try await found.token.info().pinTriesLeft)
+                try Output.emit(result, json: options.json) { _ in "PIN unblocked and set" }
+                return true
+            }
+            guard !keypad else { return }
             let puk = try SecretInput.puk(fd: pukFD).read()
             let new = try SecretInput.newPIN(fd: newPINFD).readTwiceOnTerminal()
             try await ReaderAccess.withToken(options) { found in

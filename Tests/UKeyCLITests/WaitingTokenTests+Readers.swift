@@ -41,12 +41,14 @@ extension WaitingTokenTests {
                 "the waiting token's reader is busy, with the ATR from the reader state: \(readers)")
         let listing = try? JSONSerialization.jsonObject(with: Data(json.stdout.utf8)) as? [[String: Any]]
         #expect(listing?.first?["busy"] as? Bool == true && listing?.first?["hasCard"] as? Bool == true, "\(json)")
+        #expect(listing?.first?.keys.contains("pinPad") == false, "a busy reader is not asked for its PIN pad: \(json)")
 
         let after = try await PCSCTestStack.blocking {
             let deadline = Date().addingTimeInterval(60)   // a guard: the holder's decision is the event
             while try Self.isWaiting(session.stack), Date() < deadline { usleep(100_000) }
             return try TestProcess.run([session.binary, "readers"] + Self.onToken, environment: session.environment([:]), timeout: 30)
         }
-        #expect(after.stdout.contains("[UKey token "), "once the holder decided, the token is listed again: \(after)")
+        #expect(after.stdout.contains("[UKey token ") && after.stdout.contains(", PIN pad]"),
+                "once the holder decided, the token is listed again, with its PIN pad: \(after)")
     }
 }

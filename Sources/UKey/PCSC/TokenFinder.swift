@@ -32,6 +32,11 @@ public struct TokenFinder: Sendable {
         /// not asked, so ``isToken`` and ``serial`` are unknown. PC/SC tells no more (a token
         /// waiting for its holder looks the same as any other client's open connection).
         public let busy: Bool
+        /// The reader offers PIN entry on its keypad (part 10 FEATURE_VERIFY_PIN_DIRECT);
+        /// `nil` when it was not asked: a busy reader is never connected to (see ``busy``), and
+        /// PC/SC has no way to read a reader's features without a connection (SCardControl and
+        /// SCardGetAttrib both need a handle).
+        public var pinPad: Bool? = nil
     }
 
     /// The readers pcscd knows, in its order, each with what is in it; with a `selector`, only
@@ -62,7 +67,10 @@ public struct TokenFinder: Sendable {
                 defer { channel.close() }
                 let info = try? await Token(channel: channel).info()
                 status = ReaderStatus(index: index, name: name, hasCard: true, isToken: info != nil, serial: info?.serial,
-                                      atr: (try? channel.card.status().atr)?.hexString ?? atr, busy: false)
+                                      atr: (try? channel.card.status().atr)?.hexString ?? atr, busy: false,
+                                      pinPad: await channel.pinPadFeatures().verify)
+            } else if !present {
+                status.pinPad = await readerPINPad(name)
             }
             statuses.append(status)
         }
@@ -150,6 +158,16 @@ public struct TokenFinder: Sendable {
         } catch {
             return .failure(PCSCCardChannel.tokenError(error))
         }
+    }
+
+    /// Whether the empty reader `name` offers FEATURE_VERIFY_PIN_DIRECT, asked over a direct
+    /// connection (SCARD_SHARE_DIRECT, no card needed, nothing powered); `nil` if that fails.
+    func readerPINPad(_ name: String) async -> Bool? {
+        guard let card = try? await context.connect(reader: name, share: .direct, protocols: []) else { return nil }
+        defer { try? card.disconnect() }
+        trace?("pcsc connected direct to the empty reader for its part 10 features")
+        guard let features = try? card.features() else { return nil }
+        return features[.verifyPINDirect] != nil
     }
 
     /// The card in `name`'s reader, connected shared with T=1 or T=0.

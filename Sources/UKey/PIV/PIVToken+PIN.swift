@@ -84,6 +84,23 @@ extension PIVToken {
         }
     }
 
+    /// CHANGE REFERENCE DATA of the PIV PIN with both PINs typed on the token's keypad: the
+    /// current one, then the new one twice, ASCII in two 8-byte FF-padded blocks of
+    /// `00 24 00 80`, 6–8 digits. Differing new PINs throw ``TokenError/invalidInput(_:)`` and
+    /// change nothing; a wrong current PIN ``TokenError/wrongPIN(triesLeft:)``.
+    public func changePINOnDevice() async throws(TokenError) {
+        try await operation { session throws(TokenError) in
+            try await Token.pinPad(session.session, PIVToken.changeStructure, modify: true, operation: "CHANGE PIV PIN")
+        }
+    }
+
+    /// Part 10's PIN_MODIFY_STRUCTURE for the PIV PIN: ASCII, blocks of 8 at 0 and 8, three messages.
+    static var changeStructure: [UInt8] {
+        let apdu: [UInt8] = [0x00, 0x24, 0x00, 0x80, 0x10] + [UInt8](repeating: 0xFF, count: 16)
+        return [0x00, 0x00, 0x82, 0x08, 0x00, 0x00, 0x08, 0x08, 0x06, 0x03, 0x02, 0x03, 0x09, 0x04, 0x00, 0x01, 0x02,
+                0x00, 0x00, 0x00, UInt8(apdu.count), 0x00, 0x00, 0x00] + apdu
+    }
+
     /// Part 10's PIN_VERIFY_STRUCTURE for the PIV PIN.
     static var verifyStructure: [UInt8] {
         let apdu: [UInt8] = [0x00, 0x20, 0x00, 0x80, 0x08] + [UInt8](repeating: 0xFF, count: 8)

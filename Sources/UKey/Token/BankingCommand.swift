@@ -118,3 +118,16 @@ struct BankingCommand {
         [UInt8(clamping: first.bytes.count)] + first.bytes + [UInt8(clamping: second.bytes.count)] + second.bytes
     }
 }
+
+extension BankingCommand {
+    /// SET PIN-ENTRY POLICY `80 52 00 pp PUK`: pp 00 keypad or computer, 01 keypad only.
+    static func setPINEntryPolicy(_ policy: TokenInfo.PINEntryPolicy, puk: Secret) -> BankingCommand {
+        BankingCommand(cla: BankingWire.proprietaryClass, ins: BankingWire.Instruction.setPINEntryPolicy, p1: 0x00,
+                       p2: policy.reference, data: puk.bytes, isSecret: true)
+    }
+}
+
+extension TokenInfo.PINEntryPolicy {
+    /// P2 of SET PIN-ENTRY POLICY and the value of token info's tag CB.
+    var reference: UInt8 { self == .both ? 0x00 : 0x01 }
+}

@@ -29,6 +29,21 @@ extension Token {
         }
     }
 
+    /// UNBLOCK PIN with the PUK and the new PIN (twice) typed on the token: the banking
+    /// applet's keypad form `00 2C 10 81`, two 8-byte BCD blocks, as CHANGE's. The keypad shows
+    /// "Enter PIN" for the PUK (part 10 has no PUK message); the modify structure has one length
+    /// range, 6–16, so a PUK under 8 digits reaches the card, which refuses it (6A80, no try used:
+    /// ``TokenError/invalidPINFormat``). A wrong PUK throws ``TokenError/wrongPUK(triesLeft:)``.
+    public func unblockPINOnDevice() async throws(TokenError) {
+        try await operation { session throws(TokenError) in
+            do throws(TokenError) {
+                try await Self.pinPad(session, Self.bankingUnblockStructure, modify: true, operation: "UNBLOCK PIN")
+            } catch {
+                throw error.forPUK
+            }
+        }
+    }
+
     /// Part 10's PIN_VERIFY_STRUCTURE for `00 20 00 81`: ASCII at byte 0, block size 0, 6–16
     /// digits, the OK key ends the entry, one message.
     static var bankingVerifyStructure: [UInt8] {
@@ -41,6 +56,13 @@ extension Token {
     /// 6–16 digits, the current PIN then the new one twice, three messages.
     static var bankingChangeStructure: [UInt8] {
         let apdu: [UInt8] = [0x00, 0x24, 0x10, 0x81, 0x10] + [UInt8](repeating: 0xFF, count: 16)
+        return [0x00, 0x00, 0x81, 0x08, 0x00, 0x00, 0x08, 0x10, 0x06, 0x03, 0x02, 0x03, 0x09, 0x04, 0x00, 0x01, 0x02,
+                0x00, 0x00, 0x00] + le32(apdu.count) + apdu
+    }
+
+    /// Part 10's PIN_MODIFY_STRUCTURE for `00 2C 10 81`: as CHANGE's, the PUK in the first block.
+    static var bankingUnblockStructure: [UInt8] {
+        let apdu: [UInt8] = [0x00, 0x2C, 0x10, 0x81, 0x10] + [UInt8](repeating: 0xFF, count: 16)
         return [0x00, 0x00, 0x81, 0x08, 0x00, 0x00, 0x08, 0x10, 0x06, 0x03, 0x02, 0x03, 0x09, 0x04, 0x00, 0x01, 0x02,
                 0x00, 0x00, 0x00] + le32(apdu.count) + apdu
     }
