@@ -101,6 +101,38 @@ final class TestClock: Sendable {
         #expect(try otp.verify(holder: "alice", name: "totp", code: code(step + 5)) == .accepted)
     }
 
+    /// 8 threads send the same TOTP code and the same HOTP code at once: one acceptance each, and
+    /// the failures of the others counted exactly (5, then locked out).
+    @Test(arguments: Engine.allCases)
+    func racingThreadsAcceptACodeOnce(engine: Engine) throws {
+        let bank = try TemporaryBank()
+        let time: TimeInterval = 1_700_000_000
+        let otp = try Self.open(engine, bank, clock: TestClock(time))
+        #expect(try otp.enroll(OTPEnrollment(holder: "alice", name: "totp", secret: Self.sha1Seed)))
+        #expect(try otp.enroll(OTPEnrollment(holder: "alice", name: "hotp", kind: .hotp, secret: Self.sha1Seed)))
+        let totp = OTPVerifier.code(secret: Self.sha1Seed, counter: UInt64(time / 30))
+        let verdicts = Mutex<[String: [OTPVerdict]]>([:])
+        let failures = Mutex<[String]>([])
+        DispatchQueue.concurrentPerform(iterations: 16) { index in
+            let (name, code) = index % 2 == 0 ? ("totp", totp) : ("hotp", "755224")
+            do {
+                let verdict = try otp.verify(holder: "alice", name: name, code: code)
+                verdicts.withLock { $0[name, default: []].append(verdict) }
+            } catch {
+                failures.withLock { $0.append("\(error)") }
+            }
+        }
+        #expect(failures.withLock { $0 }.isEmpty)
+        let all = verdicts.withLock { $0 }
+        #expect(all["totp"]?.filter { $0 == .accepted }.count == 1)
+        // The 7 others, serialized by the store: 5 failures counted exactly, then the lock-out.
+        #expect(all["totp"]?.filter { $0 == .rejected(.codeReused) }.count == 5)
+        #expect(all["totp"]?.filter { $0 == .rejected(.lockedOut) }.count == 2)
+        #expect(all["hotp"]?.filter { $0 == .accepted }.count == 1)
+        #expect(all["hotp"]?.filter { $0 == .rejected(.wrongCode) }.count == 5)
+        #expect(all["hotp"]?.filter { $0 == .rejected(.lockedOut) }.count == 2)
+    }
+
     @Test(arguments: Engine.allCases)
     func lockOutAfterFiveFailures(engine: Engine) throws {
         let bank = try TemporaryBank()
