@@ -208,7 +208,7 @@ let package = Package(
         .testTarget(name: "UKeyBankServerTests",
                     dependencies: ["UKeyBankServer", "UKeyBank", "UKeyTestCA", "UKey", "ISO7816", "COpenSSL", "BankTestSupport",
                                    .product(name: "Hummingbird", package: "hummingbird"),
-                                   .product(name: "Logging", package: "swift-log")]),
+                                   .product(name: "Logging", package: "swift-log"), "UKeyInProcess"]),
     ],
     swiftLanguageModes: [.v6]
 )

@@ -27,6 +27,8 @@ public enum BankError: Error, Hashable, Sendable, CustomStringConvertible {
     case randomUnavailable
     /// The bank's database failed or cannot be reached (the engine's message, with where it is).
     case database(String)
+    /// An OTP credential's parameter is out of range (`field` names it; never the secret's value).
+    case invalidOTPCredential(field: String, reason: String)
 
     public var description: String {
         switch self {
@@ -41,6 +43,7 @@ public enum BankError: Error, Hashable, Sendable, CustomStringConvertible {
         case .tokenSuspended(let serial): return "token \(serial) is suspended as possibly cloned (`ukey transfer unsuspend` clears it)"
         case .randomUnavailable: return "the random number generator failed (RAND_bytes)"
         case .database(let message): return "bank database: \(message)"
+        case .invalidOTPCredential(_, let reason): return "invalid OTP credential: \(reason)"
         }
     }
 }

@@ -12,5 +12,5 @@ struct UKeyBankCommand: AsyncParsableCommand {
               ukey-bank verify --bank bank signed.json
             """,
         subcommands: [ServeCommand.self, BankChallengeCommand.self, BankVerifyCommand.self, MigrateCommand.self, ImportStateCommand.self,
-                      PolicyCommand.self])
+                      PolicyCommand.self, OTPCommand.self])
 }

@@ -6,6 +6,7 @@ import UKeyBank
 /// - `ukey_bank_transfers_total{verdict="accepted"}` and `{verdict="rejected",reason="<code>"}`
 ///   for each ``TransferRejection/code`` (all present from the start, at 0);
 /// - `ukey_bank_challenges_total{result="issued"|"refused"}`;
+/// - `ukey_bank_otp_verifications_total{result="accepted"}` and `{result="rejected",reason="<OTPRejection>"}`;
 /// - `ukey_bank_bad_requests_total{route="…"}`: requests refused with a 4xx before any verification.
 public final class BankMetrics: Sendable {
     /// Every ``TransferRejection/code``, in the order of the checks.
@@ -16,7 +17,7 @@ public final class BankMetrics: Sendable {
         "overDailyLimit", "overOverallDailyLimit",
     ]
     /// The routes `ukey_bank_bad_requests_total` counts.
-    static let routeLabels = ["challenges", "transfers", "tokens", "other"]
+    static let routeLabels = ["challenges", "transfers", "tokens", "otp", "other"]
 
     public let registry: PrometheusCollectorRegistry
     private let accepted: Counter
@@ -24,6 +25,8 @@ public final class BankMetrics: Sendable {
     private let challengesIssued: Counter
     private let challengesRefused: Counter
     private let badRequests: [String: Counter]
+    private let otpAccepted: Counter
+    private let otpRejected: [String: Counter]
 
     public init(registry: PrometheusCollectorRegistry = PrometheusCollectorRegistry()) {
         self.registry = registry
@@ -46,6 +49,21 @@ public final class BankMetrics: Sendable {
             badRequests[route] = registry.makeCounter(descriptor: bad, labels: [("route", route)])
         }
         self.badRequests = badRequests
+        let otp = MetricNameDescriptor(namespace: "ukey_bank", metricName: "otp_verifications", unitName: "total",
+                                       helpText: "Dynamic passwords verified, by result and rejection.")
+        otpAccepted = registry.makeCounter(descriptor: otp, labels: [("result", "accepted")])
+        var otpRejected: [String: Counter] = [:]
+        for rejection in OTPRejection.allCases {
+            otpRejected[rejection.rawValue] = registry.makeCounter(descriptor: otp, labels: [("result", "rejected"), ("reason", rejection.rawValue)])
+        }
+        self.otpRejected = otpRejected
+    }
+
+    func record(_ verdict: OTPVerdict) {
+        switch verdict {
+        case .accepted: otpAccepted.increment()
+        case .rejected(let rejection): otpRejected[rejection.rawValue]?.increment()
+        }
     }
 
     func record(_ verdict: TransferVerdict) {

@@ -24,6 +24,8 @@ public struct BankServiceError: Error, Sendable, CustomStringConvertible {
 /// | `POST /v1/challenges` | a ``Transfer`` (+ `tokenSerial`, `accountHolder`) | 201, the ``IssuedChallenge`` |
 /// | `POST /v1/transfers` | a ``SignedTransfer`` (`ukey transfer sign`'s JSON) | 200, the ``TransferVerdict`` |
 /// | `GET /v1/tokens/{serial}` | — | 200, the ``BankTokenStatus``; 404 for a token the bank never saw |
+/// | `POST /v1/otp/verify` | `holder`, `credential`, `code` | 200, the ``OTPVerdict`` (`accepted`, `rejection`) |
+/// | `POST /v1/otp/credentials` | the credential, secret in base32 | 201, its parameters (never the secret); 409 if it exists |
 /// | `GET /healthz` | — | 200, `{"status": "ok"}` |
 /// | `GET /metrics` | — | Prometheus text |
 /// | `GET /openapi.json` | — | the OpenAPI 3.1 document |
@@ -48,6 +50,9 @@ public enum BankService {
         router.post("/v1/challenges") { request, context in try await routes.challenge(request, context) }
         router.post("/v1/transfers") { request, context in try await routes.transfer(request, context) }
         router.get("/v1/tokens/{serial}") { request, context in try await routes.token(request, context) }
+        let otp = OTPRoutes(verifier: try? OTPVerifier(verifier), metrics: metrics, logger: logger)
+        router.post("/v1/otp/verify") { request, context in try await otp.verify(request, context) }
+        router.post("/v1/otp/credentials") { request, context in try await otp.enroll(request, context) }
         router.get("/healthz") { _, _ in routes.health() }
         router.get("/metrics") { _, _ in JSONResponse.bytes(status: .ok, metrics.text(), contentType: "text/plain; version=0.0.4") }
         router.get("/openapi.json") { _, _ in JSONResponse.bytes(status: .ok, openAPIDocument, contentType: "application/json") }

@@ -110,7 +110,7 @@ import UKeyBankServer
         let paths = try #require(document["paths"] as? [String: [String: Any]])
         let documented = Set(paths.flatMap { path, operations in operations.keys.map { "\($0.uppercased()) \(path)" } })
         #expect(routed == documented)
-        #expect(routed.count == 6)
+        #expect(routed.count == 8)
     }
 
     /// The properties and required keys of openapi.json's `TokenStatus`.

@@ -9,6 +9,9 @@
 ///     transfers     every acceptance: challenge, token, counter, holder, amount, currency, time, day
 ///     policy        the one row of BankPolicy (JSON) and the policy.json text it came from
 ///     bank_meta     key/value: `imported_state` once a state.json was imported
+///     otp_credentials (version 2) (holder, name): kind, algorithm, digits, period, sealed_secret (hex of
+///                   nonce ‖ AES-256-GCM ciphertext ‖ tag, never the secret), counter (HOTP next),
+///                   last_step (TOTP, -1 before the first), failures (consecutive)
 ///
 /// Times are Unix seconds (BIGINT), bytes upper-case hex, amounts exact decimals (text) or thousandths.
 enum BankSchema {
@@ -62,6 +65,23 @@ enum BankSchema {
                 "CREATE INDEX transfers_token ON transfers (token_serial, counter)",
                 "CREATE TABLE policy (id INTEGER PRIMARY KEY CHECK (id = 1), policy TEXT NOT NULL, source TEXT)",
                 "CREATE TABLE bank_meta (key TEXT PRIMARY KEY, value TEXT NOT NULL)",
+            ]),
+            Migration(version: 2, statements: [
+                """
+                CREATE TABLE otp_credentials (
+                    holder TEXT NOT NULL,
+                    name TEXT NOT NULL,
+                    kind TEXT NOT NULL,
+                    algorithm TEXT NOT NULL,
+                    digits BIGINT NOT NULL,
+                    period BIGINT NOT NULL,
+                    sealed_secret TEXT NOT NULL,
+                    counter BIGINT NOT NULL,
+                    last_step BIGINT NOT NULL,
+                    failures BIGINT NOT NULL,
+                    enrolled_at BIGINT NOT NULL,
+                    PRIMARY KEY (holder, name))
+                """,
             ]),
         ]
     }

@@ -34,10 +34,10 @@ struct BankStoreTests {
             try bank.database.map { try SQLBankStore.postgres($0) } ?? SQLBankStore.sqlite(path: bank.path(BankDirectory.databaseFileName))
         }
         let store = try open()
-        #expect(try store.schemaVersion() == 1)
+        #expect(try store.schemaVersion() == 2)
         try store.setPolicy(BankPolicy(maxCounterStep: 5), source: nil)
         let again = try open()
-        #expect(try again.schemaVersion() == 1)
+        #expect(try again.schemaVersion() == 2)
         #expect(try again.policy()?.maxCounterStep == 5)
     }
 
