@@ -7,7 +7,8 @@
 ///     tokens        serial (hex), last_counter, accepted_at_seq, suspended_at / _last / _got
 ///     daily_totals  (holder, day): totals by currency (JSON), overall in base-currency thousandths
 ///     transfers     every acceptance: challenge, token, counter, holder, amount, currency, time, day
-///     policy        the one row of BankPolicy (JSON) and the policy.json text it came from
+///     policy        the one row of BankPolicy (JSON), the policy.json text it came from, and
+///                   its version (v2; raised by every setPolicy, read by every operation)
 ///     bank_meta     key/value: `imported_state` once a state.json was imported
 ///
 /// Times are Unix seconds (BIGINT), bytes upper-case hex, amounts exact decimals (text) or thousandths.
@@ -62,6 +63,12 @@ enum BankSchema {
                 "CREATE INDEX transfers_token ON transfers (token_serial, counter)",
                 "CREATE TABLE policy (id INTEGER PRIMARY KEY CHECK (id = 1), policy TEXT NOT NULL, source TEXT)",
                 "CREATE TABLE bank_meta (key TEXT PRIMARY KEY, value TEXT NOT NULL)",
+            ]),
+            // The policy's version: every setPolicy raises it in its transaction; every challenge
+            // and verification reads it (the one row, by primary key) in its own, so a running
+            // verifier applies a policy another server set without reopening.
+            Migration(version: 2, statements: [
+                "ALTER TABLE policy ADD COLUMN version BIGINT NOT NULL DEFAULT 0",
             ]),
         ]
     }
