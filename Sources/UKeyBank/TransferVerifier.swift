@@ -1,7 +1,6 @@
 import UKey
 import COpenSSL
 import Foundation
-import Synchronization
 
 /// The bank's check of a ``SignedTransfer`` (ARCHITECTURE.md, "Bank side").
 ///
@@ -49,14 +48,16 @@ import Synchronization
 public final class TransferVerifier: Sendable {
     /// The CA certificates the bank trusts.
     public let trustedCertificates: [Certificate]
-    /// The rules in force: the store's policy, as read when the verifier opened or last set by
-    /// ``setPolicy(_:)``.
-    public var policy: BankPolicy { currentPolicy.withLock { $0 } }
+    /// The rules in force: the store's policy as of this verifier's last operation. Every challenge
+    /// and verification reads the store's policy version in its own transaction and reloads the
+    /// policy when it moved (``BankPolicyCache``), so a policy another verifier or bank server put
+    /// in the store applies from that server's commit on, without reopening this one.
+    public var policy: BankPolicy { policyCache.policy }
     /// The bank directory: trust anchors, `policy.json`, and (for SQLite) `bank.sqlite`.
     public let directory: BankDirectory
     /// Where the state lives (``SQLBankStore``: SQLite in the directory, or PostgreSQL).
     public let store: any BankStore
-    private let currentPolicy: Mutex<BankPolicy>
+    private let policyCache: BankPolicyCache
     private let trust: TrustStore
     private let now: @Sendable () -> Date
 
@@ -90,7 +91,7 @@ public final class TransferVerifier: Sendable {
         try policy.validate()
         trust = try TrustStore(trusting: certificates)
         trustedCertificates = certificates
-        currentPolicy = Mutex(policy)
+        policyCache = BankPolicyCache(policy)
         self.directory = directory
         self.store = store
         self.now = now
@@ -118,11 +119,11 @@ public final class TransferVerifier: Sendable {
         return true
     }
 
-    /// Puts `policy` in the store, for every verifier that opens the store from now on, and
-    /// applies it here at once.
+    /// Puts `policy` in the store (raising its policy version): every verifier on the store, this
+    /// one and those of other bank servers, applies it from its next challenge or verification on.
     public func setPolicy(_ policy: BankPolicy) throws(BankError) {
-        try store.setPolicy(policy, source: try store.policySource())
-        currentPolicy.withLock { $0 = policy }
+        let version = try store.setPolicy(policy, source: try store.policySource())
+        policyCache.update(version: version, policy: policy)
     }
 
     /// What the bank knows of the token `serial` today (UTC), `nil` for one it never saw.
@@ -148,18 +149,20 @@ public final class TransferVerifier: Sendable {
     public func issueChallenge(for transfer: Transfer, tokenSerial: [UInt8]? = nil,
                                accountHolder: String? = nil) throws(BankError) -> IssuedChallenge {
         try transfer.validateForToken()
-        if let rejection = policy.refusal(for: transfer, amount: try transfer.decimalAmount()) { throw .refusedByPolicy(rejection) }
-        var bytes = [UInt8](repeating: 0, count: policy.challengeLength)
-        guard RAND_bytes(&bytes, Int32(bytes.count)) == 1 else {
-            ERR_clear_error()
-            throw .randomUnavailable
-        }
+        let amount = try transfer.decimalAmount()
         let issuedAt = BankTime.wholeSeconds(now())
-        let challenge = IssuedChallenge(challenge: bytes, transfer: transfer, issuedAt: issuedAt,
-                                        expiresAt: issuedAt.addingTimeInterval(TimeInterval(policy.challengeLifetimeSeconds)),
-                                        tokenSerial: tokenSerial, accountHolder: accountHolder)
-        try store.issue(challenge, retentionSeconds: policy.challengeRetentionSeconds, at: issuedAt)
-        return challenge
+        // Decided under the policy in force in the store's transaction that records the challenge.
+        return try store.issue(at: issuedAt, policy: policyCache) { (policy) throws(BankError) -> IssuedChallenge in
+            if let rejection = policy.refusal(for: transfer, amount: amount) { throw .refusedByPolicy(rejection) }
+            var bytes = [UInt8](repeating: 0, count: policy.challengeLength)
+            guard RAND_bytes(&bytes, Int32(bytes.count)) == 1 else {
+                ERR_clear_error()
+                throw .randomUnavailable
+            }
+            return IssuedChallenge(challenge: bytes, transfer: transfer, issuedAt: issuedAt,
+                                   expiresAt: issuedAt.addingTimeInterval(TimeInterval(policy.challengeLifetimeSeconds)),
+                                   tokenSerial: tokenSerial, accountHolder: accountHolder)
+        }
     }
 
     /// Lifts the suspension of the token `tokenSerial` (``TransferRejection/counterRegressed(last:got:)``
@@ -228,6 +231,6 @@ public final class TransferVerifier: Sendable {
         }
         guard certificate.verify(signature: signed.signature, data: signed.dtbs) else { return .rejected(.badSignature) }
 
-        return try store.verify(signed, certificateSubject: certificate.subject, at: at, policy: policy, commit: commit)
+        return try store.verify(signed, certificateSubject: certificate.subject, at: at, policy: policyCache, commit: commit)
     }
 }

@@ -7,9 +7,10 @@
 ///     tokens        serial (hex), last_counter, accepted_at_seq, suspended_at / _last / _got
 ///     daily_totals  (holder, day): totals by currency (JSON), overall in base-currency thousandths
 ///     transfers     every acceptance: challenge, token, counter, holder, amount, currency, time, day
-///     policy        the one row of BankPolicy (JSON) and the policy.json text it came from
+///     policy        the one row of BankPolicy (JSON), the policy.json text it came from, and
+///                   its version (v2; raised by every setPolicy, read by every operation)
 ///     bank_meta     key/value: `imported_state` once a state.json was imported
-///     otp_credentials (version 2) (holder, name): kind, algorithm, digits, period, sealed_secret (hex of
+///     otp_credentials (version 3) (holder, name): kind, algorithm, digits, period, sealed_secret (hex of
 ///                   nonce ‖ AES-256-GCM ciphertext ‖ tag, never the secret), counter (HOTP next),
 ///                   last_step (TOTP, -1 before the first), failures (consecutive)
 ///
@@ -66,7 +67,13 @@ enum BankSchema {
                 "CREATE TABLE policy (id INTEGER PRIMARY KEY CHECK (id = 1), policy TEXT NOT NULL, source TEXT)",
                 "CREATE TABLE bank_meta (key TEXT PRIMARY KEY, value TEXT NOT NULL)",
             ]),
+            // The policy's version: every setPolicy raises it in its transaction; every challenge
+            // and verification reads it (the one row, by primary key) in its own, so a running
+            // verifier applies a policy another server set without reopening.
             Migration(version: 2, statements: [
+                "ALTER TABLE policy ADD COLUMN version BIGINT NOT NULL DEFAULT 0",
+            ]),
+            Migration(version: 3, statements: [
                 """
                 CREATE TABLE otp_credentials (
                     holder TEXT NOT NULL,

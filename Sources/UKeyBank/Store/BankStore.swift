@@ -9,15 +9,21 @@ import Foundation
 /// Every call is one transaction; a transaction the engine aborts for a conflict (SQLite busy,
 /// PostgreSQL serialization failure or deadlock) is run again, never reported.
 public protocol BankStore: Sendable {
-    /// Records `challenge` (forgotten `retentionSeconds` after it expires) and purges one batch of
-    /// forgotten ones; throws ``BankError/tokenSuspended(serial:)`` when it names a suspended token.
-    func issue(_ challenge: IssuedChallenge, retentionSeconds: Int, at now: Date) throws(BankError)
+    /// In one transaction: reads the policy in force (`policy` keeps the last one read, see
+    /// ``BankPolicyCache``), has `make` build the challenge under it (`make` throws for a transfer
+    /// the policy refuses), records it (forgotten the policy's retention after it expires) and
+    /// purges one batch of forgotten ones; throws ``BankError/tokenSuspended(serial:)`` when it
+    /// names a suspended token. `make` may run again when the transaction is retried.
+    func issue(at now: Date, policy: BankPolicyCache,
+               _ make: (BankPolicy) throws(BankError) -> IssuedChallenge) throws(BankError) -> IssuedChallenge
     /// The stateful checks of one signed transfer whose certificate and signature verified, in one
     /// transaction: with `commit`, a live challenge is used up by a conditional update (exactly
     /// once, whatever runs at the same time), an acceptance raises the token's counter by a
     /// conditional update and the holder's daily total after checking it, and a regressed counter
     /// suspends the token; without, nothing is written (a dry run).
-    func verify(_ signed: SignedTransfer, certificateSubject: String, at now: Date, policy: BankPolicy,
+    /// The policy is the one in force at this transaction: its version is read in it and `policy`
+    /// reloaded when it moved.
+    func verify(_ signed: SignedTransfer, certificateSubject: String, at now: Date, policy: BankPolicyCache,
                 commit: Bool) throws(BankError) -> TransferVerdict
     /// Lifts a suspension; whether there was one.
     func unsuspend(serial: [UInt8]) throws(BankError) -> Bool
@@ -28,7 +34,9 @@ public protocol BankStore: Sendable {
     func policy() throws(BankError) -> BankPolicy?
     /// Puts `policy` in the store; `source` is the policy.json text it came from, if any
     /// (``policySource()`` returns it, so a directory's policy.json seeds the store once per change).
-    func setPolicy(_ policy: BankPolicy, source: String?) throws(BankError)
+    /// Raises the policy's version in the same transaction and returns the new one.
+    @discardableResult
+    func setPolicy(_ policy: BankPolicy, source: String?) throws(BankError) -> Int64
     func policySource() throws(BankError) -> String?
     /// Deletes up to `batch` challenges past their retention, oldest first, through the index on
     /// their forget time; returns how many.

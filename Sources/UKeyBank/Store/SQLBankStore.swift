@@ -95,22 +95,23 @@ public final class SQLBankStore: BankStore {
 
     // MARK: Challenges
 
-    public func issue(_ challenge: IssuedChallenge, retentionSeconds: Int, at now: Date) throws(BankError) {
-        let issued: String
-        do throws(SQLFailure) { issued = try Self.json(challenge) } catch { throw .database("\(error)") }
-        let suspended = try transaction(write: true) { (c) throws(SQLFailure) -> String? in
+    public func issue(at now: Date, policy cache: BankPolicyCache,
+                      _ make: (BankPolicy) throws(BankError) -> IssuedChallenge) throws(BankError) -> IssuedChallenge {
+        try transaction(write: true) { (c) throws(SQLFailure) -> Result<IssuedChallenge, BankError> in
+            let policy = try self.policy(c, cache)
+            let challenge: IssuedChallenge
+            do throws(BankError) { challenge = try make(policy) } catch { return .failure(error) }
             if let serial = challenge.tokenSerial?.hexString,
                try c.value("SELECT suspended_at FROM tokens WHERE serial = $1", [.text(serial)]).map({ $0 != .null }) == true {
-                return serial
+                return .failure(.tokenSuspended(serial: serial))
             }
             let expires = Int64(challenge.expiresAt.timeIntervalSince1970)
             try c.execute("INSERT INTO challenges (challenge, token_serial, expires_at, forget_at, issued) VALUES ($1, $2, $3, $4, $5)",
                           [.text(challenge.challenge.hexString), challenge.tokenSerial.map { .text($0.hexString) } ?? .null,
-                           .integer(expires), .integer(expires + Int64(retentionSeconds)), .text(issued)])
+                           .integer(expires), .integer(expires + Int64(policy.challengeRetentionSeconds)), .text(try Self.json(challenge))])
             try purge(c, at: now, batch: Self.purgeBatch)
-            return nil
-        }
-        if let suspended { throw .tokenSuspended(serial: suspended) }
+            return .success(challenge)
+        }.get()
     }
 
     public func purgeChallenges(at now: Date, batch: Int) throws(BankError) -> Int {
@@ -126,9 +127,10 @@ public final class SQLBankStore: BankStore {
 
     // MARK: Verification
 
-    public func verify(_ signed: SignedTransfer, certificateSubject: String, at now: Date, policy: BankPolicy,
+    public func verify(_ signed: SignedTransfer, certificateSubject: String, at now: Date, policy cache: BankPolicyCache,
                        commit: Bool) throws(BankError) -> TransferVerdict {
         try transaction(write: commit) { (c) throws(SQLFailure) -> TransferVerdict in
+            let policy = try self.policy(c, cache)
             let loaded = try load(c, signed, at: now)
             let (verdict, usesChallenge) = loaded.state.decide(signed, certificateSubject: certificateSubject, at: now, policy: policy)
             guard commit, usesChallenge else { return verdict }
@@ -282,15 +284,37 @@ public final class SQLBankStore: BankStore {
         try transaction(write: false) { (c) throws(SQLFailure) in try c.value("SELECT source FROM policy WHERE id = 1")?.text }
     }
 
-    public func setPolicy(_ policy: BankPolicy, source: String?) throws(BankError) {
+    @discardableResult
+    public func setPolicy(_ policy: BankPolicy, source: String?) throws(BankError) -> Int64 {
         try policy.validate()
         let text: String
         do throws(SQLFailure) { text = try Self.json(policy) } catch { throw .database("\(error)") }
-        try transaction(write: true) { (c) throws(SQLFailure) in
-            if try c.execute("UPDATE policy SET policy = $1, source = $2 WHERE id = 1", [.text(text), source.map { .text($0) } ?? .null]) == 0 {
-                try c.execute("INSERT INTO policy (id, policy, source) VALUES (1, $1, $2)", [.text(text), source.map { .text($0) } ?? .null])
+        return try transaction(write: true) { (c) throws(SQLFailure) -> Int64 in
+            if try c.execute("UPDATE policy SET policy = $1, source = $2, version = version + 1 WHERE id = 1",
+                             [.text(text), source.map { .text($0) } ?? .null]) == 0 {
+                try c.execute("INSERT INTO policy (id, policy, source, version) VALUES (1, $1, $2, 1)", [.text(text), source.map { .text($0) } ?? .null])
             }
+            return try c.value("SELECT version FROM policy WHERE id = 1")?.integer ?? 0
         }
+    }
+
+    /// The store's policy version, raised by every ``setPolicy(_:source:)``; 0 before one was set.
+    public func policyVersion() throws(BankError) -> Int64 {
+        try transaction(write: false) { (c) throws(SQLFailure) in try c.value("SELECT version FROM policy WHERE id = 1")?.integer ?? 0 }
+    }
+
+    /// The policy in force in the transaction of `c`: one read of the policy row by its primary
+    /// key, whose JSON comes back (and is decoded into `cache`) only when its version is not the
+    /// one `cache` holds. A store without a policy row keeps the cache's.
+    private func policy(_ c: any SQLConnection, _ cache: BankPolicyCache) throws(SQLFailure) -> BankPolicy {
+        let known = cache.snapshot
+        guard let row = try c.query("SELECT version, CASE WHEN version = $1 THEN NULL ELSE policy END FROM policy WHERE id = 1",
+                                    [.integer(known.version)]).first,
+              let text = row[1].text
+        else { return known.policy }
+        let policy = try Self.decode(BankPolicy.self, text)
+        cache.update(version: row[0].integer ?? 0, policy: policy)
+        return policy
     }
 
     // MARK: Import

@@ -34,11 +34,14 @@ struct BankStoreTests {
             try bank.database.map { try SQLBankStore.postgres($0) } ?? SQLBankStore.sqlite(path: bank.path(BankDirectory.databaseFileName))
         }
         let store = try open()
-        #expect(try store.schemaVersion() == 2)
-        try store.setPolicy(BankPolicy(maxCounterStep: 5), source: nil)
+        #expect(try store.schemaVersion() == 3)
+        #expect(try store.policyVersion() == 0)
+        let first = try store.setPolicy(BankPolicy(maxCounterStep: 5), source: nil)
         let again = try open()
-        #expect(try again.schemaVersion() == 2)
+        #expect(try again.schemaVersion() == 3)
         #expect(try again.policy()?.maxCounterStep == 5)
+        #expect(try again.setPolicy(BankPolicy(maxCounterStep: 6), source: nil) == first + 1, "every setPolicy raises the version")
+        #expect(try store.policyVersion() == first + 1)
     }
 
     @Test("policy.json seeds the store; a policy set in the store stays until policy.json changes", arguments: Engine.allCases)
@@ -51,6 +54,27 @@ struct BankStoreTests {
         #expect(try bank.verifier().policy.maxCounterStep == 30, "a changed policy.json seeds the store again")
         try FileManager.default.removeItem(atPath: bank.path(BankDirectory.policyFileName))
         #expect(try bank.verifier().policy.maxCounterStep == 30, "without policy.json the store's policy holds")
+    }
+
+    @Test("a policy set through verifier B governs verifier A's next challenge and verification at once, without reopening A",
+          arguments: Engine.allCases)
+    func policyChangeReachesOpenVerifiers(engine: Engine) throws {
+        let bank = try BankFixture(engine: engine)
+        let a = try bank.verifier()
+        let b = try bank.verifier()
+        let token = try SoftwareToken()
+        let before = try a.issueChallenge(for: BankFixtures.transfer)
+        let limit = DecimalAmount("50")!
+        let stricter = BankPolicy(currencies: ["CNY": CurrencyPolicy(minorDigits: 2, perTransfer: limit, rate: .one)], maxCounterStep: 7)
+        try b.setPolicy(stricter)
+        let over = TransferRejection.overTransferLimit(amount: DecimalAmount("100.00")!, limit: limit, currency: "CNY")
+        #expect(throws: BankError.refusedByPolicy(over)) { try a.issueChallenge(for: BankFixtures.transfer) }
+        #expect(try a.verify(try token.confirm(before)) == .rejected(over), "a challenge issued under the old policy is verified under the new one")
+        #expect(a.policy == stricter)
+        // And back: B loosens again, A accepts without reopening.
+        try b.setPolicy(.default)
+        #expect(try a.verify(try token.confirm(try a.issueChallenge(for: BankFixtures.transfer))).isAccepted)
+        #expect(a.policy == .default)
     }
 
     @Test("the private cluster listens on a unix socket only, in a 0700 directory of postgres's: no other user reaches it")
