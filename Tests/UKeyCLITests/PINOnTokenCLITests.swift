@@ -2,28 +2,30 @@ import Foundation
 import PCSCTestSupport
 import Testing
 
-/// `ukey token pin verify` with the PIN typed on the token (token 1-5 of the shared stack, whose
-/// banking PIN is the factory PIN and stays so: verify changes no state), the holder being
-/// `ukey emulator type` with `UKEY_PIN` (never argv).
+/// `ukey token pin verify` with the PIN typed on the token, the holder being `ukey emulator
+/// type` with `UKEY_PIN` (never argv). On a private emulator and pcscd of their own
+/// (``PINPolicyOnTokenCLITests/withStack(_:)``): a token waiting for its keypad is busy, so
+/// sharing one with other suites that run at the same time would stall theirs.
 @Suite("ukey token pin verify on the token's keypad", .serialized, .enabled(if: PCSCTestStack.available))
 struct PINOnTokenCLITests {
-    static let busid = "1-5"
-
     @Test("no PIN given and a reader with a PIN pad: the token asks; --on-pc without a PIN fails; Cancel is pinEntryCancelled")
     func verifyOnToken() async throws {
-        let stack = try await PCSCTestStack.shared()
-        let binary = try EmulatorProcess.binary().path
-        let reader = ["--reader", "UKey \(Self.busid)"]
-        let environment = ["PATH": ProcessInfo.processInfo.environment["PATH"] ?? "/usr/bin:/bin", "HOME": NSTemporaryDirectory(),
-                           "PCSCLITE_CSOCK_NAME": stack.pcscd.socketPath, "COLUMNS": "80", "LANG": "C.UTF-8"]
+        try await PINPolicyOnTokenCLITests.withStack { run, _, state in
+            try await Self.verifyOnToken(run, state)
+        }
+    }
+
+    static func verifyOnToken(_ run: @escaping @Sendable ([String], [String: String]) throws -> TestProcess.Output,
+                              _ state: String) async throws {
+        let reader = ["--reader", "UKey 1-1"]
         @Sendable func ukey(_ arguments: [String], _ extra: [String: String] = [:]) throws -> TestProcess.Output {
-            try TestProcess.run([binary] + arguments, environment: environment.merging(extra) { $1 }, timeout: 90)
+            try run(arguments, extra)
         }
         /// `ukey emulator type` until the token takes the keys (it refuses while not waiting).
         @Sendable func type(_ arguments: [String], _ extra: [String: String] = [:]) throws -> TestProcess.Output {
             var last: TestProcess.Output? = nil
             for _ in 0..<300 {
-                let out = try ukey(["emulator", "type", "--state", stack.stateDirectory, "--token", Self.busid] + arguments, extra)
+                let out = try ukey(["emulator", "type", "--state", state, "--token", "1-1"] + arguments, extra)
                 if out.status == 0 { return out }
                 last = out
                 usleep(100_000)
@@ -52,7 +54,7 @@ struct PINOnTokenCLITests {
         #expect(cancelOutput.status != 0)
         #expect(cancelOutput.stdout.contains("pinEntryCancelled"), "\(cancelOutput)")
 
-        let refused = try ukey(["emulator", "type", "--state", stack.stateDirectory, "--token", Self.busid, "--keys", "1,2,ok"])
+        let refused = try ukey(["emulator", "type", "--state", state, "--token", "1-1", "--keys", "1,2,ok"])
         #expect(refused.status != 0 && refused.stderr.contains("never the command line"), "digits never on argv: \(refused)")
         let onPC = try ukey(["token", "pin", "verify", "--on-pc"] + reader, ["UKEY_PIN": PCSCTestStack.factoryPIN])
         #expect(onPC.status == 0, "--on-pc sends the PIN as before: \(onPC)")

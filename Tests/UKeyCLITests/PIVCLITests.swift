@@ -28,8 +28,18 @@ struct PIVCLITests {
         let directory = try Self.makeDirectory()
         defer { try? FileManager.default.removeItem(atPath: directory) }
         try await Self.provision(stack, in: directory)
+        // OpenSC's PKCS#11 module gives 16 virtual slots, 4 per reader, by default: the stack's
+        // fifth reader would get none. Its configuration gives every reader its slots here, and
+        // turns the PIN pad off (this test is about T=0: the PIN goes in with --pin).
+        let openscConf = directory + "/opensc.conf"
+        try """
+            app default { reader_driver pcsc { enable_pinpad = false; } }
+            app opensc-pkcs11 { pkcs11 { max_virtual_slots = 64; slots_per_card = 4; } }
+
+            """.write(toFile: openscConf, atomically: true, encoding: .utf8)
         let environment = ["PATH": "/usr/bin:/bin", "LANG": "C", "HOME": directory, "XDG_CACHE_HOME": directory + "/.cache",
-                           "PCSCLITE_CSOCK_NAME": stack.pcscd.socketPath, "PIV_PIN": PCSCTestStack.factoryPIVPIN]
+                           "PCSCLITE_CSOCK_NAME": stack.pcscd.socketPath, "PIV_PIN": PCSCTestStack.factoryPIVPIN,
+                           "OPENSC_CONF": openscConf]
         let reader = stack.reader(Self.busid)
         let named = try await PCSCTestStack.blocking {
             try TestProcess.run(["/usr/bin/opensc-tool", "-r", reader, "-n"], environment: environment)

@@ -71,7 +71,7 @@ extension SecretInputTests {
         let binary = try EmulatorProcess.binary().path
         let script = try #require(Bundle.module.url(forResource: "pty_interrupt", withExtension: "py", subdirectory: "Scripts")).path
         let out = try await PCSCTestStack.blocking {
-            try TestProcess.run(["/usr/bin/python3", script, "PIN: ", "--", binary, "token", "pin", "verify", "--reader", "UKey 1-5"],
+            try TestProcess.run(["/usr/bin/python3", script, "PIN: ", "--", binary, "token", "pin", "verify", "--on-pc", "--reader", "UKey 1-5"],
                                 environment: Self.environment(stack), timeout: 300)
         }
         #expect(out.stdout.contains("PIN: "), "the prompt came: \(out)")

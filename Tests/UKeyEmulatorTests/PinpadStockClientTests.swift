@@ -22,7 +22,7 @@ struct PinpadStockClientTests {
         try await withCheckedThrowingContinuation { continuation in
             DispatchQueue.global().async {
                 continuation.resume(with: Result {
-                    try TestProcess.run([PCSCDClient.python, script] + arguments, environment: pcscd.environment, timeout: 120)
+                    try TestProcess.run([PCSCDClient.python, script] + arguments, environment: pcscd.environment, timeout: 300)
                 })
             }
         }
@@ -44,7 +44,7 @@ struct PinpadStockClientTests {
             let events = try emulator.events()
 
             async let verified = Self.runScript([reader], pcscd)
-            try waitUntil("the token waits for the PIN", timeout: 60) { try emulator.status().tokens.first?.waiting == true }
+            try waitUntil("the token waits for the PIN", timeout: 180) { try emulator.status().tokens.first?.waiting == true }
             let digits = Self.pin.map { String($0) }
             #expect(try emulator.control().request(.keys(token: nil, keys: digits + ["ok"])).isOK)
             let output = try await verified
@@ -52,7 +52,7 @@ struct PinpadStockClientTests {
             #expect(output.stdout.contains("SW 9000"), "VERIFY built on the token:\n\(output)\n\(pcscd.log)")
 
             async let cancelled = Self.runScript([reader], pcscd)
-            try waitUntil("the token waits for the PIN", timeout: 60) { try emulator.status().tokens.first?.waiting == true }
+            try waitUntil("the token waits for the PIN", timeout: 180) { try emulator.status().tokens.first?.waiting == true }
             #expect(try emulator.control().request(.keys(token: nil, keys: ["1", "cancel"])).isOK)
             let cancelOutput = try await cancelled
             #expect(cancelOutput.stdout.contains("SW 6401"), "Cancel, as libccid reports it:\n\(cancelOutput)")

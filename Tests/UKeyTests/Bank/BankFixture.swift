@@ -19,6 +19,11 @@ final class TestClock: Sendable {
 
     var now: Date { current.withLock { $0 } }
 
+    /// Moves the clock to a minute ahead of the real time if it fell behind that (never back).
+    func keepAhead() {
+        current.withLock { $0 = max($0, Date().addingTimeInterval(60)) }
+    }
+
     func advance(seconds: TimeInterval) {
         current.withLock { $0 = $0.addingTimeInterval(seconds) }
     }
