@@ -24,7 +24,10 @@ struct PINOnTokenCLITests {
         /// `ukey emulator type` until the token takes the keys (it refuses while not waiting).
         @Sendable func type(_ arguments: [String], _ extra: [String: String] = [:]) throws -> TestProcess.Output {
             var last: TestProcess.Output? = nil
-            for _ in 0..<300 {
+            // A hang guard, not a time limit: under a full parallel run a command can take long
+            // to reach the keypad.
+            let deadline = Date().addingTimeInterval(300)
+            while Date() < deadline {
                 let out = try ukey(["emulator", "type", "--state", state, "--token", "1-1"] + arguments, extra)
                 if out.status == 0 { return out }
                 last = out

@@ -33,12 +33,15 @@ struct PINPolicyOnTokenCLITests {
         let binary = try EmulatorProcess.binary().path
         let environment = ["PATH": path, "HOME": directory, "PCSCLITE_CSOCK_NAME": pcscd.socketPath, "COLUMNS": "80", "LANG": "C.UTF-8"]
         let ukey: @Sendable ([String], [String: String]) throws -> TestProcess.Output = { arguments, extra in
-            try TestProcess.run([binary] + arguments, environment: environment.merging(extra) { $1 }, timeout: 90)
+            try TestProcess.run([binary] + arguments, environment: environment.merging(extra) { $1 }, timeout: 300)
         }
         // `ukey emulator type` until the token takes the keys (it refuses while not waiting).
         let type: @Sendable (String) throws -> Void = { digits in
             var last: TestProcess.Output? = nil
-            for _ in 0..<300 {
+            // A hang guard, not a time limit: under a full parallel run a command can take long
+            // to reach the keypad.
+            let deadline = Date().addingTimeInterval(300)
+            while Date() < deadline {
                 let out = try ukey(["emulator", "type", "--state", directory + "/state", "--token", "1-1"], ["UKEY_PIN": digits])
                 if out.status == 0 { return }
                 last = out
