@@ -5,16 +5,24 @@ import OATHProtocol
 
 extension OATHApplet {
     /// Sets the token's real-time clock (a battery-backed RTC on a chip; the emulator sets it
-    /// from the host at start): the monotonic clock cannot give TOTP's wall-clock time.
-    public func setRealTime(unixSeconds: UInt64) {
-        realTime = RealTime(unixSeconds: unixSeconds, atMilliseconds: platform.clock.milliseconds)
+    /// from the host at start): the monotonic clock cannot give TOTP's wall-clock time. Set to
+    /// the millisecond, so that the token's seconds turn with the host's and a code on the
+    /// screen is the one the host computes in the same instant.
+    public func setRealTime(unixMilliseconds: UInt64) {
+        realTime = RealTime(unixMilliseconds: unixMilliseconds, atMilliseconds: platform.clock.milliseconds)
     }
 
-    /// Unix time now from the real-time clock, `nil` until it was set.
+    /// ``setRealTime(unixMilliseconds:)`` at a whole second.
+    public func setRealTime(unixSeconds: UInt64) {
+        setRealTime(unixMilliseconds: unixSeconds &* 1000)
+    }
+
+    /// Unix time now (whole seconds) from the real-time clock, `nil` until it was set.
     var unixTime: UInt64? {
         guard let realTime else { return nil }
         let now = platform.clock.milliseconds
-        return realTime.unixSeconds + (now >= realTime.atMilliseconds ? (now - realTime.atMilliseconds) / 1000 : 0)
+        let elapsed = now >= realTime.atMilliseconds ? now - realTime.atMilliseconds : 0
+        return (realTime.unixMilliseconds &+ elapsed) / 1000
     }
 
     /// The holder picked an account on the token (`name`, or the first one): its code goes on
@@ -43,9 +51,9 @@ extension OATHApplet {
     }
 }
 
-/// When the real-time clock was set: Unix seconds then, and the monotonic clock then.
+/// When the real-time clock was set: Unix time then in milliseconds, and the monotonic clock then.
 struct RealTime {
-    var unixSeconds: UInt64
+    var unixMilliseconds: UInt64
     var atMilliseconds: UInt64
 }
 

@@ -54,7 +54,9 @@ struct TokenFactory {
         let platform = EmulatedToken.TokenPlatform(memory: memory, crypto: crypto, presence: presence, clock: clock)
         let token = EmulatedToken(index: index, serial: serial, platform: platform, exchange: configuration.exchange)
         // The token's real-time clock (battery-backed on a chip) from the host's, for OATH codes on its screen.
-        token.device.firmware.oath.setRealTime(unixSeconds: UInt64(max(0, time(nil))))
+        var now = timespec()
+        clock_gettime(CLOCK_REALTIME, &now)
+        token.device.firmware.oath.setRealTime(unixMilliseconds: UInt64(max(0, now.tv_sec)) * 1000 + UInt64(max(0, now.tv_nsec)) / 1_000_000)
         return token
     }
 

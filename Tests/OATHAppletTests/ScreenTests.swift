@@ -27,6 +27,21 @@ import Testing
         #expect(!token.platform.presence.events.contains { "\($0)".contains("07081804") })
     }
 
+    /// The clock is set to the millisecond: set at 1111111109.999 its step turns 1 ms later, as
+    /// the host's does (a clock set in whole seconds lagged up to a second and showed the
+    /// previous period's code near a step's edge).
+    @Test func theClockTurnsWithTheHostsMilliseconds() throws {
+        let token = OATHHarness()
+        token.select()
+        token.put("rfc", digits: 8, key: OTPVectorTests.seed(.sha1))
+        token.firmware.oath.setRealTime(unixMilliseconds: 1_111_111_109_999)
+        try token.firmware.oath.showCode(account: Array("rfc".utf8))
+        #expect(ScreenTests.codeOnScreen(token) == "07081804")
+        token.platform.clock.advance(by: 1)
+        try token.firmware.oath.showCode(account: Array("rfc".utf8))
+        #expect(ScreenTests.codeOnScreen(token) == "14050471")
+    }
+
     @Test func periodFromTheNameAndHOTPCounter() throws {
         let token = OATHHarness()
         token.select()
