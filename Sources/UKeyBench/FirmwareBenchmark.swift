@@ -4,6 +4,7 @@ import Foundation
 import HostPlatform
 import ISO7816
 import TokenDevice
+import UKey
 import PIVApplet
 
 /// Issue 3's benchmark: firmware RSA-1024 SIGN and CONFIRM TRANSFER per second in memory,
@@ -87,27 +88,13 @@ enum BenchmarkError: Error {
 /// The reference: what an application doing RSA-1024 PKCS#1 v1.5 signing with OpenSSL's EVP API
 /// does per signature.
 final class PlainOpenSSLSigner {
-    private let key: OpaquePointer
+    private let key: EVPKey
 
     init(bits: Int32) throws {
-        let context = EVP_PKEY_CTX_new_id(EVP_PKEY_RSA, nil)
-        defer { EVP_PKEY_CTX_free(context) }
-        var key: OpaquePointer? = nil
-        guard EVP_PKEY_keygen_init(context) == 1, EVP_PKEY_CTX_set_rsa_keygen_bits(context, bits) == 1,
-              EVP_PKEY_keygen(context, &key) == 1, let key else { throw BenchmarkError.openSSL("keygen") }
-        self.key = key
+        key = try EVPKey.generateRSA(bits: bits)
     }
 
-    deinit { EVP_PKEY_free(key) }
-
     func sign(_ digestInfo: [UInt8]) throws -> [UInt8] {
-        let context = EVP_PKEY_CTX_new(key, nil)
-        defer { EVP_PKEY_CTX_free(context) }
-        var length = 0
-        guard EVP_PKEY_sign_init(context) == 1, EVP_PKEY_CTX_set_rsa_padding(context, RSA_PKCS1_PADDING) == 1,
-              EVP_PKEY_sign(context, nil, &length, digestInfo, digestInfo.count) == 1 else { throw BenchmarkError.openSSL("sign") }
-        var signature = [UInt8](repeating: 0, count: length)
-        guard EVP_PKEY_sign(context, &signature, &length, digestInfo, digestInfo.count) == 1 else { throw BenchmarkError.openSSL("sign") }
-        return signature
+        try key.sign(digestInfo, padding: RSA_PKCS1_PADDING)
     }
 }

@@ -5,42 +5,20 @@ import UKey
 import UKeyBank
 import UKeyTestCA
 
-/// An RSA key made with EVP, standing in for a token's transfer key: it signs like the card
-/// (PKCS#1 v1.5 with SHA-256 over the DTBS), so the server has real signatures to verify.
-final class SoftwareKey: @unchecked Sendable {
-    let pointer: OpaquePointer
+/// An RSA key made with EVP (`EVPKey.generateRSA`), standing in for a token's transfer key: it
+/// signs like the card (PKCS#1 v1.5 with SHA-256 over the DTBS), so the server has real
+/// signatures to verify.
+final class SoftwareKey: Sendable {
+    let key: EVPKey
     let publicKey: RSAPublicKey
 
     init(bits: Int32 = 1024) throws {
-        let context = EVP_PKEY_CTX_new_id(EVP_PKEY_RSA, nil)
-        defer { EVP_PKEY_CTX_free(context) }
-        var key: OpaquePointer? = nil
-        guard EVP_PKEY_keygen_init(context) == 1, EVP_PKEY_CTX_set_rsa_keygen_bits(context, bits) == 1,
-              EVP_PKEY_keygen(context, &key) == 1, let key
-        else { throw PKIError.openSSL(function: "EVP_PKEY_keygen", code: 0, reason: "test key") }
-        pointer = key
-        let length = i2d_PUBKEY(key, nil)
-        var der = [UInt8](repeating: 0, count: Int(length))
-        der.withUnsafeMutableBufferPointer { buffer in
-            var cursor = buffer.baseAddress
-            _ = i2d_PUBKEY(key, &cursor)
-        }
-        publicKey = try RSAPublicKey(derSubjectPublicKeyInfo: der)
+        key = try EVPKey.generateRSA(bits: bits)
+        publicKey = try RSAPublicKey(derSubjectPublicKeyInfo: try key.derSubjectPublicKeyInfo())
     }
 
-    deinit { EVP_PKEY_free(pointer) }
-
     func sign(data: [UInt8]) -> [UInt8] {
-        let digestInfo = DigestAlgorithm.sha256.digestInfo(of: data)
-        let context = EVP_PKEY_CTX_new(pointer, nil)
-        defer { EVP_PKEY_CTX_free(context) }
-        precondition(EVP_PKEY_sign_init(context) == 1)
-        precondition(EVP_PKEY_CTX_set_rsa_padding(context, RSA_PKCS1_PADDING) == 1)
-        var length = 0
-        precondition(EVP_PKEY_sign(context, nil, &length, digestInfo, digestInfo.count) == 1)
-        var signature = [UInt8](repeating: 0, count: length)
-        precondition(EVP_PKEY_sign(context, &signature, &length, digestInfo, digestInfo.count) == 1)
-        return Array(signature.prefix(length))
+        try! key.sign(DigestAlgorithm.sha256.digestInfo(of: data), padding: RSA_PKCS1_PADDING)
     }
 }
 

@@ -36,14 +36,14 @@ struct SecretInputTests {
         let binary = try EmulatorProcess.binary().path
         let script = try #require(Bundle.module.url(forResource: "pty_run", withExtension: "py", subdirectory: "Scripts")).path
         let out = try await PCSCTestStack.blocking {
-            try TestProcess.run(["/usr/bin/python3", script, "PIN: ", Self.notAPIN, "--", binary, "token", "pin", "verify",
+            try TestProcess.run(["/usr/bin/python3", script, "PIN: ", "--answer", Self.notAPIN, "--", binary, "token", "pin", "verify",
                                  "--on-pc", "--reader", "UKey 1-5"], environment: Self.environment(stack), timeout: 60)
         }
         #expect(out.status == 0, "the prompt came: \(out)")
         #expect(out.stdout.contains("PIN: "), "\(out)")
         #expect(out.stdout.contains("a PIN is 6–16 digits"), "the typed PIN reached the card: \(out)")
         #expect(!out.stdout.contains(Self.notAPIN), "the terminal did not echo the PIN: \(out)")
-        #expect(out.stdout.hasSuffix("exit 1\n"), "\(out)")
+        #expect(out.stdout.hasSuffix("\necho on\nexit 1\n"), "echo is back on and the command failed on the bad PIN: \(out)")
     }
 
     @Test("with no terminal and no PIN source, --on-pc gives one clear line and exit 1")
@@ -69,9 +69,9 @@ extension SecretInputTests {
     func interruptAtPrompt() async throws {
         let stack = try await PCSCTestStack.shared()
         let binary = try EmulatorProcess.binary().path
-        let script = try #require(Bundle.module.url(forResource: "pty_interrupt", withExtension: "py", subdirectory: "Scripts")).path
+        let script = try #require(Bundle.module.url(forResource: "pty_run", withExtension: "py", subdirectory: "Scripts")).path
         let out = try await PCSCTestStack.blocking {
-            try TestProcess.run(["/usr/bin/python3", script, "PIN: ", "--", binary, "token", "pin", "verify", "--on-pc", "--reader", "UKey 1-5"],
+            try TestProcess.run(["/usr/bin/python3", script, "PIN: ", "--interrupt", "--", binary, "token", "pin", "verify", "--on-pc", "--reader", "UKey 1-5"],
                                 environment: Self.environment(stack), timeout: 300)
         }
         #expect(out.stdout.contains("PIN: "), "the prompt came: \(out)")

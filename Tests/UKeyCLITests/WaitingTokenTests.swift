@@ -91,7 +91,7 @@ struct WaitingTokenTests {
             let before = try Self.transferCounter(session)
             let started = Date()
             let sign = try TestProcess.run([session.binary, "transfer", "sign", challenge, "--out", "/nonexistent/x.json"] + Self.onToken,
-                                           environment: session.environment(Self.pin), timeout: 15, throwOnTimeout: false)
+                                           environment: session.environment(Self.pin), timeout: 60, throwOnTimeout: false)
             let elapsed = Date().timeIntervalSince(started)
             if try Self.isWaiting(session.stack) {  // only before the fix: end the confirmation it started
                 _ = try? session.stack.runEmulatorControl("press", ["cancel"], token: Self.busid, mustSucceed: false)
@@ -100,7 +100,7 @@ struct WaitingTokenTests {
         }
         #expect(sign.status != 0 && sign.stderr.contains("cannot write /nonexistent/x.json"), "\(sign)")
         #expect(!sign.combined.contains("press OK"), "the token was never asked: \(sign)")
-        #expect(elapsed < 10, "it failed at once, not after the holder or a timeout (\(elapsed) s)")
+        #expect(elapsed < 30, "it failed before asking, not after the holder or a timeout (\(elapsed) s; a hang guard)")
         #expect(before != nil && after == before, "the transfer counter did not move")
     }
 

@@ -146,7 +146,7 @@ struct PCSCDEmulatorTests {
         }
     }
 
-    @Test("removing the card or stopping the emulator during a waiting transmit ends it within 5 s; pcscd stays up")
+    @Test("removing the card or stopping the emulator during a waiting transmit ends it, not the time-out; pcscd stays up")
     func removalAndEmulatorExitDuringTransmit() async throws {
         try await withStack(confirmation: .external) { emulator, pcscd in
             let presser = Presser(emulator: emulator, delay: 0)
@@ -180,7 +180,7 @@ struct PCSCDEmulatorTests {
             #expect(code.removalSeen, "pcscd's event thread saw the removal (reader empty, event counter changed)")
             #expect(code.afterRemoval == PCSCDClient.SCARD_W_REMOVED_CARD,
                     "after pcscd's removal event the handle's calls get SCARD_W_REMOVED_CARD")
-            #expect(code.seconds < 5)
+            #expect(code.seconds < 30, "a hang guard: the confirmation would wait 120 s")
             #expect(pcscd.isRunning)
             let inserted = try emulator.control().request(.insert(token: "1-1"))
             try #require(inserted == .slot(token: "1-1", present: true), "the emulator inserted the card: \(inserted)")
@@ -200,7 +200,7 @@ struct PCSCDEmulatorTests {
             #expect([PCSCDClient.SCARD_E_NOT_TRANSACTED, PCSCDClient.SCARD_E_READER_UNAVAILABLE,
                      PCSCDClient.SCARD_W_REMOVED_CARD].contains(code.code),
                     "emulator exit ends the transmit with not transacted / reader unavailable / removed")
-            #expect(code.seconds < 5)
+            #expect(code.seconds < 30, "a hang guard: the confirmation would wait 120 s")
             #expect(pcscd.isRunning, "pcscd survives the emulator's exit:\n\(pcscd.log.suffix(2000))")
         }
     }

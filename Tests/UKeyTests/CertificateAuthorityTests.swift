@@ -102,7 +102,7 @@ import UKey
             #expect(X509_gmtime_adj(X509_getm_notAfter(x509), 86_400) != nil)
             #expect(X509_set_subject_name(x509, subject) == 1)
             #expect(X509_set_issuer_name(x509, issuer) == 1)
-            #expect(X509_set_pubkey(x509, key.pointer) == 1)
+            #expect(X509_set_pubkey(x509, key.key.pointer) == 1)
             #expect(X509_sign(x509, caKey, EVP_sha256()) > 0)
             var der = [UInt8](repeating: 0, count: Int(i2d_X509(x509, nil)))
             der.withUnsafeMutableBufferPointer { buffer in

@@ -26,6 +26,23 @@ package final class EVPKey: @unchecked Sendable {
         return EVPKey(taking: key)
     }
 
+    /// The private-key operation on `input` with `padding` (`EVP_PKEY_sign` with no digest set):
+    /// `RSA_PKCS1_PADDING` over an encoded DigestInfo is RSASSA-PKCS1-v1_5, as a card's SIGN;
+    /// `RSA_NO_PADDING` is the raw `input^d mod n` of a PIV card's GENERAL AUTHENTICATE.
+    /// Tests and benchmarks stand in for a card's key with it; shipping code signs on the card.
+    package func sign(_ input: [UInt8], padding: Int32) throws(PKIError) -> [UInt8] {
+        guard let context = EVP_PKEY_CTX_new(pointer, nil) else { throw .openSSL("EVP_PKEY_CTX_new") }
+        defer { EVP_PKEY_CTX_free(context) }
+        guard EVP_PKEY_sign_init(context) == 1, EVP_PKEY_CTX_set_rsa_padding(context, padding) == 1 else {
+            throw .openSSL("EVP_PKEY_sign_init")
+        }
+        var length = 0
+        guard EVP_PKEY_sign(context, nil, &length, input, input.count) == 1 else { throw .openSSL("EVP_PKEY_sign") }
+        var output = [UInt8](repeating: 0, count: length)
+        guard EVP_PKEY_sign(context, &output, &length, input, input.count) == 1 else { throw .openSSL("EVP_PKEY_sign") }
+        return Array(output.prefix(length))
+    }
+
     /// Reads a private key from PEM (`PEM_read_bio_PrivateKey`, unencrypted PKCS#8 or PKCS#1).
     package static func privateKey(pem: [UInt8]) throws(PKIError) -> EVPKey {
         let key = MemoryBIO.reading(pem) { bio in PEM_read_bio_PrivateKey(bio, nil, nil, nil) }
