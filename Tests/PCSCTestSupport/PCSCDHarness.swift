@@ -65,7 +65,7 @@ public final class PCSCDHarness: @unchecked Sendable {
     /// drivers directory over /usr/lib/pcsc/drivers: pcscd 1.9.9 has no setting for it), and
     /// `daemonEnvironment` is set for pcscd alone, not for the `unshare`/`mount` steps (the
     /// umockdev preload: `UMOCKDEV_DIR`, `LD_PRELOAD`).
-    package init(readers: [ReaderEntry], debug: Bool = false, startTimeout: Double = 10,
+    package init(readers: [ReaderEntry], debug: Bool = false, startTimeout: Double = 60,
                  extraEnvironment: [String: String] = [:], bindMounts: [BindMount] = [],
                  daemonEnvironment: [String: String] = [:]) throws {
         var template = Array("/tmp/ukey-pcscd.XXXXXX".utf8CString)

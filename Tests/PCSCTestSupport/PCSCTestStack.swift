@@ -224,7 +224,7 @@ public final class PCSCTestStack: @unchecked Sendable {
     }
 
     /// Waits until the card of token `busid` is present (`true`) or absent, up to `timeout` seconds.
-    public func waitForCard(present: Bool, token busid: String = "1-1", timeout: Double = 10) async throws {
+    public func waitForCard(present: Bool, token busid: String = "1-1", timeout: Double = 30) async throws {
         try await Self.blocking { try self.blockingWaitForCard(present: present, reader: self.reader(busid), timeout: timeout) }
     }
 

@@ -113,7 +113,7 @@ public final class VPCDProcessFixture: @unchecked Sendable {
     }
 
     /// Waits until opensc-tool sees the UKey ATR in the reader.
-    public func waitForCard(timeout: Double = 15) throws {
+    public func waitForCard(timeout: Double = 30) throws {
         let deadline = Date().addingTimeInterval(timeout)
         var last: TestProcess.Output? = nil
         while Date() < deadline {

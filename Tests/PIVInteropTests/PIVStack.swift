@@ -21,7 +21,7 @@ extension PrivateTokenStack {
     }
 
     /// Waits until opensc-tool sees a card with an ATR in the reader.
-    private func waitForCard(timeout: Double = 20) throws {
+    private func waitForCard(timeout: Double = 60) throws {
         let deadline = Date().addingTimeInterval(timeout)
         var last: TestProcess.Output?
         while Date() < deadline {

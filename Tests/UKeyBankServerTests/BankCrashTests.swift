@@ -1,3 +1,4 @@
+import BankTestSupport
 import Foundation
 import Testing
 import UKey
@@ -17,6 +18,7 @@ import Glibc
     static let kills = 200
 
     @Test func sigkillMidVerificationOnPostgres() throws {
+        UTCDayEnd.waitForRoom()  // the servers count each token's total on the real clock's day
         let bank = try TemporaryBank()
         let database = try #require(try Engine.postgres.database())
         let verifier = try BankService.makeVerifier(directory: bank.url, database: database)

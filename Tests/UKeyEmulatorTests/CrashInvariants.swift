@@ -83,12 +83,13 @@ struct CrashInvariants {
     }
 
     /// `C3` (PIN tries) and `C5` (counter) of a GET DATA token-info response (data only).
-    static func tokenInfo(_ data: [UInt8]) throws -> (tries: Int, counter: UInt32) {
+    static func tokenInfo(_ data: [UInt8]) throws -> (tries: Int, pukTries: Int, counter: UInt32) {
         let objects = try TLV.sequence(parsing: data)
-        guard let tries = objects.first(0xC3)?.value.first, let counter = objects.first(0xC5)?.value, counter.count == 4 else {
-            throw TestClientError("token info without C3 / C5")
+        guard let tries = objects.first(0xC3)?.value.first, let pukTries = objects.first(0xC4)?.value.first,
+              let counter = objects.first(0xC5)?.value, counter.count == 4 else {
+            throw TestClientError("token info without C3 / C4 / C5")
         }
-        return (Int(tries), counter.reduce(0) { $0 << 8 | UInt32($1) })
+        return (Int(tries), Int(pukTries), counter.reduce(0) { $0 << 8 | UInt32($1) })
     }
 
     /// The `87` counter inside the `70` DTBS of a CONFIRM TRANSFER response `7C {70 …, 9E …}`.

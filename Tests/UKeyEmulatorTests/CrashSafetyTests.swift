@@ -39,7 +39,7 @@ struct CrashSafetyTests {
     }
 
     /// Imports 1-1, powers on, selects the applet and reads the token info.
-    static func open(_ process: EmulatorProcess) throws -> (USBIPTestClient, tries: Int, counter: UInt32) {
+    static func open(_ process: EmulatorProcess) throws -> (USBIPTestClient, tries: Int, pukTries: Int, counter: UInt32) {
         let client = try USBIPTestClient(process.addresses[0])
         guard try client.importDevice("1-1").status == .ok else { throw TestClientError("import refused") }
         _ = try client.powerOn()
@@ -47,7 +47,7 @@ struct CrashSafetyTests {
         let info = try client.transmit(getData)
         guard info.suffix(2) == [0x90, 0x00] else { throw TestClientError("GET DATA: \(info.hexString)") }
         let parsed = try CrashInvariants.tokenInfo(Array(info.dropLast(2)))
-        return (client, parsed.tries, parsed.counter)
+        return (client, parsed.tries, parsed.pukTries, parsed.counter)
     }
 
     /// SIGKILL from another thread after `delay` seconds; `wait()` joins it.
@@ -79,7 +79,7 @@ struct CrashSafetyTests {
             #expect(try client.importDevice("1-1").status == .ok)
             _ = try client.powerOn()
             try CCIDOverUSBIPTests.personalize(client)
-            let (tries, counter) = try CrashInvariants.tokenInfo(Array(try client.transmit(Self.getData).dropLast(2)))
+            let (tries, _, counter) = try CrashInvariants.tokenInfo(Array(try client.transmit(Self.getData).dropLast(2)))
             model = CrashInvariants(maxTries: tries, tries: tries, counter: counter)
             try #require(tries >= 2)
         }
@@ -94,13 +94,17 @@ struct CrashSafetyTests {
         for iteration in 0..<iterations {
             let process = try Self.start(directory)  // throws (fails the test) if the state does not open
             defer { process.kill() }
-            let (client, tries, counter) = try Self.open(process)
+            let (client, tries, pukTries, counter) = try Self.open(process)
             if let violation = model.apply(.tokenInfo(tries: tries, counter: counter)) {
                 Issue.record("after kill \(kills): \(violation)")
                 break
             }
             // Every 10th round is killed right after a CONFIRM's response, the others at random.
-            let killAfterConfirm = iteration % 10 == 9
+            // A kill during an UNBLOCK costs a PUK try (tries are spent before the check, and
+            // only a finished UNBLOCK restores them), so once the PUK is down to 2 tries the
+            // round is not killed at random either: its UNBLOCK finishes and restores them.
+            // (Rounds killed mid-UNBLOCK come in runs when the machine is slow.)
+            let killAfterConfirm = iteration % 10 == 9 || pukTries <= 2
             let killer = killAfterConfirm ? nil : Killer(pid: process.process.processIdentifier,
                                                         delay: Double.random(in: 0...0.040, using: &generator))
             if unblockWasInFlight && tries == model.maxTries { currentPIN = 1 - currentPIN }
@@ -185,7 +189,7 @@ struct CrashSafetyTests {
         // The last restart: the state opens and agrees with everything seen.
         let final = try Self.start(directory)
         defer { final.kill() }
-        let (_, tries, counter) = try Self.open(final)
+        let (_, tries, _, counter) = try Self.open(final)
         #expect(model.check(tries: tries, counter: counter) == nil, "\(model.check(tries: tries, counter: counter) ?? "")")
         print("crash safety: \(kills) kills (\(deterministic) right after a CONFIRM's response, \(interrupted) with a command in flight),"
               + " \(signatures) signatures, \(wrongAnswered) wrong VERIFYs answered, \(unblocks) UNBLOCKs,"

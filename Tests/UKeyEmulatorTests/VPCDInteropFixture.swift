@@ -78,7 +78,7 @@ final class VPCDInteropFixture: @unchecked Sendable {
     }
 
     /// Waits until opensc-tool sees a card with the UKey ATR in the reader.
-    func waitForCard(timeout: Double = 15) throws {
+    func waitForCard(timeout: Double = 30) throws {
         let deadline = Date().addingTimeInterval(timeout)
         var last: TestProcess.Output? = nil
         while Date() < deadline {
