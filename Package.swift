@@ -116,13 +116,15 @@ let package = Package(
                                .product(name: "Metrics", package: "swift-metrics"),
                                .product(name: "Prometheus", package: "swift-prometheus")],
                 resources: [.copy("openapi.json")]),
+        // Argument groups both command lines take (paths, a transfer): no server code, so `ukey` stays lean.
+        .target(name: "UKeyArguments", dependencies: ["UKey", .product(name: "ArgumentParser", package: "swift-argument-parser")]),
         .executableTarget(name: "UKeyBankCLI",
-                          dependencies: ["UKeyBankServer", "UKeyBank", "UKey", "ISO7816", "UKeyBankPostgres",
+                          dependencies: ["UKeyBankServer", "UKeyBank", "UKey", "ISO7816", "UKeyBankPostgres", "UKeyArguments",
                                          .product(name: "Logging", package: "swift-log"),
                                          .product(name: "ArgumentParser", package: "swift-argument-parser")]),
         .target(name: "UKeyInProcess", dependencies: ["UKey", "HostPlatform", "TokenDevice", "CardOS", "PIVApplet"]),
         .executableTarget(name: "UKeyCLI",
-                          dependencies: ["UKeyBank", "UKeyTestCA", "UKeyEmulator", "UKeyControl", "UKeyTools", "UKey", "PCSC", "ISO7816",
+                          dependencies: ["UKeyBank", "UKeyTestCA", "UKeyEmulator", "UKeyControl", "UKeyTools", "UKey", "PCSC", "ISO7816", "UKeyArguments",
                                          .product(name: "ArgumentParser", package: "swift-argument-parser")]),
         // libFuzzer targets, one per parser or state machine that takes untrusted bytes (DEVELOPERS.md,
         // "Fuzzing"): scripts/fuzz.sh builds them with -sanitize=fuzzer,address -D FUZZING; a plain

@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import ISO7816
 import UKey
+import UKeyArguments
 import UKeyBank
 
 /// `ukey-bank challenge --bank DIR [--database URL] <transfer>`: as `ukey transfer challenge`.
@@ -13,23 +14,7 @@ struct BankChallengeCommand: AsyncParsableCommand {
 
     @OptionGroup var bank: BankOptions
 
-    @Option(help: "A JSON file with the transfer (payeeAccount, payeeName, amount, currency, reference).", transform: BankOptions.absolute)
-    var transfer: String?
-
-    @Option(help: "The payee's account (1–34 characters).")
-    var payeeAccount: String?
-
-    @Option(help: "The payee's name (1–64 characters).")
-    var payeeName: String?
-
-    @Option(help: "The amount, e.g. 1234.56.")
-    var amount: String?
-
-    @Option(help: "The currency, three capitals (ISO 4217).")
-    var currency = "CNY"
-
-    @Option(help: "A reference for the payee (0–64 characters).")
-    var reference: String?
+    @OptionGroup var transfer: TransferOptions
 
     @Option(help: "Bind the challenge to this token serial (hex).")
     var tokenSerial: String?
@@ -37,29 +22,20 @@ struct BankChallengeCommand: AsyncParsableCommand {
     @Option(help: "Count the daily limit against this account holder instead of the token.")
     var accountHolder: String?
 
-    @Option(help: "Write the challenge record (JSON) here.", transform: BankOptions.absolute)
+    @Option(help: "Write the challenge record (JSON) here.", transform: AbsolutePath.file)
     var out: String?
 
     @Flag(help: "Print JSON instead of text.")
     var json = false
 
     func intended() throws -> Transfer {
-        if let transfer {
-            guard payeeAccount == nil, payeeName == nil, amount == nil else {
-                throw BankCommandError("give the transfer either as --transfer FILE or as flags, not both")
-            }
-            do {
-                return try JSONDecoder().decode(Transfer.self, from: try BankFiles.read(transfer))
-            } catch let error as BankCommandError {
-                throw error
-            } catch {
-                throw BankCommandError("\(transfer) is not a transfer")
-            }
+        do {
+            return try transfer.read(file: BankFiles.read)
+        } catch TransferOptionsError.usage(let message) {
+            throw BankCommandError(message)
+        } catch TransferOptionsError.notATransfer(let path, _) {
+            throw BankCommandError("\(path) is not a transfer")
         }
-        guard let payeeAccount, let payeeName, let amount else {
-            throw BankCommandError("a transfer needs --payee-account, --payee-name and --amount (or --transfer FILE)")
-        }
-        return Transfer(payeeAccount: payeeAccount, payeeName: payeeName, amount: amount, currency: currency, reference: reference)
     }
 
     func run() async throws {

@@ -1,12 +1,13 @@
 import ArgumentParser
 import Foundation
 import UKey
+import UKeyArguments
 import UKeyBank
 import UKeyBankServer
 
 /// `--bank DIR [--database URL]`: where the bank's trust anchor, policy and state are.
 struct BankOptions: ParsableArguments {
-    @Option(help: "The bank's directory (ca-cert.pem, policy.json, its state).", transform: BankOptions.absolute)
+    @Option(help: "The bank's directory (ca-cert.pem, policy.json, its state).", transform: AbsolutePath.file)
     var bank: String
 
     @Option(help: "A PostgreSQL URL for the bank's state (postgresql://USER@HOST:PORT/DB or postgresql://USER@/DB?host=SOCKDIR).")
@@ -15,12 +16,6 @@ struct BankOptions: ParsableArguments {
     /// The verifier over the bank, through the one function the service uses too.
     func verifier() throws -> TransferVerifier {
         try BankService.makeVerifier(directory: URL(fileURLWithPath: bank), database: database)
-    }
-
-    /// `path` relative to the current directory, unless it is absolute already.
-    static func absolute(_ path: String) -> String {
-        guard !path.isEmpty, path != "-", !path.hasPrefix("/") else { return path }
-        return URL(fileURLWithPath: FileManager.default.currentDirectoryPath).appendingPathComponent(path).standardizedFileURL.path
     }
 }
 

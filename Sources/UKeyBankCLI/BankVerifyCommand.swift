@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import UKeyArguments
 import UKeyBank
 
 /// `ukey-bank verify --bank DIR [--database URL] SIGNED.json`: as `ukey transfer verify`; exit
@@ -10,7 +11,7 @@ struct BankVerifyCommand: AsyncParsableCommand {
         abstract: "Verify a signed transfer: accepted, or rejected with the reason (exit status 4).",
         discussion: "Example: ukey-bank verify --bank bank signed.json")
 
-    @Argument(help: "The signed transfer (JSON from `ukey transfer sign`; `-` for standard input).", transform: BankOptions.absolute)
+    @Argument(help: "The signed transfer (JSON from `ukey transfer sign`; `-` for standard input).", transform: AbsolutePath.file)
     var file: String
 
     @OptionGroup var bank: BankOptions

@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import UKeyArguments
 import UKeyBank
 
 /// `ukey-bank policy set FILE|show --bank DIR [--database URL]`.
@@ -27,7 +28,7 @@ struct PolicyShowCommand: AsyncParsableCommand {
 struct PolicySetCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(commandName: "set", abstract: "Validate FILE (policy.json's schema) and make it the bank's policy.")
 
-    @Argument(help: "The policy (JSON, policy.json's schema).", transform: BankOptions.absolute)
+    @Argument(help: "The policy (JSON, policy.json's schema).", transform: AbsolutePath.file)
     var file: String
 
     @OptionGroup var bank: BankOptions

@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import Logging
+import UKeyArguments
 import UKeyBankServer
 
 /// `ukey-bank serve --listen HOST:PORT --bank DIR [--database URL] [--tls-cert F --tls-key F]`: the
@@ -17,10 +18,10 @@ struct ServeCommand: AsyncParsableCommand {
 
     @OptionGroup var bank: BankOptions
 
-    @Option(help: "Serve HTTPS with this PEM certificate chain (with --tls-key).", transform: BankOptions.absolute)
+    @Option(help: "Serve HTTPS with this PEM certificate chain (with --tls-key).", transform: AbsolutePath.file)
     var tlsCert: String?
 
-    @Option(help: "The PEM private key of --tls-cert (a file only the service can read).", transform: BankOptions.absolute)
+    @Option(help: "The PEM private key of --tls-cert (a file only the service can read).", transform: AbsolutePath.file)
     var tlsKey: String?
 
     @Option(help: "Log level: trace, debug, info, notice, warning, error, critical.")

@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import UKeyArguments
 import UKeyBank
 import UKeyBankPostgres
 
@@ -23,7 +24,7 @@ struct ImportStateCommand: AsyncParsableCommand {
         commandName: "import-state",
         abstract: "Import an old bank directory's state.json into the store, once.")
 
-    @Argument(help: "The bank directory whose state.json is imported.", transform: BankOptions.absolute)
+    @Argument(help: "The bank directory whose state.json is imported.", transform: AbsolutePath.file)
     var from: String
 
     @OptionGroup var bank: BankOptions

@@ -1,6 +1,7 @@
 import ArgumentParser
 import ISO7816
 import UKey
+import UKeyArguments
 import UKeyTools
 
 /// `ukey atr [HEX]`: every byte of an ATR explained (ISO/IEC 7816-3 §8), and what pcsc-tools'

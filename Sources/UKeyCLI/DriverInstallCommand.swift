@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import UKeyArguments
 import UKeyTools
 
 /// `ukey driver install [--uninstall] [--library PATH] [--reader usbip:…] [--prefix DIR]`.

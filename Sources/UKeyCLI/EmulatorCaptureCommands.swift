@@ -1,4 +1,5 @@
 import ArgumentParser
+import UKeyArguments
 import UKeyControl
 
 // `ukey emulator capture start|stop` (issue 20): USB captures of a running emulator's tokens.

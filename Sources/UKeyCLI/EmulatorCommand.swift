@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import UKeyArguments
 import UKeyEmulator
 
 /// `ukey emulator …`: run the token emulator and talk to a running one.

@@ -1,4 +1,5 @@
 import ArgumentParser
+import UKeyArguments
 import UKeyControl
 import UKeyEmulator
 

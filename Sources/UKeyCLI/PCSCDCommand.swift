@@ -1,4 +1,5 @@
 import ArgumentParser
+import UKeyArguments
 
 /// `ukey pcscd start|stop|env`: a private pcscd with the UKey driver.
 struct PCSCDCommand: ParsableCommand {

@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import PCSC
+import UKeyArguments
 import UKeyTools
 #if canImport(Glibc)
 import Glibc

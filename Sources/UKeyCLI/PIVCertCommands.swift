@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import UKey
+import UKeyArguments
 
 /// What the certificate commands print.
 struct PIVCertificateResult: Encodable {

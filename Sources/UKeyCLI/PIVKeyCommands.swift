@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import UKey
+import UKeyArguments
 
 /// `ukey piv generate --slot 9a --algorithm rsa2048 [--out pub.pem]`: a key pair made on the
 /// card after 9B mutual authentication; the public key is printed (or written) as PEM.

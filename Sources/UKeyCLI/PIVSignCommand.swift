@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import UKey
+import UKeyArguments
 
 /// `ukey piv sign --slot 9a [--digest HEX | FILE]`: RSA PKCS#1 v1.5 by a PIV slot's key — the
 /// padding built here, raw RSA on the card, the result verified with the slot's public key.

@@ -1,3 +1,4 @@
+import UKeyArguments
 import UKeyTestCA
 import ArgumentParser
 import Foundation

@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import ISO7816
 import UKey
+import UKeyArguments
 
 /// `ukey shell`: one card connection and APDUs typed line by line, as opensc-explorer and
 /// scriptor give. The connection stays open, so a verified PIN stays verified between lines.

@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import UKey
+import UKeyArguments
 
 /// `ukey token sign [--digest HEX | FILE]`: RSA PKCS#1 v1.5 by the card.
 struct TokenSignCommand: AsyncParsableCommand {

@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import UKey
+import UKeyArguments
 
 extension KeyAlgorithm: ExpressibleByArgument {
     /// `RSA-2048`, `rsa2048` or `rsa-2048`.

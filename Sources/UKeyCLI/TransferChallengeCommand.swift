@@ -1,3 +1,4 @@
+import UKeyArguments
 import UKeyBank
 import ArgumentParser
 import Foundation
