@@ -53,8 +53,9 @@ package final class USBIPTransport: USBTransport, @unchecked Sendable {
                                                                       dwMaxDataRate: 0, dwMaxIFSD: 0, dwFeatures: [],
                                                                       dwMaxCCIDMessageLength: 271)))
         Trace.log { "USB/IP imported \(busid): \(self.importedDevice.idVendor)/\(self.importedDevice.idProduct) devid \(self.devid)" }
+        // Every stored property is set: from here a throw runs `deinit`, which closes the socket
+        // (closing it here too would close a number another socket may have by then).
         guard startThread({ [self] in receiveLoop() }) else {
-            socket.close()
             throw .communication("cannot start the USB/IP receive thread")
         }
         do {

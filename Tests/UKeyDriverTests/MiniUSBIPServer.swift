@@ -46,30 +46,47 @@ final class MiniUSBIPServer: @unchecked Sendable {
 
     var deviceName: String { "usbip:unix:\(path)/\(MiniUSBIPServer.busid)" }
 
+    /// Ends the server (once): the connections still open are shut down — under the lock, so
+    /// that none is closed meanwhile and its number handed to another test's socket (a stale
+    /// `shutdown` once stopped another suite's listener: its `accept` failed with EINVAL).
     func stop() {
-        lock.lock()
-        stopped = true
-        let open = connections
-        lock.unlock()
-        for fd in open { shutdown(fd, Int32(SHUT_RDWR)) }
-        shutdown(listener, Int32(SHUT_RDWR))
-        close(listener)
+        let first = lock.withLock {
+            guard !stopped else { return false }
+            stopped = true
+            for fd in connections { shutdown(fd, Int32(SHUT_RDWR)) }
+            return true
+        }
+        guard first else { return }
+        shutdown(listener, Int32(SHUT_RDWR))   // wakes the accept loop, which closes it
         unlink(path)
     }
 
     private var isStopped: Bool { lock.withLock { stopped } }
 
+    /// Accepts until ``stop()``; the listener is closed here, by the one thread that uses it.
     private func acceptLoop() {
-        while !isStopped {
+        defer { close(listener) }
+        while true {
             let fd = accept(listener, nil, nil)
+            if fd < 0 && errno == EINTR { continue }
             guard fd >= 0 else { return }
-            lock.withLock { connections.append(fd) }
+            let served = lock.withLock {
+                guard !stopped else { return false }
+                connections.append(fd)
+                return true
+            }
+            guard served else { close(fd); return }
             Thread.detachNewThread { [self] in serve(fd) }
         }
     }
 
     private func serve(_ fd: Int32) {
-        defer { close(fd) }
+        defer {
+            lock.withLock {
+                connections.removeAll { $0 == fd }
+                close(fd)
+            }
+        }
         var decoder = USBIPStreamDecoder(role: .server)
         var pendingBulk: [USBIPCmdSubmit] = []
         var pendingInterrupt: [USBIPCmdSubmit] = []
