@@ -13,6 +13,7 @@ struct RemovalDuringConfirmationTests {
     @Test("confirmTransfer throws TokenError.removed on the removal, not at the time-out; waitForToken sees it come back")
     func removal() async throws {
         let stack = try await PCSCTestStack.shared()
+        try await stack.waitForCard(present: true, token: "1-3")
         let context = try PCSCContext()
         let found = try await TokenFinder(context: context).token(reader: stack.reader("1-3"))
         let ca = try TestCertificateAuthority()

@@ -27,12 +27,12 @@ extension PIVInteropTests {
                         "CKF_PROTECTED_AUTHENTICATION_PATH: \(listing)")
                 let data = stack.file("pinpad-input"), signature = stack.file("pinpad-output")
                 try "signed after a PIN typed on the token\n".write(toFile: data, atomically: true, encoding: .utf8)
-                async let signed = PCSCTestStack.blocking {
+                let signed = BackgroundWork {
                     try stack.run([PIVTools.pkcs11Tool, "--module", PIVTools.openscPKCS11, "--login", "--sign", "--id", "01",
                                    "-m", "SHA256-RSA-PKCS", "-i", data, "-o", signature], timeout: 120)
                 }
                 let typed = try await PCSCTestStack.blocking { try Self.type(stack) }
-                let output = try await signed
+                let output = try await signed.value
                 #expect(output.status == 0, "pkcs11-tool --login without --pin: \(output)\n\(typed)")
                 let verified = try stack.run([PIVTools.openssl, "dgst", "-sha256", "-verify", provisioning.publicKey,
                                               "-signature", signature, data])

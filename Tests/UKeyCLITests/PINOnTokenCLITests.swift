@@ -36,9 +36,9 @@ struct PINOnTokenCLITests {
             throw StackError("ukey emulator type never succeeded: \(String(describing: last))")
         }
 
-        async let verified = PCSCTestStack.blocking { try ukey(["token", "pin", "verify", "--json", "--trace"] + reader) }
+        let verified = BackgroundWork { try ukey(["token", "pin", "verify", "--json", "--trace"] + reader) }
         let typed = try await PCSCTestStack.blocking { try type([], ["UKEY_PIN": PCSCTestStack.factoryPIN]) }
-        let output = try await verified
+        let output = try await verified.value
         #expect(output.status == 0, "\(output)")
         #expect(output.stdout.contains(#""result" : "verified""#), "\(output)")
         #expect(output.stderr.contains("Type the PIN on the token's keypad"), "\(output)")
@@ -46,14 +46,14 @@ struct PINOnTokenCLITests {
         #expect(!(output.stdout + output.stderr + typed.stdout + typed.stderr).contains(PCSCTestStack.factoryPIN),
                 "the PIN is in no output, --trace included")
 
-        async let pivVerified = PCSCTestStack.blocking { try ukey(["piv", "pin", "verify", "--json"] + reader) }
+        let pivVerified = BackgroundWork { try ukey(["piv", "pin", "verify", "--json"] + reader) }
         _ = try await PCSCTestStack.blocking { try type([], ["UKEY_PIN": PCSCTestStack.factoryPIVPIN]) }
-        let pivOutput = try await pivVerified
+        let pivOutput = try await pivVerified.value
         #expect(pivOutput.status == 0 && pivOutput.stderr.contains("PIV PIN on the token's keypad"), "ukey piv pin verify: \(pivOutput)")
 
-        async let cancelled = PCSCTestStack.blocking { try ukey(["token", "pin", "verify", "--on-token", "--json"] + reader) }
+        let cancelled = BackgroundWork { try ukey(["token", "pin", "verify", "--on-token", "--json"] + reader) }
         _ = try await PCSCTestStack.blocking { try type(["--cancel"]) }
-        let cancelOutput = try await cancelled
+        let cancelOutput = try await cancelled.value
         #expect(cancelOutput.status != 0)
         #expect(cancelOutput.stdout.contains("pinEntryCancelled"), "\(cancelOutput)")
 

@@ -71,9 +71,9 @@ struct PINPolicyOnTokenCLITests {
             let viaPC = try ukey(["token", "pin", "policy", "both", "--on-pc", "--json"], ["UKEY_PUK": PCSCTestStack.factoryPUK])
             #expect(viaPC.status != 0, "and the PUK sent from the computer: \(viaPC)")
 
-            async let back = PCSCTestStack.blocking { try ukey(["token", "pin", "policy", "both", "--json"], [:]) }
+            let back = BackgroundWork { try ukey(["token", "pin", "policy", "both", "--json"], [:]) }
             try await PCSCTestStack.blocking { try type(PCSCTestStack.factoryPUK) }
-            let output = try await back
+            let output = try await back.value
             #expect(output.status == 0 && output.stdout.contains(#""pinEntry" : "both""#), "\(output)")
             #expect(output.stderr.contains("Type the PUK on the token's keypad"), "\(output)")
             #expect(!(set.stdout + set.stderr + output.stdout + output.stderr).contains(PCSCTestStack.factoryPUK), "the PUK is in no output")
@@ -85,16 +85,16 @@ struct PINPolicyOnTokenCLITests {
     @Test("unblock on the keypad: the PUK, then the new PIN twice; PIV PIN change on the keypad")
     func unblockAndPIVChange() async throws {
         try await Self.withStack { ukey, type, _ in
-            async let unblocked = PCSCTestStack.blocking { try ukey(["token", "pin", "unblock", "--on-token", "--json"], [:]) }
+            let unblocked = BackgroundWork { try ukey(["token", "pin", "unblock", "--on-token", "--json"], [:]) }
             for digits in [PCSCTestStack.factoryPUK, Self.newPIN, Self.newPIN] { try await PCSCTestStack.blocking { try type(digits) } }
-            let output = try await unblocked
+            let output = try await unblocked.value
             #expect(output.status == 0 && output.stdout.contains(#""result" : "unblocked""#), "\(output)")
             let verify = try ukey(["token", "pin", "verify", "--on-pc"], ["UKEY_PIN": Self.newPIN])
             #expect(verify.status == 0, "the PIN typed on the keypad is set: \(verify)")
 
-            async let changed = PCSCTestStack.blocking { try ukey(["piv", "pin", "change", "--json"], [:]) }
+            let changed = BackgroundWork { try ukey(["piv", "pin", "change", "--json"], [:]) }
             for digits in [PCSCTestStack.factoryPIVPIN, Self.newPIN, Self.newPIN] { try await PCSCTestStack.blocking { try type(digits) } }
-            let pivOutput = try await changed
+            let pivOutput = try await changed.value
             #expect(pivOutput.status == 0 && pivOutput.stderr.contains("new PIV PIN twice"), "\(pivOutput)")
             let pivVerify = try ukey(["piv", "pin", "verify", "--on-pc"], ["UKEY_PIV_PIN": Self.newPIN])
             #expect(pivVerify.status == 0, "the PIV PIN typed on the keypad is set: \(pivVerify)")

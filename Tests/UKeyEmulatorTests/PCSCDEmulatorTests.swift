@@ -62,9 +62,9 @@ struct PCSCDEmulatorTests {
             try FileManager.default.createDirectory(atPath: barriers.file("transaction"), withIntermediateDirectories: false)
             // Different tokens at the same time.
             let together = "barrier:" + barriers.file("plain") + ":2"
-            async let first = Self.runDetached(["loop", "UKey 1-1", rounds, "plain", "0", together], pcscd)
-            async let second = Self.runDetached(["loop", "UKey 1-2", rounds, "plain", "0", together], pcscd)
-            let (a, b) = try await (first, second)
+            let first = Self.runDetached(["loop", "UKey 1-1", rounds, "plain", "0", together], pcscd)
+            let second = Self.runDetached(["loop", "UKey 1-2", rounds, "plain", "0", together], pcscd)
+            let (a, b) = (try await first.value, try await second.value)
             #expect(a.stdout.contains("OK \(rounds) \(serials[0].serial.uppercased())"), "token 1-1:\n\(a)")
             #expect(b.stdout.contains("OK \(rounds) \(serials[1].serial.uppercased())"), "token 1-2:\n\(b)")
 
@@ -75,9 +75,9 @@ struct PCSCDEmulatorTests {
             // queue), so a 2 ms gap lets it in only by chance; a gap of three polls lets it in
             // whenever it waits. The rounds alternate at those points at least.
             let startAt = "barrier:" + barriers.file("transaction") + ":2"
-            async let third = Self.runDetached(["loop", "UKey 1-1", rounds, "transaction", "2/300@30", startAt], pcscd)
-            async let fourth = Self.runDetached(["loop", "UKey 1-1", rounds, "transaction", "2/300@30", startAt], pcscd)
-            let (c, d) = try await (third, fourth)
+            let third = Self.runDetached(["loop", "UKey 1-1", rounds, "transaction", "2/300@30", startAt], pcscd)
+            let fourth = Self.runDetached(["loop", "UKey 1-1", rounds, "transaction", "2/300@30", startAt], pcscd)
+            let (c, d) = (try await third.value, try await fourth.value)
             #expect(c.stdout.contains("OK \(rounds) \(serials[0].serial.uppercased())"), "first client:\n\(c.stderr)")
             #expect(d.stdout.contains("OK \(rounds) \(serials[0].serial.uppercased())"), "second client:\n\(d.stderr)")
             let left = Self.transactions(c.stdout), right = Self.transactions(d.stdout)
@@ -274,12 +274,9 @@ struct PCSCDEmulatorTests {
         + "704F80164445383933373034303034343035333230313330303081095A68616E672053616E8207313233342E35368303434E59"
         + "840A496E766F696365203432851000112233445566778899AABBCCDDEEFF" + "00")!
 
-    static func runDetached(_ arguments: [String], _ pcscd: PCSCDHarness) async throws -> TestProcess.Output {
-        try await withCheckedThrowingContinuation { continuation in
-            DispatchQueue.global().async {
-                continuation.resume(with: Result { try PCSCDClient.run(arguments, pcscd, timeout: 120) })
-            }
-        }
+    /// `pcsc_ctypes.py ARGUMENTS`, started now on a thread of its own (``BackgroundWork``).
+    static func runDetached(_ arguments: [String], _ pcscd: PCSCDHarness) -> BackgroundWork<TestProcess.Output> {
+        BackgroundWork { try PCSCDClient.run(arguments, pcscd, timeout: 120) }
     }
 
     static func transactions(_ output: String) -> [(start: Double, end: Double)] {

@@ -18,14 +18,9 @@ struct PinpadStockClientTests {
         Bundle.module.url(forResource: "Scripts", withExtension: nil)!.appendingPathComponent("pinpad_verify.py").path
     }
 
-    static func runScript(_ arguments: [String], _ pcscd: PCSCDHarness) async throws -> TestProcess.Output {
-        try await withCheckedThrowingContinuation { continuation in
-            DispatchQueue.global().async {
-                continuation.resume(with: Result {
-                    try TestProcess.run([PCSCDClient.python, script] + arguments, environment: pcscd.environment, timeout: 300)
-                })
-            }
-        }
+    /// The script, started now on a thread of its own (``BackgroundWork``).
+    static func runScript(_ arguments: [String], _ pcscd: PCSCDHarness) -> BackgroundWork<TestProcess.Output> {
+        BackgroundWork { try TestProcess.run([PCSCDClient.python, script] + arguments, environment: pcscd.environment, timeout: 300) }
     }
 
     @Test("SCardControl(FEATURE_VERIFY_PIN_DIRECT) waits for the keypad and answers 9000; Cancel gives 6401; the PIN is in no log",
@@ -43,18 +38,18 @@ struct PinpadStockClientTests {
             let reader = try #require(names.first, "pcscd lists the token:\n\(pcscd.log)")
             let events = try emulator.events()
 
-            async let verified = Self.runScript([reader], pcscd)
+            let verified = Self.runScript([reader], pcscd)
             try waitUntil("the token waits for the PIN", timeout: 180) { try emulator.status().tokens.first?.waiting == true }
             let digits = Self.pin.map { String($0) }
             #expect(try emulator.control().request(.keys(token: nil, keys: digits + ["ok"])).isOK)
-            let output = try await verified
+            let output = try await verified.value
             #expect(output.stdout.contains("FEATURES 06 07 0A 12"), "the part 10 features:\n\(output)")
             #expect(output.stdout.contains("SW 9000"), "VERIFY built on the token:\n\(output)\n\(pcscd.log)")
 
-            async let cancelled = Self.runScript([reader], pcscd)
+            let cancelled = Self.runScript([reader], pcscd)
             try waitUntil("the token waits for the PIN", timeout: 180) { try emulator.status().tokens.first?.waiting == true }
             #expect(try emulator.control().request(.keys(token: nil, keys: ["1", "cancel"])).isOK)
-            let cancelOutput = try await cancelled
+            let cancelOutput = try await cancelled.value
             #expect(cancelOutput.stdout.contains("SW 6401"), "Cancel, as libccid reports it:\n\(cancelOutput)")
 
             var eventLines: [String] = []
