@@ -66,9 +66,13 @@ struct AppletScript {
         case oathPut(UInt8)
         /// `16`: OATH CALCULATE or CALCULATE ALL (one byte, ``OATHTracker/calculateAPDU(_:)``).
         case oathCalculate(UInt8)
+        /// `17`: DECIPHER `00‖cryptogram‖Ne` (Ne in the data, as the host library sends it and as
+        /// it reaches the card at T=0): the first byte as for `0B`; the second byte's bit 0 adds
+        /// Le = Ne.
+        case decipherNeInData(plaintextCount: Int, key: UInt8, withLe: Bool)
     }
 
-    static let operationCount: UInt8 = 23
+    static let operationCount: UInt8 = 24
 
     let personalized: Bool
     let outdated: Bool
@@ -122,6 +126,10 @@ struct AppletScript {
         case 20: return .internalAuthenticate(length: Int(input.byte() % 72))
         case 21: return .oathPut(input.byte())
         case 22: return .oathCalculate(input.byte())
+        case 23:
+            let operand = input.byte()
+            return .decipherNeInData(plaintextCount: Int(operand % 64) + 1, key: operand >> 6 == 0 ? 3 : operand >> 6,
+                                     withLe: input.byte() & 1 != 0)
         default: return .apdu(input.bytes(Int(input.byte())))
         }
     }
@@ -165,6 +173,8 @@ extension AppletScript.Step {
         case .internalAuthenticate(let length): return [20, UInt8(length)]
         case .oathPut(let operand): return [21, operand]
         case .oathCalculate(let operand): return [22, operand]
+        case .decipherNeInData(let count, let key, let withLe):
+            return [23, UInt8(count - 1) | (key == 3 ? 0 : key << 6), withLe ? 1 : 0]
         }
     }
 
@@ -196,6 +206,8 @@ extension AppletScript.Step {
         case .internalAuthenticate(let length): return "INTERNAL AUTHENTICATE \(length) bytes"
         case .oathPut(let operand): return "OATH PUT \(hexByte(operand))"
         case .oathCalculate(let operand): return "OATH CALCULATE \(hexByte(operand))"
+        case .decipherNeInData(let count, let key, let withLe):
+            return "DECIPHER a \(count)-byte plaintext for key \(key), Ne in the data" + (withLe ? " and in Le" : "")
         }
     }
 }

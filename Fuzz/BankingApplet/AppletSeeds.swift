@@ -34,6 +34,10 @@ enum AppletSeeds {
     static let getResponse = apdu(0x00, 0xC0, 0x00, 0x00, ne: 256)
     static func getCertificate(_ key: UInt8) -> Step { apdu(0x00, 0xCA, 0x01, 0x10 | key, ne: 65_536) }
     static let decipherBadPadding = apdu(0x00, 0x2A, 0x80, 0x86, [0x00] + [UInt8](repeating: 0x17, count: 128), ne: 32)
+    /// `00‖cryptogram‖Ne` with bad padding, Le `le` (none when `nil`; ≠ Ne is refused).
+    static func decipherBadPadding(neInData ne: UInt8, le: Int?) -> Step {
+        apdu(0x00, 0x2A, 0x80, 0x86, [0x00] + [UInt8](repeating: 0x17, count: 128) + [ne], ne: le)
+    }
 
     /// DER `Name`s for the card-built request (``AppletScript/Step/certificationRequest``): the
     /// first three valid, the last with a serialNumber (the card adds its own: refused).
@@ -142,6 +146,14 @@ enum AppletSeeds {
                 select, .verifyPIN, .decipher(plaintextCount: 32, key: 3), decipherBadPadding,
                 .decipher(plaintextCount: 20, key: 1), .decipher(plaintextCount: 20, key: 2), generate(0x03, 0x02),
                 .decipher(plaintextCount: 64, key: 3), .reset, select, .decipher(plaintextCount: 1, key: 3)]),
+            "decipher_ne_in_data": AppletScript(personalized: true, steps: [
+                select, .verifyPIN, .decipherNeInData(plaintextCount: 32, key: 3, withLe: false),
+                .decipherNeInData(plaintextCount: 32, key: 3, withLe: true), decipherBadPadding(neInData: 32, le: nil),
+                decipherBadPadding(neInData: 32, le: 32), decipherBadPadding(neInData: 32, le: 31),
+                decipherBadPadding(neInData: 0, le: nil), decipherBadPadding(neInData: 118, le: nil),
+                .decipherNeInData(plaintextCount: 20, key: 1, withLe: false), generate(0x03, 0x02),
+                .decipherNeInData(plaintextCount: 64, key: 3, withLe: false), .decipherNeInData(plaintextCount: 64, key: 3, withLe: true),
+                .reset, select, .decipherNeInData(plaintextCount: 1, key: 3, withLe: true)]),
             "reset_forgets_pin": AppletScript(personalized: true, steps: [
                 select, verify(pin), .reset, select, sign(), .powerCycle, select, sign(), .verifyPIN, sign()]),
             "wrong_pin_blocks_then_unblock": AppletScript(personalized: true, steps: [

@@ -29,6 +29,13 @@ extension AppletSession {
         return try! CommandAPDU(cla: 0x00, ins: 0x2A, p1: 0x80, p2: 0x86, data: [0x00] + cryptogram, ne: plaintextCount).bytes
     }
 
+    /// DECIPHER `00 2A 80 86 00‖cryptogram‖Ne [Le]`: Ne in the data, Le = Ne only `withLe`.
+    func decipherAPDU(plaintextCount: Int, key: UInt8, withLe: Bool) -> [UInt8] {
+        let cryptogram = poolKey(key).encrypt([UInt8](repeating: 0x5A, count: plaintextCount))
+        return try! CommandAPDU(cla: 0x00, ins: 0x2A, p1: 0x80, p2: 0x86, data: [0x00] + cryptogram + [UInt8(plaintextCount)],
+                                ne: withLe ? plaintextCount : nil).bytes
+    }
+
     static func generateAPDU(p1: UInt8, p2: UInt8, algorithm: UInt8) -> [UInt8] {
         try! CommandAPDU(cla: 0x00, ins: 0x47, p1: p1, p2: p2, data: [0x80, 0x01, algorithm], ne: 65_536).bytes
     }

@@ -17,7 +17,9 @@ import ISO7816
 ///   PUK tries (C4) only where an UNBLOCK did;
 /// - no use of a private key, GENERATE, the request or PUT CERTIFICATE succeeds unless a VERIFY,
 ///   CHANGE or UNBLOCK succeeded since the last reset or power-up, and all but PUT CERTIFICATE
-///   never while the factory PIN is in force.
+///   never while the factory PIN is in force;
+/// - a DECIPHER that answers 9000 answers exactly Ne bytes: Le when the command has one, else the
+///   last data byte (`00‖cryptogram‖Ne`), whatever the padding.
 extension AppletSession {
     func check(_ exchanges: [AppletExchange], before: TokenState, after: TokenState, keysBefore: [[UInt8]]) {
         var transferSignatures: UInt32 = 0
@@ -44,6 +46,9 @@ extension AppletSession {
                 authenticationSignatures += 1
             case .generate(let key):
                 generated.insert(key)
+            case .decipher where exchange.statusWord == .success:
+                let ne = exchange.command?.ne ?? exchange.command?.data.last.map(Int.init)
+                fuzzRequire(exchange.data.count == ne, "DECIPHER answered \(exchange.data.count) bytes, Ne \(ne.map(String.init) ?? "none")")
             default:
                 break
             }

@@ -177,6 +177,8 @@ final class AppletSession {
             exchanges += send(try! CommandAPDU(cla: 0x00, ins: 0x20, p1: 0x00, p2: 0x81, data: pin).bytes)
         case .decipher(let count, let key):
             exchanges += send(decipherAPDU(plaintextCount: count, key: key))
+        case .decipherNeInData(let count, let key, let withLe):
+            exchanges += send(decipherAPDU(plaintextCount: count, key: key, withLe: withLe))
         case .verifyPIVPIN:
             exchanges += send(piv.verifyAPDU)
         case .authenticatePIV:

@@ -37,6 +37,10 @@ public struct CCIDCommand: Hashable, Sendable {
         let e = message.encoded
         let header = CCIDHeader(bMessageType: message.messageType.rawValue, dwLength: UInt32(e.abData.count),
                                 bSlot: bSlot, bSeq: bSeq, byte7: e.byte7, byte8: e.byte8, byte9: e.byte9)
-        return header.bytes + e.abData
+        var out: [UInt8] = []
+        out.reserveCapacity(CCIDHeader.count + e.abData.count)
+        header.append(to: &out)
+        out += e.abData
+        return out
     }
 }

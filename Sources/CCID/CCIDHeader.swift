@@ -39,15 +39,20 @@ public struct CCIDHeader: Hashable, Sendable {
     }
 
     /// Parses the first 10 bytes; the bytes after them are not looked at.
+    /// Read in place (no copy): every reply to every APDU has its header parsed.
     public init(parsing bytes: some Collection<UInt8>) throws(CCIDError) {
-        var reader = ByteReader(bytes.prefix(CCIDHeader.count))
-        do throws(ByteReadError) {
-            self.init(bMessageType: try reader.readByte(), dwLength: try reader.readLE32(), bSlot: try reader.readByte(),
-                      bSeq: try reader.readByte(), byte7: try reader.readByte(), byte8: try reader.readByte(),
-                      byte9: try reader.readByte())
-        } catch {
-            throw .headerTooShort(count: error.available)
+        let available = bytes.count
+        guard available >= CCIDHeader.count else { throw .headerTooShort(count: available) }
+        var index = bytes.startIndex
+        func next() -> UInt8 {
+            defer { bytes.formIndex(after: &index) }
+            return bytes[index]
         }
+        let bMessageType = next()
+        var dwLength: UInt32 = 0
+        for shift in stride(from: 0, to: 32, by: 8) { dwLength |= UInt32(next()) << shift }
+        self.init(bMessageType: bMessageType, dwLength: dwLength, bSlot: next(), bSeq: next(), byte7: next(),
+                  byte8: next(), byte9: next())
     }
 
     /// bMessageType as a known type, or `nil`.
@@ -61,10 +66,20 @@ public struct CCIDHeader: Hashable, Sendable {
 
     /// The encoded header.
     public var bytes: [UInt8] {
-        var out: [UInt8] = [bMessageType]
-        out.reserveCapacity(CCIDHeader.count)
-        out.appendLE32(dwLength)
-        out += [bSlot, bSeq, byte7, byte8, byte9]
+        var out: [UInt8] = []
+        append(to: &out)
         return out
+    }
+
+    /// Appends the encoded header to `out` (a message's bytes built in one buffer).
+    public func append(to out: inout [UInt8]) {
+        out.reserveCapacity(out.count + CCIDHeader.count)
+        out.append(bMessageType)
+        out.appendLE32(dwLength)
+        out.append(bSlot)
+        out.append(bSeq)
+        out.append(byte7)
+        out.append(byte8)
+        out.append(byte9)
     }
 }

@@ -31,6 +31,22 @@ public struct CCIDMessageReader: Sendable {
     ///   take the complete messages first.
     public mutating func append(_ bytes: some Collection<UInt8>) throws(CCIDError) {
         guard bufferedByteCount + bytes.count <= capacity else { throw .bufferFull(capacity: capacity) }
+        appendWithinCapacity(bytes)
+    }
+
+    /// Appends received bytes; when nothing is held (the usual case: one transfer carries one
+    /// message), the array itself becomes the buffer, without a copy.
+    public mutating func append(_ bytes: [UInt8]) throws(CCIDError) {
+        guard bufferedByteCount + bytes.count <= capacity else { throw .bufferFull(capacity: capacity) }
+        guard bufferedByteCount > 0 else {
+            buffer = bytes
+            start = 0
+            return
+        }
+        appendWithinCapacity(bytes)
+    }
+
+    private mutating func appendWithinCapacity(_ bytes: some Collection<UInt8>) {
         if start > 0 && start >= buffer.count / 2 {
             buffer.removeFirst(start)
             start = 0
@@ -49,6 +65,11 @@ public struct CCIDMessageReader: Sendable {
             throw .messageTooLong(header, maximum: maxMessageLength)
         }
         guard bufferedByteCount >= header.messageLength else { return nil }
+        if start == 0 && header.messageLength == buffer.count {
+            // The buffer holds exactly this message: handed over whole, without a copy.
+            defer { buffer = [] }
+            return buffer
+        }
         let frame = Array(buffer[start..<start + header.messageLength])
         start += header.messageLength
         if start == buffer.count {

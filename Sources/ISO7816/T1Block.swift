@@ -70,8 +70,11 @@ public struct T1Block: Hashable, Sendable {
     public var bytes: [UInt8] {
         let field = inf
         precondition(field.count <= T1Block.maxInformationFieldSize, "a T=1 information field holds at most 254 bytes")
-        var out: [UInt8] = [nad, pcb, UInt8(field.count)]
+        var out: [UInt8] = []
         out.reserveCapacity(field.count + T1Block.overhead)
+        out.append(nad)
+        out.append(pcb)
+        out.append(UInt8(field.count))
         out += field
         out.append(T1Block.lrc(out))
         return out

@@ -8,7 +8,8 @@ import UKey
 
 /// `ukey-bench --oracle-check` (`make oracle-check`): is DECIPHER a Bleichenbacher padding oracle?
 ///
-/// A personalized RSA-1024 token in this process gets DECIPHERs of every ``PaddingClass``
+/// A personalized RSA-1024 token in this process gets DECIPHERs (`00‖cryptogram‖Ne`, Le = Ne, as
+/// the host library sends them) of every ``PaddingClass``
 /// (valid padding of an L-byte message, and each kind of bad padding), interleaved in a random
 /// order. Every answer must be 9000 with exactly Ne = L bytes (the plaintext for the valid
 /// class). Then each bad class's time distribution is compared with the valid one's, in the
@@ -47,8 +48,10 @@ enum OracleCheck {
             for _ in 0..<poolSize {
                 let em = paddingClass.encodedMessage(k: k, length: plaintextLength, using: &random)
                 if paddingClass == .valid { plaintexts.append(Array(em.suffix(plaintextLength))) }
+                // The host library's form: Ne in the data (so it reaches the card at T=0) and as Le.
                 pool.append(try CommandAPDU(cla: 0x00, ins: 0x2A, p1: 0x80, p2: 0x86,
-                                            data: [0x00] + encryptor.raw(em), ne: plaintextLength).bytes)
+                                            data: [0x00] + encryptor.raw(em) + [UInt8(plaintextLength)],
+                                            ne: plaintextLength).bytes)
             }
             commands.append(pool)
         }

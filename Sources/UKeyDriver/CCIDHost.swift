@@ -51,11 +51,13 @@ package final class CCIDHost: @unchecked Sendable {
         self.apduTimeLimit = apduTimeLimit
         let maximum = min(max(Int(descriptor.dwMaxCCIDMessageLength), CCIDLimits.minMessageLength),
                           CCIDLimits.maxMessageLength)
-        messages = CCIDMessageReader(maxMessageLength: maximum)
+        let reader = CCIDMessageReader(maxMessageLength: maximum)
+        messages = reader
+        maxMessageLength = reader.maxMessageLength
     }
 
     /// dwMaxCCIDMessageLength, bounded by the spec.
-    package var maxMessageLength: Int { messages.maxMessageLength }
+    package let maxMessageLength: Int
 
     /// Sends `message` and returns its reply (bmCommandStatus 0). When no reply comes within
     /// the read time-out, the command is aborted (CCID rev 1.1 §5.3.1: the ABORT class request,
@@ -74,6 +76,8 @@ package final class CCIDHost: @unchecked Sendable {
     }
 
     private func exchange(_ message: PCtoRDR) throws(DriverError) -> CCIDReply {
+        // Read once: each access to a class's variable is checked for exclusivity at run time.
+        let readTimeout = self.readTimeout, apduTimeLimit = self.apduTimeLimit
         let seq = bSeq
         bSeq &+= 1
         let command = CCIDCommand(bSlot: bSlot, bSeq: seq, message)

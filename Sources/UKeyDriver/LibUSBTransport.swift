@@ -2,6 +2,7 @@
 import Glibc
 #endif
 import CLibUSB
+import Synchronization
 import USB
 
 /// A CCID reader on a local USB bus, through libusb: opens the device by vendor/product id
@@ -27,6 +28,9 @@ package final class LibUSBTransport: USBTransport, @unchecked Sendable {
     private var pollingTransfer: UnsafeMutablePointer<libusb_transfer>?
     /// Whether the CCID interface was claimed (and so is released by `deinit`).
     private var claimed = false
+    /// Where bulk IN transfers land, dwMaxCCIDMessageLength bytes allocated once; each reply is
+    /// copied out at its own length (a large allocation per reply cost more than the copy).
+    private let receiveBuffer = Mutex<[UInt8]>([])
     static let interruptLength = 64
 
     package init(vendorID: UInt16, productID: UInt16, bus: Int? = nil, address: Int? = nil,
@@ -80,11 +84,13 @@ package final class LibUSBTransport: USBTransport, @unchecked Sendable {
     // MARK: USBTransport
 
     package func bulkOutIn(_ message: [UInt8], inLength: Int, timeout: Int) throws(DriverError) -> [UInt8] {
-        var out = message
         let written = try transfer { handle in
             var done: Int32 = 0
-            let result = out.withUnsafeMutableBufferPointer {
-                libusb_bulk_transfer(handle, device.interface.bulkOut, $0.baseAddress, Int32($0.count), &done, UInt32(timeout))
+            // libusb only reads the buffer of an OUT transfer (its parameter is not const because
+            // IN transfers share the call): the message is passed as it is, not copied.
+            let result = message.withUnsafeBufferPointer {
+                libusb_bulk_transfer(handle, device.interface.bulkOut, UnsafeMutablePointer(mutating: $0.baseAddress),
+                                     Int32($0.count), &done, UInt32(timeout))
             }
             return (result, Int(done))
         }
@@ -93,24 +99,18 @@ package final class LibUSBTransport: USBTransport, @unchecked Sendable {
     }
 
     package func bulkIn(maxLength: Int, timeout: Int) throws(DriverError) -> [UInt8] {
-        // The transfer writes into uninitialized capacity and the array keeps exactly the bytes
-        // received: no zeroing of dwMaxCCIDMessageLength bytes and no copy per reply.
-        var failure: DriverError?
-        let buffer = [UInt8](unsafeUninitializedCapacity: maxLength) { storage, initialized in
-            initialized = 0
-            do throws(DriverError) {
-                initialized = try transfer { handle in
+        try receiveBuffer.withLock { (buffer) throws(DriverError) -> [UInt8] in
+            if buffer.count < maxLength { buffer = [UInt8](repeating: 0, count: maxLength) }
+            let received = try buffer.withUnsafeMutableBufferPointer { (storage) throws(DriverError) -> Int in
+                try transfer { handle in
                     var done: Int32 = 0
                     let result = libusb_bulk_transfer(handle, device.interface.bulkIn, storage.baseAddress, Int32(maxLength),
                                                       &done, UInt32(timeout))
                     return (result, min(Int(done), maxLength))
                 }
-            } catch {
-                failure = error
             }
+            return Array(buffer[..<received])
         }
-        if let failure { throw failure }
-        return buffer
     }
 
     package func control(_ setup: USBSetupPacket, data: [UInt8], timeout: Int) throws(DriverError) -> [UInt8] {

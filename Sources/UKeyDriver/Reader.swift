@@ -210,12 +210,15 @@ package final class Reader: @unchecked Sendable {
                     }
                     response = try host.transmitAPDU(apdu)
                 case .tpdu?:
-                    let card = try? ATR(parsing: atr)
-                    if protocolNumber == nil { try start(try defaultProtocol(card), card) }
+                    // The ATR is parsed only to start a protocol, not for every APDU.
+                    if protocolNumber == nil {
+                        let card = try? ATR(parsing: atr)
+                        try start(try defaultProtocol(card), card)
+                    }
                     if protocolNumber == 0 {
                         response = try T0Host(host: host).transceive(apdu)
                     } else {
-                        if t1 == nil { try startT1(card) }
+                        if t1 == nil { try startT1(try? ATR(parsing: atr)) }
                         guard let t1 else { throw DriverError.t1("no T=1 session") }
                         response = try t1.transceive(apdu)
                     }

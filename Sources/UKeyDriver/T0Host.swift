@@ -31,26 +31,27 @@ struct T0Host {
             Trace.log { "T=0 extended APDU needs T=1 or an APDU-level reader" }
             throw .communication("extended APDU needs T=1 or an APDU-level reader")
         }
-        let header = [command.cla, command.ins, command.p1, command.p2]
+        // A short APDU of case 2 (CLA INS P1 P2 Le) or case 3 (CLA INS P1 P2 Lc data) is its own
+        // TPDU; case 1 adds P3 = 00, case 4 drops its Le.
         switch command.isoCase {
         case 1:
-            return try exchange(header + [0x00])
+            return try exchange(apdu + [0x00])
         case 2:
-            return try outgoing(header, le: command.ne ?? 256)
+            return try outgoing(apdu)
         case 3:
-            return try exchange(header + [UInt8(command.data.count)] + command.data)
+            return try exchange(apdu)
         default:
-            let first = try exchange(header + [UInt8(command.data.count)] + command.data)
+            let first = try exchange(Array(apdu.dropLast()))
             return try collect(first, cla: command.cla, ne: command.ne ?? 256)
         }
     }
 
-    /// A case 2 TPDU: P3 = Le (256 → 00), sent once more with P3 = xx when the card answers 6Cxx.
-    private func outgoing(_ header: [UInt8], le: Int) throws(DriverError) -> [UInt8] {
-        let response = try exchange(header + [UInt8(truncatingIfNeeded: le)])
+    /// A case 2 TPDU (P3 = Le, 256 → 00), sent once more with P3 = xx when the card answers 6Cxx.
+    private func outgoing(_ tpdu: [UInt8]) throws(DriverError) -> [UInt8] {
+        let response = try exchange(tpdu)
         guard response.count == 2, response[0] == 0x6C else { return response }
         Trace.log { "T=0 6C\([response[1]].hexString): sending P3 = \([response[1]].hexString)" }
-        return try exchange(header + [response[1]])
+        return try exchange(T0Host.tpdu(Array(tpdu.prefix(4)), p3: response[1]))
     }
 
     /// Case 4's response: the data the card announces with 61xx, fetched with GET RESPONSE
@@ -68,8 +69,16 @@ struct T0Host {
             parts += 1
             guard parts <= T0Host.maxResponseParts else { throw .communication("endless 61xx chain") }
             let available = status[1] == 0 ? 256 : Int(status[1])
-            response = try outgoing([getResponseCLA, 0xC0, 0x00, 0x00], le: min(available, ne - data.count))
+            let le = UInt8(truncatingIfNeeded: min(available, ne - data.count))
+            response = try outgoing(T0Host.tpdu([getResponseCLA, 0xC0, 0x00, 0x00], p3: le))
         }
+    }
+
+    /// `header ‖ P3`.
+    private static func tpdu(_ header: [UInt8], p3: UInt8) -> [UInt8] {
+        var tpdu = header
+        tpdu.append(p3)
+        return tpdu
     }
 
     /// One TPDU in one XfrBlock; its answer holds at least SW1 SW2.

@@ -92,11 +92,14 @@ final class T1Host {
     }
 
     private func attempt(_ apdu: [UInt8]) throws(DriverError) -> [UInt8] {
-        let chunks = stride(from: 0, to: max(apdu.count, 1), by: ifsc).map {
-            Array(apdu[$0..<min(apdu.count, $0 + ifsc)])
+        // The APDU's parts at IFSC, cut when sent (most APDUs are one part: the APDU itself).
+        let size = ifsc
+        let parts = max(1, (apdu.count + size - 1) / size)
+        func part(_ index: Int) -> [UInt8] {
+            parts == 1 ? apdu : Array(apdu[index * size..<min(apdu.count, (index + 1) * size)])
         }
         var index = 0
-        var sending = T1Block.information(chunks[0], sequence: sendSequence, more: chunks.count > 1)
+        var sending = T1Block.information(part(0), sequence: sendSequence, more: parts > 1)
         var lastInformation = sending
         var receiving = false
         var response: [UInt8] = []
@@ -120,7 +123,7 @@ final class T1Host {
             }
             switch reply.kind {
             case .information(let sequence, let more, let data):
-                guard sequence == receiveSequence, receiving || index == chunks.count - 1 else {
+                guard sequence == receiveSequence, receiving || index == parts - 1 else {
                     try failed("unexpected I-block", answer: .receiveReady(sequence: receiveSequence, error: .otherError))
                     continue
                 }
@@ -129,18 +132,18 @@ final class T1Host {
                     sendSequence ^= 1          // the card's I-block acknowledges our last one
                 }
                 errors = 0
-                response += data
+                if response.isEmpty { response = data } else { response += data }      // no copy for one I-block
                 guard response.count <= 65_538 else { throw .t1("response longer than an extended APDU") }
                 receiveSequence ^= 1
                 guard more else { return response }
                 sending = .receiveReady(sequence: receiveSequence)
             case .receiveReady(let sequence, let error):
-                if !receiving, error == .none, sequence != sendSequence, index < chunks.count - 1 {
+                if !receiving, error == .none, sequence != sendSequence, index < parts - 1 {
                     // Acknowledges a chained part: send the next one.
                     sendSequence ^= 1
                     index += 1
                     errors = 0
-                    sending = .information(chunks[index], sequence: sendSequence, more: index < chunks.count - 1)
+                    sending = .information(part(index), sequence: sendSequence, more: index < parts - 1)
                     lastInformation = sending
                 } else if !receiving {
                     try failed("R-block \(sequence)/\(error)", answer: lastInformation)

@@ -3,8 +3,8 @@ import CardOS
 import ISO7816
 import Testing
 
-/// DECIPHER `00 2A 80 86 00‖cryptogram Le` without a padding oracle: whatever the padding, the
-/// answer is exactly Ne bytes and 9000 (timing: `make oracle-check`).
+/// DECIPHER `00 2A 80 86 00‖cryptogram‖Ne [Le]` or `00 2A 80 86 00‖cryptogram Le` without a padding
+/// oracle: whatever the padding, the answer is exactly Ne bytes and 9000 (timing: `make oracle-check`).
 @Suite("Banking applet: DECIPHER with implicit rejection")
 struct DecipherTests {
     static let secret = Array("session key 0123".utf8)
@@ -12,6 +12,12 @@ struct DecipherTests {
     /// DECIPHER of `cryptogram` with Le = `ne` (none when `nil`).
     static func decipher(_ cryptogram: [UInt8], ne: Int?, indicator: UInt8 = 0x00) -> [UInt8] {
         try! CommandAPDU(cla: 0x00, ins: 0x2A, p1: 0x80, p2: 0x86, data: [indicator] + cryptogram, ne: ne).bytes
+    }
+
+    /// DECIPHER of `cryptogram` in the form that carries Ne in its data, `00‖cryptogram‖Ne`, with
+    /// Le = `le` (none when `nil`).
+    static func decipher(_ cryptogram: [UInt8], neInData ne: UInt8, le: Int?) -> [UInt8] {
+        try! CommandAPDU(cla: 0x00, ins: 0x2A, p1: 0x80, p2: 0x86, data: [0x00] + cryptogram + [ne], ne: le).bytes
     }
 
     /// EM = `first ‖ second ‖ PS ‖ 00 ‖ M` of k = 128 bytes, PS non-zero.
@@ -60,6 +66,70 @@ struct DecipherTests {
         let bad = token.send(DecipherTests.decipher([UInt8](repeating: 0x42, count: 256), ne: 245))
         #expect(bad.statusWord == .success)
         #expect(bad.data.count == 245)
+    }
+
+    @Test("Ne in the data (00‖cryptogram‖Ne), without Le as at T=0 or with Le = Ne: the plaintext, Ne bytes, 9000",
+          arguments: [nil, 16] as [Int?])
+    func neInData(le: Int?) throws {
+        let token = TokenHarness()
+        let key = try TestRSA(publicKeyObject: token.personalize(.decryption))
+        let response = token.send(DecipherTests.decipher(key.encrypt(DecipherTests.secret), neInData: 16, le: le))
+        #expect(response.statusWord == .success)
+        #expect(response.data == DecipherTests.secret)
+        let longest = [UInt8](repeating: 0xA7, count: 117)
+        #expect(token.send(DecipherTests.decipher(key.encrypt(longest), neInData: 117, le: le.map { _ in 117 })).data == longest,
+                "Ne = k − 11")
+        #expect(token.send(DecipherTests.decipher(key.encrypt([0x42]), neInData: 1, le: le.map { _ in 1 })).data == [0x42], "Ne = 1")
+        #expect(token.transferCounter == 0 && token.authenticationCounter == 0, "DECIPHER advances no counter")
+    }
+
+    @Test("RSA-2048 with Ne in the data (258 bytes, chained as the host library sends it): the plaintext")
+    func neInData2048() throws {
+        let token = TokenHarness()
+        let key = try TestRSA(publicKeyObject: token.personalize(.decryption, algorithm: 0x02))
+        let data = [0x00] + key.encrypt(DecipherTests.secret) + [16]
+        let first = try CommandAPDU(cla: 0x10, ins: 0x2A, p1: 0x80, p2: 0x86, data: Array(data.prefix(255))).bytes
+        let last = try CommandAPDU(cla: 0x00, ins: 0x2A, p1: 0x80, p2: 0x86, data: Array(data.dropFirst(255))).bytes
+        #expect(token.send(first).statusWord == .success, "the first part of the chain is taken")
+        let response = token.send(last)
+        #expect(response.statusWord == .success)
+        #expect(response.data == DecipherTests.secret, "the last part has no Le: Ne came in the data")
+    }
+
+    @Test("bad padding with Ne in the data: the same Ne pseudo-random bytes as with Ne in Le",
+          arguments: DecipherTests.badEncodings.map(\.0))
+    func badPaddingNeInData(kind: String) throws {
+        let token = TokenHarness()
+        let key = try TestRSA(publicKeyObject: token.personalize(.decryption))
+        let cryptogram = key.raw(DecipherTests.badEncodings.first { $0.0 == kind }!.1)
+        let inLe = token.send(DecipherTests.decipher(cryptogram, ne: 16))
+        for le in [nil, 16] as [Int?] {
+            let inData = token.send(DecipherTests.decipher(cryptogram, neInData: 16, le: le))
+            #expect(inData.statusWord == .success && inData.data.count == 16, "no status word or length tells bad padding from good")
+            #expect(inData.data == inLe.data, "the form does not change the implicit rejection's answer")
+        }
+    }
+
+    @Test("Ne in the data: refused from public values only", arguments: [
+        (16, 17, 128, StatusWord.wrongLength),         // Le ≠ Ne
+        (16, 15, 128, StatusWord.wrongLength),         // Le ≠ Ne
+        (16, 256, 128, StatusWord.wrongLength),        // Le 00 ≠ Ne
+        (0, nil, 128, StatusWord.wrongLength),         // Ne 0
+        (118, nil, 128, StatusWord.wrongLength),       // Ne > k − 11
+        (118, 118, 128, StatusWord.wrongLength),       // Ne > k − 11, Le = Ne
+        (255, nil, 128, StatusWord.wrongLength),       // Ne > k − 11
+        (16, nil, 127, StatusWord.wrongLength),        // Nc = k + 1 without Le (a one-byte-short cryptogram and Ne)
+        (16, nil, 129, StatusWord.wrongLength),        // Nc = k + 3
+        (16, 16, 129, StatusWord.wrongLength),         // Nc = k + 3 with Le
+    ] as [(UInt8, Int?, Int, StatusWord)])
+    func neInDataRefusals(ne: UInt8, le: Int?, size: Int, status: StatusWord) throws {
+        let token = TokenHarness()
+        let key = try TestRSA(publicKeyObject: token.personalize(.decryption))
+        var cryptogram = key.encrypt(DecipherTests.secret)
+        cryptogram = size <= 128 ? Array(cryptogram.prefix(size)) : cryptogram + [0x00]
+        #expect(token.send(DecipherTests.decipher(cryptogram, neInData: ne, le: le)).statusWord == status)
+        let indicator = try CommandAPDU(cla: 0x00, ins: 0x2A, p1: 0x80, p2: 0x86, data: [0x01] + cryptogram + [ne], ne: le).bytes
+        #expect(token.send(indicator).statusWord == .wrongData, "a padding indicator other than 00 is 6A80 first")
     }
 
     @Test("bad padding: 9000 with exactly Ne bytes, not the message, the same bytes twice",

@@ -33,6 +33,35 @@ struct CCIDMessageReaderTests {
         }
     }
 
+    @Test("arrays split at every byte boundary, and one array per message (the driver's transfers, taken without a copy when nothing is held), decode to the same replies")
+    func everySplitOfArrays() throws {
+        let stream = Self.replies.flatMap(\.bytes)
+        for split in 0...stream.count {
+            var reader = CCIDMessageReader()
+            try reader.append(Array(stream[..<split]))
+            var got = try Self.drainReplies(&reader)
+            try reader.append(Array(stream[split...]))
+            got += try Self.drainReplies(&reader)
+            #expect(got == Self.replies, "split at \(split)")
+            #expect(reader.bufferedByteCount == 0)
+        }
+        var reader = CCIDMessageReader()
+        for reply in Self.replies {
+            try reader.append(reply.bytes)
+            #expect(try reader.nextReply() == reply, "a transfer holding exactly one message")
+            #expect(try reader.nextReply() == nil && reader.bufferedByteCount == 0)
+        }
+    }
+
+    @Test("a header is read where it lies in a slice (not from index 0); a short one reports the bytes there")
+    func headerInSlice() throws {
+        let bytes = [0xEE, 0xEE] + Self.replies[2].bytes
+        #expect(try CCIDHeader(parsing: bytes[2...]) == Self.replies[2].header)
+        for length in 0..<CCIDHeader.count {
+            #expect(throws: CCIDError.headerTooShort(count: length)) { try CCIDHeader(parsing: bytes[2..<(2 + length)]) }
+        }
+    }
+
     @Test("fed one byte at a time, each message appears exactly when its last byte arrives")
     func byteByByte() throws {
         var reader = CCIDMessageReader()

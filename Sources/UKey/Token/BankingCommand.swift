@@ -89,10 +89,14 @@ struct BankingCommand {
         BankingCommand(ins: BankingWire.Instruction.performSecurityOperation, p1: 0x9E, p2: 0x9A, data: digestInfo, le: 0x00)
     }
 
-    /// DECIPHER (PERFORM SECURITY OPERATION: decipher): padding indicator 00, then the cryptogram;
-    /// Le is the expected plaintext length (1…k − 11, so one byte), which the card always answers.
+    /// DECIPHER (PERFORM SECURITY OPERATION: decipher): padding indicator 00, the cryptogram, then
+    /// the expected plaintext length Ne (1…k − 11, so one byte), which the card always answers;
+    /// Le is Ne too. Ne travels in the data so that it reaches the card on every exchange: at T=0
+    /// a case 4 command goes out as case 3 and the card never sees Le.
     static func decipher(_ ciphertext: [UInt8], plaintextLength: Int) -> BankingCommand {
-        BankingCommand(ins: BankingWire.Instruction.performSecurityOperation, p1: 0x80, p2: 0x86, data: [0x00] + ciphertext, le: UInt8(truncatingIfNeeded: plaintextLength))
+        let ne = UInt8(truncatingIfNeeded: plaintextLength)
+        return BankingCommand(ins: BankingWire.Instruction.performSecurityOperation, p1: 0x80, p2: 0x86,
+                              data: [0x00] + ciphertext + [ne], le: ne)
     }
 
     static func internalAuthenticate(_ challenge: [UInt8]) -> BankingCommand {
