@@ -29,6 +29,26 @@ struct PCSCFlowTests {
         try await flow.run()
     }
 
+    /// A failing SCardControl is not "no PIN pad": only the codes pcscd gives for a driver without
+    /// part 10 features are (vpcd's: APDUThroughVPCDTests). Here the card handle is gone
+    /// (SCARD_E_INVALID_HANDLE), and the question is an error, where it used to answer false and
+    /// the CLI fell back to a PIN typed on the PC.
+    @Test("the reader's PIN pad features: our driver offers them; a SCardControl failure is an error, not \"no PIN pad\"")
+    func pinPadFeaturesErrorsAreErrors() async throws {
+        let stack = try await PCSCTestStack.shared()
+        let found = try await TokenFinder(context: try PCSCContext()).token(reader: stack.reader("1-2"))
+        #expect(try await found.token.hasPINPad(), "libifd-ukey.so offers FEATURE_VERIFY_PIN_DIRECT")
+        let features = try await found.channel.pinPadFeatures()
+        #expect(features.verify && features.modify)
+        found.channel.close()
+        await #expect(throws: TokenError.transport(PCSCError.invalidHandle.description)) {
+            try await found.token.hasPINPad()
+        }
+        await #expect(throws: TokenError.transport(PCSCError.invalidHandle.description)) {
+            try await found.channel.pinPadFeatures()
+        }
+    }
+
     @Test("a reader name that matches nothing is an error listing the readers")
     func unknownReader() async throws {
         _ = try await PCSCTestStack.shared()
