@@ -68,8 +68,17 @@ struct PINPolicyOnTokenCLITests {
             #expect(info.stdout.contains("keypad only"), "ukey token info shows the policy: \(info)")
             let onPC = try ukey(["token", "pin", "verify", "--on-pc", "--json"], ["UKEY_PIN": PCSCTestStack.factoryPIN])
             #expect(onPC.status != 0, "keypad-only refuses the PIN typed on the computer: \(onPC)")
+            // Its own error, not the holder's Cancel (userDenied, "the holder refused the transfer").
+            let keypadOnly = "this token takes its PIN on its own keypad only: use --on-token"
+            #expect(onPC.stdout.contains(#""error" : "pinEntryKeypadOnly""#) && onPC.stderr == "ukey: \(keypadOnly)\n", "\(onPC)")
+            let onPCText = try ukey(["token", "pin", "verify", "--on-pc"], ["UKEY_PIN": PCSCTestStack.factoryPIN])
+            #expect(onPCText.status == 1 && onPCText.stderr == "ukey: \(keypadOnly)\n" && !onPCText.stderr.contains("refused the transfer"),
+                    "\(onPCText)")
+            let changeOnPC = try ukey(["token", "pin", "change", "--on-pc"], ["UKEY_PIN": PCSCTestStack.factoryPIN, "UKEY_NEW_PIN": Self.newPIN])
+            #expect(changeOnPC.status == 1 && changeOnPC.stderr == "ukey: \(keypadOnly)\n", "CHANGE from the computer: \(changeOnPC)")
             let viaPC = try ukey(["token", "pin", "policy", "both", "--on-pc", "--json"], ["UKEY_PUK": PCSCTestStack.factoryPUK])
             #expect(viaPC.status != 0, "and the PUK sent from the computer: \(viaPC)")
+            #expect(viaPC.stdout.contains(#""error" : "pinEntryKeypadOnly""#), "\(viaPC)")
 
             async let back = PCSCTestStack.blocking { try ukey(["token", "pin", "policy", "both", "--json"], [:]) }
             try await PCSCTestStack.blocking { try type(PCSCTestStack.factoryPUK) }
