@@ -111,6 +111,30 @@ struct PINPolicyOnTokenCLITests {
         }
     }
 
+    @Test("PIV unblock on the keypad: RESET RETRY COUNTER with the PUK, then the new PIN twice; a wrong PUK counts")
+    func pivUnblockOnToken() async throws {
+        try await Self.withStack { ukey, type, _ in
+            let wrong = try ukey(["piv", "pin", "verify", "--on-pc", "--json"], ["UKEY_PIV_PIN": "99999999"])
+            #expect(wrong.status == 1 && wrong.stdout.contains(#""triesLeft" : 2"#), "a wrong PIV PIN uses a try: \(wrong)")
+
+            async let refused = PCSCTestStack.blocking { try ukey(["piv", "pin", "unblock", "--json"], [:]) }
+            for digits in ["11112222", Self.newPIN, Self.newPIN] { try await PCSCTestStack.blocking { try type(digits) } }
+            let refusedOutput = try await refused
+            #expect(refusedOutput.status == 1 && refusedOutput.stdout.contains(#""error" : "wrongPUK""#)
+                    && refusedOutput.stdout.contains(#""triesLeft" : 2"#), "a wrong PUK typed on the keypad counts as the PUK's: \(refusedOutput)")
+
+            async let unblocked = PCSCTestStack.blocking { try ukey(["piv", "pin", "unblock", "--json"], [:]) }
+            for digits in [PCSCTestStack.factoryPIVPUK, Self.newPIN, Self.newPIN] { try await PCSCTestStack.blocking { try type(digits) } }
+            let output = try await unblocked
+            #expect(output.status == 0 && output.stdout.contains(#""result" : "unblocked""#), "\(output)")
+            #expect(output.stderr.contains("Type the PIV PUK, then the new PIV PIN twice, on the token's keypad"), "\(output)")
+            let verify = try ukey(["piv", "pin", "verify", "--on-pc"], ["UKEY_PIV_PIN": Self.newPIN])
+            #expect(verify.status == 0, "the PIV PIN typed on the keypad is set and its tries are back: \(verify)")
+            let all = output.stdout + output.stderr + refusedOutput.stdout + refusedOutput.stderr
+            #expect(!all.contains(Self.newPIN) && !all.contains(PCSCTestStack.factoryPIVPUK), "no PIN or PUK in the output")
+        }
+    }
+
     @Test("ukey readers shows the PIN pad of a reader with a token and of an empty one (asked over a direct connection)")
     func readersPINPad() async throws {
         try await Self.withStack { ukey, _, state in
