@@ -80,18 +80,23 @@ extension PCSCCardChannel: PINPadChannel {
     /// The reader's part 10 features. A driver that cannot answer the feature request at all
     /// means no PIN pad; any other failure is thrown, not read as "no PIN pad" (which would let
     /// the CLI fall back to a PIN typed on this computer without saying why).
+    /// Asked inside a transaction: while another program holds one, SCardControl would fail
+    /// with SCARD_E_SHARING_VIOLATION; this waits for it, as an APDU does.
     public func pinPadFeatures() async throws(TokenError) -> (verify: Bool, modify: Bool) {
-        let features: [PCSCFeature: UInt32]
+        try await beginTransaction()
+        let features: Result<[PCSCFeature: UInt32]?, TokenError>
         do {
-            features = try card.features()
+            features = .success(try card.features())
         } catch let error as PCSCError where Self.meansNoFeatures(error) {
-            return (false, false)
+            features = .success(nil)
         } catch let error as PCSCError {
-            throw Self.tokenError(error)
+            features = .failure(Self.tokenError(error))
         } catch {
-            throw .malformedResponse("the reader's part 10 feature list: \(error)")
+            features = .failure(.malformedResponse("the reader's part 10 feature list: \(error)"))
         }
-        return (features[.verifyPINDirect] != nil, features[.modifyPINDirect] != nil)
+        await endTransaction()
+        guard let found = try features.get() else { return (false, false) }
+        return (found[.verifyPINDirect] != nil, found[.modifyPINDirect] != nil)
     }
 
     /// The codes pcscd 1.9.9 gives for a reader whose driver offers no SCardControl features:
