@@ -12,14 +12,15 @@ Operations:
   change  FEATURE_MODIFY_PIN_DIRECT for the keypad CHANGE `00 24 10 81`: BCD in two 8-byte
           blocks at 0 and 8, current PIN then the new one twice, three messages
 
-Prints: FEATURES <hex tags>, then per operation `SW <op> <hex>` and `AFTER <hex of GET DATA's SW>`.
+Prints: PROTOCOL T0|T1, FEATURES <hex tags>, then per operation `SW <op> <hex>` and `AFTER <hex
+of GET DATA's SW>` (on T=0 GET DATA with Le 00 answers 6Cxx, which shows the channel works as well).
 
 Usage: pinpad_secure.py READER_PREFIX OP [OP ...]   (the first reader whose name starts so)
 """
 import struct
 import sys
 
-from smartcard.scard import (SCARD_CTL_CODE, SCARD_PROTOCOL_T1, SCARD_SCOPE_USER, SCARD_SHARE_SHARED,
+from smartcard.scard import (SCARD_CTL_CODE, SCARD_PROTOCOL_T0, SCARD_PROTOCOL_T1, SCARD_SCOPE_USER, SCARD_SHARE_SHARED,
                              SCARD_UNPOWER_CARD, SCardConnect, SCardControl, SCardDisconnect,
                              SCardEstablishContext, SCardListReaders, SCardReleaseContext, SCardTransmit)
 
@@ -65,8 +66,9 @@ def main():
     reader = next((name for name in readers if name.startswith(prefix)), None)
     if reader is None:
         raise SystemExit("no reader named %s...: %s" % (prefix, readers))
-    rv, card, _ = SCardConnect(context, reader, SCARD_SHARE_SHARED, SCARD_PROTOCOL_T1)
+    rv, card, protocol = SCardConnect(context, reader, SCARD_SHARE_SHARED, SCARD_PROTOCOL_T0 | SCARD_PROTOCOL_T1)
     check(rv, "SCardConnect")
+    print("PROTOCOL " + ("T1" if protocol == SCARD_PROTOCOL_T1 else "T0"))
     try:
         rv, answer = SCardControl(card, SCARD_CTL_CODE(3400), [])
         check(rv, "CM_IOCTL_GET_FEATURE_REQUEST")
@@ -75,7 +77,7 @@ def main():
             found[answer[at]] = struct.unpack(">I", bytes(answer[at + 2:at + 6]))[0]
         print("FEATURES " + " ".join("%02X" % tag for tag in sorted(found)))
         sys.stdout.flush()
-        rv, response = SCardTransmit(card, SCARD_PROTOCOL_T1, SELECT_BANKING)
+        rv, response = SCardTransmit(card, protocol, SELECT_BANKING)
         check(rv, "SELECT")
         for name in operations:
             feature, structure = OPERATIONS[name]
@@ -84,7 +86,7 @@ def main():
             rv, response = SCardControl(card, found[feature], list(structure()))
             check(rv, "SCardControl " + name)
             print("SW %s %s" % (name, bytes(response).hex().upper()))
-            rv, response = SCardTransmit(card, SCARD_PROTOCOL_T1, GET_DATA)
+            rv, response = SCardTransmit(card, protocol, GET_DATA)
             check(rv, "GET DATA after " + name)
             print("AFTER " + bytes(response[-2:]).hex().upper())
             sys.stdout.flush()
