@@ -14,9 +14,11 @@ import Testing
 @Suite(.serialized, .enabled(if: UMockdevToken.available && EndToEndTools.available))
 struct UMockdevPinpadTests {
     static let busid = "1-1"
-    /// UMockdevToken's factory PIN, and the one CHANGE sets.
-    static let pin = "123456"
-    static let newPIN = "654321"
+    /// The factory PIN, the one CHANGE sets, and a wrong one: 8 digits no log line holds by chance
+    /// (a short run like 123456 may turn up in a log's numbers).
+    static let pin = "58203917"
+    static let newPIN = "64179235"
+    static let wrongPIN = "90817263"
 
     /// What the holder does on the keypad for one SCardControl.
     enum Keys {
@@ -27,7 +29,8 @@ struct UMockdevPinpadTests {
     @Test("stock libccid: VERIFY typed on the keypad 9000, Cancel 6401, a wrong PIN 63C2, CHANGE 9000, the new PIN 9000",
           arguments: ["apdu", "tpdu", "tpdu-t0"])
     func stockLibccidDrivesTheKeypad(exchange: String) async throws {
-        let token = try UMockdevToken(exchange: exchange, confirm: "external", arguments: ["--trace"])
+        let token = try UMockdevToken(exchange: exchange, confirm: "external", arguments: ["--trace"],
+                                      environment: ["UKEY_FACTORY_PIN": Self.pin])
         defer { token.stop() }
         let drivers = try DriverBundles()
         defer { drivers.remove() }
@@ -39,7 +42,7 @@ struct UMockdevPinpadTests {
         #expect(listing.contains(UMockdevTests.readerName), "libccid's bundle matches 1209:0001:\n\(listing)\n\(pcscd.log)\n\(token.logs)")
         #expect(pcscd.log.contains("ifd-ccid.bundle/Contents/Linux/libccid.so"), "pcscd loaded stock libccid")
 
-        let steps: [(String, Keys)] = [("verify", .type([Self.pin])), ("verify", .cancel), ("verify", .type(["999999"])),
+        let steps: [(String, Keys)] = [("verify", .type([Self.pin])), ("verify", .cancel), ("verify", .type([Self.wrongPIN])),
                                        ("change", .type([Self.pin, Self.newPIN, Self.newPIN])), ("verify", .type([Self.newPIN]))]
         let output = try await Self.run(steps.map(\.0), reader: UMockdevTests.readerName, pcscd: pcscd, token: token, keys: steps.map(\.1))
         #expect(output.status == 0, "\(output)\n\(pcscd.log.suffix(4000))\n\(token.logs.suffix(4000))")
@@ -56,7 +59,7 @@ struct UMockdevPinpadTests {
         // 9000 shows (Debian's libccid logs no COMM lines at its default level).
         #expect(token.logs.contains("(time extension)"), "time extensions went out while the holder was to type")
         #expect(token.logs.contains("Secure"), "the emulator traced the Secure messages")
-        for secret in [Self.pin, Self.newPIN, "999999"] {
+        for secret in [Self.pin, Self.newPIN, Self.wrongPIN] {
             let hex = Array(secret.utf8).map { String(format: "%02X", $0) }.joined()
             let spacedHex = Array(secret.utf8).map { String(format: "%02X", $0) }.joined(separator: " ")
             for (name, text) in [("pcscd log with libccid's frame dumps", pcscd.log), ("emulator --trace", token.logs),
@@ -69,32 +72,37 @@ struct UMockdevPinpadTests {
 
     /// Runs `pinpad_secure.py readerPrefix operations…` and, for each operation, waits until the token
     /// waits for its holder, then presses `keys` with `ukey emulator type` (digits on its stdin,
-    /// `--pin-fd 0`; `--cancel`).
+    /// `--pin-fd 0`; `--cancel`). Every blocking wait runs on a thread of its own, never on the
+    /// cooperative pool, which in-process emulators of suites running meanwhile need.
     static func run(_ operations: [String], reader: String, pcscd: PCSCDHarness, token: UMockdevToken,
                     keys: [Keys]) async throws -> TestProcess.Output {
         let finished = Finished()
         let environment = pcscd.environment
-        let script = Task.detached {
-            defer { finished.value.withLock { $0 = true } }
-            return try TestProcess.run([UMockdevToken.python, UMockdevToken.scripts + "/pinpad_secure.py", reader] + operations,
-                                       environment: environment, timeout: 600)
-        }
-        // On a throw the callers' defers stop pcscd and the token, which ends the script.
-        for (index, pressed) in keys.enumerated() {
-            // A fresh subscription per entry: no event of the previous one is read as this one's.
-            let events = try EmulatorEvents(stateDirectory: token.stateDirectory)
-            try events.waitUntilWaiting(token: busid) { finished.value.withLock { $0 } }
-            if index == 0 {
-                // The holder takes a moment: the device sends a time extension (every 0.5 s) that
-                // libccid must follow. A hang guard, not a time limit.
-                let deadline = Date().addingTimeInterval(EmulatorEvents.hangGuard)
-                while !token.logs.contains("(time extension)") && Date() < deadline { usleep(50_000) }
+        // Not awaited on a throw: the callers' defers then stop pcscd and the token, which ends it.
+        let script = Task {
+            try await PCSCTestStack.blocking {
+                defer { finished.value.withLock { $0 = true } }
+                return try TestProcess.run([UMockdevToken.python, UMockdevToken.scripts + "/pinpad_secure.py", reader] + operations,
+                                           environment: environment, timeout: 600)
             }
-            switch pressed {
-            case .cancel:
-                try type(["--cancel"], input: nil, token: token)
-            case .type(let pins):
-                for pin in pins { try type(["--pin-fd", "0"], input: pin + "\n", token: token) }
+        }
+        try await PCSCTestStack.blocking {
+            for (index, pressed) in keys.enumerated() {
+                // A fresh subscription per entry: no event of the previous one is read as this one's.
+                let events = try EmulatorEvents(stateDirectory: token.stateDirectory)
+                try events.waitUntilWaiting(token: busid) { finished.value.withLock { $0 } }
+                if index == 0 {
+                    // The holder takes a moment: the device sends a time extension (every 0.5 s)
+                    // that libccid must follow. A hang guard, not a time limit.
+                    let deadline = Date().addingTimeInterval(EmulatorEvents.hangGuard)
+                    while !token.logs.contains("(time extension)") && Date() < deadline { usleep(50_000) }
+                }
+                switch pressed {
+                case .cancel:
+                    try type(["--cancel"], input: nil, token: token)
+                case .type(let pins):
+                    for pin in pins { try type(["--pin-fd", "0"], input: pin + "\n", token: token) }
+                }
             }
         }
         return try await script.value
