@@ -59,8 +59,9 @@ extension CardChannel {
 /// A channel whose reader has a PIN pad (PC/SC part 10 FEATURE_VERIFY_PIN_DIRECT /
 /// FEATURE_MODIFY_PIN_DIRECT): the holder types the PIN on the reader, here the token itself.
 public protocol PINPadChannel: CardChannel {
-    /// Whether the reader offers PIN verification and modification on its keypad.
-    func pinPadFeatures() async -> (verify: Bool, modify: Bool)
+    /// Whether the reader offers PIN verification and modification on its keypad. A reader
+    /// without part 10 features answers (false, false); a failure to ask throws.
+    func pinPadFeatures() async throws(TokenError) -> (verify: Bool, modify: Bool)
     /// Sends part 10's PIN_VERIFY_STRUCTURE (`modify` false) or PIN_MODIFY_STRUCTURE; the
     /// response APDU once the holder typed (6400 time-out, 6401 cancelled, as the reader reports).
     func pinPad(_ structure: [UInt8], modify: Bool) async throws(TokenError) -> [UInt8]

@@ -55,9 +55,9 @@ public final class TracingCardChannel: CardChannel, Sendable {
 
 extension TracingCardChannel: PINPadChannel {
     /// The inner channel's PIN pad, if it has one.
-    public func pinPadFeatures() async -> (verify: Bool, modify: Bool) {
+    public func pinPadFeatures() async throws(TokenError) -> (verify: Bool, modify: Bool) {
         guard let pad = channel as? any PINPadChannel else { return (false, false) }
-        return await pad.pinPadFeatures()
+        return try await pad.pinPadFeatures()
     }
 
     /// Traces the APDU template sent to the PIN pad (no PIN: the holder types it on the token)

@@ -109,8 +109,20 @@ struct PIVPINUnblockCommand: AsyncParsableCommand {
     @Option(name: .customLong("new-pin-fd"), help: "Read the new PIV PIN from this file descriptor (else UKEY_PIV_NEW_PIN, else a prompt).")
     var newPINFD: Int32?
 
+    @OptionGroup var entry: PINEntryOptions
+
     mutating func run() async throws {
         try await Output.run(json: options.json) {
+            let given = PINEntryOptions.pinGiven(fd: pukFD, variable: "UKEY_PIV_PUK")
+                || PINEntryOptions.pinGiven(fd: newPINFD, variable: "UKEY_PIV_NEW_PIN")
+            let keypad = try await ReaderAccess.withPIV(options) { reader, piv in
+                guard try await entry.usesKeypad(Token(channel: piv.channel), pinGiven: given) else { return false }
+                PINEntryOptions.prompt("Type the PIV PUK, then the new PIV PIN twice, on the token's keypad (OK after each).")
+                try await piv.unblockPINOnDevice()
+                try await PIVPINResult.emit(reader, "unblocked", piv, json: options.json, text: "PIV PIN unblocked and set")
+                return true
+            }
+            guard !keypad else { return }
             let puk = try SecretInput.pivPUK(fd: pukFD).read()
             let new = try SecretInput.pivNewPIN(fd: newPINFD).readTwiceOnTerminal()
             try await ReaderAccess.withPIV(options) { reader, piv in

@@ -50,7 +50,7 @@ struct TokenInfoCommand: AsyncParsableCommand {
             try await ReaderAccess.withToken(options) { found in
                 let info = try await found.token.info()
                 let result = Result(reader: found.reader, info: info, certificates: try await Self.certificates(found.token, info),
-                                    pinPad: await found.token.hasPINPad())
+                                    pinPad: try await found.token.hasPINPad())
                 try Output.emit(result, json: options.json) { result in
                     let info = result.info
                     let certificates = result.certificates.map { Self.line($0) + "\n" }.joined()

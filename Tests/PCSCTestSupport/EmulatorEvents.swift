@@ -50,7 +50,8 @@ public final class EmulatorEvents: @unchecked Sendable {
     }
 
     /// Waits until token `busid` waits for its holder: already (the `status` reply, asked after
-    /// subscribing, says so) or at its next `waiting` event. No poll, and no window between the two
+    /// subscribing, says so) or at its next `waiting` event (a confirmation) or `pin-entry` event
+    /// (a PIN asked on its keypad, which sends no `waiting`). No poll, and no window between the two
     /// in which the event could be missed.
     public func waitUntilWaiting(token busid: String, stop: () -> Bool = { false }) throws {
         do {
@@ -62,7 +63,7 @@ public final class EmulatorEvents: @unchecked Sendable {
         while let object = try nextObject(until: deadline, stop: stop) {
             if let tokens = object["tokens"] as? [[String: Any]] {
                 if tokens.contains(where: { $0["busid"] as? String == busid && $0["waiting"] as? Bool == true }) { return }
-            } else if object["event"] as? String == "waiting" && object["token"] as? String == busid {
+            } else if ["waiting", "pin-entry"].contains(object["event"] as? String) && object["token"] as? String == busid {
                 return
             }
         }

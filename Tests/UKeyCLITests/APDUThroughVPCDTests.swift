@@ -44,4 +44,20 @@ struct APDUThroughVPCDTests {
         #expect(output.stderr.hasPrefix("ukey: ") && output.stderr.contains("matches 2 readers")
                 && output.stderr.contains(fixture.readerName), "one line naming the readers it matched: \(output.stderr)")
     }
+
+    /// vpcd's IFDHControl answers IFD_ERROR_NOT_SUPPORTED for every code, which pcscd reports as
+    /// SCARD_E_UNSUPPORTED_FEATURE: that, and only such codes, mean "no PIN pad" (other
+    /// SCardControl failures are errors: PCSCFlowTests).
+    @Test("a reader without part 10 features (vpcd): token info shows no PIN pad, --on-token says there is none")
+    func noPINPadBehindVPCD() async throws {
+        let fixture = try await PCSCTestStack.blocking { try VPCDProcessFixture() }
+        defer { fixture.stop() }
+        let info = try await PCSCTestStack.blocking { try self.ukey(["token", "info", "--reader", fixture.readerName], fixture) }
+        #expect(info.status == 0, "\(info)")
+        #expect(info.stdout.contains("PIN pad           no"), "\(info)")
+        let verify = try await PCSCTestStack.blocking {
+            try self.ukey(["token", "pin", "verify", "--on-token", "--reader", fixture.readerName], fixture)
+        }
+        #expect(verify.status == 1 && verify.stderr.contains("the reader has no PIN pad"), "\(verify)")
+    }
 }

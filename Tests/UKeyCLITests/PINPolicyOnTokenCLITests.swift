@@ -68,8 +68,17 @@ struct PINPolicyOnTokenCLITests {
             #expect(info.stdout.contains("keypad only"), "ukey token info shows the policy: \(info)")
             let onPC = try ukey(["token", "pin", "verify", "--on-pc", "--json"], ["UKEY_PIN": PCSCTestStack.factoryPIN])
             #expect(onPC.status != 0, "keypad-only refuses the PIN typed on the computer: \(onPC)")
+            // Its own error, not the holder's Cancel (userDenied, "the holder refused the transfer").
+            let keypadOnly = "this token takes its PIN on its own keypad only: use --on-token"
+            #expect(onPC.stdout.contains(#""error" : "pinEntryKeypadOnly""#) && onPC.stderr == "ukey: \(keypadOnly)\n", "\(onPC)")
+            let onPCText = try ukey(["token", "pin", "verify", "--on-pc"], ["UKEY_PIN": PCSCTestStack.factoryPIN])
+            #expect(onPCText.status == 1 && onPCText.stderr == "ukey: \(keypadOnly)\n" && !onPCText.stderr.contains("refused the transfer"),
+                    "\(onPCText)")
+            let changeOnPC = try ukey(["token", "pin", "change", "--on-pc"], ["UKEY_PIN": PCSCTestStack.factoryPIN, "UKEY_NEW_PIN": Self.newPIN])
+            #expect(changeOnPC.status == 1 && changeOnPC.stderr == "ukey: \(keypadOnly)\n", "CHANGE from the computer: \(changeOnPC)")
             let viaPC = try ukey(["token", "pin", "policy", "both", "--on-pc", "--json"], ["UKEY_PUK": PCSCTestStack.factoryPUK])
             #expect(viaPC.status != 0, "and the PUK sent from the computer: \(viaPC)")
+            #expect(viaPC.stdout.contains(#""error" : "pinEntryKeypadOnly""#), "\(viaPC)")
 
             let back = BackgroundWork { try ukey(["token", "pin", "policy", "both", "--json"], [:]) }
             try await PCSCTestStack.blocking { try type(PCSCTestStack.factoryPUK) }
@@ -99,6 +108,30 @@ struct PINPolicyOnTokenCLITests {
             let pivVerify = try ukey(["piv", "pin", "verify", "--on-pc"], ["UKEY_PIV_PIN": Self.newPIN])
             #expect(pivVerify.status == 0, "the PIV PIN typed on the keypad is set: \(pivVerify)")
             #expect(!(output.stdout + output.stderr + pivOutput.stdout + pivOutput.stderr).contains(Self.newPIN), "no PIN in the output")
+        }
+    }
+
+    @Test("PIV unblock on the keypad: RESET RETRY COUNTER with the PUK, then the new PIN twice; a wrong PUK counts")
+    func pivUnblockOnToken() async throws {
+        try await Self.withStack { ukey, type, _ in
+            let wrong = try ukey(["piv", "pin", "verify", "--on-pc", "--json"], ["UKEY_PIV_PIN": "99999999"])
+            #expect(wrong.status == 1 && wrong.stdout.contains(#""triesLeft" : 2"#), "a wrong PIV PIN uses a try: \(wrong)")
+
+            async let refused = PCSCTestStack.blocking { try ukey(["piv", "pin", "unblock", "--json"], [:]) }
+            for digits in ["11112222", Self.newPIN, Self.newPIN] { try await PCSCTestStack.blocking { try type(digits) } }
+            let refusedOutput = try await refused
+            #expect(refusedOutput.status == 1 && refusedOutput.stdout.contains(#""error" : "wrongPUK""#)
+                    && refusedOutput.stdout.contains(#""triesLeft" : 2"#), "a wrong PUK typed on the keypad counts as the PUK's: \(refusedOutput)")
+
+            async let unblocked = PCSCTestStack.blocking { try ukey(["piv", "pin", "unblock", "--json"], [:]) }
+            for digits in [PCSCTestStack.factoryPIVPUK, Self.newPIN, Self.newPIN] { try await PCSCTestStack.blocking { try type(digits) } }
+            let output = try await unblocked
+            #expect(output.status == 0 && output.stdout.contains(#""result" : "unblocked""#), "\(output)")
+            #expect(output.stderr.contains("Type the PIV PUK, then the new PIV PIN twice, on the token's keypad"), "\(output)")
+            let verify = try ukey(["piv", "pin", "verify", "--on-pc"], ["UKEY_PIV_PIN": Self.newPIN])
+            #expect(verify.status == 0, "the PIV PIN typed on the keypad is set and its tries are back: \(verify)")
+            let all = output.stdout + output.stderr + refusedOutput.stdout + refusedOutput.stderr
+            #expect(!all.contains(Self.newPIN) && !all.contains(PCSCTestStack.factoryPIVPUK), "no PIN or PUK in the output")
         }
     }
 

@@ -55,8 +55,13 @@ final class UMockdevToken: @unchecked Sendable {
         return EndToEndTools.driverLibrary
     }()
 
-    /// - Parameter exchange: the emulator's `--exchange` (`apdu`, `tpdu`, `tpdu-t0`).
-    init(exchange: String = "apdu") throws {
+    /// - Parameters:
+    ///   - exchange: the emulator's `--exchange` (`apdu`, `tpdu`, `tpdu-t0`).
+    ///   - confirm: its `--confirm` (`external` for a keypad typed on through the control socket).
+    ///   - arguments: more `ukey emulator run` arguments (`--trace`, `--pcap FILE`).
+    ///   - environment: more emulator environment (`UKEY_FACTORY_PIN`).
+    init(exchange: String = "apdu", confirm: String = "approve", arguments: [String] = [],
+         environment: [String: String] = [:]) throws {
         var template = Array("/tmp/ukey-umockdev.XXXXXX".utf8CString)
         guard let made = mkdtemp(&template) else { throw PCSCDHarnessError("mkdtemp failed: errno \(errno)") }
         directory = String(cString: made)
@@ -65,10 +70,11 @@ final class UMockdevToken: @unchecked Sendable {
         var emulatorEnvironment = ProcessInfo.processInfo.environment
         emulatorEnvironment["UKEY_FACTORY_PIN"] = "123456"
         emulatorEnvironment["UKEY_FACTORY_PUK"] = "12345678"
+        emulatorEnvironment.merge(environment) { $1 }
         do {
             emulator = try PCSCDHarness.ProcessGroup(
                 arguments: [UMockdevToken.ukeyBinary!, "emulator", "run", "--listen", "127.0.0.1:0",
-                            "--state", directory + "/state", "--confirm", "approve", "--exchange", exchange],
+                            "--state", directory + "/state", "--confirm", confirm, "--exchange", exchange] + arguments,
                 environment: emulatorEnvironment, logPath: emulatorLog)
         } catch {
             try? FileManager.default.removeItem(atPath: directory)
@@ -106,6 +112,9 @@ final class UMockdevToken: @unchecked Sendable {
         emulator.stop()
         try? FileManager.default.removeItem(atPath: directory)
     }
+
+    /// The emulator's state directory, where its control socket is (`ukey emulator … --state`).
+    var stateDirectory: String { directory + "/state" }
 
     /// What a process needs to see the testbed instead of the real /sys and /dev.
     var preloadEnvironment: [String: String] {

@@ -7,7 +7,8 @@ import UKeyEmulator
 /// A stock PC/SC client (pyscard, `Scripts/pinpad_verify.py`) using the token's keypad through
 /// pcscd and libifd-ukey.so: FEATURE_VERIFY_PIN_DIRECT while the holder types (control op
 /// `keys`). Then every log of the session — pcscd's with UKEY_DRIVER_TRACE, the emulator's with
-/// --trace, the event stream, the script's output — is searched for the PIN.
+/// --trace, the event stream, the script's output, and the USB/IP capture (`--pcap`, redacted and
+/// with `--pcap-include-secrets`) — is searched for the PIN.
 @Suite("pinpad: pyscard → pcscd → libifd-ukey.so → the token's keypad", .serialized, .enabled(if: PCSCDClient.available))
 struct PinpadStockClientTests {
     /// A PIN no log line could contain by chance, and its hex.
@@ -23,14 +24,37 @@ struct PinpadStockClientTests {
         BackgroundWork { try TestProcess.run([PCSCDClient.python, script] + arguments, environment: pcscd.environment, timeout: 300) }
     }
 
-    @Test("SCardControl(FEATURE_VERIFY_PIN_DIRECT) waits for the keypad and answers 9000; Cancel gives 6401; the PIN is in no log",
-          arguments: ["apdu", "tpdu"])
-    func verifyDirect(exchange: String) async throws {
+    /// The forms the PIN could take in a VERIFY or CHANGE APDU: ASCII (`37 33 39 …`, what the
+    /// banking VERIFY carries), packed BCD (`73 91 58 64`, the keypad CHANGE's 8-byte blocks).
+    static var pinForms: [(String, [UInt8])] {
+        let digits = pin.utf8.map { $0 - 0x30 }
+        let bcd = stride(from: 0, to: digits.count, by: 2).map { digits[$0] << 4 | digits[$0 + 1] }
+        return [("ASCII", Array(pin.utf8)), ("BCD", bcd)]
+    }
+
+    /// A PIN sent from the computer in a VERIFY, the control: the capture shows it with
+    /// `--pcap-include-secrets` and hides it without, so the search below would find a PIN that
+    /// crossed the wire.
+    static let decoy = "50284617"
+
+    static func contains(_ haystack: [UInt8], _ needle: [UInt8]) -> Bool {
+        guard !needle.isEmpty, haystack.count >= needle.count else { return false }
+        return (0...(haystack.count - needle.count)).contains { haystack[$0..<($0 + needle.count)].elementsEqual(needle) }
+    }
+
+    @Test("SCardControl(FEATURE_VERIFY_PIN_DIRECT) waits for the keypad and answers 9000; Cancel gives 6401; the PIN is in no log and not in the USB capture",
+          arguments: ["apdu", "tpdu"], [false, true])
+    func verifyDirect(exchange: String, includeSecrets: Bool) async throws {
+        let captureDirectory = try TemporaryDirectory()
+        defer { captureDirectory.remove() }
+        let pcap = captureDirectory.file("pinpad.pcap")
         try await withEmulator({
             $0.confirmation = .external
             $0.trace = true
             try? $0.setExchange(named: exchange)
             $0.environment["UKEY_FACTORY_PIN"] = Self.pin
+            $0.pcap = pcap
+            $0.pcapIncludeSecrets = includeSecrets
         }) { emulator in
             let pcscd = try PCSCDHarness(readers: PCSCDClient.readers(emulator), extraEnvironment: ["UKEY_DRIVER_TRACE": "1"])
             defer { pcscd.stop() }
@@ -51,6 +75,22 @@ struct PinpadStockClientTests {
             #expect(try emulator.control().request(.keys(token: nil, keys: ["1", "cancel"])).isOK)
             let cancelOutput = try await cancelled.value
             #expect(cancelOutput.stdout.contains("SW 6401"), "Cancel, as libccid reports it:\n\(cancelOutput)")
+
+            // The control: a VERIFY with a PIN from the computer (a wrong one) crosses the wire.
+            let decoyAPDU = "00200081" + String(format: "%02X", Self.decoy.count) + Array(Self.decoy.utf8).map { String(format: "%02X", $0) }.joined()
+            let decoyOutput = try PCSCDClient.run(["transmit", reader, decoyAPDU], pcscd)
+            #expect(decoyOutput.status == 0, "\(decoyOutput)")
+            #expect(try emulator.control().request(.captureStop).isOK, "the capture ends and is flushed")
+            let captured = try [UInt8](Data(contentsOf: URL(fileURLWithPath: pcap)))
+            #expect(Self.contains(captured, [0x00, 0xA4, 0x04, 0x00, 0x06, 0xF0, 0x55, 0x4B, 0x45, 0x59, 0x01]),
+                    "the capture holds the session (the SELECT): \(captured.count) bytes")
+            #expect(Self.contains(captured, [0x00, 0x20, 0x00, 0x81]), "and the keypad VERIFY's template in the Secure message")
+            #expect(Self.contains(captured, Array(Self.decoy.utf8)) == includeSecrets,
+                    "a PIN that crossed the wire is in the capture exactly when secrets are included (the control)")
+            for (form, bytes) in Self.pinForms {
+                #expect(!Self.contains(captured, bytes),
+                        "the PIN typed on the keypad (\(form)) is not in the capture\(includeSecrets ? " even with --pcap-include-secrets: it never crossed USB" : "")")
+            }
 
             var eventLines: [String] = []
             while let event = try events.nextEvent(timeout: 1) { eventLines.append(ControlLine.text(event)) }

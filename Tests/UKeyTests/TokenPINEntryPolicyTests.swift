@@ -17,8 +17,12 @@ struct TokenPINEntryPolicyTests {
         #expect(info.pinEntry == .keypadOnly)
         #expect(info.pukTriesLeft == 3, "a correct PUK resets its tries")
 
-        await #expect(throws: TokenError.userDenied) { try await token.verifyPIN(TokenTests.factoryPIN) }
-        await #expect(throws: TokenError.userDenied) { try await token.setPINEntryPolicy(.both, puk: TokenTests.puk) }
+        // 6985 to a PIN command is keypad-only's refusal, not the holder's Cancel (userDenied).
+        await #expect(throws: TokenError.pinEntryKeypadOnly) { try await token.verifyPIN(TokenTests.factoryPIN) }
+        await #expect(throws: TokenError.pinEntryKeypadOnly) { try await token.changePIN(old: TokenTests.factoryPIN, new: "24681357") }
+        await #expect(throws: TokenError.pinEntryKeypadOnly) { try await token.unblockPIN(puk: TokenTests.puk, newPIN: "24681357") }
+        await #expect(throws: TokenError.pinEntryKeypadOnly) { try await token.setPINEntryPolicy(.both, puk: TokenTests.puk) }
+        #expect(TokenError.pinEntryKeypadOnly.description == "this token takes its PIN on its own keypad only: use --on-token")
         let after = try await token.info()
         #expect(after.pinEntry == .keypadOnly && after.pinTriesLeft == 3 && after.pukTriesLeft == 3,
                 "refused before anything is checked: no try used, the policy stays")

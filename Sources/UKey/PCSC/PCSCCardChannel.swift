@@ -77,17 +77,48 @@ public final class PCSCCardChannel: CardChannel, Sendable {
 }
 
 extension PCSCCardChannel: PINPadChannel {
-    public func pinPadFeatures() async -> (verify: Bool, modify: Bool) {
-        guard let features = try? card.features() else { return (false, false) }
-        return (features[.verifyPINDirect] != nil, features[.modifyPINDirect] != nil)
+    /// The reader's part 10 features. A driver that cannot answer the feature request at all
+    /// means no PIN pad; any other failure is thrown, not read as "no PIN pad" (which would let
+    /// the CLI fall back to a PIN typed on this computer without saying why).
+    /// Asked inside a transaction: while another program holds one, SCardControl would fail
+    /// with SCARD_E_SHARING_VIOLATION; this waits for it, as an APDU does.
+    public func pinPadFeatures() async throws(TokenError) -> (verify: Bool, modify: Bool) {
+        try await beginTransaction()
+        let features: Result<[PCSCFeature: UInt32]?, TokenError>
+        do {
+            features = .success(try card.features())
+        } catch let error as PCSCError where Self.meansNoFeatures(error) {
+            features = .success(nil)
+        } catch let error as PCSCError {
+            features = .failure(Self.tokenError(error))
+        } catch {
+            features = .failure(.malformedResponse("the reader's part 10 feature list: \(error)"))
+        }
+        await endTransaction()
+        guard let found = try features.get() else { return (false, false) }
+        return (found[.verifyPINDirect] != nil, found[.modifyPINDirect] != nil)
+    }
+
+    /// The codes pcscd 1.9.9 gives for a reader whose driver offers no SCardControl features:
+    /// SCARD_E_UNSUPPORTED_FEATURE when the driver's IFDHControl answers IFD_ERROR_NOT_SUPPORTED
+    /// or IFD_NOT_SUPPORTED (libccid for an unknown code, vpcd for every code) or its IFD handler
+    /// API is older than 3.0 (ifdwrapper.c IFDControl, winscard.c SCardControl), and
+    /// SCARD_E_INVALID_PARAMETER when an API 2.0 driver is asked with an empty buffer, as the
+    /// feature request is (winscard.c, before the driver is reached).
+    static func meansNoFeatures(_ error: PCSCError) -> Bool {
+        error == .unsupportedFeature || error == .invalidParameter
     }
 
     public func pinPad(_ structure: [UInt8], modify: Bool) async throws(TokenError) -> [UInt8] {
         let features: [PCSCFeature: UInt32]
         do {
             features = try card.features()
-        } catch {
+        } catch let error as PCSCError where Self.meansNoFeatures(error) {
             throw .noPINPad
+        } catch let error as PCSCError {
+            throw Self.tokenError(error)
+        } catch {
+            throw .malformedResponse("the reader's part 10 feature list: \(error)")
         }
         guard let code = features[modify ? .modifyPINDirect : .verifyPINDirect] else { throw .noPINPad }
         do {

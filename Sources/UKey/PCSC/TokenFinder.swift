@@ -68,7 +68,8 @@ public struct TokenFinder: Sendable {
                 let info = try? await Token(channel: channel).info()
                 status = ReaderStatus(index: index, name: name, hasCard: true, isToken: info != nil, serial: info?.serial,
                                       atr: (try? channel.card.status().atr)?.hexString ?? atr, busy: false,
-                                      pinPad: await channel.pinPadFeatures().verify)
+                                      // A listing: one reader that cannot be asked shows no PIN pad.
+                                      pinPad: (try? await channel.pinPadFeatures())?.verify ?? false)
             } else if !present {
                 status.pinPad = await readerPINPad(name)
             }

@@ -94,6 +94,29 @@ extension PIVToken {
         }
     }
 
+    /// RESET RETRY COUNTER (`00 2C 00 80`) with the PUK and the new PIV PIN (twice) typed on the
+    /// token's keypad: ASCII in two 8-byte FF-padded blocks, the PUK in the first, 6–8 digits
+    /// each. The keypad shows "Enter PIN" for the PUK (part 10 has no PUK message). Differing new
+    /// PINs throw ``TokenError/invalidInput(_:)`` and change nothing; a wrong PUK
+    /// ``TokenError/wrongPUK(triesLeft:)``, a blocked one ``TokenError/pukBlocked``.
+    public func unblockPINOnDevice() async throws(TokenError) {
+        try await operation { session throws(TokenError) in
+            do throws(TokenError) {
+                try await Token.pinPad(session.session, PIVToken.unblockStructure, modify: true, operation: "RESET RETRY COUNTER")
+            } catch {
+                throw error.forPUK
+            }
+        }
+    }
+
+    /// Part 10's PIN_MODIFY_STRUCTURE for RESET RETRY COUNTER: as ``changeStructure``'s, the
+    /// PUK in the first block.
+    static var unblockStructure: [UInt8] {
+        let apdu: [UInt8] = [0x00, 0x2C, 0x00, 0x80, 0x10] + [UInt8](repeating: 0xFF, count: 16)
+        return [0x00, 0x00, 0x82, 0x08, 0x00, 0x00, 0x08, 0x08, 0x06, 0x03, 0x02, 0x03, 0x09, 0x04, 0x00, 0x01, 0x02,
+                0x00, 0x00, 0x00, UInt8(apdu.count), 0x00, 0x00, 0x00] + apdu
+    }
+
     /// Part 10's PIN_MODIFY_STRUCTURE for the PIV PIN: ASCII, blocks of 8 at 0 and 8, three messages.
     static var changeStructure: [UInt8] {
         let apdu: [UInt8] = [0x00, 0x24, 0x00, 0x80, 0x10] + [UInt8](repeating: 0xFF, count: 16)

@@ -4,7 +4,7 @@ extension Token {
     /// SET PIN-ENTRY POLICY with the PUK sent from this computer. A wrong PUK throws
     /// ``TokenError/wrongPUK(triesLeft:)``, a blocked one ``TokenError/pukBlocked``. A
     /// keypad-only token refuses every PUK that comes from the computer (6985, no try used:
-    /// ``TokenError/userDenied``); use ``setPINEntryPolicyOnDevice(_:)`` there.
+    /// ``TokenError/pinEntryKeypadOnly``); use ``setPINEntryPolicyOnDevice(_:)`` there.
     public func setPINEntryPolicy(_ policy: TokenInfo.PINEntryPolicy, puk: Secret) async throws(TokenError) {
         try await operation { session throws(TokenError) in
             do throws(TokenError) {

@@ -5,10 +5,11 @@ import ISO7816
 /// token takes the digits, and the PIN never crosses USB, so a keylogger on this computer has
 /// nothing to catch. Works when the channel's reader offers it (``PINPadChannel``).
 extension Token {
-    /// Whether the reader offers PIN verification on its keypad.
-    public func hasPINPad() async -> Bool {
+    /// Whether the reader offers PIN verification on its keypad. Throws when the reader could
+    /// not be asked (a PC/SC failure other than "no features"), rather than answering false.
+    public func hasPINPad() async throws(TokenError) -> Bool {
         guard let pad = channel as? any PINPadChannel else { return false }
-        return await pad.pinPadFeatures().verify
+        return try await pad.pinPadFeatures().verify
     }
 
     /// VERIFY PIN with the PIN typed on the token (block size 0: Lc is the digits typed).

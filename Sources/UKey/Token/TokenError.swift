@@ -59,6 +59,11 @@ public enum TokenError: Error, Hashable, Sendable, CustomStringConvertible {
     case pinEntryTimedOut
     /// The reader has no PIN pad for `--on-token`.
     case noPINPad
+    /// A VERIFY, CHANGE, UNBLOCK or SET PIN-ENTRY POLICY carrying a PIN or PUK from the computer,
+    /// refused by a token whose policy is `pin-entry keypad-only` (6985 to a PIN command, no try
+    /// used): the PIN must be typed on the token's keypad. Not the holder's Cancel
+    /// (``userDenied``, CONFIRM TRANSFER's 6985).
+    case pinEntryKeypadOnly
 
     public enum NotPersonalizedReason: Hashable, Sendable, CustomStringConvertible {
         case factoryPIN
@@ -110,6 +115,7 @@ public enum TokenError: Error, Hashable, Sendable, CustomStringConvertible {
         case .pinEntryCancelled: return "the holder cancelled the PIN entry on the token"
         case .pinEntryTimedOut: return "nobody typed the PIN on the token in time"
         case .noPINPad: return "the reader has no PIN pad: the PIN cannot be typed on the token"
+        case .pinEntryKeypadOnly: return "this token takes its PIN on its own keypad only: use --on-token"
         }
     }
 
@@ -149,6 +155,7 @@ public enum TokenError: Error, Hashable, Sendable, CustomStringConvertible {
         case .pinEntryCancelled: return "pinEntryCancelled"
         case .pinEntryTimedOut: return "pinEntryTimedOut"
         case .noPINPad: return "noPINPad"
+        case .pinEntryKeypadOnly: return "pinEntryKeypadOnly"
         }
     }
 }

@@ -37,7 +37,9 @@ struct TokenSession {
 
     /// The one mapping of a card's status words to ``TokenError``, for the banking and the PIV
     /// applet alike: the response data on 9000, else the error (6982 is ``TokenError/pinNotVerified``
-    /// here; callers that know better, like the factory-PIN check above, look first).
+    /// here; callers that know better, like the factory-PIN check above, look first). For the PIN
+    /// commands (`pinFormat`) 6985 is a keypad-only token refusing a PIN from the computer
+    /// (``TokenError/pinEntryKeypadOnly``); elsewhere it is the holder's Cancel.
     static func data(of response: ResponseAPDU, operation: String, missing: TokenError.NotPersonalizedReason = .noKey,
                      pinFormat: Bool = false) throws(TokenError) -> [UInt8] {
         let status = response.statusWord
@@ -46,6 +48,7 @@ struct TokenSession {
         case 0x63C0...0x63CF: throw .wrongPIN(triesLeft: Int(status.sw2 & 0x0F))
         case 0x6983: throw .blocked
         case 0x6982: throw .pinNotVerified
+        case 0x6985 where pinFormat: throw .pinEntryKeypadOnly
         case 0x6985: throw .userDenied
         case 0x6401: throw .timedOut
         case 0x6A88: throw .notPersonalized(missing)

@@ -20,11 +20,11 @@ struct PINEntryOptions: ParsableArguments {
     func usesKeypad(_ token: Token, pinGiven: Bool) async throws -> Bool {
         if onPC { return false }
         if onToken {
-            guard await token.hasPINPad() else { throw TokenError.noPINPad }
+            guard try await token.hasPINPad() else { throw TokenError.noPINPad }
             return true
         }
         guard !pinGiven else { return false }
-        return await token.hasPINPad()
+        return try await token.hasPINPad()
     }
 
     static func pinGiven(fd: Int32?, variable: String = "UKEY_PIN") -> Bool {
