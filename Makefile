@@ -161,6 +161,7 @@ bench: deps
 	$(SWIFT) build -c release --product ukey $(SWIFT_BUILD_FLAGS)
 	$(SWIFT) build -c release --product ifd-ukey $(SWIFT_BUILD_FLAGS)
 	$(SWIFT) build -c release --product ukey-bench $(SWIFT_BUILD_FLAGS)
+	$(SWIFT) build -c release --product ukey-bank $(SWIFT_BUILD_FLAGS)
 	@mkdir -p $(dir $(BENCH_REPORT))
 	SWIFT=$(SWIFT) scripts/bench-report.sh "$$($(SWIFT) build -c release $(SWIFT_BUILD_FLAGS) --show-bin-path)" $(BENCH_REPORT)
 

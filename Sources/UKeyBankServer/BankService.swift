@@ -66,15 +66,55 @@ public enum BankService {
         return Array(data)
     }()
 
-    /// Runs the synchronous `body` (the verifier takes a file lock and does I/O) on a Dispatch
-    /// queue, off NIO's event loops and Swift's cooperative pool.
+    /// Runs the synchronous `body` (the verifier waits for its database: a SQLite commit's fsync,
+    /// PostgreSQL round trips) on ``blockingPool``, off NIO's event loops and Swift's cooperative pool.
     static func offLoop<T: Sendable>(_ body: @escaping @Sendable () throws -> T) async throws -> T {
         try await withCheckedThrowingContinuation { continuation in
-            queue.async { continuation.resume(with: Result { try body() }) }
+            blockingPool.run { continuation.resume(with: Result { try body() }) }
         }
     }
 
-    private static let queue = DispatchQueue(label: "ukey-bank.verifier", qos: .userInitiated, attributes: .concurrent)
+    /// The pool ``offLoop(_:)`` runs on: as many threads as the machine has cores, so a burst of
+    /// requests queues here instead of starting a thread each (a concurrent Dispatch queue had no limit).
+    static let blockingPool = BlockingPool(threads: ProcessInfo.processInfo.activeProcessorCount)
+}
+
+/// A fixed number of threads running blocking jobs in order of arrival: never more at once than
+/// ``threads``; the others wait in the queue.
+final class BlockingPool: Sendable {
+    let threads: Int
+    private let condition = NSCondition()
+    private nonisolated(unsafe) var jobs: [@Sendable () -> Void] = []
+    private nonisolated(unsafe) var head = 0
+
+    init(threads: Int) {
+        self.threads = max(1, threads)
+        for index in 0..<self.threads {
+            let thread = Thread { self.work() } // the pool lives as long as the process
+            thread.name = "ukey-bank-blocking-\(index)"
+            thread.start()
+        }
+    }
+
+    /// Queues `job`; one of the pool's threads runs it.
+    func run(_ job: @escaping @Sendable () -> Void) {
+        condition.lock()
+        jobs.append(job)
+        condition.signal()
+        condition.unlock()
+    }
+
+    private func work() {
+        while true {
+            condition.lock()
+            while head == jobs.count { condition.wait() }
+            let job = jobs[head]
+            head += 1
+            if head > 1_024, head * 2 > jobs.count { jobs.removeFirst(head); head = 0 }
+            condition.unlock()
+            job()
+        }
+    }
 }
 
 /// The handlers, each reading the whole (bounded) body first.

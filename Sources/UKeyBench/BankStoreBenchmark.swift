@@ -83,7 +83,7 @@ enum BankStoreBenchmark {
         })
         try store.execute("CREATE TABLE bench_floor (id BIGINT PRIMARY KEY, value TEXT NOT NULL)")
         let floor = Double(verifications) / (try Measure.duration(count: 1) {
-            for id in 0..<verifications { try store.execute("INSERT INTO bench_floor (id, value) VALUES (\(id), 'x')") }
+            for id in 0..<verifications { try store.execute("INSERT INTO bench_floor (id, value) VALUES ($1, $2)", [.integer(Int64(id)), .text("x")]) }
         })
         return Row(engine: engine, history: history, recorded: recorded, floor: floor)
     }

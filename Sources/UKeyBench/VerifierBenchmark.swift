@@ -53,7 +53,7 @@ enum VerifierBenchmark {
             // The storage floor: one INSERT + COMMIT on the same store, as durable as verify's.
             let base = durable.count * batch.count
             durable.append(Double(batch.count) / (try Measure.duration(count: 1) {
-                for index in batch.indices { try store.execute("INSERT INTO bench_floor (id, value) VALUES (\(base + index), 'x')") }
+                for index in batch.indices { try store.execute("INSERT INTO bench_floor (id, value) VALUES ($1, $2)", [.integer(Int64(base + index)), .text("x")]) }
             }))
         }
         let plainRate = Measure.median(plain)

@@ -1,5 +1,6 @@
 import UKey
 import Foundation
+import Synchronization
 
 /// ``BankStore`` over SQL, the same statements on SQLite and PostgreSQL (``SQLDialect`` holds
 /// the few differences). Schema (``BankSchema``): `challenges`, `tokens`, `daily_totals`,
@@ -87,10 +88,10 @@ public final class SQLBankStore: BankStore {
         }
     }
 
-    /// Runs `sql` (no parameters) in a write transaction of its own: maintenance, and the
+    /// Runs `sql` with `parameters` in a write transaction of its own: maintenance, and the
     /// benchmark's history and floor.
-    public func execute(_ sql: String) throws(BankError) {
-        try transaction(write: true) { (c) throws(SQLFailure) in _ = try c.execute(sql) }
+    public func execute(_ sql: String, _ parameters: [SQLValue] = []) throws(BankError) {
+        try transaction(write: true) { (c) throws(SQLFailure) in _ = try c.execute(sql, parameters) }
     }
 
     // MARK: Challenges
@@ -106,10 +107,13 @@ public final class SQLBankStore: BankStore {
                 return .failure(.tokenSuspended(serial: serial))
             }
             let expires = Int64(challenge.expiresAt.timeIntervalSince1970)
-            try c.execute("INSERT INTO challenges (challenge, token_serial, expires_at, forget_at, issued) VALUES ($1, $2, $3, $4, $5)",
-                          [.text(challenge.challenge.hexString), challenge.tokenSerial.map { .text($0.hexString) } ?? .null,
-                           .integer(expires), .integer(expires + Int64(policy.challengeRetentionSeconds)), .text(try Self.json(challenge))])
-            try purge(c, at: now, batch: Self.purgeBatch)
+            // The challenge and a purge batch in one batch (one round trip on PostgreSQL).
+            _ = try c.batch([
+                SQLStatement("INSERT INTO challenges (challenge, token_serial, expires_at, forget_at, issued) VALUES ($1, $2, $3, $4, $5)",
+                             [.text(challenge.challenge.hexString), challenge.tokenSerial.map { .text($0.hexString) } ?? .null,
+                              .integer(expires), .integer(expires + Int64(policy.challengeRetentionSeconds)), .text(try Self.json(challenge))]),
+                purgeStatement(at: now, batch: Self.purgeBatch),
+            ])
             return .success(challenge)
         }.get()
     }
@@ -121,8 +125,13 @@ public final class SQLBankStore: BankStore {
     /// One batch through `challenges_forget_at` (the index on the forget time): no full scan.
     @discardableResult
     private func purge(_ c: any SQLConnection, at now: Date, batch: Int) throws(SQLFailure) -> Int {
-        try c.execute("DELETE FROM challenges WHERE seq IN (SELECT seq FROM challenges WHERE forget_at <= $1 ORDER BY forget_at LIMIT $2)",
-                      [.integer(Int64(now.timeIntervalSince1970.rounded(.down))), .integer(Int64(batch))])
+        let statement = purgeStatement(at: now, batch: batch)
+        return try c.execute(statement.sql, statement.parameters)
+    }
+
+    private func purgeStatement(at now: Date, batch: Int) -> SQLStatement {
+        SQLStatement("DELETE FROM challenges WHERE seq IN (SELECT seq FROM challenges WHERE forget_at <= $1 ORDER BY forget_at LIMIT $2)",
+                     [.integer(Int64(now.timeIntervalSince1970.rounded(.down))), .integer(Int64(batch))])
     }
 
     // MARK: Verification
@@ -130,8 +139,7 @@ public final class SQLBankStore: BankStore {
     public func verify(_ signed: SignedTransfer, certificateSubject: String, at now: Date, policy cache: BankPolicyCache,
                        commit: Bool) throws(BankError) -> TransferVerdict {
         try transaction(write: commit) { (c) throws(SQLFailure) -> TransferVerdict in
-            let policy = try self.policy(c, cache)
-            let loaded = try load(c, signed, at: now)
+            let (policy, loaded) = try load(c, signed, at: now, cache)
             let (verdict, usesChallenge) = loaded.state.decide(signed, certificateSubject: certificateSubject, at: now, policy: policy)
             guard commit, usesChallenge else { return verdict }
             try record(c, signed, verdict: verdict, loaded: loaded, at: now)
@@ -147,20 +155,34 @@ public final class SQLBankStore: BankStore {
         var dailyOverall: DecimalAmount?
     }
 
-    private func load(_ c: any SQLConnection, _ signed: SignedTransfer, at now: Date) throws(SQLFailure) -> Loaded {
+    /// The policy in force and the rows that decide `signed`, read in one batch (one round trip on
+    /// PostgreSQL): the policy's version, the challenge, the token, and the daily total of the
+    /// token's own holder key — read again for the challenge's account holder when it has one.
+    private func load(_ c: any SQLConnection, _ signed: SignedTransfer, at now: Date,
+                      _ cache: BankPolicyCache) throws(SQLFailure) -> (BankPolicy, Loaded) {
         var loaded = Loaded()
         let hex = signed.challenge.hexString
         let serial = signed.tokenSerial.hexString
+        let day = BankTime.day(now)
+        let known = cache.snapshot
+        let tokenHolder = BankState.holderKey(nil, serialHex: serial)
+        let results = try c.batch([
+            policyStatement(known.version),
+            SQLStatement("SELECT seq, expires_at, used_at, issued FROM challenges WHERE challenge = $1", [.text(hex)]),
+            SQLStatement("SELECT last_counter, accepted_at_seq, suspended_at, suspended_last, suspended_got FROM tokens WHERE serial = $1",
+                         [.text(serial)]),
+            dailyStatement(holder: tokenHolder, day: day),
+        ])
+        let policy = try policy(results[0].rows, known: known, cache)
         var accountHolder: String?
-        if let row = try c.query("SELECT seq, expires_at, used_at, issued FROM challenges WHERE challenge = $1", [.text(hex)]).first {
-            let issued: IssuedChallenge? = try row[3].text.map { (text) throws(SQLFailure) in try Self.decode(IssuedChallenge.self, text) }
+        if let row = results[1].rows.first {
+            let issued: IssuedChallenge? = try row[3].text.map { (text) throws(SQLFailure) in try decodeIssued(text) }
             accountHolder = issued?.accountHolder
             loaded.state.challenges[hex] = BankState.ChallengeRecord(
                 sequence: UInt64(max(0, row[0].integer ?? 0)), expiresAt: Self.date(row[1]),
                 usedAt: row[2] == .null ? nil : Self.date(row[2]), issued: issued)
         }
-        if let row = try c.query("SELECT last_counter, accepted_at_seq, suspended_at, suspended_last, suspended_got FROM tokens WHERE serial = $1",
-                                 [.text(serial)]).first {
+        if let row = results[2].rows.first {
             var token = BankState.TokenRecord(lastCounter: UInt32(clamping: row[0].integer ?? 0),
                                               acceptedAtSequence: UInt64(max(0, row[1].integer ?? 0)))
             if row[2] != .null {
@@ -171,68 +193,78 @@ public final class SQLBankStore: BankStore {
             loaded.state.tokens[serial] = token
         }
         loaded.holder = BankState.holderKey(accountHolder, serialHex: serial)
-        let day = BankTime.day(now)
-        if let row = try c.query("SELECT totals, overall FROM daily_totals WHERE holder = $1 AND day = $2",
-                                 [.text(loaded.holder), .text(day)]).first {
+        let daily = loaded.holder == tokenHolder ? results[3].rows : try c.batch([dailyStatement(holder: loaded.holder, day: day)])[0].rows
+        if let row = daily.first {
             let totals = try Self.decode([String: DecimalAmount].self, row[0].text ?? "{}")
             let overall = DecimalAmount(thousandths: row[1].integer ?? 0)
             loaded.dailyOverall = overall
             loaded.state.dailyTotals[loaded.holder] = BankState.DailyTotal(day: day, totals: totals, overall: overall)
         }
-        return loaded
+        return (policy, loaded)
     }
 
-    /// Writes a verdict that used the challenge, each row by a conditional update; an update
-    /// that finds its row changed makes the transaction run again.
+    private func dailyStatement(holder: String, day: String) -> SQLStatement {
+        SQLStatement("SELECT totals, overall FROM daily_totals WHERE holder = $1 AND day = $2", [.text(holder), .text(day)])
+    }
+
+    /// Writes a verdict that used the challenge, each row by a conditional update, in one batch
+    /// (one round trip on PostgreSQL); an update that finds its row changed makes the transaction
+    /// run again (it is rolled back, so nothing of the batch stays).
     private func record(_ c: any SQLConnection, _ signed: SignedTransfer, verdict: TransferVerdict, loaded: Loaded,
                         at now: Date) throws(SQLFailure) {
         let at = Int64(now.timeIntervalSince1970.rounded(.down))
         let serial = signed.tokenSerial.hexString
-        guard try c.execute("UPDATE challenges SET used_at = $2, issued = NULL WHERE challenge = $1 AND used_at IS NULL",
-                            [.text(signed.challenge.hexString), .integer(at)]) == 1
-        else { throw .retry("the challenge was used meanwhile") }
+        // Each statement with the reason to run again when it must change one row and changes none.
+        var writes: [(SQLStatement, mustChange: String?)] = [
+            (SQLStatement("UPDATE challenges SET used_at = $2, issued = NULL WHERE challenge = $1 AND used_at IS NULL",
+                          [.text(signed.challenge.hexString), .integer(at)]), "the challenge was used meanwhile"),
+        ]
         switch verdict {
         case .accepted(let accepted):
-            let sequence = try c.value(dialect.currentSequence)?.integer ?? 0
             if let token = loaded.token {
-                guard try c.execute("UPDATE tokens SET last_counter = $2, accepted_at_seq = $3 WHERE serial = $1 AND last_counter = $4",
-                                    [.text(serial), .integer(Int64(accepted.counter)), .integer(sequence),
-                                     .integer(Int64(token.lastCounter))]) == 1
-                else { throw .retry("the token's counter moved meanwhile") }
+                writes.append((SQLStatement("UPDATE tokens SET last_counter = $2, accepted_at_seq = (\(dialect.currentSequence)) " +
+                                            "WHERE serial = $1 AND last_counter = $3",
+                                            [.text(serial), .integer(Int64(accepted.counter)), .integer(Int64(token.lastCounter))]),
+                               "the token's counter moved meanwhile"))
             } else {
-                try c.execute("INSERT INTO tokens (serial, last_counter, accepted_at_seq) VALUES ($1, $2, $3)",
-                              [.text(serial), .integer(Int64(accepted.counter)), .integer(sequence)])
+                writes.append((SQLStatement("INSERT INTO tokens (serial, last_counter, accepted_at_seq) VALUES ($1, $2, (\(dialect.currentSequence)))",
+                                            [.text(serial), .integer(Int64(accepted.counter))]), nil))
             }
             var totals = loaded.state.dailyTotals[loaded.holder]?.totals ?? [:]
             totals[accepted.transfer.currency] = accepted.acceptedToday
             let totalsJSON = try Self.json(totals)
             if let before = loaded.dailyOverall {
-                guard try c.execute("UPDATE daily_totals SET totals = $3, overall = $4 WHERE holder = $1 AND day = $2 AND overall = $5",
-                                    [.text(loaded.holder), .text(accepted.day), .text(totalsJSON),
-                                     .integer(accepted.overallToday.thousandths), .integer(before.thousandths)]) == 1
-                else { throw .retry("the holder's daily total moved meanwhile") }
+                writes.append((SQLStatement("UPDATE daily_totals SET totals = $3, overall = $4 WHERE holder = $1 AND day = $2 AND overall = $5",
+                                            [.text(loaded.holder), .text(accepted.day), .text(totalsJSON),
+                                             .integer(accepted.overallToday.thousandths), .integer(before.thousandths)]),
+                               "the holder's daily total moved meanwhile"))
             } else {
-                try c.execute("INSERT INTO daily_totals (holder, day, totals, overall) VALUES ($1, $2, $3, $4)",
-                              [.text(loaded.holder), .text(accepted.day), .text(totalsJSON), .integer(accepted.overallToday.thousandths)])
+                writes.append((SQLStatement("INSERT INTO daily_totals (holder, day, totals, overall) VALUES ($1, $2, $3, $4)",
+                                            [.text(loaded.holder), .text(accepted.day), .text(totalsJSON),
+                                             .integer(accepted.overallToday.thousandths)]), nil))
             }
-            try c.execute("""
+            writes.append((SQLStatement("""
                 INSERT INTO transfers (challenge, token_serial, counter, holder, amount, currency, verified_at, day)
                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8)
                 """,
                 [.text(signed.challenge.hexString), .text(serial), .integer(Int64(accepted.counter)), .text(loaded.holder),
-                 .text(accepted.amount.description), .text(accepted.transfer.currency), .integer(at), .text(accepted.day)])
+                 .text(accepted.amount.description), .text(accepted.transfer.currency), .integer(at), .text(accepted.day)]), nil))
         case .rejected(.counterRegressed(let last, let got)):
             if loaded.token != nil {
-                try c.execute("UPDATE tokens SET suspended_at = $2, suspended_last = $3, suspended_got = $4 WHERE serial = $1",
-                              [.text(serial), .integer(at), .integer(Int64(last)), .integer(Int64(got))])
+                writes.append((SQLStatement("UPDATE tokens SET suspended_at = $2, suspended_last = $3, suspended_got = $4 WHERE serial = $1",
+                                            [.text(serial), .integer(at), .integer(Int64(last)), .integer(Int64(got))]), nil))
             } else {
-                try c.execute("""
+                writes.append((SQLStatement("""
                     INSERT INTO tokens (serial, last_counter, accepted_at_seq, suspended_at, suspended_last, suspended_got)
                     VALUES ($1, $2, 0, $3, $2, $4)
-                    """, [.text(serial), .integer(Int64(last)), .integer(at), .integer(Int64(got))])
+                    """, [.text(serial), .integer(Int64(last)), .integer(at), .integer(Int64(got))]), nil))
             }
         case .rejected:
             break
+        }
+        let results = try c.batch(writes.map(\.0))
+        for (write, result) in zip(writes, results) {
+            if let reason = write.mustChange, result.changes != 1 { throw .retry(reason) }
         }
     }
 
@@ -308,10 +340,17 @@ public final class SQLBankStore: BankStore {
     /// one `cache` holds. A store without a policy row keeps the cache's.
     private func policy(_ c: any SQLConnection, _ cache: BankPolicyCache) throws(SQLFailure) -> BankPolicy {
         let known = cache.snapshot
-        guard let row = try c.query("SELECT version, CASE WHEN version = $1 THEN NULL ELSE policy END FROM policy WHERE id = 1",
-                                    [.integer(known.version)]).first,
-              let text = row[1].text
-        else { return known.policy }
+        let statement = policyStatement(known.version)
+        return try policy(try c.query(statement.sql, statement.parameters), known: known, cache)
+    }
+
+    private func policyStatement(_ knownVersion: Int64) -> SQLStatement {
+        SQLStatement("SELECT version, CASE WHEN version = $1 THEN NULL ELSE policy END FROM policy WHERE id = 1", [.integer(knownVersion)])
+    }
+
+    private func policy(_ rows: [[SQLValue]], known: BankPolicyCache.Snapshot,
+                        _ cache: BankPolicyCache) throws(SQLFailure) -> BankPolicy {
+        guard let row = rows.first, let text = row[1].text else { return known.policy }
         let policy = try Self.decode(BankPolicy.self, text)
         cache.update(version: row[0].integer ?? 0, policy: policy)
         return policy
@@ -377,6 +416,26 @@ public final class SQLBankStore: BankStore {
             throw .failed("cannot encode: \(error)")
         }
     }
+
+    /// A challenge's intended transfer from its stored JSON, decoded once per text (JSON decoding
+    /// was most of a dry-run check's cost): a challenge's text never changes while it can be used
+    /// (it is set NULL when the challenge is used), and the cache is keyed by the whole text, so it
+    /// gives exactly what decoding that text again would. At most 1,024 texts, then it starts over.
+    private func decodeIssued(_ text: String) throws(SQLFailure) -> IssuedChallenge {
+        if let cached = issuedCache.withLock({ $0.texts[text] }) { return cached }
+        let issued = try Self.decode(IssuedChallenge.self, text)
+        issuedCache.withLock { cache in
+            if cache.texts.count >= 1_024 { cache.texts.removeAll(keepingCapacity: true) }
+            cache.texts[text] = issued
+            cache.decodes += 1
+        }
+        return issued
+    }
+
+    private let issuedCache = Mutex<(texts: [String: IssuedChallenge], decodes: Int)>((texts: [:], decodes: 0))
+
+    /// How many challenge texts this store decoded (the rest came from its cache).
+    public var challengeDecodes: Int { issuedCache.withLock { $0.decodes } }
 
     private static func decode<T: Decodable>(_ type: T.Type, _ text: String) throws(SQLFailure) -> T {
         do {

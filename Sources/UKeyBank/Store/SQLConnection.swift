@@ -79,10 +79,48 @@ public protocol SQLConnection: AnyObject {
     /// Whether the connection can serve another transaction (a PostgreSQL connection the server
     /// closed cannot): the pool drops one that cannot, and opens a new one when needed.
     var isUsable: Bool { get }
+    /// Runs `statements` in order as one batch and returns each one's rows and changed-row count.
+    /// The first statement that fails stops the batch and its failure is thrown (the transaction
+    /// is then rolled back by the caller). SQLite runs them one by one (in process, no round
+    /// trips); PostgreSQL sends them in one pipeline: one round trip for the whole batch.
+    func batch(_ statements: [SQLStatement]) throws(SQLFailure) -> [SQLResult]
+    /// Round trips to the database server so far (0 for SQLite, which runs in process).
+    var roundTrips: Int { get }
+}
+
+/// One statement of a ``SQLConnection/batch(_:)``.
+public struct SQLStatement: Sendable {
+    public var sql: String
+    public var parameters: [SQLValue]
+    public init(_ sql: String, _ parameters: [SQLValue] = []) {
+        self.sql = sql
+        self.parameters = parameters
+    }
+}
+
+/// What one statement of a batch returned.
+public struct SQLResult: Sendable {
+    public var rows: [[SQLValue]]
+    /// Rows changed (INSERT, UPDATE, DELETE).
+    public var changes: Int
+    public init(rows: [[SQLValue]], changes: Int) {
+        self.rows = rows
+        self.changes = changes
+    }
 }
 
 extension SQLConnection {
     public var isUsable: Bool { true }
+    public var roundTrips: Int { 0 }
+
+    public func batch(_ statements: [SQLStatement]) throws(SQLFailure) -> [SQLResult] {
+        var results: [SQLResult] = []
+        for statement in statements {
+            let rows = try query(statement.sql, statement.parameters)
+            results.append(SQLResult(rows: rows, changes: changes()))
+        }
+        return results
+    }
 
     /// Runs `sql` for its effect; returns the rows it changed.
     @discardableResult
@@ -121,6 +159,10 @@ public final class SQLConnectionPool: Sendable {
         let first = try open()
         idle.withLock { $0.append(UnsafeConnection(connection: first)) }
     }
+
+    /// Round trips to the server made by the connections now idle (``SQLConnection/roundTrips``):
+    /// for tests that count them per operation.
+    public var idleRoundTrips: Int { idle.withLock { $0.reduce(0) { $0 + $1.connection.roundTrips } } }
 
     /// Runs `body` with a connection of its own.
     func with<T>(_ body: (any SQLConnection) throws(BankError) -> T) throws(BankError) -> T {

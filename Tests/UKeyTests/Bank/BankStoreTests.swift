@@ -101,6 +101,52 @@ struct BankStoreTests {
         _ = try verifier.issueChallenge(for: BankFixtures.transfer)
     }
 
+    @Test("PostgreSQL: a recorded verification is three round trips (BEGIN + its reads, its writes, COMMIT), a check two, issuing a challenge three")
+    func postgresRoundTrips() throws {
+        let bank = try BankFixture(engine: .postgres)
+        let verifier = try bank.verifier()
+        let store = try #require(verifier.store as? SQLBankStore)
+        let token = try SoftwareToken()
+        // The first ones prepare their statements on the connection (a round trip each, once):
+        // a new token's INSERTs, then a known token's UPDATEs.
+        for _ in 0..<2 {
+            let signed = try token.confirm(try verifier.issueChallenge(for: BankFixtures.transfer))
+            #expect(try verifier.check(signed).isAccepted)
+            #expect(try verifier.verify(signed).isAccepted)
+        }
+        for _ in 0..<3 {
+            var before = store.pool.idleRoundTrips
+            let issued = try verifier.issueChallenge(for: BankFixtures.transfer)
+            #expect(store.pool.idleRoundTrips - before == 3, "issue: BEGIN + policy, INSERT + purge, COMMIT")
+            let signed = try token.confirm(issued)
+            before = store.pool.idleRoundTrips
+            #expect(try verifier.check(signed).isAccepted)
+            #expect(store.pool.idleRoundTrips - before == 2, "check: BEGIN + reads, COMMIT")
+            before = store.pool.idleRoundTrips
+            #expect(try verifier.verify(signed).isAccepted)
+            #expect(store.pool.idleRoundTrips - before == 3, "verify: BEGIN + reads, writes, COMMIT")
+        }
+        #expect(try verifier.tokenStatus(serial: BankFixtures.serialA)?.lastCounter == 5)
+    }
+
+    @Test("dry-run checks of one transfer decode its challenge's stored transfer once; verdicts unchanged", arguments: Engine.allCases)
+    func checkDecodesChallengeOnce(engine: Engine) throws {
+        let bank = try BankFixture(engine: engine)
+        let verifier = try bank.verifier()
+        let store = try #require(verifier.store as? SQLBankStore)
+        let token = try SoftwareToken()
+        let signed = try token.confirm(try verifier.issueChallenge(for: BankFixtures.transfer))
+        let before = store.challengeDecodes
+        for _ in 0..<20 { #expect(try verifier.check(signed).isAccepted) }
+        #expect(store.challengeDecodes - before == 1)
+        #expect(try verifier.verify(signed).isAccepted)
+        #expect(try verifier.check(signed) == .rejected(.challengeReused))
+        let other = try token.confirm(try verifier.issueChallenge(for: Transfer(payeeAccount: "1234567890", payeeName: "Bob",
+                                                                               amount: "5.00", currency: "CNY")))
+        guard case .accepted(let accepted) = try verifier.check(other) else { Issue.record("check refused"); return }
+        #expect(accepted.transfer.payeeName == "Bob")
+    }
+
     @Test("8 threads, each its own verifier, race every one of 40 transfers from distinct tokens: one acceptance each, totals exact", arguments: Engine.allCases)
     func raceManyTokens(engine: Engine) async throws {
         let bank = try BankFixture(engine: engine)
