@@ -83,8 +83,10 @@ package final class LibUSBTransport: USBTransport, @unchecked Sendable {
 
     // MARK: USBTransport
 
+    /// The OUT and the IN transfer run as one call in flight (one lock round trip each way,
+    /// not two), with the receive buffer held across both.
     package func bulkOutIn(_ message: [UInt8], inLength: Int, timeout: Int) throws(DriverError) -> [UInt8] {
-        let written = try transfer { handle in
+        try receiving(maxLength: inLength) { (handle, storage) throws(DriverError) -> Int in
             var done: Int32 = 0
             // libusb only reads the buffer of an OUT transfer (its parameter is not const because
             // IN transfers share the call): the message is passed as it is, not copied.
@@ -92,21 +94,41 @@ package final class LibUSBTransport: USBTransport, @unchecked Sendable {
                 libusb_bulk_transfer(handle, device.interface.bulkOut, UnsafeMutablePointer(mutating: $0.baseAddress),
                                      Int32($0.count), &done, UInt32(timeout))
             }
-            return (result, Int(done))
+            guard result >= 0 else { throw LibUSBTransport.error(result, "transfer") }
+            guard Int(done) == message.count else {
+                throw .communication("bulk OUT wrote \(done) of \(message.count) bytes")
+            }
+            return try bulkIn(handle, storage, timeout: timeout)
         }
-        guard written == message.count else { throw .communication("bulk OUT wrote \(written) of \(message.count) bytes") }
-        return try bulkIn(maxLength: inLength, timeout: timeout)
     }
 
     package func bulkIn(maxLength: Int, timeout: Int) throws(DriverError) -> [UInt8] {
+        try receiving(maxLength: maxLength) { (handle, storage) throws(DriverError) -> Int in
+            try bulkIn(handle, storage, timeout: timeout)
+        }
+    }
+
+    /// One bulk IN transfer into `storage`: the bytes received (at most its count).
+    private func bulkIn(_ handle: OpaquePointer, _ storage: UnsafeMutableBufferPointer<UInt8>,
+                        timeout: Int) throws(DriverError) -> Int {
+        var done: Int32 = 0
+        let result = libusb_bulk_transfer(handle, device.interface.bulkIn, storage.baseAddress, Int32(storage.count),
+                                          &done, UInt32(timeout))
+        guard result >= 0 else { throw LibUSBTransport.error(result, "transfer") }
+        return min(max(Int(done), 0), storage.count)
+    }
+
+    /// Runs `body` in flight with the first `maxLength` bytes of the receive buffer; returns
+    /// the first bytes it says it received, copied out at their own length.
+    private func receiving(maxLength: Int, _ body: (OpaquePointer, UnsafeMutableBufferPointer<UInt8>) throws(DriverError) -> Int)
+        throws(DriverError) -> [UInt8]
+    {
         try receiveBuffer.withLock { (buffer) throws(DriverError) -> [UInt8] in
             if buffer.count < maxLength { buffer = [UInt8](repeating: 0, count: maxLength) }
-            let received = try buffer.withUnsafeMutableBufferPointer { (storage) throws(DriverError) -> Int in
-                try transfer { handle in
-                    var done: Int32 = 0
-                    let result = libusb_bulk_transfer(handle, device.interface.bulkIn, storage.baseAddress, Int32(maxLength),
-                                                      &done, UInt32(timeout))
-                    return (result, min(Int(done), maxLength))
+            let received = try buffer.withUnsafeMutableBufferPointer { (all) throws(DriverError) -> Int in
+                let storage = UnsafeMutableBufferPointer(rebasing: all[..<maxLength])
+                return try whileInFlight { (handle) throws(DriverError) -> Int in
+                    min(try body(handle, storage), maxLength)
                 }
             }
             return Array(buffer[..<received])
@@ -204,17 +226,27 @@ package final class LibUSBTransport: USBTransport, @unchecked Sendable {
 
     /// Runs one libusb call unless closed, counting it in flight; maps its error.
     private func transfer(_ body: (OpaquePointer) -> (Int32, Int)) throws(DriverError) -> Int {
+        try whileInFlight { (handle) throws(DriverError) -> Int in
+            let (result, count) = body(handle)
+            guard result >= 0 else { throw LibUSBTransport.error(result, "transfer") }
+            return count
+        }
+    }
+
+    /// Runs `body` (libusb calls) unless closed, counting it in flight. Only `close()` waits
+    /// for the count to fall: it is woken only once closed.
+    private func whileInFlight<T>(_ body: (OpaquePointer) throws(DriverError) -> T) throws(DriverError) -> T {
         try lock.withLock { () throws(DriverError) in
             guard !closed else { throw DriverError.noSuchDevice("reader closed") }
             inFlight += 1
         }
-        let (result, count) = body(handle)
-        lock.withLock {
-            inFlight -= 1
-            lock.broadcast()
+        defer {
+            lock.withLock {
+                inFlight -= 1
+                if closed { lock.broadcast() }
+            }
         }
-        guard result >= 0 else { throw LibUSBTransport.error(result, "transfer") }
-        return count
+        return try body(handle)
     }
 
     static func error(_ code: Int32, _ call: String) -> DriverError {
