@@ -17,7 +17,7 @@ package final class CCIDHost: @unchecked Sendable {
     package let bSlot: UInt8
     /// How long to wait for a reply, or for the next one after a time extension (which
     /// multiplies it by bError).
-    package var readTimeout: Int
+    package let readTimeout: Int
     /// How long (ms) an XfrBlock may keep the slot busy with time extensions: the APDU may
     /// wait for the holder (CONFIRM TRANSFER), but a device that extends forever must not hold
     /// the reader, and pcscd's lock on it, forever. Other commands (power on, slot status,
@@ -76,7 +76,7 @@ package final class CCIDHost: @unchecked Sendable {
         // Read once: each access to a class's variable is checked for exclusivity at run time.
         // The reply reassembly is local to the exchange (each starts with nothing buffered;
         // an empty reader allocates nothing) rather than a stored property touched per step.
-        let readTimeout = self.readTimeout, apduTimeLimit = self.apduTimeLimit
+        let apduTimeLimit = self.apduTimeLimit
         let seq = nextSeq()
         var messages = CCIDMessageReader(maxMessageLength: maxMessageLength)
         let command = CCIDCommand(bSlot: bSlot, bSeq: seq, message)

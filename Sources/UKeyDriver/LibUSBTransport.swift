@@ -16,7 +16,9 @@ import USB
 /// `wakeInterrupt()` and `close()` cancel at once. `close()` waits for transfers in flight
 /// before releasing the handle.
 package final class LibUSBTransport: USBTransport, @unchecked Sendable {
-    package private(set) var device: USBDeviceInfo
+    /// A constant: read on every transfer, and a stored `var` of a class is checked for
+    /// exclusive access at run time on each read.
+    package let device: USBDeviceInfo
     private let context: OpaquePointer
     private let handle: OpaquePointer
     private let lock = ConditionLock()
@@ -57,18 +59,21 @@ package final class LibUSBTransport: USBTransport, @unchecked Sendable {
             libusb_exit(context)
             throw .noSuchDevice("no openable USB device \(DeviceName.usb(vendorID: vendorID, productID: productID, bus: bus, address: address))")
         }
+        let device: USBDeviceInfo
+        do {
+            device = try DescriptorReader.read { (setup) throws(DriverError) in
+                try LibUSBTransport.control(handle, setup, data: [], timeout: timeout)
+            }
+        } catch {
+            libusb_close(handle)
+            libusb_exit(context)
+            throw error
+        }
         self.context = context
         self.handle = handle
-        device = USBDeviceInfo(deviceDescriptor: USBDeviceDescriptor(idVendor: vendorID, idProduct: productID),
-                               interface: CCIDInterfaceDescriptor(bulkOut: 0, bulkIn: 0, interruptIn: nil,
-                                   classDescriptor: .init(bVoltageSupport: [], dwProtocols: [], dwDefaultClock: 0,
-                                       dwMaximumClock: 0, dwDataRate: 0, dwMaxDataRate: 0, dwMaxIFSD: 0,
-                                       dwFeatures: [], dwMaxCCIDMessageLength: 271)))
+        self.device = device
         // Every stored property is set: from here a throw runs `deinit`, which closes the handle
         // and the context (closing them here as well would free them twice).
-        device = try DescriptorReader.read { (setup) throws(DriverError) in
-            try self.control(setup, data: [], timeout: timeout)
-        }
         _ = libusb_set_auto_detach_kernel_driver(handle, 1)
         let result = libusb_claim_interface(handle, Int32(device.interface.bInterfaceNumber))
         guard result == 0 else { throw LibUSBTransport.error(result, "libusb_claim_interface") }
@@ -136,15 +141,22 @@ package final class LibUSBTransport: USBTransport, @unchecked Sendable {
     }
 
     package func control(_ setup: USBSetupPacket, data: [UInt8], timeout: Int) throws(DriverError) -> [UInt8] {
-        var buffer = setup.isDeviceToHost ? [UInt8](repeating: 0, count: Int(setup.wLength)) : data
-        let count = try transfer { handle in
-            let result = buffer.withUnsafeMutableBufferPointer {
-                libusb_control_transfer(handle, setup.bmRequestType, setup.bRequest, setup.wValue, setup.wIndex,
-                                        $0.baseAddress, UInt16($0.count), UInt32(timeout))
-            }
-            return (min(result, 0), Int(max(result, 0)))
+        try whileInFlight { (handle) throws(DriverError) -> [UInt8] in
+            try LibUSBTransport.control(handle, setup, data: data, timeout: timeout)
         }
-        return setup.isDeviceToHost ? Array(buffer[0..<count]) : []
+    }
+
+    /// One control transfer on `handle`: the IN data stage (empty for OUT).
+    private static func control(_ handle: OpaquePointer, _ setup: USBSetupPacket, data: [UInt8], timeout: Int)
+        throws(DriverError) -> [UInt8]
+    {
+        var buffer = setup.isDeviceToHost ? [UInt8](repeating: 0, count: Int(setup.wLength)) : data
+        let result = buffer.withUnsafeMutableBufferPointer {
+            libusb_control_transfer(handle, setup.bmRequestType, setup.bRequest, setup.wValue, setup.wIndex,
+                                    $0.baseAddress, UInt16($0.count), UInt32(timeout))
+        }
+        guard result >= 0 else { throw LibUSBTransport.error(result, "transfer") }
+        return setup.isDeviceToHost ? Array(buffer[0..<min(Int(result), buffer.count)]) : []
     }
 
     package func interruptIn(timeout: Int) throws(DriverError) -> [UInt8]? {
@@ -223,15 +235,6 @@ package final class LibUSBTransport: USBTransport, @unchecked Sendable {
     }
 
     // MARK: Internals
-
-    /// Runs one libusb call unless closed, counting it in flight; maps its error.
-    private func transfer(_ body: (OpaquePointer) -> (Int32, Int)) throws(DriverError) -> Int {
-        try whileInFlight { (handle) throws(DriverError) -> Int in
-            let (result, count) = body(handle)
-            guard result >= 0 else { throw LibUSBTransport.error(result, "transfer") }
-            return count
-        }
-    }
 
     /// Runs `body` (libusb calls) unless closed, counting it in flight. Only `close()` waits
     /// for the count to fall: it is woken only once closed.
