@@ -17,7 +17,7 @@ package final class CCIDHost: @unchecked Sendable {
     package let bSlot: UInt8
     /// How long to wait for a reply, or for the next one after a time extension (which
     /// multiplies it by bError).
-    package var readTimeout: Int
+    package let readTimeout: Int
     /// How long (ms) an XfrBlock may keep the slot busy with time extensions: the APDU may
     /// wait for the holder (CONFIRM TRANSFER), but a device that extends forever must not hold
     /// the reader, and pcscd's lock on it, forever. Other commands (power on, slot status,
@@ -38,7 +38,6 @@ package final class CCIDHost: @unchecked Sendable {
     }()
 
     package private(set) var bSeq: UInt8 = 0
-    private var messages: CCIDMessageReader
     /// Whether this reader's wrong dwLength on a fixed-size reply was traced already.
     private var tracedLengthQuirk = false
 
@@ -51,9 +50,7 @@ package final class CCIDHost: @unchecked Sendable {
         self.apduTimeLimit = apduTimeLimit
         let maximum = min(max(Int(descriptor.dwMaxCCIDMessageLength), CCIDLimits.minMessageLength),
                           CCIDLimits.maxMessageLength)
-        let reader = CCIDMessageReader(maxMessageLength: maximum)
-        messages = reader
-        maxMessageLength = reader.maxMessageLength
+        maxMessageLength = CCIDMessageReader(maxMessageLength: maximum).maxMessageLength
     }
 
     /// dwMaxCCIDMessageLength, bounded by the spec.
@@ -77,9 +74,11 @@ package final class CCIDHost: @unchecked Sendable {
 
     private func exchange(_ message: PCtoRDR) throws(DriverError) -> CCIDReply {
         // Read once: each access to a class's variable is checked for exclusivity at run time.
-        let readTimeout = self.readTimeout, apduTimeLimit = self.apduTimeLimit
-        let seq = bSeq
-        bSeq &+= 1
+        // The reply reassembly is local to the exchange (each starts with nothing buffered;
+        // an empty reader allocates nothing) rather than a stored property touched per step.
+        let apduTimeLimit = self.apduTimeLimit
+        let seq = nextSeq()
+        var messages = CCIDMessageReader(maxMessageLength: maxMessageLength)
         let command = CCIDCommand(bSlot: bSlot, bSeq: seq, message)
         let bytes = command.bytes
         guard bytes.count <= maxMessageLength else {
@@ -89,19 +88,17 @@ package final class CCIDHost: @unchecked Sendable {
         let waitsForHolder = message.messageType == .xfrBlock || message.messageType == .secure
         let limit = waitsForHolder ? apduTimeLimit : min(readTimeout, apduTimeLimit)
         let extensionDeadline = Deadline.after(milliseconds: limit)
-        messages.reset()
         var received = try transport.bulkOutIn(bytes, inLength: maxMessageLength, timeout: readTimeout)
         var stale = 0
         var timeout = readTimeout
         while true {
-            received = toleratingFixedSizeReply(received)
+            if messages.bufferedByteCount == 0 { received = toleratingFixedSizeReply(received) }
             do {
                 try messages.append(received)
             } catch {
-                messages.reset()
                 throw .badCCIDReply(error)
             }
-            while let reply = try nextReply() {
+            while let reply = try CCIDHost.nextReply(&messages) {
                 Trace.log {
                     "CCID ← \(CCIDHost.name(reply.message.messageType)) bSeq \(reply.bSeq) bStatus "
                         + [reply.bStatus.bStatus, reply.bError.rawValue].hexString + " dwLength \(reply.header.dwLength)"
@@ -122,7 +119,6 @@ package final class CCIDHost: @unchecked Sendable {
                     // One bulk IN transfer carries one message: more bytes are a broken device.
                     guard messages.bufferedByteCount == 0 else {
                         let extra = messages.bufferedByteCount
-                        messages.reset()
                         throw .badCCIDReply(.trailingBytes(reply.header, available: reply.header.messageLength + extra))
                     }
                     return reply
@@ -145,10 +141,16 @@ package final class CCIDHost: @unchecked Sendable {
         }
     }
 
+    /// The next bSeq, counted on (one access to the stored property).
+    private func nextSeq() -> UInt8 {
+        defer { bSeq &+= 1 }
+        return bSeq
+    }
+
     /// libccid's one tolerance (ccid.c ReadUSB callers): it reads RDR_to_PC_Parameters and
     /// RDR_to_PC_SlotStatus by their fixed layout whatever their header's dwLength says. QEMU
     /// 7.2's usb-ccid answers SetParameters with dwLength 0 and 7 bytes of protocol data after
-    /// the header. When one transfer holds such a reply whole and its dwLength or the bytes read
+    /// the header. When one transfer (the first of a reply: nothing buffered) holds such a reply whole and its dwLength or the bytes read
     /// disagree with its type's fixed part, the reply is cut to its type's fixed part (10 bytes for SlotStatus; 10
     /// plus 5 for T=0, 7 for T=1, else 10 for Parameters), dwLength set to match, and the rest
     /// dropped; traced once per reader. Every other message keeps its dwLength framing.
@@ -156,7 +158,7 @@ package final class CCIDHost: @unchecked Sendable {
         // Only RDR_to_PC_SlotStatus (81) and RDR_to_PC_Parameters (82) are concerned: a data
         // block, the reply to every APDU, is passed on without parsing its header twice.
         guard let first = received.first, first == 0x81 || first == 0x82 else { return received }
-        guard messages.bufferedByteCount == 0, let header = try? CCIDHeader(parsing: received) else { return received }
+        guard let header = try? CCIDHeader(parsing: received) else { return received }
         let fixed: Int
         let type = header.messageType
         switch type {
@@ -186,7 +188,7 @@ package final class CCIDHost: @unchecked Sendable {
         return fixedHeader.bytes + received[CCIDHeader.count..<fixed]
     }
 
-    private func nextReply() throws(DriverError) -> CCIDReply? {
+    private static func nextReply(_ messages: inout CCIDMessageReader) throws(DriverError) -> CCIDReply? {
         do {
             return try messages.nextReply()
         } catch {

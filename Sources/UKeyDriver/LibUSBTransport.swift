@@ -16,7 +16,9 @@ import USB
 /// `wakeInterrupt()` and `close()` cancel at once. `close()` waits for transfers in flight
 /// before releasing the handle.
 package final class LibUSBTransport: USBTransport, @unchecked Sendable {
-    package private(set) var device: USBDeviceInfo
+    /// A constant: read on every transfer, and a stored `var` of a class is checked for
+    /// exclusive access at run time on each read.
+    package let device: USBDeviceInfo
     private let context: OpaquePointer
     private let handle: OpaquePointer
     private let lock = ConditionLock()
@@ -57,18 +59,21 @@ package final class LibUSBTransport: USBTransport, @unchecked Sendable {
             libusb_exit(context)
             throw .noSuchDevice("no openable USB device \(DeviceName.usb(vendorID: vendorID, productID: productID, bus: bus, address: address))")
         }
+        let device: USBDeviceInfo
+        do {
+            device = try DescriptorReader.read { (setup) throws(DriverError) in
+                try LibUSBTransport.control(handle, setup, data: [], timeout: timeout)
+            }
+        } catch {
+            libusb_close(handle)
+            libusb_exit(context)
+            throw error
+        }
         self.context = context
         self.handle = handle
-        device = USBDeviceInfo(deviceDescriptor: USBDeviceDescriptor(idVendor: vendorID, idProduct: productID),
-                               interface: CCIDInterfaceDescriptor(bulkOut: 0, bulkIn: 0, interruptIn: nil,
-                                   classDescriptor: .init(bVoltageSupport: [], dwProtocols: [], dwDefaultClock: 0,
-                                       dwMaximumClock: 0, dwDataRate: 0, dwMaxDataRate: 0, dwMaxIFSD: 0,
-                                       dwFeatures: [], dwMaxCCIDMessageLength: 271)))
+        self.device = device
         // Every stored property is set: from here a throw runs `deinit`, which closes the handle
         // and the context (closing them here as well would free them twice).
-        device = try DescriptorReader.read { (setup) throws(DriverError) in
-            try self.control(setup, data: [], timeout: timeout)
-        }
         _ = libusb_set_auto_detach_kernel_driver(handle, 1)
         let result = libusb_claim_interface(handle, Int32(device.interface.bInterfaceNumber))
         guard result == 0 else { throw LibUSBTransport.error(result, "libusb_claim_interface") }
@@ -83,8 +88,10 @@ package final class LibUSBTransport: USBTransport, @unchecked Sendable {
 
     // MARK: USBTransport
 
+    /// The OUT and the IN transfer run as one call in flight (one lock round trip each way,
+    /// not two), with the receive buffer held across both.
     package func bulkOutIn(_ message: [UInt8], inLength: Int, timeout: Int) throws(DriverError) -> [UInt8] {
-        let written = try transfer { handle in
+        try receiving(maxLength: inLength) { (handle, storage) throws(DriverError) -> Int in
             var done: Int32 = 0
             // libusb only reads the buffer of an OUT transfer (its parameter is not const because
             // IN transfers share the call): the message is passed as it is, not copied.
@@ -92,21 +99,41 @@ package final class LibUSBTransport: USBTransport, @unchecked Sendable {
                 libusb_bulk_transfer(handle, device.interface.bulkOut, UnsafeMutablePointer(mutating: $0.baseAddress),
                                      Int32($0.count), &done, UInt32(timeout))
             }
-            return (result, Int(done))
+            guard result >= 0 else { throw LibUSBTransport.error(result, "transfer") }
+            guard Int(done) == message.count else {
+                throw .communication("bulk OUT wrote \(done) of \(message.count) bytes")
+            }
+            return try bulkIn(handle, storage, timeout: timeout)
         }
-        guard written == message.count else { throw .communication("bulk OUT wrote \(written) of \(message.count) bytes") }
-        return try bulkIn(maxLength: inLength, timeout: timeout)
     }
 
     package func bulkIn(maxLength: Int, timeout: Int) throws(DriverError) -> [UInt8] {
+        try receiving(maxLength: maxLength) { (handle, storage) throws(DriverError) -> Int in
+            try bulkIn(handle, storage, timeout: timeout)
+        }
+    }
+
+    /// One bulk IN transfer into `storage`: the bytes received (at most its count).
+    private func bulkIn(_ handle: OpaquePointer, _ storage: UnsafeMutableBufferPointer<UInt8>,
+                        timeout: Int) throws(DriverError) -> Int {
+        var done: Int32 = 0
+        let result = libusb_bulk_transfer(handle, device.interface.bulkIn, storage.baseAddress, Int32(storage.count),
+                                          &done, UInt32(timeout))
+        guard result >= 0 else { throw LibUSBTransport.error(result, "transfer") }
+        return min(max(Int(done), 0), storage.count)
+    }
+
+    /// Runs `body` in flight with the first `maxLength` bytes of the receive buffer; returns
+    /// the first bytes it says it received, copied out at their own length.
+    private func receiving(maxLength: Int, _ body: (OpaquePointer, UnsafeMutableBufferPointer<UInt8>) throws(DriverError) -> Int)
+        throws(DriverError) -> [UInt8]
+    {
         try receiveBuffer.withLock { (buffer) throws(DriverError) -> [UInt8] in
             if buffer.count < maxLength { buffer = [UInt8](repeating: 0, count: maxLength) }
-            let received = try buffer.withUnsafeMutableBufferPointer { (storage) throws(DriverError) -> Int in
-                try transfer { handle in
-                    var done: Int32 = 0
-                    let result = libusb_bulk_transfer(handle, device.interface.bulkIn, storage.baseAddress, Int32(maxLength),
-                                                      &done, UInt32(timeout))
-                    return (result, min(Int(done), maxLength))
+            let received = try buffer.withUnsafeMutableBufferPointer { (all) throws(DriverError) -> Int in
+                let storage = UnsafeMutableBufferPointer(rebasing: all[..<maxLength])
+                return try whileInFlight { (handle) throws(DriverError) -> Int in
+                    min(try body(handle, storage), maxLength)
                 }
             }
             return Array(buffer[..<received])
@@ -114,15 +141,22 @@ package final class LibUSBTransport: USBTransport, @unchecked Sendable {
     }
 
     package func control(_ setup: USBSetupPacket, data: [UInt8], timeout: Int) throws(DriverError) -> [UInt8] {
-        var buffer = setup.isDeviceToHost ? [UInt8](repeating: 0, count: Int(setup.wLength)) : data
-        let count = try transfer { handle in
-            let result = buffer.withUnsafeMutableBufferPointer {
-                libusb_control_transfer(handle, setup.bmRequestType, setup.bRequest, setup.wValue, setup.wIndex,
-                                        $0.baseAddress, UInt16($0.count), UInt32(timeout))
-            }
-            return (min(result, 0), Int(max(result, 0)))
+        try whileInFlight { (handle) throws(DriverError) -> [UInt8] in
+            try LibUSBTransport.control(handle, setup, data: data, timeout: timeout)
         }
-        return setup.isDeviceToHost ? Array(buffer[0..<count]) : []
+    }
+
+    /// One control transfer on `handle`: the IN data stage (empty for OUT).
+    private static func control(_ handle: OpaquePointer, _ setup: USBSetupPacket, data: [UInt8], timeout: Int)
+        throws(DriverError) -> [UInt8]
+    {
+        var buffer = setup.isDeviceToHost ? [UInt8](repeating: 0, count: Int(setup.wLength)) : data
+        let result = buffer.withUnsafeMutableBufferPointer {
+            libusb_control_transfer(handle, setup.bmRequestType, setup.bRequest, setup.wValue, setup.wIndex,
+                                    $0.baseAddress, UInt16($0.count), UInt32(timeout))
+        }
+        guard result >= 0 else { throw LibUSBTransport.error(result, "transfer") }
+        return setup.isDeviceToHost ? Array(buffer[0..<min(Int(result), buffer.count)]) : []
     }
 
     package func interruptIn(timeout: Int) throws(DriverError) -> [UInt8]? {
@@ -202,19 +236,20 @@ package final class LibUSBTransport: USBTransport, @unchecked Sendable {
 
     // MARK: Internals
 
-    /// Runs one libusb call unless closed, counting it in flight; maps its error.
-    private func transfer(_ body: (OpaquePointer) -> (Int32, Int)) throws(DriverError) -> Int {
+    /// Runs `body` (libusb calls) unless closed, counting it in flight. Only `close()` waits
+    /// for the count to fall: it is woken only once closed.
+    private func whileInFlight<T>(_ body: (OpaquePointer) throws(DriverError) -> T) throws(DriverError) -> T {
         try lock.withLock { () throws(DriverError) in
             guard !closed else { throw DriverError.noSuchDevice("reader closed") }
             inFlight += 1
         }
-        let (result, count) = body(handle)
-        lock.withLock {
-            inFlight -= 1
-            lock.broadcast()
+        defer {
+            lock.withLock {
+                inFlight -= 1
+                if closed { lock.broadcast() }
+            }
         }
-        guard result >= 0 else { throw LibUSBTransport.error(result, "transfer") }
-        return count
+        return try body(handle)
     }
 
     static func error(_ code: Int32, _ call: String) -> DriverError {
