@@ -17,6 +17,9 @@ final class StateDirectory {
         return home + "/.local/state/ukey"
     }
 
+    /// How long (ms) a held lock is retried before the directory counts as in use.
+    static let lockGrace = 1_000
+
     /// Creates (0700) or checks `path`, then takes its lock.
     init(path: String) throws(EmulatorError) {
         let trimmed = path.count > 1 && path.hasSuffix("/") ? String(path.dropLast()) : path
@@ -26,8 +29,19 @@ final class StateDirectory {
         try StateDirectory.checkPrivateEntries(trimmed)
         let fd = open(trimmed + "/lock", O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0o600)
         guard fd >= 0 else { throw .system(operation: "open(\(trimmed)/lock)", errno: errno) }
-        guard flock(fd, LOCK_EX | LOCK_NB) == 0 else {
+        // A lock just released can still look held for a moment: a process that this program
+        // is starting at that instant holds a copy of the lock's descriptor from fork until its
+        // exec closes it (O_CLOEXEC), and the lock lasts as long as any copy. So a refusal is
+        // believed only after it has lasted `lockGrace` milliseconds.
+        var waited = 0
+        while flock(fd, LOCK_EX | LOCK_NB) != 0 {
             let code = errno
+            if code == EINTR { continue }
+            if code == EWOULDBLOCK && waited < StateDirectory.lockGrace {
+                usleep(20_000)
+                waited += 20
+                continue
+            }
             close(fd)
             if code == EWOULDBLOCK { throw .stateDirectoryLocked(trimmed) }
             throw .system(operation: "flock(\(trimmed)/lock)", errno: code)
