@@ -32,15 +32,8 @@ struct UMockdevPinpadTests {
         let token = try UMockdevToken(exchange: exchange, confirm: "external", arguments: ["--trace"],
                                       environment: ["UKEY_FACTORY_PIN": Self.pin])
         defer { token.stop() }
-        let drivers = try DriverBundles()
-        defer { drivers.remove() }
-        try drivers.addLibccidBundleListingUKey()
-        let pcscd = try PCSCDHarness(readers: [], debug: true, bindMounts: [.drivers(drivers.directory)],
-                                     daemonEnvironment: token.preloadEnvironment)
-        defer { pcscd.stop() }
-        let listing = try UMockdevTests.waitForReaders(pcscd, present: true)
-        #expect(listing.contains(UMockdevTests.readerName), "libccid's bundle matches 1209:0001:\n\(listing)\n\(pcscd.log)\n\(token.logs)")
-        #expect(pcscd.log.contains("ifd-ccid.bundle/Contents/Linux/libccid.so"), "pcscd loaded stock libccid")
+        let (drivers, pcscd) = try UMockdevTests.startStockLibccid(token)
+        defer { pcscd.stop(); drivers.remove() }
 
         let steps: [(String, Keys)] = [("verify", .type([Self.pin])), ("verify", .cancel), ("verify", .type([Self.wrongPIN])),
                                        ("change", .type([Self.pin, Self.newPIN, Self.newPIN])), ("verify", .type([Self.newPIN]))]

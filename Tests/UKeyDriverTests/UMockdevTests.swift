@@ -83,16 +83,8 @@ struct UMockdevTests {
     @Test func stockLibccidDrivesTheEmulatedTokenAsACCIDReader() throws {
         let token = try UMockdevToken()
         defer { token.stop() }
-        let drivers = try DriverBundles()
-        defer { drivers.remove() }
-        try drivers.addLibccidBundleListingUKey()
-        let pcscd = try PCSCDHarness(readers: [], debug: true, bindMounts: [.drivers(drivers.directory)],
-                                     daemonEnvironment: token.preloadEnvironment)
-        defer { pcscd.stop() }
-
-        let listing = try Self.waitForReaders(pcscd, present: true)
-        #expect(listing.contains(Self.readerName), "libccid's bundle matches 1209:0001:\n\(listing)\n\(pcscd.log)\n\(token.logs)")
-        #expect(pcscd.log.contains("ifd-ccid.bundle/Contents/Linux/libccid.so"), "pcscd loaded stock libccid")
+        let (drivers, pcscd) = try Self.startStockLibccid(token)
+        defer { pcscd.stop(); drivers.remove() }
         try Self.expectTokenAnswers(pcscd, "stock libccid")
         let rate = try Self.measureRoundTrips(pcscd)
         print("umockdev round trips through pcscd + stock libccid: \(String(format: "%.0f", rate))/s")
@@ -106,15 +98,8 @@ struct UMockdevTests {
     @Test func stockLibccidDrivesTheT0Token() throws {
         let token = try UMockdevToken(exchange: "tpdu-t0")
         defer { token.stop() }
-        let drivers = try DriverBundles()
-        defer { drivers.remove() }
-        try drivers.addLibccidBundleListingUKey()
-        let pcscd = try PCSCDHarness(readers: [], debug: true, bindMounts: [.drivers(drivers.directory)],
-                                     daemonEnvironment: token.preloadEnvironment)
-        defer { pcscd.stop() }
-        let listing = try Self.waitForReaders(pcscd, present: true)
-        #expect(listing.contains(Self.readerName), "libccid's bundle matches 1209:0001:\n\(listing)\n\(pcscd.log)\n\(token.logs)")
-        #expect(pcscd.log.contains("ifd-ccid.bundle/Contents/Linux/libccid.so"), "pcscd loaded stock libccid")
+        let (drivers, pcscd) = try Self.startStockLibccid(token)
+        defer { pcscd.stop(); drivers.remove() }
         let atr = try TestProcess.run([EndToEndTools.openscTool, "-r", "0", "-a"], environment: pcscd.environment, timeout: 20)
         #expect(atr.stdout.lowercased().contains(Self.t0ATR), "the T=0 card's ATR:\n\(atr)\n\(pcscd.log)")
         // pyscard-free: pcsc_transmit.py (libpcsclite through ctypes) sends each APDU raw, in one connection.
@@ -188,6 +173,32 @@ struct UMockdevTests {
     }
 
     // MARK: Helpers
+
+    /// Stock libccid's bundle (listing the token's 1209:0001) in a private drivers directory and
+    /// a pcscd that loads it with `token`'s umockdev preload; returns once the reader is listed,
+    /// after checking that libccid drives it. The caller stops pcscd and removes the bundles.
+    static func startStockLibccid(_ token: UMockdevToken) throws -> (drivers: DriverBundles, pcscd: PCSCDHarness) {
+        let drivers = try DriverBundles()
+        let pcscd: PCSCDHarness
+        do {
+            try drivers.addLibccidBundleListingUKey()
+            pcscd = try PCSCDHarness(readers: [], debug: true, bindMounts: [.drivers(drivers.directory)],
+                                     daemonEnvironment: token.preloadEnvironment)
+        } catch {
+            drivers.remove()
+            throw error
+        }
+        do {
+            let listing = try waitForReaders(pcscd, present: true)
+            #expect(listing.contains(readerName), "libccid's bundle matches 1209:0001:\n\(listing)\n\(pcscd.log)\n\(token.logs)")
+            #expect(pcscd.log.contains("ifd-ccid.bundle/Contents/Linux/libccid.so"), "pcscd loaded stock libccid")
+        } catch {
+            pcscd.stop()
+            drivers.remove()
+            throw error
+        }
+        return (drivers, pcscd)
+    }
 
     /// `opensc-tool -l` until the reader is listed (`present`) or gone, up to 15 s.
     static func waitForReaders(_ pcscd: PCSCDHarness, present: Bool) throws -> String {
